@@ -1,0 +1,87 @@
+// Builds the trellis command once, and again only when a source file changed: one esbuild bundle of the
+// workspaces' TypeScript (dependencies stay in node_modules), plus the Prisma client when the schema is
+// newer than it. Fast enough (~1 s) to run from the launcher; the result is plain JavaScript, so proxies
+// start quickly and carry no TypeScript loader in memory.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const distDir = path.join(repoRoot, 'apps/cli/dist');
+export const entryOut = path.join(distDir, 'trellis.js');
+
+const SOURCE_DIRS = ['apps/cli/src', 'apps/control-plane/src', 'apps/proxy/src', 'apps/demo/src', 'packages/shared/src', 'packages/stream-client/src', 'bench'];
+const schemaFile = path.join(repoRoot, 'prisma/schema.prisma');
+const prismaClient = path.join(repoRoot, 'apps/control-plane/src/generated/prisma/client.ts');
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'generated' || entry.name === 'dist') continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Generates the Prisma client when it is missing or older than schema.prisma. */
+export function ensurePrismaClient(log = (line) => process.stderr.write(`${line}\n`)) {
+  if (existsSync(prismaClient) && statSync(prismaClient).mtimeMs >= statSync(schemaFile).mtimeMs) return;
+  log('trellis: generating the Prisma client (prisma generate)');
+  // `prisma generate` needs no schema engine, but the CLI insists that one exists; any file will do.
+  execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/prisma/build/index.js'), 'generate'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+  });
+}
+
+/** True when dist/trellis.js is missing or older than any source file. */
+export function isStale() {
+  if (!existsSync(entryOut)) return true;
+  const built = statSync(entryOut).mtimeMs;
+  return SOURCE_DIRS.some((dir) => newestMtime(path.join(repoRoot, dir)) > built) || statSync(schemaFile).mtimeMs > built;
+}
+
+/** Builds dist/ if it is stale. Safe when several processes race: each builds aside, then renames. */
+export async function ensureBuilt({ force = false, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  ensurePrismaClient(log);
+  if (!force && !isStale()) return entryOut;
+  const started = Date.now();
+  const esbuild = await import('esbuild');
+  const staging = `${distDir}.${process.pid}.${Date.now()}`;
+  await esbuild.build({
+    entryPoints: { trellis: path.join(repoRoot, 'apps/cli/src/main.ts') },
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    // Our workspaces are TypeScript and get bundled; everything from npm is loaded from node_modules.
+    plugins: [
+      {
+        name: 'external-npm-packages',
+        setup(build) {
+          build.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@trellis/') ? undefined : { path: args.path, external: true },
+          );
+        },
+      },
+    ],
+    banner: { js: "import { createRequire as __trellisRequire } from 'node:module'; const require = __trellisRequire(import.meta.url);" },
+  });
+  rmSync(distDir, { recursive: true, force: true });
+  try {
+    renameSync(staging, distDir);
+  } catch {
+    // Another process won the race with an equally fresh build.
+    rmSync(staging, { recursive: true, force: true });
+  }
+  log(`trellis: built ${path.relative(repoRoot, entryOut)} in ${Date.now() - started} ms`);
+  return entryOut;
+}

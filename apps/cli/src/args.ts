@@ -1,0 +1,24 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError } from './errors.ts';
+
+/** node:util parseArgs with errors turned into a usage message for the command. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+  usage: string,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError(`trellis ${command}: ${(err as Error).message}\nusage: ${usage}`, 2);
+  }
+}
+
+/** A TCP port from a flag or variable, refused with the flag named when it is not one. */
+export function parsePort(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`${flag}: "${value}" is not a port number (0-65535)`, 2);
+  return port;
+}

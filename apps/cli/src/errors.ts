@@ -1,0 +1,9 @@
+/** An error meant for the person at the terminal: printed as is, no stack, with its exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

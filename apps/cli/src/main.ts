@@ -1,0 +1,55 @@
+// `trellis <command>`: each command lives in its own module, loaded only when used, so `trellis proxy`
+// never loads the control plane's database code.
+import { CliError } from './errors.ts';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number | void> }> }> = {
+  'control-plane': { summary: 'run the control plane (API, policy store, proxy stream)', load: () => import('./commands/control-plane.ts') },
+  proxy: { summary: 'run a proxy (sidecar or node agent)', load: () => import('./commands/proxy.ts') },
+  apply: { summary: 'create or update resources from YAML (-f FILE, or -f - for stdin)', load: () => import('./commands/apply.ts') },
+  get: { summary: 'list resources of a kind, or show one (get KIND [NAME])', load: () => import('./commands/get.ts') },
+  delete: { summary: 'delete a resource (delete KIND NAME)', load: () => import('./commands/delete.ts') },
+  history: { summary: 'list the revisions of a resource (history KIND NAME)', load: () => import('./commands/history.ts') },
+  rollback: { summary: 'restore an earlier revision (rollback KIND NAME --to REVISION)', load: () => import('./commands/rollback.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'usage: trellis <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Commands that talk to a control plane take --server URL (or TRELLIS_SERVER; default http://127.0.0.1:7400).',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`trellis: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  const code = await (await command.load()).run(rest);
+  return code ?? 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running commands (control-plane, proxy) return only when they stop.
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`trellis: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,119 @@
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { applyMigrations, readMigrations, type SqlRunner } from './migrate.ts';
+
+export type Database = PrismaClient;
+
+export interface OpenedDatabase {
+  prisma: PrismaClient;
+  /** "pglite <dir>" or "postgres <host/db>", for logs. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A postgres:// URL; without it, PGlite keeps the database in `dataDir`. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  migrationsDir?: string;
+  log?: (line: string) => void;
+}
+
+/** prisma/migrations, found by walking up from this file (works from src/ and from a bundle in dist/). */
+export function findMigrationsDir(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'prisma', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`prisma/migrations not found above ${from}`);
+  }
+}
+
+/** Opens the database, applies pending migrations, and returns a Prisma client on it. */
+export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase> {
+  const migrations = await readMigrations(options.migrationsDir ?? findMigrationsDir());
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, migrations, options.log)
+    : openPGlite(options.dataDir, migrations, options.log);
+}
+
+async function openPGlite(dataDir: string, migrations: Awaited<ReturnType<typeof readMigrations>>, log?: (l: string) => void) {
+  await mkdir(dataDir, { recursive: true });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir);
+  } catch (err) {
+    throw new Error(
+      `cannot open the embedded database in ${dataDir} (${(err as Error).message}); ` +
+        'is another control plane using it? Stop it, or pass a different --data-dir',
+    );
+  }
+  const runner: SqlRunner = {
+    query: async (sql, params) => pglite.query(sql, params),
+    exec: async (sql) => {
+      await pglite.exec(sql);
+    },
+  };
+  await applyMigrations(runner, migrations, log);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    prisma,
+    description: `embedded PGlite in ${dataDir}`,
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+/** Splits Prisma's `?schema=` out of a URL: node-postgres does not know it. */
+export function parseDatabaseUrl(url: string): { connectionString: string; schema?: string } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), ...(schema ? { schema } : {}) };
+}
+
+async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof readMigrations>>, log?: (l: string) => void) {
+  const { connectionString, schema } = parseDatabaseUrl(url);
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+  const target = `${new URL(connectionString).host}${new URL(connectionString).pathname}${schema ? ` (schema ${schema})` : ''}`;
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    await pool.end();
+    throw new Error(`cannot connect to Postgres at ${target}: ${(err as Error).message}; check DATABASE_URL and that the server is running`);
+  }
+  try {
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
+    const runner: SqlRunner = {
+      query: async (sql, params) => client.query(sql, params),
+      exec: async (sql) => {
+        await client.query(sql);
+      },
+    };
+    await applyMigrations(runner, migrations, log);
+  } finally {
+    client.release();
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, schema ? { schema } : undefined) });
+  return {
+    prisma,
+    description: `Postgres at ${target}`,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// The lint rules every workspace extends (create-t3-turbo's shape): type-aware
+// typescript-eslint, type-only imports spelled as such, no non-null assertions.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** @param {string} tsconfigRootDir the workspace folder whose tsconfig.json types the files */
+export function trellisLint(tsconfigRootDir) {
+  return tseslint.config(
+    { ignores: ['dist/**', '.next/**', 'src/generated/**', 'next-env.d.ts', '*.config.*'] },
+    js.configs.recommended,
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+      languageOptions: { parserOptions: { projectService: true, tsconfigRootDir } },
+      rules: {
+        '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+        '@typescript-eslint/no-non-null-assertion': 'error',
+        '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+        '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+        '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+        '@typescript-eslint/no-unsafe-assignment': 'off',
+        '@typescript-eslint/no-unsafe-member-access': 'off',
+        '@typescript-eslint/no-unsafe-argument': 'off',
+        '@typescript-eslint/no-unsafe-call': 'off',
+        '@typescript-eslint/no-unsafe-return': 'off',
+        '@typescript-eslint/require-await': 'off',
+        '@typescript-eslint/only-throw-error': 'off',
+        'no-restricted-properties': [
+          'error',
+          { object: 'process', property: 'env', message: 'Read the environment once, in env.ts.' },
+        ],
+      },
+    },
+    {
+      files: ['**/env.ts', 'test/**', '**/*.test.ts', 'scripts/**', 'bin/**'],
+      rules: { 'no-restricted-properties': 'off' },
+    },
+  );
+}

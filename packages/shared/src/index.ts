@@ -1,0 +1,6 @@
+export * from './resources/index.ts';
+export * from './duration.ts';
+export * from './errors.ts';
+export * from './snapshot.ts';
+export * from './stream.ts';
+export * from './telemetry.ts';

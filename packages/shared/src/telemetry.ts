@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * Latency histogram bucket upper bounds in milliseconds, shared by every proxy and the control plane so
+ * histograms merge by adding counts. Roughly 10 % wide, from 0.1 ms to about 2 minutes: percentiles
+ * read from merged histograms are within one bucket (about 10 %) of the true value.
+ */
+export const LATENCY_BUCKETS_MS: readonly number[] = (() => {
+  const bounds: number[] = [];
+  for (let b = 0.1; b < 120_000; b *= 1.1) bounds.push(Math.round(b * 1000) / 1000);
+  return bounds;
+})();
+
+/** Index of the first bucket whose upper bound holds `ms` (the last bucket takes everything beyond). */
+export function latencyBucket(ms: number): number {
+  let lo = 0;
+  let hi = LATENCY_BUCKETS_MS.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((LATENCY_BUCKETS_MS[mid] ?? Infinity) >= ms) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The value below which `q` (0..1) of the observations fall, from sparse bucket counts. */
+export function histogramQuantile(counts: ReadonlyMap<number, number> | Record<number, number>, q: number): number | null {
+  const entries = (counts instanceof Map ? [...counts.entries()] : Object.entries(counts).map(([k, v]) => [Number(k), v] as const))
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => a[0] - b[0]);
+  const total = entries.reduce((s, [, n]) => s + n, 0);
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (const [bucket, n] of entries) {
+    if (seen + n >= rank) {
+      // Interpolate inside the bucket, between its lower and upper bound.
+      const upper = LATENCY_BUCKETS_MS[bucket] ?? LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 1] ?? 0;
+      const lower = bucket === 0 ? 0 : (LATENCY_BUCKETS_MS[bucket - 1] ?? 0);
+      return lower + ((upper - lower) * (rank - seen)) / n;
+    }
+    seen += n;
+  }
+  return LATENCY_BUCKETS_MS[entries[entries.length - 1]?.[0] ?? 0] ?? null;
+}
+
+export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+/** Requests on one edge (source service -> destination service, route) over one reporting interval. */
+export const edgeDelta = z.object({
+  /** "name.namespace"; "external" for callers outside the mesh. */
+  source: z.string(),
+  destination: z.string(),
+  route: z.string(),
+  /** The destination subset that served them (its version label), when known. */
+  version: z.string().optional(),
+  /** outbound: counted by the caller's proxy; inbound: by the destination's proxy (callers outside the mesh). */
+  side: z.enum(['outbound', 'inbound']),
+  /** Requests by status class; `other` counts requests that got no HTTP response at all. */
+  codes: z.object({ '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() }),
+  /** Sparse latency histogram: bucket index (LATENCY_BUCKETS_MS) -> count. */
+  latency: z.record(z.string(), z.number()),
+  retries: z.number(),
+  rateLimited: z.number(),
+  ejections: z.number(),
+});
+
+export const metricsReport = z.object({
+  /** End of the interval, ms since the epoch (the proxy's clock). */
+  at: z.number(),
+  intervalMs: z.number().positive(),
+  edges: z.array(edgeDelta),
+});
+
+const attributeValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const spanSchema = z.object({
+  traceId: z.string().regex(/^[0-9a-f]{32}$/),
+  spanId: z.string().regex(/^[0-9a-f]{16}$/),
+  parentSpanId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  /** server: a request a proxy received; client: one attempt a proxy sent upstream. */
+  kind: z.enum(['server', 'client']),
+  service: z.string(),
+  name: z.string(),
+  startMs: z.number(),
+  durationMs: z.number().min(0),
+  status: z.number().int(),
+  error: z.boolean(),
+  attributes: z.record(z.string(), attributeValue).default({}),
+});
+
+export type EdgeDelta = z.infer<typeof edgeDelta>;
+export type MetricsReport = z.infer<typeof metricsReport>;
+export type Span = z.infer<typeof spanSchema>;

@@ -1,0 +1,206 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import {
+  HEARTBEAT_INTERVAL_MS,
+  STREAM_PATH,
+  STREAM_PROTOCOL_VERSION,
+  controlMessage,
+  describeErrors,
+  formatIssues,
+  snapshotSchema,
+  type ProxyIdentity,
+  type ProxyMessage,
+  type Snapshot,
+} from '@trellis/shared';
+import { backoffDelay } from './backoff.ts';
+import { loadSnapshot, saveSnapshot } from './disk-cache.ts';
+
+export interface StreamClientOptions {
+  /** The control plane's base URL, e.g. http://127.0.0.1:7400. */
+  controlPlane: string;
+  identity: Omit<ProxyIdentity, 'namespace' | 'labels' | 'ports'> & Partial<Pick<ProxyIdentity, 'namespace' | 'labels' | 'ports'>>;
+  /**
+   * Swaps a snapshot in. Throwing refuses it: the client NACKs with the error's message and keeps the
+   * snapshot it had. Called for the disk copy at start too.
+   */
+  apply: (snapshot: Snapshot, source: 'control-plane' | 'disk') => void | Promise<void>;
+  /** Where the last good snapshot is kept, so a restart without a control plane still has config. */
+  cacheFile?: string;
+  log?: (line: string) => void;
+  heartbeatMs?: number;
+}
+
+export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+/**
+ * The proxy's side of the control-plane stream. Events: 'state' (StreamState), 'applied' (Snapshot),
+ * 'rejected' ({version, reason}).
+ */
+export class StreamClient extends EventEmitter {
+  private ws: WebSocket | undefined;
+  private current: Snapshot | undefined;
+  private attempt = 0;
+  private closed = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lastHeard = 0;
+  private applying: Promise<void> = Promise.resolve();
+  state: StreamState = 'disconnected';
+
+  constructor(private readonly options: StreamClientOptions) {
+    super();
+  }
+
+  /** The snapshot in force, if any. */
+  get snapshot(): Snapshot | undefined {
+    return this.current;
+  }
+
+  /** Loads the disk copy (when there is one) and starts connecting; resolves once the disk copy is applied. */
+  async start(): Promise<void> {
+    const { cacheFile, log } = this.options;
+    if (cacheFile) {
+      const { snapshot, problem } = await loadSnapshot(cacheFile);
+      if (problem) log?.(`ignoring the saved snapshot: ${problem}`);
+      if (snapshot) {
+        try {
+          await this.options.apply(snapshot, 'disk');
+          this.current = snapshot;
+          this.emit('applied', snapshot);
+          log?.(`serving saved snapshot version ${snapshot.version} from ${cacheFile} until the control plane answers`);
+        } catch (err) {
+          log?.(`the saved snapshot could not be applied: ${(err as Error).message}`);
+        }
+      }
+    }
+    this.connect();
+  }
+
+  /** Sends a telemetry message if connected; telemetry is best effort and is dropped otherwise. */
+  send(message: ProxyMessage): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** Bytes waiting in the socket's buffer: senders can hold back when the control plane is slow. */
+  get bufferedAmount(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
+    this.setState('closed');
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.close(1000, 'proxy stopping');
+      setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 1000).unref();
+    });
+  }
+
+  private setState(state: StreamState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const url = new URL(STREAM_PATH, this.options.controlPlane.replace(/^http/, 'ws'));
+    this.setState('connecting');
+    const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.attempt = 0;
+      this.lastHeard = Date.now();
+      this.setState('connected');
+      const { identity } = this.options;
+      this.send({
+        type: 'hello',
+        protocol: STREAM_PROTOCOL_VERSION,
+        proxy: { namespace: 'default', labels: {}, ports: {}, ...identity },
+        ...(this.current ? { current: { version: this.current.version, digest: this.current.digest } } : {}),
+      });
+      const every = this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
+      this.heartbeat = setInterval(() => {
+        // Three missed heartbeats: the connection is dead even if TCP has not noticed.
+        if (Date.now() - this.lastHeard > every * 3) ws.terminate();
+        else this.send({ type: 'ping', at: Date.now() });
+      }, every);
+      this.heartbeat.unref();
+    });
+    ws.on('message', (data) => {
+      this.lastHeard = Date.now();
+      this.onMessage(data.toString());
+    });
+    ws.on('error', (err) => {
+      if (this.state === 'connecting' && this.attempt === 0) this.options.log?.(`control plane unreachable at ${url.origin}: ${err.message}`);
+    });
+    ws.on('close', () => {
+      clearInterval(this.heartbeat);
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      if (this.closed) return;
+      this.setState('disconnected');
+      const delay = backoffDelay(this.attempt++);
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+      this.reconnectTimer.unref();
+    });
+  }
+
+  private onMessage(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.options.log?.('control plane sent a message that is not JSON; ignored');
+      return;
+    }
+    const type = (json as { type?: unknown })?.type;
+    if (type === 'snapshot') {
+      // Snapshots are applied one at a time, in the order they came.
+      this.applying = this.applying.then(() => this.onSnapshot((json as { snapshot?: unknown }).snapshot));
+      return;
+    }
+    const parsed = controlMessage.safeParse(json);
+    if (!parsed.success) return;
+    if (parsed.data.type === 'error') this.options.log?.(`control plane: ${parsed.data.message}`);
+  }
+
+  private async onSnapshot(raw: unknown): Promise<void> {
+    const version = typeof (raw as { version?: unknown })?.version === 'number' ? (raw as { version: number }).version : -1;
+    const parsed = snapshotSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.reject(version, `invalid snapshot: ${describeErrors(formatIssues(parsed.error.issues))}`);
+      return;
+    }
+    const snapshot = parsed.data;
+    try {
+      await this.options.apply(snapshot, 'control-plane');
+    } catch (err) {
+      this.reject(version, (err as Error).message);
+      return;
+    }
+    this.current = snapshot;
+    this.send({ type: 'ack', version: snapshot.version });
+    this.emit('applied', snapshot);
+    if (this.options.cacheFile) {
+      await saveSnapshot(this.options.cacheFile, snapshot).catch((err: Error) =>
+        this.options.log?.(`could not save the snapshot to ${this.options.cacheFile}: ${err.message}`),
+      );
+    }
+  }
+
+  private reject(version: number, reason: string): void {
+    this.options.log?.(`refused snapshot version ${version}: ${reason}`);
+    this.send({ type: 'nack', version, reason });
+    this.emit('rejected', { version, reason });
+  }
+}

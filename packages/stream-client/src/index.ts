@@ -1,0 +1,3 @@
+export { StreamClient, type StreamClientOptions, type StreamState } from './client.ts';
+export { backoffDelay } from './backoff.ts';
+export { loadSnapshot, saveSnapshot } from './disk-cache.ts';
