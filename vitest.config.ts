@@ -1,10 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One vitest run over every workspace (each folder is a project with its own tests); the global setup
-// builds the trellis bundle once, so tests that start real control planes and proxies share it.
+// One vitest run over every workspace; each workspace's own vitest.config.ts names it and sets its
+// timeouts (and, where tests start real processes, builds the trellis bundle first).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
-    globalSetup: ['./scripts/vitest-global-setup.ts'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
   },
 });

@@ -98,7 +98,7 @@ async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof r
   try {
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
     const runner: SqlRunner = {
-      query: async (sql, params) => client.query(sql, params),
+      query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)) as unknown as { rows: T[] },
       exec: async (sql) => {
         await client.query(sql);
       },

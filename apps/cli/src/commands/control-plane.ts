@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
+import { parseCommandArgs, parsePort } from '../args.ts';
+import { cliEnv } from '../env.ts';
+import { CliError } from '../errors.ts';
+
+const USAGE = 'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]';
+
+/** Runs the control plane until SIGINT/SIGTERM. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('control-plane', argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
+    'trace-sampling': { type: 'string' },
+    'endpoint-grace': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, USAGE);
+  if (values.help) {
+    process.stdout.write(`usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n`);
+    return 0;
+  }
+  const sampling = values['trace-sampling'] === undefined ? undefined : Number(values['trace-sampling']);
+  if (sampling !== undefined && !(sampling >= 0 && sampling <= 1)) throw new CliError('--trace-sampling: must be a number from 0 to 1', 2);
+  const graceMs = values['endpoint-grace'] === undefined ? undefined : Number(values['endpoint-grace']);
+  if (graceMs !== undefined && !(graceMs >= 0)) throw new CliError('--endpoint-grace: must be milliseconds (a number >= 0)', 2);
+  const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
+  let cp;
+  try {
+    cp = await startControlPlane({
+      port: parsePort(values.port ?? cliEnv.port, values.port ? '--port' : 'PORT', DEFAULT_PORT),
+      host: values.host ?? '127.0.0.1',
+      databaseUrl: values['database-url'] ?? cliEnv.databaseUrl,
+      dataDir: path.resolve(values['data-dir'] ?? cliEnv.dataDir ?? DEFAULT_DATA_DIR),
+      redisUrl: values['redis-url'] ?? cliEnv.redisUrl ?? 'redis://127.0.0.1:6379',
+      ...(sampling !== undefined ? { defaultSampling: sampling } : {}),
+      ...(graceMs !== undefined ? { endpointGraceMs: graceMs } : {}),
+      log,
+    });
+  } catch (err) {
+    throw new CliError(`trellis control-plane: ${(err as Error).message}`);
+  }
+  const control = cp;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: stopping`);
+      control.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import type { OutboundService, ServiceRoute, Snapshot } from '@trellis/shared';
+import { serviceKey, type EndpointRegistry, type ServiceKey } from '../discovery/registry.ts';
+import type { PolicyIndex } from './policy-index.ts';
+import {
+  DEFAULT_LOAD_BALANCER,
+  compileAuthorization,
+  compileCache,
+  compileCircuitBreaker,
+  compileFault,
+  compileLoadBalancer,
+  compileMirror,
+  compileRateLimit,
+  compileRetry,
+  compileSplit,
+  compileTimeout,
+} from './policies.ts';
+
+export type SnapshotBody = Omit<Snapshot, 'version' | 'digest' | 'createdAt'>;
+
+export interface MeshSettings {
+  /** Trace sampling for services whose Service resource does not set one. */
+  defaultSampling: number;
+  redisUrl?: string | undefined;
+}
+
+const CATCH_ALL: ServiceRoute = { name: 'default', match: {} };
+
+/** Every service the mesh knows: declared by a Service resource or discovered with endpoints. */
+export function knownServices(index: PolicyIndex, registry: EndpointRegistry): ServiceKey[] {
+  return [...new Set([...index.services.keys(), ...registry.serviceKeys()])].sort();
+}
+
+/**
+ * The config one proxy of `name.namespace` needs: the services it may call (its Service's egress list,
+ * or all), with their endpoints, routes and the policies callers apply; and its own inbound policies.
+ */
+export function compileSnapshot(
+  name: string,
+  namespace: string,
+  index: PolicyIndex,
+  registry: EndpointRegistry,
+  mesh: MeshSettings,
+): SnapshotBody {
+  const self = serviceKey(name, namespace);
+  const own = index.services.get(self);
+  const egress = own?.spec.egress;
+  const allowed = (key: ServiceKey) => {
+    if (!egress || egress.includes('*')) return true;
+    const [svc, ns] = key.split('.') as [string, string];
+    return egress.some((e) => e === key || (ns === namespace && e === svc));
+  };
+  const outbound = knownServices(index, registry).filter(allowed).map((key) => outboundService(key, namespace, index, registry));
+  const inboundRoutes = [...(own?.spec.routes ?? []), CATCH_ALL].map((route) => {
+    const rateLimit = index.policyFor('RateLimitPolicy', self, route.name);
+    const cache = index.policyFor('CachePolicy', self, route.name);
+    return {
+      name: route.name,
+      match: route.match,
+      policies: {
+        ...(rateLimit ? { rateLimit: compileRateLimit(rateLimit) } : {}),
+        ...(cache ? { cache: compileCache(cache) } : {}),
+      },
+    };
+  });
+  return {
+    service: { name, namespace },
+    inbound: { routes: inboundRoutes, authorization: index.allOf('AuthorizationPolicy', self).map(compileAuthorization) },
+    outbound: { services: outbound },
+    tracing: { sampling: own?.spec.tracing?.sampling ?? mesh.defaultSampling },
+    mesh: mesh.redisUrl ? { redisUrl: mesh.redisUrl } : {},
+  };
+}
+
+function outboundService(key: ServiceKey, callerNamespace: string, index: PolicyIndex, registry: EndpointRegistry): OutboundService {
+  const [name, namespace] = key.split('.') as [string, string];
+  const declared = index.services.get(key);
+  const routes = [...(declared?.spec.routes ?? []), CATCH_ALL].map((route) => {
+    const split = index.policyFor('TrafficSplit', key, route.name);
+    const retry = index.policyFor('RetryPolicy', key, route.name);
+    const timeout = index.policyFor('TimeoutPolicy', key, route.name);
+    const fault = index.policyFor('FaultPolicy', key, route.name);
+    const mirror = index.policyFor('MirrorPolicy', key, route.name);
+    return {
+      name: route.name,
+      match: route.match,
+      policies: {
+        ...(split ? { split: compileSplit(split) } : {}),
+        ...(retry ? { retry: compileRetry(retry) } : {}),
+        ...(timeout ? { timeout: compileTimeout(timeout) } : {}),
+        ...(fault ? { fault: compileFault(fault) } : {}),
+        ...(mirror ? { mirror: compileMirror(mirror) } : {}),
+      },
+    };
+  });
+  const circuitBreaker = index.policyFor('CircuitBreakerPolicy', key);
+  const loadBalancer = index.policyFor('LoadBalancerPolicy', key);
+  const fqdn = `${name}.${namespace}.svc.cluster.local`;
+  const hostnames = [`${name}.${namespace}`, `${name}.${namespace}.svc`, fqdn];
+  if (namespace === callerNamespace) hostnames.unshift(name);
+  return {
+    name,
+    namespace,
+    hostnames,
+    endpoints: registry.endpoints(key).map(({ address, port, zone, labels, instance }) => ({
+      address,
+      port,
+      ...(zone ? { zone } : {}),
+      labels,
+      ...(instance ? { instance } : {}),
+    })),
+    routes,
+    ...(circuitBreaker ? { circuitBreaker: compileCircuitBreaker(circuitBreaker) } : {}),
+    loadBalancer: loadBalancer ? compileLoadBalancer(loadBalancer) : DEFAULT_LOAD_BALANCER,
+  };
+}
+
+/** sha256 of the snapshot body: proxies with equal digests run equal config. */
+export function digestOf(body: SnapshotBody): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}

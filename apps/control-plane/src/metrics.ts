@@ -1,0 +1,28 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The control plane's own Prometheus metrics, served at /metrics. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'trellis_cp_' });
+  return {
+    registry,
+    connected: new Gauge({ name: 'trellis_cp_connected_proxies', help: 'Proxies connected to the stream', registers: [registry] }),
+    pushes: new Counter({ name: 'trellis_cp_snapshot_pushes_total', help: 'Snapshots sent to proxies', registers: [registry] }),
+    acks: new Counter({ name: 'trellis_cp_snapshot_acks_total', help: 'Snapshots proxies accepted', registers: [registry] }),
+    nacks: new Counter({ name: 'trellis_cp_snapshot_nacks_total', help: 'Snapshots proxies refused', registers: [registry] }),
+    pushToAck: new Histogram({
+      name: 'trellis_cp_push_to_ack_seconds',
+      help: 'Time from sending a snapshot to its ACK',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    applies: new Counter({
+      name: 'trellis_cp_resource_writes_total',
+      help: 'Resource writes by outcome',
+      labelNames: ['action', 'outcome'],
+      registers: [registry],
+    }),
+  };
+}
+
+export type ControlPlaneMetrics = ReturnType<typeof createMetrics>;

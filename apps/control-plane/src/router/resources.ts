@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { parseResource } from '@trellis/shared';
+import { ResourceStore } from '../store/resources.ts';
+import { diffObjects } from '../store/diff.ts';
+import { revisionBody } from '../store/representation.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { procedure, router } from './trpc.ts';
+
+const ref = z.object({ kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1).default('default') });
+const toRef = (input: z.infer<typeof ref>) => ({ kind: ResourceStore.kind(input.kind), namespace: input.namespace, name: input.name });
+
+export const resourcesRouter = router({
+  list: procedure
+    .input(z.object({ kind: z.string().optional(), namespace: z.string().optional() }).default({}))
+    .query(({ ctx, input }) => ctx.store.list({ kind: input.kind ? ResourceStore.kind(input.kind) : undefined, namespace: input.namespace })),
+
+  get: procedure.input(ref).query(async ({ ctx, input }) => {
+    const found = await ctx.store.get(toRef(input));
+    if (!found) throw new NotFoundError(`${toRef(input).kind} ${input.namespace}/${input.name} not found`);
+    return found;
+  }),
+
+  /**
+   * Creates or updates a resource (kubectl apply). Scripts call it as `resources.apply`: tRPC reserves
+   * the word `apply` for its typed clients, so the server maps that path here (server.ts).
+   * With dryRun, validates and returns the change without writing.
+   */
+  upsert: procedure
+    .input(z.object({ resource: z.unknown(), note: z.string().max(2000).optional(), dryRun: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      if (input.dryRun) {
+        const parsed = parseResource(input.resource);
+        if (!parsed.ok) throw new ValidationError(parsed.errors);
+        const wanted = revisionBody(parsed.resource);
+        const current = await ctx.store.get({ kind: wanted.kind, namespace: wanted.metadata.namespace, name: wanted.metadata.name });
+        const changes = diffObjects(current ? revisionBody(current) : null, wanted);
+        return { resource: parsed.resource, outcome: current ? (changes.length ? 'updated' : 'unchanged') : 'created', changes, dryRun: true };
+      }
+      const result = await ctx.store.apply(input.resource, { author: ctx.actor, note: input.note });
+      return { ...result, changes: [], dryRun: false };
+    }),
+
+  delete: procedure
+    .input(ref.extend({ resourceVersion: z.string().optional(), note: z.string().optional() }))
+    .mutation(({ ctx, input }) => ctx.store.delete(toRef(input), { author: ctx.actor, note: input.note, resourceVersion: input.resourceVersion })),
+
+  history: procedure.input(ref).query(({ ctx, input }) => ctx.store.history(toRef(input))),
+
+  diff: procedure
+    .input(ref.extend({ from: z.number().int().min(1), to: z.number().int().min(1).optional() }))
+    .query(({ ctx, input }) => ctx.store.diff(toRef(input), input.from, input.to)),
+
+  rollback: procedure
+    .input(ref.extend({ to: z.number().int().min(1), note: z.string().optional() }))
+    .mutation(({ ctx, input }) => ctx.store.rollback(toRef(input), input.to, { author: ctx.actor, note: input.note })),
+});

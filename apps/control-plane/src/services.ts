@@ -1,0 +1,16 @@
+import type { ConfigDistributor } from './compiler/distributor.ts';
+import type { EndpointRegistry } from './discovery/registry.ts';
+import type { ControlPlaneMetrics } from './metrics.ts';
+import type { ResourceStore } from './store/resources.ts';
+import type { StreamServer } from './stream/server.ts';
+import type { Database } from './db/open.ts';
+
+/** The parts of a running control plane that API procedures use. */
+export interface ControlPlaneServices {
+  prisma: Database;
+  store: ResourceStore;
+  registry: EndpointRegistry;
+  distributor: ConfigDistributor;
+  stream: StreamServer;
+  metrics: ControlPlaneMetrics;
+}

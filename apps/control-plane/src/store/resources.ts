@@ -1,0 +1,240 @@
+import { EventEmitter } from 'node:events';
+import { parseResource, resolveKind, type Resource, type ResourceKind } from '@trellis/shared';
+import type { PrismaClient, Revision as RevisionRow } from '../generated/prisma/client.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { canonical, revisionBody, toResource } from './representation.ts';
+import { diffObjects, type Change } from './diff.ts';
+
+export interface ResourceRef {
+  kind: ResourceKind;
+  namespace: string;
+  name: string;
+}
+
+export interface WriteOptions {
+  author: string;
+  note?: string | undefined;
+}
+
+export interface RevisionEntry {
+  revision: number;
+  action: 'CREATE' | 'UPDATE' | 'DELETE' | 'ROLLBACK';
+  author: string;
+  note: string | null;
+  createdAt: string;
+  before: Resource | null;
+  after: Resource | null;
+}
+
+export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
+
+type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+/**
+ * Resources and their revisions in Postgres. Every accepted write is one transaction: the resource row,
+ * its revision (before/after, author, note) and an audit entry; refused writes are audited too. Emits
+ * 'change' (ResourceRef) after a write commits.
+ */
+export class ResourceStore extends EventEmitter {
+  constructor(private readonly prisma: PrismaClient) {
+    super();
+  }
+
+  /** Turns "retrypolicies" into "RetryPolicy"; unknown kinds are a validation error naming `kind`. */
+  static kind(text: string): ResourceKind {
+    const kind = resolveKind(text);
+    if (!kind) throw new ValidationError([{ path: 'kind', message: `unknown kind "${text}"` }]);
+    return kind;
+  }
+
+  async list(filter: { kind?: ResourceKind | undefined; namespace?: string | undefined } = {}): Promise<Resource[]> {
+    const rows = await this.prisma.resource.findMany({
+      where: { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.namespace ? { namespace: filter.namespace } : {}) },
+      orderBy: [{ kind: 'asc' }, { namespace: 'asc' }, { name: 'asc' }],
+    });
+    return rows.map(toResource);
+  }
+
+  async get(ref: ResourceRef): Promise<Resource | null> {
+    const row = await this.prisma.resource.findUnique({ where: { kind_namespace_name: ref } });
+    return row ? toResource(row) : null;
+  }
+
+  /** Creates or updates one resource. A stale metadata.resourceVersion is a ConflictError. */
+  async apply(input: unknown, options: WriteOptions): Promise<{ resource: Resource; outcome: ApplyOutcome }> {
+    const parsed = parseResource(input);
+    if (!parsed.ok) {
+      const meta = (input as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null) ?? {};
+      await this.audit(options.author, 'apply', {
+        kind: String(meta.kind ?? '?'),
+        namespace: String(meta.metadata?.namespace ?? 'default'),
+        name: String(meta.metadata?.name ?? '?'),
+      }, 'invalid', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+      throw new ValidationError(parsed.errors);
+    }
+    const wanted = revisionBody(parsed.resource);
+    const ref: ResourceRef = { kind: wanted.kind, namespace: wanted.metadata.namespace, name: wanted.metadata.name };
+    const expected = parsed.resource.metadata.resourceVersion;
+    try {
+      const result = await this.prisma.$transaction(async (tx) => {
+        const existing = await tx.resource.findUnique({ where: { kind_namespace_name: ref } });
+        if (expected !== undefined && (!existing || String(existing.revision) !== expected)) {
+          throw new ConflictError(
+            existing
+              ? `${describe(ref)} was changed by someone else (it is at resourceVersion ${existing.revision}, you sent ${expected}); fetch it again and reapply your change`
+              : `${describe(ref)} no longer exists (you sent resourceVersion ${expected}); remove resourceVersion to create it anew`,
+          );
+        }
+        if (existing && canonical(revisionBody(toResource(existing))) === canonical(wanted)) {
+          return { resource: toResource(existing), outcome: 'unchanged' as const };
+        }
+        const revision = (await this.lastRevision(tx, ref)) + 1;
+        const data = {
+          revision,
+          labels: wanted.metadata.labels ?? {},
+          annotations: wanted.metadata.annotations ?? {},
+          spec: wanted.spec as object,
+        };
+        let row;
+        if (existing) {
+          // Compare-and-swap on the revision: of two concurrent writers only one can move it.
+          const { count } = await tx.resource.updateMany({ where: { id: existing.id, revision: existing.revision }, data });
+          if (count === 0) throw new ConflictError(`${describe(ref)} was changed concurrently; fetch it again and reapply`);
+          row = await tx.resource.findUniqueOrThrow({ where: { id: existing.id } });
+        } else {
+          row = await tx.resource.create({ data: { ...ref, ...data } });
+        }
+        await tx.revision.create({
+          data: {
+            ...ref,
+            revision,
+            action: existing ? 'UPDATE' : 'CREATE',
+            author: options.author,
+            note: options.note ?? null,
+            before: existing ? (revisionBody(toResource(existing)) as object) : undefined,
+            after: wanted as object,
+          },
+        });
+        await this.audit(options.author, 'apply', ref, 'ok', `revision ${revision}`, tx);
+        return { resource: toResource(row), outcome: existing ? ('updated' as const) : ('created' as const) };
+      });
+      if (result.outcome !== 'unchanged') this.emit('change', ref);
+      return result;
+    } catch (err) {
+      throw await this.refused(err, options.author, 'apply', ref);
+    }
+  }
+
+  /** Deletes a resource; its history stays. */
+  async delete(ref: ResourceRef, options: WriteOptions & { resourceVersion?: string | undefined }): Promise<Resource> {
+    try {
+      const deleted = await this.prisma.$transaction(async (tx) => {
+        const existing = await tx.resource.findUnique({ where: { kind_namespace_name: ref } });
+        if (!existing) throw new NotFoundError(`${describe(ref)} not found`);
+        if (options.resourceVersion !== undefined && String(existing.revision) !== options.resourceVersion) {
+          throw new ConflictError(`${describe(ref)} is at resourceVersion ${existing.revision}, not ${options.resourceVersion}`);
+        }
+        const { count } = await tx.resource.deleteMany({ where: { id: existing.id, revision: existing.revision } });
+        if (count === 0) throw new ConflictError(`${describe(ref)} was changed concurrently`);
+        const revision = (await this.lastRevision(tx, ref)) + 1;
+        await tx.revision.create({
+          data: {
+            ...ref,
+            revision,
+            action: 'DELETE',
+            author: options.author,
+            note: options.note ?? null,
+            before: revisionBody(toResource(existing)) as object,
+          },
+        });
+        await this.audit(options.author, 'delete', ref, 'ok', `revision ${revision}`, tx);
+        return toResource(existing);
+      });
+      this.emit('change', ref);
+      return deleted;
+    } catch (err) {
+      throw await this.refused(err, options.author, 'delete', ref);
+    }
+  }
+
+  /** Every revision of a resource, newest first (kept after deletion). */
+  async history(ref: ResourceRef): Promise<RevisionEntry[]> {
+    const rows = await this.prisma.revision.findMany({ where: ref, orderBy: { revision: 'desc' } });
+    return rows.map(toEntry);
+  }
+
+  /** What changed between two revisions (to defaults to the newest). */
+  async diff(ref: ResourceRef, from: number, to?: number): Promise<{ from: RevisionEntry; to: RevisionEntry; changes: Change[] }> {
+    const rows = await this.prisma.revision.findMany({ where: ref, orderBy: { revision: 'desc' } });
+    const newest = rows[0];
+    if (!newest) throw new NotFoundError(`${describe(ref)} has no history`);
+    const a = rows.find((r) => r.revision === from);
+    const b = to === undefined ? newest : rows.find((r) => r.revision === to);
+    if (!a) throw new NotFoundError(`${describe(ref)} has no revision ${from}`);
+    if (!b) throw new NotFoundError(`${describe(ref)} has no revision ${to}`);
+    return { from: toEntry(a), to: toEntry(b), changes: diffObjects(stateAfter(a), stateAfter(b)) };
+  }
+
+  /** Makes the resource what it was after revision `to`, as a new revision (history is never rewritten). */
+  async rollback(ref: ResourceRef, to: number, options: WriteOptions): Promise<{ resource: Resource; outcome: ApplyOutcome }> {
+    const target = await this.prisma.revision.findUnique({ where: { kind_namespace_name_revision: { ...ref, revision: to } } });
+    if (!target) throw new NotFoundError(`${describe(ref)} has no revision ${to}; see \`trellis history ${ref.kind} ${ref.name}\``);
+    const state = stateAfter(target);
+    if (!state) throw new ValidationError([{ path: 'to', message: `revision ${to} is a deletion; roll back to a revision that has content` }]);
+    const note = options.note ?? `rollback to revision ${to}`;
+    const result = await this.apply(state, { ...options, note });
+    if (result.outcome !== 'unchanged') {
+      // Mark the new revision as a rollback rather than an ordinary update.
+      await this.prisma.revision.updateMany({
+        where: { ...ref, revision: Number(result.resource.metadata.resourceVersion) },
+        data: { action: 'ROLLBACK' },
+      });
+    }
+    return result;
+  }
+
+  private async lastRevision(tx: Tx, ref: ResourceRef): Promise<number> {
+    const last = await tx.revision.aggregate({ where: ref, _max: { revision: true } });
+    return last._max.revision ?? 0;
+  }
+
+  private async refused(err: unknown, author: string, action: string, ref: ResourceRef): Promise<unknown> {
+    let error = err;
+    // A unique violation means a concurrent create of the same resource committed first.
+    if ((err as { code?: string }).code === 'P2002') error = new ConflictError(`${describe(ref)} was created concurrently; fetch it and reapply`);
+    const outcome = error instanceof ConflictError ? 'conflict' : error instanceof NotFoundError ? 'not-found' : undefined;
+    if (outcome) await this.audit(author, action, ref, outcome, (error as Error).message);
+    return error;
+  }
+
+  private async audit(
+    actor: string,
+    action: string,
+    ref: { kind: string; namespace: string; name: string },
+    outcome: string,
+    detail: string,
+    tx: Tx = this.prisma,
+  ): Promise<void> {
+    await tx.auditEntry.create({ data: { actor, action, ...ref, outcome, detail } });
+  }
+}
+
+function describe(ref: ResourceRef): string {
+  return `${ref.kind} ${ref.namespace}/${ref.name}`;
+}
+
+function stateAfter(row: RevisionRow): Resource | null {
+  return (row.after as Resource | null) ?? null;
+}
+
+function toEntry(row: RevisionRow): RevisionEntry {
+  return {
+    revision: row.revision,
+    action: row.action,
+    author: row.author,
+    note: row.note,
+    createdAt: row.createdAt.toISOString(),
+    before: (row.before as Resource | null) ?? null,
+    after: (row.after as Resource | null) ?? null,
+  };
+}

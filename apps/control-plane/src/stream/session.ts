@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type WebSocket from 'ws';
+import type { ProxyIdentity, Snapshot } from '@trellis/shared';
+import type { GroupMember } from '../compiler/distributor.ts';
+
+/** One connected proxy: who it is, what it was sent, what it applied or refused. */
+export class ProxySession implements GroupMember {
+  readonly id = randomUUID();
+  readonly connectedAt = new Date();
+  lastSeen = Date.now();
+  reported: { version: number; digest: string } | undefined;
+  sentVersion: number | undefined;
+  /** The last snapshot pushed and when, to measure time to ACK. */
+  private inFlight: { version: number; digest: string; at: number } | undefined;
+  applied: { version: number; digest: string; at: Date } | undefined;
+  rejected: { version: number; reason: string; at: Date } | undefined;
+  disconnectedAt: Date | undefined;
+
+  constructor(
+    readonly identity: ProxyIdentity,
+    private readonly ws: WebSocket,
+    private readonly onPush: () => void,
+  ) {}
+
+  /** A proxy that reconnects with the config it runs is in sync without being sent anything. */
+  adoptReported(current: { version: number; digest: string } | undefined): void {
+    this.reported = current;
+    if (current) this.applied = { ...current, at: new Date() };
+  }
+
+  push(message: string, snapshot: Snapshot): void {
+    this.inFlight = { version: snapshot.version, digest: snapshot.digest, at: performance.now() };
+    this.ws.send(message);
+    this.onPush();
+  }
+
+  /** Records an ACK; returns the milliseconds since the snapshot was pushed, when it was this one. */
+  ack(version: number): number | undefined {
+    const pending = this.inFlight;
+    if (!pending || pending.version !== version) return undefined;
+    this.applied = { version, digest: pending.digest, at: new Date() };
+    this.rejected = undefined;
+    this.inFlight = undefined;
+    return performance.now() - pending.at;
+  }
+
+  nack(version: number, reason: string): void {
+    this.rejected = { version, reason, at: new Date() };
+    if (this.inFlight?.version === version) this.inFlight = undefined;
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+}
