@@ -26,9 +26,12 @@ export interface MeshSettings {
 
 const CATCH_ALL: ServiceRoute = { name: 'default', match: {} };
 
-/** Every service the mesh knows: declared by a Service resource or discovered with endpoints. */
+/**
+ * Every service the mesh knows: declared by a Service resource, discovered with endpoints, or targeted
+ * by a policy (so the policy is in place in callers' proxies before the service's first endpoint comes).
+ */
 export function knownServices(index: PolicyIndex, registry: EndpointRegistry): ServiceKey[] {
-  return [...new Set([...index.services.keys(), ...registry.serviceKeys()])].sort();
+  return [...new Set([...index.services.keys(), ...registry.serviceKeys(), ...index.targets()])].sort();
 }
 
 /**

@@ -44,6 +44,11 @@ export class PolicyIndex {
     return (this.byTarget.get(service) ?? []).filter((r) => r.kind === kind) as ResourceOf<K>[];
   }
 
+  /** Services that policies target, whether or not they are declared or have endpoints yet. */
+  targets(): ServiceKey[] {
+    return [...this.byTarget.keys()];
+  }
+
   /** Every policy targeting a service, for the dashboard's badges. */
   policiesOf(service: ServiceKey): Resource[] {
     return this.byTarget.get(service) ?? [];
