@@ -136,9 +136,9 @@ export class StreamClient extends EventEmitter {
       }, every);
       this.heartbeat.unref();
     });
-    ws.on('message', (data) => {
+    ws.on('message', (data: Buffer) => {
       this.lastHeard = Date.now();
-      this.onMessage(data.toString());
+      this.onMessage(data.toString('utf8'));
     });
     ws.on('error', (err) => {
       if (this.state === 'connecting' && this.attempt === 0) this.options.log?.(`control plane unreachable at ${url.origin}: ${err.message}`);

@@ -98,7 +98,10 @@ async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof r
   try {
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replaceAll('"', '""')}"`);
     const runner: SqlRunner = {
-      query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)) as unknown as { rows: T[] },
+      query: async (sql, params) => {
+        const result = await client.query(sql, params);
+        return { rows: result.rows as never[] };
+      },
       exec: async (sql) => {
         await client.query(sql);
       },

@@ -24,8 +24,8 @@ export function toResource(row: ResourceRow): Resource {
 /** What a revision keeps: the resource without server-set metadata, so diffs show only what people changed. */
 export function revisionBody(resource: Resource): Resource {
   const { resourceVersion: _rv, creationTimestamp: _ct, uid: _uid, ...metadata } = resource.metadata;
-  const { status: _status, ...rest } = resource as Resource & { status?: unknown };
-  return { ...rest, metadata } as Resource;
+  const { status: _status, ...rest } = resource;
+  return { ...rest, metadata };
 }
 
 /** Deterministic JSON for comparing two resources. */

@@ -65,10 +65,11 @@ export class ResourceStore extends EventEmitter {
     const parsed = parseResource(input);
     if (!parsed.ok) {
       const meta = (input as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null) ?? {};
+      const text = (v: unknown, fallback: string) => (typeof v === 'string' && v ? v.slice(0, 253) : fallback);
       await this.audit(options.author, 'apply', {
-        kind: String(meta.kind ?? '?'),
-        namespace: String(meta.metadata?.namespace ?? 'default'),
-        name: String(meta.metadata?.name ?? '?'),
+        kind: text(meta.kind, '?'),
+        namespace: text(meta.metadata?.namespace, 'default'),
+        name: text(meta.metadata?.name, '?'),
       }, 'invalid', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
       throw new ValidationError(parsed.errors);
     }
@@ -111,8 +112,8 @@ export class ResourceStore extends EventEmitter {
             action: existing ? 'UPDATE' : 'CREATE',
             author: options.author,
             note: options.note ?? null,
-            before: existing ? (revisionBody(toResource(existing)) as object) : undefined,
-            after: wanted as object,
+            before: existing ? asJson(revisionBody(toResource(existing))) : undefined,
+            after: asJson(wanted),
           },
         });
         await this.audit(options.author, 'apply', ref, 'ok', `revision ${revision}`, tx);
@@ -144,7 +145,7 @@ export class ResourceStore extends EventEmitter {
             action: 'DELETE',
             author: options.author,
             note: options.note ?? null,
-            before: revisionBody(toResource(existing)) as object,
+            before: asJson(revisionBody(toResource(existing))),
           },
         });
         await this.audit(options.author, 'delete', ref, 'ok', `revision ${revision}`, tx);
@@ -217,6 +218,11 @@ export class ResourceStore extends EventEmitter {
   ): Promise<void> {
     await tx.auditEntry.create({ data: { actor, action, ...ref, outcome, detail } });
   }
+}
+
+/** Resources are plain JSON; Prisma's Json input type just cannot see that through zod's types. */
+function asJson(resource: Resource): object {
+  return resource as unknown as object;
 }
 
 function describe(ref: ResourceRef): string {

@@ -109,10 +109,10 @@ export class StreamServer extends EventEmitter {
   private accept(ws: WebSocket): void {
     let session: ProxySession | undefined;
     const helloTimer = setTimeout(() => ws.close(4000, 'expected a hello message first'), this.options.helloTimeoutMs ?? 10_000);
-    ws.on('message', (data) => {
+    ws.on('message', (data: Buffer) => {
       let json: unknown;
       try {
-        json = JSON.parse(data.toString());
+        json = JSON.parse(data.toString('utf8'));
       } catch {
         ws.send(JSON.stringify({ type: 'error', message: 'messages must be JSON' }));
         return;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { serviceResource } from './service.ts';
 import { trafficSplitResource } from './traffic-split.ts';
 import { retryPolicyResource } from './retry-policy.ts';

@@ -1,0 +1,121 @@
+import { readdir, writeFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamClient } from '@trellis/stream-client';
+import { RESOURCE_KINDS, type Snapshot } from '@trellis/shared';
+import { repoRoot, startControlPlaneProcess, trellis } from './support/run.ts';
+
+const RETRY = (attempts: number, name = 'payments-retry') => `apiVersion: trellis.dev/v1alpha1
+kind: RetryPolicy
+metadata:
+  name: ${name}
+spec:
+  targetRef: {kind: Service, name: payments}
+  attempts: ${attempts}
+`;
+
+describe('trellis resource commands against a real control plane', () => {
+  let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
+  let dir: string;
+  const server = () => ['--server', cp.url];
+  beforeAll(async () => {
+    cp = await startControlPlaneProcess();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-manifests-'));
+  });
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('applies every example (one per kind) and lists them back', async () => {
+    const files = (await readdir(path.join(repoRoot, 'examples'))).filter((f) => f.endsWith('.yaml'));
+    for (const f of files) {
+      const r = await trellis(['apply', '-f', path.join('examples', f), ...server()]);
+      expect(r.stderr).toBe('');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    for (const kind of RESOURCE_KINDS) {
+      const r = await trellis(['get', kind, '-A', '-o', 'json', ...server()]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as unknown[]).length, `an example of ${kind}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('delivers a resource applied with the CLI to a connected proxy within 1 s', async () => {
+    const received: { snapshot: Snapshot; at: number }[] = [];
+    const client = new StreamClient({
+      controlPlane: cp.url,
+      identity: { service: 'checkout', instance: 'checkout-1', proxyVersion: 'test' },
+      apply: (snapshot) => void received.push({ snapshot, at: performance.now() }),
+    });
+    await client.start();
+    try {
+      while (received.length === 0) await new Promise((r) => setTimeout(r, 20));
+      const file = path.join(dir, 'retry.yaml');
+      await writeFile(file, RETRY(7, 'cli-speed'));
+      const before = performance.now();
+      const r = await trellis(['apply', '-f', file, ...server()]);
+      expect(r.stdout).toContain('retrypolicy/cli-speed created');
+      const applied = performance.now();
+      const has7 = (s: Snapshot) =>
+        s.outbound.services.find((o) => o.name === 'payments')?.routes.some((route) => route.policies.retry?.attempts === 7);
+      let got: { at: number } | undefined;
+      for (let i = 0; i < 100 && !got; i++) {
+        got = received.find((e) => has7(e.snapshot));
+        if (!got) await new Promise((res) => setTimeout(res, 10));
+      }
+      expect(got).toBeDefined();
+      // From the moment the CLI finished the write to the proxy holding it.
+      expect((got?.at ?? Infinity) - applied).toBeLessThan(1000);
+      expect(applied - before).toBeLessThan(5000);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a file with an invalid document, naming file, document and field, and applies none of it', async () => {
+    const file = path.join(dir, 'mixed.yaml');
+    await writeFile(file, `${RETRY(3, 'first-ok')}---\n${RETRY(11, 'second-bad')}---\n${RETRY(2, 'third-ok')}`);
+    const r = await trellis(['apply', '-f', file, ...server()]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${file}: document 2: spec.attempts: must be at most 10`);
+    expect(r.stderr).toContain('nothing was applied');
+    const list = await trellis(['get', 'retrypolicy', '-o', 'json', ...server()]);
+    const names = (JSON.parse(list.stdout) as { metadata: { name: string } }[]).map((x) => x.metadata.name);
+    expect(names).not.toContain('first-ok');
+    expect(names).not.toContain('third-ok');
+  });
+
+  it('refuses YAML that does not parse, with the line, and applies nothing (stdin)', async () => {
+    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${RETRY(3, 'yaml-ok')}---\nkind: [unclosed\n` });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/<stdin>: document 2 \(line \d+\): YAML:/);
+    const get = await trellis(['get', 'retrypolicy', 'yaml-ok', ...server()]);
+    expect(get.code).not.toBe(0);
+    expect(get.stderr).toContain('not found');
+  });
+
+  it('shows history, rolls back to a revision, and deletes', async () => {
+    const file = path.join(dir, 'history.yaml');
+    for (const attempts of [2, 4, 6]) {
+      await writeFile(file, RETRY(attempts, 'hist'));
+      expect((await trellis(['apply', '-f', file, '--note', `attempts ${attempts}`, ...server()])).code).toBe(0);
+    }
+    const history = await trellis(['history', 'RetryPolicy', 'hist', ...server()]);
+    expect(history.stdout.split('\n')[0]).toMatch(/^REVISION\s+ACTION\s+AUTHOR\s+TIME\s+NOTE/);
+    expect(history.stdout).toMatch(/3\s+UPDATE.*attempts 6/);
+    const rollback = await trellis(['rollback', 'RetryPolicy', 'hist', '--to', '1', ...server()]);
+    expect(rollback.stdout).toContain('rolled back to revision 1 (now revision 4)');
+    const got = await trellis(['get', 'RetryPolicy', 'hist', ...server()]);
+    expect(got.stdout).toContain('attempts: 2');
+    expect((await trellis(['delete', 'RetryPolicy', 'hist', ...server()])).stdout).toContain('retrypolicy/hist deleted');
+    expect((await trellis(['get', 'RetryPolicy', 'hist', ...server()])).code).not.toBe(0);
+  });
+
+  it('says what to do when the control plane cannot be reached', async () => {
+    const r = await trellis(['get', 'retrypolicy', '--server', 'http://127.0.0.1:9']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('cannot reach the control plane at http://127.0.0.1:9');
+    expect(r.stderr).toContain('trellis control-plane');
+  });
+});
