@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { MetricsReport, Span } from '@trellis/shared';
 import type { AddressInfo } from 'node:net';
 import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
@@ -8,6 +9,7 @@ import { VersionCounter } from './compiler/version-counter.ts';
 import { StreamServer } from './stream/server.ts';
 import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
+import { Telemetry } from './telemetry/index.ts';
 import type { ControlPlaneServices } from './services.ts';
 
 export interface ControlPlaneOptions {
@@ -21,6 +23,11 @@ export interface ControlPlaneOptions {
   redisUrl?: string | undefined;
   /** Trace sampling for services that do not set their own. */
   defaultSampling?: number;
+  /** Span retention: by age and by count. */
+  spanMaxAgeMs?: number;
+  maxSpans?: number;
+  /** Also send spans to this OpenTelemetry collector (OTLP/HTTP). */
+  otlpEndpoint?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -48,7 +55,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   distributor.on('error', (err: Error) => log(`config compile failed: ${err.message}`));
   await distributor.start();
   const stream = new StreamServer(distributor, registry, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics };
+  const telemetry = new Telemetry(db.prisma, {
+    spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
+    maxSpans: options.maxSpans ?? 200_000,
+    otlpEndpoint: options.otlpEndpoint,
+  });
+  telemetry.on('warning', log);
+  stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
+  stream.on('spans', (_session, spans: Span[]) => telemetry.ingestSpans(spans));
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry };
   let ready = false;
   const { server, closeWebSockets } = createServer(services, () => ready);
   server.keepAliveTimeout = 65_000;
@@ -84,6 +99,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         distributor.stop();
         await stream.close();
         await closeWebSockets();
+        await telemetry.close();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await db.close();

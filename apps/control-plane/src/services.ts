@@ -4,6 +4,7 @@ import type { ControlPlaneMetrics } from './metrics.ts';
 import type { ResourceStore } from './store/resources.ts';
 import type { StreamServer } from './stream/server.ts';
 import type { Database } from './db/open.ts';
+import type { Telemetry } from './telemetry/index.ts';
 
 /** The parts of a running control plane that API procedures use. */
 export interface ControlPlaneServices {
@@ -13,4 +14,5 @@ export interface ControlPlaneServices {
   distributor: ConfigDistributor;
   stream: StreamServer;
   metrics: ControlPlaneMetrics;
+  telemetry: Telemetry;
 }

@@ -40,6 +40,33 @@ describe.each(DATABASES)('migrations on %s', (_name, create) => {
     await p.counter.create({ data: { name: 'config_version', value: 7 } });
     expect(await p.counter.findUniqueOrThrow({ where: { name: 'config_version' } })).toEqual({ name: 'config_version', value: 7 });
 
+    const start = new Date('2026-11-25T10:00:00.123Z');
+    await p.span.create({
+      data: {
+        spanId: 'a1b2c3d4e5f60718',
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        parentSpanId: 'b7ad6b7169203331',
+        kind: 'client',
+        service: 'frontend.default',
+        peerService: 'reviews.default',
+        name: 'GET reviews default',
+        startTime: start,
+        durationMs: 12.5,
+        status: 503,
+        error: true,
+        attributes: { 'retry.attempt': 1 },
+      },
+    });
+    expect(await p.span.findFirstOrThrow({ where: { traceId: '0af7651916cd43dd8448eb211c80319c' } })).toMatchObject({
+      parentSpanId: 'b7ad6b7169203331',
+      peerService: 'reviews.default',
+      startTime: start,
+      durationMs: 12.5,
+      status: 503,
+      error: true,
+      attributes: { 'retry.attempt': 1 },
+    });
+
     // Unique constraints the store relies on for conflicts exist.
     await expect(
       p.resource.create({ data: { kind: 'RetryPolicy', namespace: 'shop', name: 'r', revision: 1, spec: {} } }),

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { TapEvent } from '../telemetry/index.ts';
+import { procedure, router } from './trpc.ts';
+
+export const tapRouter = router({
+  /** Live (sampled) requests one service receives, as they arrive: method, path, status, latency, source. */
+  watch: procedure.input(z.object({ service: z.string().min(1) })).subscription(async function* ({ ctx, input, signal }) {
+    const queue: TapEvent[] = [];
+    let wake: (() => void) | undefined;
+    const [name, namespace = 'default'] = input.service.split('.');
+    const onTap = (e: TapEvent) => {
+      if (e.service !== name && e.service !== input.service && e.service !== `${name}.${namespace}`) return;
+      if (queue.length < 1000) queue.push(e);
+      wake?.();
+    };
+    ctx.telemetry.on('tap', onTap);
+    try {
+      while (!signal?.aborted) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
+        wake = undefined;
+      }
+    } finally {
+      ctx.telemetry.off('tap', onTap);
+    }
+  }),
+});

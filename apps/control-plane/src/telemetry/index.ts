@@ -1,0 +1,63 @@
+import { EventEmitter } from 'node:events';
+import type { MetricsReport, Span } from '@trellis/shared';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { MetricWindows } from './windows.ts';
+import { SpanStore } from './span-store.ts';
+import { OtlpExporter } from './otlp.ts';
+import { tapEvent, type TapEvent } from './tap.ts';
+
+export interface TelemetryOptions {
+  spanMaxAgeMs: number;
+  maxSpans: number;
+  maxSeries?: number;
+  retentionEveryMs?: number;
+  otlpEndpoint?: string | undefined;
+}
+
+/**
+ * What proxies report, kept for the dashboard: metric deltas into rolling windows, spans into Postgres
+ * (with retention), and live requests for the tap ('tap' events).
+ */
+export class Telemetry extends EventEmitter {
+  readonly windows: MetricWindows;
+  readonly spans: SpanStore;
+  private readonly otlp: OtlpExporter | undefined;
+  private readonly retention: NodeJS.Timeout;
+  deltasReceived = 0;
+
+  constructor(prisma: PrismaClient, options: TelemetryOptions) {
+    super();
+    this.setMaxListeners(1000);
+    this.windows = new MetricWindows(options.maxSeries);
+    this.spans = new SpanStore(prisma, { maxAgeMs: options.spanMaxAgeMs, maxSpans: options.maxSpans });
+    this.spans.on('error', (err: Error) => this.emit('warning', `span write failed: ${err.message}`));
+    this.otlp = options.otlpEndpoint ? new OtlpExporter(options.otlpEndpoint) : undefined;
+    this.retention = setInterval(() => {
+      this.spans.enforceRetention().catch((err: Error) => this.emit('warning', `span retention failed: ${err.message}`));
+    }, options.retentionEveryMs ?? 30_000);
+    this.retention.unref();
+  }
+
+  ingestMetrics(report: MetricsReport): void {
+    this.deltasReceived += report.edges.length;
+    this.windows.add(report.edges);
+  }
+
+  ingestSpans(spans: Span[]): void {
+    this.spans.add(spans);
+    this.otlp?.add(spans);
+    if (this.listenerCount('tap') === 0) return;
+    for (const s of spans) {
+      const event = tapEvent(s);
+      if (event) this.emit('tap', event satisfies TapEvent);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.retention);
+    await this.spans.close();
+    await this.otlp?.close();
+  }
+}
+
+export type { TapEvent } from './tap.ts';

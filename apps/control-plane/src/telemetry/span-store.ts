@@ -1,0 +1,202 @@
+import { EventEmitter } from 'node:events';
+import type { Span } from '@trellis/shared';
+import type { PrismaClient, Span as SpanRow } from '../generated/prisma/client.ts';
+
+export interface SpanStoreOptions {
+  /** Spans older than this are deleted. */
+  maxAgeMs: number;
+  /** At most this many spans are kept (the oldest go first). */
+  maxSpans: number;
+  /** Spans waiting to be written beyond this are dropped (and counted), so a flood cannot exhaust memory. */
+  maxPending?: number;
+  flushMs?: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  /** The first server span's service and route: where the request entered the traced part of the mesh. */
+  rootService: string;
+  rootName: string;
+  startMs: number;
+  durationMs: number;
+  spanCount: number;
+  services: string[];
+  error: boolean;
+  status: number;
+}
+
+export interface TraceSearch {
+  service?: string | undefined;
+  /** An edge: client spans from `source` to `destination`. */
+  source?: string | undefined;
+  destination?: string | undefined;
+  status?: 'error' | 'ok' | number | undefined;
+  minDurationMs?: number | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+  limit?: number | undefined;
+}
+
+export interface StoredSpan extends Span {
+  peerService: string | null;
+}
+
+/**
+ * Spans in Postgres: written in batches, kept by age and by count, searched by service, edge, status,
+ * duration and time. Emits 'span' for every span accepted (the live tap listens).
+ */
+export class SpanStore extends EventEmitter {
+  private pending: Span[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  dropped = 0;
+  written = 0;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly options: SpanStoreOptions,
+  ) {
+    super();
+    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 500);
+    this.timer.unref();
+  }
+
+  add(spans: readonly Span[]): void {
+    const room = (this.options.maxPending ?? 50_000) - this.pending.length;
+    if (room < spans.length) this.dropped += spans.length - Math.max(0, room);
+    const accepted = room >= spans.length ? spans : spans.slice(0, Math.max(0, room));
+    for (const s of accepted) {
+      this.pending.push(s);
+      this.emit('span', s);
+    }
+  }
+
+  /** Writes everything received so far. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      while (this.pending.length) {
+        const batch = this.pending.splice(0, 1000);
+        try {
+          const { count } = await this.prisma.span.createMany({ data: batch.map(toRow), skipDuplicates: true });
+          this.written += count;
+        } catch (err) {
+          this.dropped += batch.length;
+          this.emit('error', err);
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  /** Deletes spans past the age limit, then the oldest beyond the count limit. Returns how many went. */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    await this.flush();
+    const byAge = await this.prisma.span.deleteMany({ where: { startTime: { lt: new Date(now - this.options.maxAgeMs) } } });
+    const total = await this.prisma.span.count();
+    let byCount = 0;
+    if (total > this.options.maxSpans) {
+      const excess = total - this.options.maxSpans;
+      byCount = await this.prisma.$executeRawUnsafe(
+        'DELETE FROM "spans" WHERE "span_id" IN (SELECT "span_id" FROM "spans" ORDER BY "start_time" ASC LIMIT $1)',
+        excess,
+      );
+    }
+    return byAge.count + byCount;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Traces with at least one span matching the filters, newest first. */
+  async search(q: TraceSearch): Promise<TraceSummary[]> {
+    await this.flush();
+    const where = {
+      ...(q.service ? { service: q.service } : {}),
+      ...(q.source && q.destination ? { service: q.source, peerService: q.destination, kind: 'client' } : {}),
+      ...(q.status === 'error' ? { error: true } : q.status === 'ok' ? { error: false } : typeof q.status === 'number' ? { status: q.status } : {}),
+      ...(q.minDurationMs !== undefined ? { durationMs: { gte: q.minDurationMs } } : {}),
+      ...(q.fromMs !== undefined || q.toMs !== undefined
+        ? { startTime: { ...(q.fromMs !== undefined ? { gte: new Date(q.fromMs) } : {}), ...(q.toMs !== undefined ? { lte: new Date(q.toMs) } : {}) } }
+        : {}),
+    };
+    const hits = await this.prisma.span.findMany({
+      where,
+      select: { traceId: true },
+      orderBy: { startTime: 'desc' },
+      take: Math.min(q.limit ?? 50, 500) * 4,
+    });
+    const ids = [...new Set(hits.map((h) => h.traceId))].slice(0, Math.min(q.limit ?? 50, 500));
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.span.findMany({ where: { traceId: { in: ids } } });
+    const byTrace = new Map<string, SpanRow[]>();
+    for (const r of rows) byTrace.set(r.traceId, [...(byTrace.get(r.traceId) ?? []), r]);
+    return ids.flatMap((id) => {
+      const spans = byTrace.get(id);
+      return spans ? [summarize(id, spans)] : [];
+    });
+  }
+
+  /** Every span of one trace, ordered by start time (the tree is in parentSpanId). */
+  async trace(traceId: string): Promise<StoredSpan[]> {
+    await this.flush();
+    const rows = await this.prisma.span.findMany({ where: { traceId }, orderBy: { startTime: 'asc' } });
+    return rows.map(fromRow);
+  }
+}
+
+function toRow(s: Span) {
+  const peer = s.attributes[s.kind === 'client' ? 'destination' : 'source'];
+  return {
+    spanId: s.spanId,
+    traceId: s.traceId,
+    parentSpanId: s.parentSpanId ?? null,
+    kind: s.kind,
+    service: s.service,
+    peerService: typeof peer === 'string' ? peer : null,
+    name: s.name,
+    startTime: new Date(s.startMs),
+    durationMs: s.durationMs,
+    status: s.status,
+    error: s.error,
+    attributes: s.attributes,
+  };
+}
+
+function fromRow(r: SpanRow): StoredSpan {
+  return {
+    traceId: r.traceId,
+    spanId: r.spanId,
+    ...(r.parentSpanId ? { parentSpanId: r.parentSpanId } : {}),
+    kind: r.kind as Span['kind'],
+    service: r.service,
+    peerService: r.peerService,
+    name: r.name,
+    startMs: r.startTime.getTime(),
+    durationMs: r.durationMs,
+    status: r.status,
+    error: r.error,
+    attributes: r.attributes as Span['attributes'],
+  };
+}
+
+function summarize(traceId: string, spans: SpanRow[]): TraceSummary {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const sorted = [...spans].sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  // The root: a span whose parent is not in the trace (the edge of the traced part), earliest first.
+  const root = sorted.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? sorted[0];
+  const start = Math.min(...spans.map((s) => s.startTime.getTime()));
+  const end = Math.max(...spans.map((s) => s.startTime.getTime() + s.durationMs));
+  return {
+    traceId,
+    rootService: root?.service ?? '',
+    rootName: root?.name ?? '',
+    startMs: start,
+    durationMs: Math.round((end - start) * 1000) / 1000,
+    spanCount: spans.length,
+    services: [...new Set(spans.map((s) => s.service))].sort(),
+    error: spans.some((s) => s.error),
+    status: root?.status ?? 0,
+  };
+}
