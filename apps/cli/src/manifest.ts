@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { parseResource, type Resource } from '@trellis/shared';
 
 export interface ManifestProblem {
@@ -25,13 +25,16 @@ export async function readManifest(file: string): Promise<string> {
 export function parseManifest(text: string): { resources: Resource[]; problems: ManifestProblem[] } {
   const resources: Resource[] = [];
   const problems: ManifestProblem[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { prettyErrors: false, lineCounter: lines });
   const list = Array.isArray(docs) ? docs : [docs];
   let index = 0;
   for (const doc of list) {
     index++;
     if (doc.errors.length) {
-      for (const e of doc.errors) problems.push({ document: index, line: e.linePos?.[0]?.line, path: '', message: `YAML: ${e.message.split('\n')[0]}` });
+      for (const e of doc.errors) {
+        problems.push({ document: index, line: lines.linePos(e.pos[0]).line, path: '', message: `YAML: ${e.message.split('\n')[0]}` });
+      }
       continue;
     }
     const value: unknown = doc.toJS();

@@ -31,8 +31,8 @@ describe('trellis resource commands against a real control plane', () => {
     const files = (await readdir(path.join(repoRoot, 'examples'))).filter((f) => f.endsWith('.yaml'));
     for (const f of files) {
       const r = await trellis(['apply', '-f', path.join('examples', f), ...server()]);
-      expect(r.stderr).toBe('');
       expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/ created \(revision 1\)/);
     }
     for (const kind of RESOURCE_KINDS) {
       const r = await trellis(['get', kind, '-A', '-o', 'json', ...server()]);
