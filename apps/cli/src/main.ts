@@ -3,6 +3,7 @@
 import { CliError } from './errors.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number | void> }> }> = {
+  up: { summary: 'run everything: control plane, dashboard and a demo mesh with traffic (npm start)', load: () => import('./commands/up.ts') },
   'control-plane': { summary: 'run the control plane (API, policy store, proxy stream)', load: () => import('./commands/control-plane.ts') },
   proxy: { summary: 'run a proxy (sidecar or node agent)', load: () => import('./commands/proxy.ts') },
   apply: { summary: 'create or update resources from YAML (-f FILE, or -f - for stdin)', load: () => import('./commands/apply.ts') },

@@ -1,0 +1,175 @@
+import net from 'node:net';
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '@trellis/control-plane/router';
+import { parseCommandArgs, parsePort } from '../args.ts';
+import { cliEnv } from '../env.ts';
+import { CliError } from '../errors.ts';
+import { repoRoot, trellisCommand } from '../paths.ts';
+import { DEMO_RESOURCES, SHOP, portsOf } from '../demo/shop.ts';
+import { startApp } from '../demo/apps.ts';
+import { startTraffic } from '../demo/traffic.ts';
+import { Supervisor } from '../demo/supervisor.ts';
+import { buildDashboard, dashboardBuildIsStale } from '../demo/web-build.ts';
+
+const USAGE = `trellis up [--port 7400] [--dashboard-port 7401] [--port-base 7410] [--rps 20] [--data-dir .trellis/data] [--fresh]`;
+const HELP = `${USAGE}
+
+Runs the whole product on this machine: the control plane (embedded PGlite in --data-dir, or the
+Postgres in DATABASE_URL), the dashboard (a production build, made once), and a demo shop of ${SHOP.length}
+workloads, each a small HTTP app with its own sidecar proxy, with steady traffic into the frontend.
+
+  --port N            control plane API and proxy stream (default 7400, or PORT)
+  --dashboard-port N  the dashboard (default 7401)
+  --port-base N       first of ${SHOP.length * 4} ports for the demo apps and their proxies (default 7410)
+  --rps N             demo requests per second into the frontend (default 20)
+  --data-dir DIR      the embedded database and logs (default .trellis/data; TRELLIS_DATA_DIR)
+  --fresh             start from an empty database
+  --no-dashboard      skip the dashboard
+Logs of every process are in <data-dir>/../logs. Ctrl-C stops everything.`;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function assertFree(port: number, what: string, flag: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new CliError(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} (${what}) is already in use; stop what is using it (is another \`trellis up\` running?) or pass ${flag}`
+            : `cannot listen on port ${port} (${what}): ${err.message}`,
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+/** Applies the demo resources that do not exist yet, so edits made in the dashboard survive restarts. */
+async function applyDemoResources(url: string): Promise<string[]> {
+  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { 'x-trellis-user': 'trellis up' } })] });
+  const created: string[] = [];
+  for (const resource of DEMO_RESOURCES) {
+    try {
+      await api.resources.get.query({ kind: resource.kind, name: resource.metadata.name, namespace: resource.metadata.namespace });
+    } catch (err) {
+      if (!(err instanceof TRPCClientError) || (err.data as { code?: string } | undefined)?.code !== 'NOT_FOUND') throw err;
+      await api.resources.upsert.mutate({ resource, note: 'demo policy applied by trellis up' });
+      created.push(`${resource.kind} ${resource.metadata.name}`);
+    }
+  }
+  return created;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('up', argv, {
+    port: { type: 'string' },
+    'dashboard-port': { type: 'string' },
+    'port-base': { type: 'string' },
+    rps: { type: 'string' },
+    'data-dir': { type: 'string' },
+    fresh: { type: 'boolean' },
+    'no-dashboard': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, USAGE);
+  if (values.help) {
+    say(`usage: ${HELP}`);
+    return 0;
+  }
+  const root = repoRoot();
+  const cpPort = parsePort(values.port ?? cliEnv.port, values.port ? '--port' : 'PORT', 7400);
+  const dashboardPort = parsePort(values['dashboard-port'], '--dashboard-port', 7401);
+  const portBase = parsePort(values['port-base'], '--port-base', 7410);
+  const rps = values.rps === undefined ? 20 : Number(values.rps);
+  if (!(rps >= 0 && rps <= 2000)) throw new CliError('--rps: must be a number from 0 to 2000', 2);
+  const dataDir = path.resolve(values['data-dir'] ?? cliEnv.dataDir ?? path.join(root, '.trellis/data'));
+  const logDir = path.join(path.dirname(dataDir), 'logs');
+  const withDashboard = !values['no-dashboard'];
+
+  await assertFree(cpPort, 'control plane', '--port');
+  if (withDashboard) await assertFree(dashboardPort, 'dashboard', '--dashboard-port');
+  for (const [i, w] of SHOP.entries()) {
+    for (const [role, port] of Object.entries(portsOf(portBase, i))) await assertFree(port, `${w.id} ${role}`, '--port-base');
+  }
+
+  if (withDashboard && dashboardBuildIsStale(root)) {
+    say('building the dashboard once (next build; about a minute on 2 cores) ...');
+    const t0 = Date.now();
+    await buildDashboard(root, say);
+    say(`dashboard built in ${Math.round((Date.now() - t0) / 1000)} s`);
+  }
+  if (values.fresh) await rm(dataDir, { recursive: true, force: true });
+
+  const supervisor = new Supervisor(logDir);
+  const apps: { close(): void }[] = [];
+  let traffic: ReturnType<typeof startTraffic> | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      await traffic?.stop();
+      await supervisor.stopAll();
+      for (const a of apps) a.close();
+    })());
+  supervisor.onUnexpectedExit = (child, code) => {
+    say(`✗ ${child.name} stopped unexpectedly (exit ${code}); see ${child.logFile}. Stopping everything.`);
+    void stopAll().then(() => process.exit(1));
+  };
+
+  const [node, trellis] = trellisCommand(root);
+  try {
+    const databaseUrl = cliEnv.databaseUrl;
+    const cp = await supervisor.start('control-plane', node, [...trellis, 'control-plane', '--port', String(cpPort), '--data-dir', dataDir], {
+      ready: /listening on (http:\/\/[\d.:]+) \(database: ([^)]+)\)/,
+    });
+    const cpUrl = cp.match[1] ?? `http://127.0.0.1:${cpPort}`;
+    say(`✓ control plane   ${cpUrl}  (${databaseUrl ? 'Postgres from DATABASE_URL' : `PGlite in ${path.relative(process.cwd(), dataDir) || dataDir}`})`);
+
+    const created = await applyDemoResources(cpUrl);
+    say(`✓ demo policies   ${created.length ? `applied ${created.join(', ')}` : 'already in place (kept as you left them)'}`);
+
+    for (const [i, w] of SHOP.entries()) {
+      const ports = portsOf(portBase, i);
+      apps.push(await startApp(w, ports.app, ports.outbound));
+      await supervisor.start(`proxy-${w.id}`, node, [
+        ...trellis, 'proxy',
+        '--service', w.service, '--instance', w.id, '--zone', w.zone, '--label', `version=${w.version}`,
+        '--app-port', String(ports.app), '--inbound-port', String(ports.inbound), '--outbound-port', String(ports.outbound),
+        '--admin-port', String(ports.admin), '--control-plane', cpUrl, '--data-dir', path.join(path.dirname(dataDir), 'proxies', w.id),
+      ], { ready: /trellis proxy ready/ });
+      say(`✓ ${w.id.padEnd(15)} app :${ports.app}, sidecar in :${ports.inbound} out :${ports.outbound} admin :${ports.admin}`);
+    }
+
+    const frontend = portsOf(portBase, 0);
+    traffic = startTraffic(`http://127.0.0.1:${frontend.inbound}`, rps);
+    say(`✓ traffic         ${rps} requests/s into frontend`);
+
+    if (withDashboard) {
+      await supervisor.start('dashboard', node, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(dashboardPort), '-H', '127.0.0.1'], {
+        cwd: path.join(root, 'apps/web'),
+        env: { ...process.env, TRELLIS_SERVER: cpUrl, NEXT_TELEMETRY_DISABLED: '1', PORT: String(dashboardPort) },
+        ready: /Ready in|started server|Local:/i,
+      });
+      say(`✓ dashboard       http://127.0.0.1:${dashboardPort}`);
+    }
+    say(`\nlogs: ${logDir}`);
+    say(withDashboard ? `dashboard: http://127.0.0.1:${dashboardPort}` : `control plane: ${cpUrl}`);
+  } catch (err) {
+    await stopAll();
+    throw err instanceof CliError ? err : new CliError(`trellis up: ${(err as Error).message}`);
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      say(`\n${signal}: stopping everything ...`);
+      void stopAll().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  say('stopped.');
+  return 0;
+}

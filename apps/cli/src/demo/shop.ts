@@ -1,0 +1,88 @@
+// The demo mesh `trellis up` runs: a small shop. Each workload is a real HTTP app with its own sidecar
+// proxy; apps call each other through their proxy's outbound listener, naming the service in Host.
+
+export interface Workload {
+  /** Unique per workload: service plus version when there are several. */
+  id: string;
+  service: string;
+  version: string;
+  zone: string;
+  /** Services this app calls for every request it serves. */
+  calls: { service: string; path: string }[];
+  /** Share of requests answered with 503, and how slow the app is. */
+  failureRate: number;
+  latency: { baseMs: number; jitterMs: number; tailShare: number; tailMs: number };
+}
+
+export const SHOP: Workload[] = [
+  {
+    id: 'frontend',
+    service: 'frontend',
+    version: 'v1',
+    zone: 'zone-a',
+    calls: [
+      { service: 'catalog', path: '/products' },
+      { service: 'cart', path: '/cart' },
+      { service: 'reviews', path: '/reviews/1' },
+    ],
+    failureRate: 0,
+    latency: { baseMs: 2, jitterMs: 3, tailShare: 0, tailMs: 0 },
+  },
+  { id: 'catalog', service: 'catalog', version: 'v1', zone: 'zone-a', calls: [], failureRate: 0, latency: { baseMs: 3, jitterMs: 4, tailShare: 0.01, tailMs: 40 } },
+  { id: 'cart', service: 'cart', version: 'v1', zone: 'zone-b', calls: [{ service: 'payments', path: '/authorize' }], failureRate: 0, latency: { baseMs: 2, jitterMs: 3, tailShare: 0, tailMs: 0 } },
+  { id: 'reviews-v1', service: 'reviews', version: 'v1', zone: 'zone-a', calls: [], failureRate: 0, latency: { baseMs: 4, jitterMs: 4, tailShare: 0, tailMs: 0 } },
+  { id: 'reviews-v2', service: 'reviews', version: 'v2', zone: 'zone-b', calls: [{ service: 'ratings', path: '/ratings/1' }], failureRate: 0.01, latency: { baseMs: 6, jitterMs: 6, tailShare: 0.02, tailMs: 80 } },
+  { id: 'ratings', service: 'ratings', version: 'v1', zone: 'zone-b', calls: [], failureRate: 0, latency: { baseMs: 2, jitterMs: 2, tailShare: 0, tailMs: 0 } },
+  // Payments fails a few percent of requests and has a slow tail: the retry policy has work to do.
+  { id: 'payments', service: 'payments', version: 'v1', zone: 'zone-b', calls: [], failureRate: 0.05, latency: { baseMs: 8, jitterMs: 10, tailShare: 0.03, tailMs: 250 } },
+];
+
+const meta = (name: string) => ({ name, namespace: 'default' });
+const api = 'trellis.dev/v1alpha1';
+const target = (name: string) => ({ kind: 'Service', name });
+
+/** Service declarations (routes the editors can target) and the demo policies every editor starts with. */
+export const DEMO_RESOURCES = [
+  {
+    apiVersion: api,
+    kind: 'Service',
+    metadata: meta('reviews'),
+    spec: { routes: [{ name: 'get-review', match: { path: { type: 'PathPrefix', value: '/reviews' }, method: 'GET' } }] },
+  },
+  {
+    apiVersion: api,
+    kind: 'Service',
+    metadata: meta('catalog'),
+    spec: { routes: [{ name: 'list-products', match: { path: { type: 'Exact', value: '/products' } } }] },
+  },
+  {
+    apiVersion: api,
+    kind: 'TrafficSplit',
+    metadata: meta('reviews'),
+    spec: {
+      targetRef: target('reviews'),
+      backends: [
+        { name: 'v1', selector: { version: 'v1' }, weight: 90 },
+        { name: 'v2', selector: { version: 'v2' }, weight: 10 },
+      ],
+    },
+  },
+  {
+    apiVersion: api,
+    kind: 'RetryPolicy',
+    metadata: meta('payments-retry'),
+    spec: { targetRef: target('payments'), attempts: 3, retryOn: ['5xx', 'connect-failure', 'reset'], perTryTimeout: '500ms' },
+  },
+  {
+    apiVersion: api,
+    kind: 'RateLimitPolicy',
+    metadata: meta('catalog-rate-limit'),
+    spec: { targetRef: target('catalog'), requestsPerSecond: 50, burst: 50 },
+  },
+];
+
+/** Ports of workload number `index`: app, proxy inbound, outbound, admin, counted up from `base`. */
+export function portsOf(base: number, index: number) {
+  const first = base + index * 4;
+  return { app: first, inbound: first + 1, outbound: first + 2, admin: first + 3 };
+}

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let max = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === '.next' || entry.name.startsWith('.turbo')) continue;
+    const full = path.join(dir, entry.name);
+    max = Math.max(max, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+  }
+  return max;
+}
+
+/** True when apps/web has no production build, or a source it depends on is newer than the build. */
+export function dashboardBuildIsStale(root: string): boolean {
+  const buildId = path.join(root, 'apps/web/.next/BUILD_ID');
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  return [path.join(root, 'apps/web'), path.join(root, 'packages/shared/src'), path.join(root, 'apps/control-plane/src/router')].some(
+    (dir) => newest(dir) > built,
+  );
+}
+
+/** Runs the dashboard's production build (next build), printing its output with a prefix. */
+export function buildDashboard(root: string, log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', 'build', '--silent', '-w', '@trellis/web'], {
+      cwd: root,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail = '';
+    const onData = (d: Buffer) => {
+      for (const line of d.toString().split('\n')) {
+        if (!line.trim()) continue;
+        tail = `${tail}\n${line}`.slice(-4000);
+        log(`  next build | ${line}`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):${tail}`))));
+  });
+}
