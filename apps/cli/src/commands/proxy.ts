@@ -1,0 +1,194 @@
+import path from 'node:path';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { parseCommandArgs, parsePort } from '../args.ts';
+import { cliEnv } from '../env.ts';
+import { CliError } from '../errors.ts';
+
+const USAGE = `trellis proxy --service NAME [--namespace default] [--zone ZONE] [--label key=value ...]
+                     [--app-port PORT] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000]
+                     [--control-plane URL | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
+       trellis proxy --workload service=NAME,app-port=P,inbound-port=P,outbound-port=P[,namespace=..,zone=..,instance=..,
+                     label.KEY=VALUE,config=FILE,data-dir=DIR] [--workload ...]   (node agent: one process, many workloads)`;
+
+const HELP = `${USAGE}
+
+Sidecar mode serves one workload; node-agent mode (--workload, repeatable) serves several, each with its
+own listeners, identity, snapshot and disk copy. Flags given next to --workload (--namespace, --zone,
+--label, --address, --control-plane, --data-dir) are defaults for every workload.
+
+  --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400)
+  --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
+  --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
+  --inbound-port PORT        where other proxies reach this workload (0 = any free port)
+  --outbound-port PORT       where the local app sends requests, Host header naming the service
+  --admin-port PORT          /ready, /config, /metrics (0 = any free port)
+  --address ADDR             address the inbound listener binds and announces (default 127.0.0.1)
+  --admin-address ADDR       address the admin listener binds (default 127.0.0.1)
+  --data-dir DIR             where the last good snapshot is kept (default .trellis/proxy/<service>-<instance>)
+  --max-header-bytes N       largest request head accepted (default ${DEFAULT_LIMITS.maxHeaderBytes}; larger gets 431)
+  --client-header-timeout MS time a client has to send its request head (default ${DEFAULT_LIMITS.headersTimeoutMs}; then 408)
+  --client-idle-timeout MS   idle connections are closed after this (default ${DEFAULT_LIMITS.idleTimeoutMs})
+  --drain-timeout MS         SIGTERM waits this long for requests in flight (default ${DEFAULT_DRAIN_TIMEOUT_MS})
+
+Once listening it prints one line: trellis proxy ready {"admin":..,"inbound":..,"outbound":..,"workloads":[..]}`;
+
+const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir']);
+
+function positiveMs(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: "${value}" is not a number of milliseconds (1 or more)`, 2);
+  return n;
+}
+
+function parseLabel(text: string, flag: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq < 1) throw new CliError(`${flag}: "${text}" is not key=value`, 2);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+/** "service=a,app-port=8080,label.version=v2" -> a workload, with the shared flags as defaults. */
+function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' | 'inboundPort' | 'outboundPort'>): WorkloadOptions {
+  const fields = new Map<string, string>();
+  const labels = { ...defaults.labels };
+  for (const part of spec.split(',')) {
+    const [key, value] = parseLabel(part.trim(), '--workload');
+    if (key.startsWith('label.')) labels[key.slice(6)] = value;
+    else if (WORKLOAD_KEYS.has(key)) fields.set(key, value);
+    else throw new CliError(`--workload: unknown key "${key}" (known: ${[...WORKLOAD_KEYS].join(', ')}, label.KEY)`, 2);
+  }
+  const service = fields.get('service');
+  if (!service) throw new CliError(`--workload "${spec}": service= is required`, 2);
+  const appPort = fields.get('app-port');
+  const workload: WorkloadOptions = {
+    ...defaults,
+    service,
+    namespace: fields.get('namespace') ?? defaults.namespace,
+    labels,
+    inboundPort: parsePort(fields.get('inbound-port'), `--workload ${service} inbound-port`, 0),
+    outboundPort: parsePort(fields.get('outbound-port'), `--workload ${service} outbound-port`, 0),
+    address: fields.get('address') ?? defaults.address,
+  };
+  if (appPort !== undefined) workload.appPort = parsePort(appPort, `--workload ${service} app-port`, 0);
+  const zone = fields.get('zone') ?? defaults.zone;
+  if (zone !== undefined) workload.zone = zone;
+  const instance = fields.get('instance');
+  if (instance !== undefined) workload.instance = instance;
+  const config = fields.get('config');
+  if (config !== undefined) workload.configFile = path.resolve(config);
+  const dataDir = fields.get('data-dir');
+  if (dataDir !== undefined) workload.dataDir = path.resolve(dataDir);
+  return workload;
+}
+
+/** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    'proxy',
+    argv,
+    {
+      service: { type: 'string' },
+      namespace: { type: 'string' },
+      zone: { type: 'string' },
+      label: { type: 'string', multiple: true },
+      instance: { type: 'string' },
+      'app-port': { type: 'string' },
+      'inbound-port': { type: 'string' },
+      'outbound-port': { type: 'string' },
+      'admin-port': { type: 'string' },
+      'admin-address': { type: 'string' },
+      'control-plane': { type: 'string' },
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      address: { type: 'string' },
+      workload: { type: 'string', multiple: true },
+      'max-header-bytes': { type: 'string' },
+      'client-header-timeout': { type: 'string' },
+      'client-idle-timeout': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`usage: ${HELP}\n`);
+    return 0;
+  }
+  const labels = Object.fromEntries((values.label ?? []).map((l) => parseLabel(l, '--label')));
+  const namespace = values.namespace ?? 'default';
+  const address = values.address ?? '127.0.0.1';
+  const workloads: WorkloadOptions[] = [];
+  if (values.workload?.length) {
+    for (const flag of ['service', 'app-port', 'inbound-port', 'outbound-port', 'instance', 'config'] as const) {
+      if (values[flag] !== undefined) throw new CliError(`--${flag} cannot be combined with --workload; put it inside each --workload`, 2);
+    }
+    const defaults = {
+      namespace,
+      labels,
+      address,
+      ...(values.zone !== undefined ? { zone: values.zone } : {}),
+      ...(values['data-dir'] !== undefined ? { dataRoot: path.resolve(values['data-dir']) } : {}),
+    };
+    for (const spec of values.workload) workloads.push(parseWorkload(spec, defaults));
+  } else {
+    if (!values.service) throw new CliError(`trellis proxy: --service is required (or --workload for a node agent)\nusage: ${USAGE}`, 2);
+    const w: WorkloadOptions = {
+      service: values.service,
+      namespace,
+      labels,
+      address,
+      inboundPort: parsePort(values['inbound-port'], '--inbound-port', 15006),
+      outboundPort: parsePort(values['outbound-port'], '--outbound-port', 15001),
+    };
+    if (values['app-port'] !== undefined) w.appPort = parsePort(values['app-port'], '--app-port', 0);
+    if (values.zone !== undefined) w.zone = values.zone;
+    if (values.instance !== undefined) w.instance = values.instance;
+    if (values.config !== undefined) w.configFile = path.resolve(values.config);
+    if (values['data-dir'] !== undefined) w.dataDir = path.resolve(values['data-dir']);
+    workloads.push(w);
+  }
+  const needsControlPlane = workloads.some((w) => w.configFile === undefined);
+  if (values['control-plane'] !== undefined && !needsControlPlane) {
+    throw new CliError('--control-plane and --config are alternatives: a proxy takes its config from one of them', 2);
+  }
+  const options: ProxyOptions = {
+    workloads,
+    adminPort: parsePort(values['admin-port'], '--admin-port', 15000),
+    adminAddress: values['admin-address'] ?? '127.0.0.1',
+    limits: {
+      maxHeaderBytes: positiveMs(values['max-header-bytes'], '--max-header-bytes', DEFAULT_LIMITS.maxHeaderBytes),
+      headersTimeoutMs: positiveMs(values['client-header-timeout'], '--client-header-timeout', DEFAULT_LIMITS.headersTimeoutMs),
+      idleTimeoutMs: positiveMs(values['client-idle-timeout'], '--client-idle-timeout', DEFAULT_LIMITS.idleTimeoutMs),
+    },
+    drainTimeoutMs: positiveMs(values['drain-timeout'], '--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS),
+    log: (line) => process.stderr.write(`[proxy] ${line}\n`),
+  };
+  if (needsControlPlane) options.controlPlane = values['control-plane'] ?? cliEnv.server ?? 'http://127.0.0.1:7400';
+
+  let proxy;
+  try {
+    proxy = await startProxy(options);
+  } catch (err) {
+    throw new CliError(`trellis proxy: ${(err as Error).message}`);
+  }
+  const running = proxy;
+  process.stdout.write(`${running.readyLine()}\n`);
+  process.on('SIGHUP', () => void running.reload());
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        options.log(`${signal} again: exiting without waiting`);
+        process.exit(1);
+      }
+      stopping = true;
+      options.log(`${signal}: draining (up to ${options.drainTimeoutMs} ms)`);
+      running.drain().then(resolve, resolve);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  // Everything is closed; if a stray handle still holds the event loop, do not hang on it.
+  setTimeout(() => process.exit(0), 500).unref();
+  return 0;
+}

@@ -1,0 +1,3 @@
+import { trellisLint } from '@trellis/config/eslint';
+
+export default trellisLint(import.meta.dirname);

@@ -1,0 +1,65 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Workload } from '../workload.ts';
+
+/**
+ * The admin listener: /ready (200 once every workload has a snapshot, 503 before and while draining),
+ * /config (the applied snapshot and its version), /metrics (Prometheus text).
+ */
+export class AdminServer {
+  readonly server: http.Server;
+  draining = false;
+
+  constructor(
+    private readonly workloads: readonly Workload[],
+    private readonly registry: Registry,
+  ) {
+    this.server = http.createServer((req, res) => {
+      this.route(req.url ?? '/').then(
+        ({ status, type, body }) => {
+          res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+          res.end(body);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`${err.message}\n`);
+        },
+      );
+    });
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): void {
+    this.server.close();
+    this.server.closeAllConnections();
+  }
+
+  private async route(url: string): Promise<{ status: number; type: string; body: string }> {
+    const path = url.split('?')[0];
+    const text = (status: number, body: string) => ({ status, type: 'text/plain; charset=utf-8', body: `${body}\n` });
+    switch (path) {
+      case '/ready': {
+        if (this.draining) return text(503, 'draining');
+        const waiting = this.workloads.filter((w) => !w.ready).map((w) => w.self);
+        return waiting.length === 0 ? text(200, 'ready') : text(503, `waiting for a snapshot: ${waiting.join(', ')}`);
+      }
+      case '/config': {
+        const described = this.workloads.map((w) => w.describe());
+        const body = described.length === 1 ? described[0] : { workloads: described };
+        return { status: 200, type: 'application/json', body: JSON.stringify(body, null, 2) };
+      }
+      case '/metrics':
+        return { status: 200, type: this.registry.contentType, body: await this.registry.metrics() };
+      default:
+        return text(404, 'admin endpoints: /ready /config /metrics');
+    }
+  }
+}

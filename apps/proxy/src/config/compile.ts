@@ -1,0 +1,34 @@
+import type { Snapshot } from '@trellis/shared';
+import { buildInboundChain, buildInboundUpgradeCheck, buildOutboundChain, type ChainDeps } from '../chain.ts';
+import type { Handler } from '../http/types.ts';
+import { validateSnapshot } from './validate.ts';
+
+/** A snapshot made ready to serve: both chains built. Immutable; a new snapshot makes a new one. */
+export interface ActiveConfig {
+  readonly snapshot: Snapshot;
+  readonly inbound: Handler;
+  readonly outbound: Handler;
+  /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.upstream. */
+  readonly inboundUpgrade: Handler;
+  readonly outboundUpgrade: Handler;
+  readonly appliedAt: string;
+  readonly source: 'control-plane' | 'disk' | 'file';
+}
+
+/** Validates and compiles a snapshot; throws (the stream client then NACKs) when it cannot be served. */
+export function compileSnapshot(
+  snapshot: Snapshot,
+  deps: ChainDeps,
+  self: { name: string; namespace: string },
+  source: ActiveConfig['source'],
+): ActiveConfig {
+  validateSnapshot(snapshot, self);
+  deps.limiters.begin();
+  deps.caches.begin();
+  const inbound = buildInboundChain(snapshot, deps);
+  const inboundUpgrade = buildInboundUpgradeCheck(snapshot, deps);
+  const { handle: outbound, upgrade: outboundUpgrade } = buildOutboundChain(snapshot, deps);
+  deps.limiters.end();
+  deps.caches.end();
+  return { snapshot, inbound, outbound, inboundUpgrade, outboundUpgrade, appliedAt: new Date().toISOString(), source };
+}

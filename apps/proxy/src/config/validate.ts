@@ -1,0 +1,37 @@
+import type { Snapshot } from '@trellis/shared';
+import { compileMatch } from './match.ts';
+
+/**
+ * Checks what the schema cannot: things that would make the snapshot unusable by this proxy. Runs
+ * before anything is changed, so a refused snapshot (NACK) leaves the running one untouched.
+ */
+export function validateSnapshot(snapshot: Snapshot, self: { name: string; namespace: string }): void {
+  const problems: string[] = [];
+  if (snapshot.service.name !== self.name || snapshot.service.namespace !== self.namespace) {
+    problems.push(`snapshot is for ${snapshot.service.name}.${snapshot.service.namespace}, this proxy serves ${self.name}.${self.namespace}`);
+  }
+  const hosts = new Map<string, string>();
+  for (const s of snapshot.outbound.services) {
+    const key = `${s.name}.${s.namespace}`;
+    for (const host of s.hostnames) {
+      const other = hosts.get(host.toLowerCase());
+      if (other && other !== key) problems.push(`hostname "${host}" names both ${other} and ${key}`);
+      hosts.set(host.toLowerCase(), key);
+    }
+  }
+  const matches = [...snapshot.inbound.routes, ...snapshot.outbound.services.flatMap((s) => s.routes)];
+  for (const route of matches) {
+    try {
+      compileMatch(route.match);
+    } catch (err) {
+      problems.push(`route ${route.name}: ${(err as Error).message}`);
+    }
+  }
+  for (const route of snapshot.inbound.routes) {
+    const limit = route.policies.rateLimit;
+    if (limit?.mode !== 'Global') continue;
+    if (!snapshot.mesh.redisUrl) problems.push(`route ${route.name}: rate limit ${limit.id} is Global but mesh.redisUrl is not set`);
+    else if (!/^rediss?:\/\/[^\s]+$/.test(snapshot.mesh.redisUrl)) problems.push(`mesh.redisUrl "${snapshot.mesh.redisUrl}" is not a redis:// URL`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}

@@ -1,0 +1,49 @@
+import { performance } from 'node:perf_hooks';
+import type { Balancer, EndpointSet } from '../balancer/index.ts';
+import { proxyError } from '../http/reasons.ts';
+import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
+import type { Handler } from '../http/types.ts';
+import type { Tracer } from '../telemetry/tracer.ts';
+import { onResponseEnd, sendToEndpoint } from '../upstream/call.ts';
+import type { UpstreamService } from '../upstream/service.ts';
+
+export interface EndpointCallConfig {
+  service: UpstreamService;
+  /** Every endpoint of the service (used when no split narrowed the request). */
+  all: EndpointSet;
+  balancer: Balancer;
+  tracer: Tracer;
+}
+
+/**
+ * The terminal of the outbound chain: the balancer picks an available endpoint of req.targets, one
+ * attempt is sent, and its outcome goes back to the service (latency, outlier detection) and the tracer.
+ */
+export function createEndpointCall({ service, all, balancer, tracer }: EndpointCallConfig): Handler {
+  return async (req) => {
+    const targets = req.targets ?? all;
+    const startedAt = performance.now();
+    const endpoint = balancer(targets, req, startedAt);
+    if (!endpoint) {
+      const what = req.subset ? `subset ${req.subset} of ${service.key}` : service.key;
+      const why = targets.all.length === 0 ? 'has no endpoints' : 'has every endpoint ejected';
+      return proxyError('no-healthy-endpoint', `${what} ${why}`);
+    }
+    const trace = req.trace;
+    const spanId = newSpanId();
+    if (trace) req.headers.traceparent = formatTraceparent(trace.traceId, spanId, trace.sampled);
+    endpoint.active++;
+    const response = await sendToEndpoint(endpoint, req, req.headers, req.cancellation, {
+      headersTimeoutMs: req.tryTimeoutMs,
+      bodyTimeoutMs: req.idleTimeoutMs,
+    });
+    const now = performance.now();
+    onResponseEnd(response, () => endpoint.active--);
+    // An attempt we cancelled ourselves (client gone, route timeout) says nothing about the endpoint.
+    if (!req.cancellation.cancelled && service.report(endpoint, response.status, response.failure, now - startedAt, now)) req.ejections++;
+    req.version = endpoint.version;
+    req.upstream = endpoint.key;
+    tracer.clientSpan(req, spanId, startedAt, now - startedAt, response.status, endpoint.key, response.failure !== undefined);
+    return response;
+  };
+}

@@ -1,0 +1,78 @@
+import type { CompiledRetry } from '@trellis/shared';
+import { makeReplayable } from '../http/body.ts';
+import { sleep } from '../http/cancellation.ts';
+import { proxyError } from '../http/reasons.ts';
+import type { Middleware, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import { discardBody } from '../upstream/call.ts';
+import { RetryBudget } from '../upstream/retry-budget.ts';
+
+/** A Retry-After longer than this is not waited for: the 429 goes back to the caller instead. */
+export const MAX_RETRY_AFTER_MS = 10_000;
+
+// Methods whose repetition has the same effect as one call (RFC 9110 §9.2.2): only these are retried
+// after a reset, because the upstream may have acted on the request before the connection broke.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** Retry-After as ms: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The wait before retrying after `response`, or -1 when it must not be retried. Proxy answers that
+ * stand for no attempt (circuit open, no healthy endpoint) are final.
+ */
+function retryDelay(policy: CompiledRetry, on: ReadonlySet<string>, req: ProxyRequest, response: ProxyResponse, retry: number): number {
+  const { status, failure } = response;
+  if (response.reason !== undefined && failure === undefined) return -1;
+  const backoff = Math.random() * Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (retry - 1));
+  if (status === 429) {
+    if (!on.has('retriable-429')) return -1;
+    const wait = retryAfterMs(response.headers['retry-after']);
+    if (wait === undefined) return backoff;
+    return wait > MAX_RETRY_AFTER_MS ? -1 : wait;
+  }
+  if (failure === 'reset' && !IDEMPOTENT.has(req.method)) return -1;
+  if (failure === 'connect-failure' && on.has('connect-failure')) return backoff;
+  if (failure === 'reset' && on.has('reset')) return backoff;
+  if (on.has('5xx') && status >= 500) return backoff;
+  if (on.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return backoff;
+  return -1;
+}
+
+/**
+ * Retries: up to `attempts` tries in all, on the configured conditions, with exponential backoff and
+ * full jitter, per-try timeouts, and a budget so a failing service is not hit with a retry storm.
+ * A request is retried only when its body can be replayed (none, or at most MAX_REPLAYABLE_BODY_BYTES).
+ */
+export function createRetry(policy: CompiledRetry | undefined): Middleware | null {
+  if (!policy || policy.attempts <= 1) return null;
+  const on = new Set<string>(policy.retryOn);
+  // One budget per route and snapshot: a config push starts a fresh one-second window, nothing more.
+  const budget = new RetryBudget(policy.budgetRatio, policy.budgetMinPerSecond);
+  return (next) => async (req) => {
+    budget.onRequest(performance.now());
+    if (policy.perTryTimeoutMs !== undefined) req.tryTimeoutMs = policy.perTryTimeoutMs;
+    let replayable: boolean;
+    try {
+      replayable = await makeReplayable(req);
+    } catch (err) {
+      return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
+    }
+    if (!replayable) return next(req);
+    const cancellation = req.cancellation;
+    for (let attempt = 1; ; attempt++) {
+      const response = await next(req);
+      if (attempt >= policy.attempts || cancellation.cancelled) return response;
+      const delay = retryDelay(policy, on, req, response, attempt);
+      if (delay < 0 || !budget.tryRetry(performance.now())) return response;
+      discardBody(response);
+      req.retries++;
+      if (delay > 0 && !(await sleep(delay, cancellation))) return response;
+    }
+  };
+}

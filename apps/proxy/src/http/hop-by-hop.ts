@@ -1,0 +1,59 @@
+import type { HeaderMap } from './types.ts';
+
+// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus `expect`: the proxy
+// answers 100-continue itself (Node does), and undici refuses to send it upstream.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'http2-settings',
+]);
+
+/** Names the Connection header lists: they are hop-by-hop for this message too. */
+function listedInConnection(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const text = Array.isArray(connection) ? connection.join(',') : connection;
+  // The common values name no extra header; skip the split on the hot path.
+  if (text === 'keep-alive' || text === 'close' || text === 'Keep-Alive' || text === 'upgrade' || text === 'Upgrade') return undefined;
+  const names = new Set<string>();
+  for (const part of text.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name) names.add(name);
+  }
+  return names;
+}
+
+/**
+ * A copy of `headers` without hop-by-hop headers, ready to forward. `te: trailers` survives on requests,
+ * as the RFC allows, because it is end-to-end information for gRPC-style servers.
+ */
+export function withoutHopByHop(headers: HeaderMap, keepTeTrailers: boolean): HeaderMap {
+  const listed = listedInConnection(headers.connection);
+  const out: HeaderMap = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name)) {
+      if (keepTeTrailers && name === 'te' && String(headers.te).toLowerCase().includes('trailers')) out.te = 'trailers';
+      continue;
+    }
+    if (listed?.has(name)) continue;
+    out[name] = headers[name];
+  }
+  return out;
+}
+
+/** Appends the client address to x-forwarded-for (a list, oldest first) and sets x-forwarded-proto. */
+export function addForwardedHeaders(headers: HeaderMap, clientAddress: string | undefined): void {
+  if (clientAddress) {
+    const prior = headers['x-forwarded-for'];
+    const ip = clientAddress.startsWith('::ffff:') ? clientAddress.slice(7) : clientAddress;
+    headers['x-forwarded-for'] = prior === undefined ? ip : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ip}`;
+  }
+  if (headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'http';
+}

@@ -1,0 +1,50 @@
+import type { FailureKind, HeaderMap, ProxyResponse } from './types.ts';
+
+/**
+ * Every answer the proxy makes by itself, in one table: the status it sends, the x-trellis-reason code
+ * and the first words of the body. Documented in docs/PROXY.md; keep the two in step.
+ */
+export const REASONS = {
+  'unknown-service': { status: 404, message: 'unknown service' },
+  'no-route': { status: 404, message: 'no route' },
+  denied: { status: 403, message: 'denied by authorization policy' },
+  'rate-limited': { status: 429, message: 'rate limited' },
+  'rate-limiter-unavailable': { status: 503, message: 'rate limiter unavailable' },
+  'fault-injected': { status: 503, message: 'fault injected' },
+  'no-healthy-endpoint': { status: 503, message: 'no healthy endpoint' },
+  'circuit-open': { status: 503, message: 'circuit open' },
+  'upstream-connect-error': { status: 503, message: 'upstream connect error' },
+  'upstream-connect-timeout': { status: 504, message: 'upstream connect timeout' },
+  'upstream-reset': { status: 502, message: 'upstream reset' },
+  'upstream-protocol-error': { status: 502, message: 'upstream protocol error' },
+  timeout: { status: 504, message: 'upstream request timeout' },
+  'idle-timeout': { status: 504, message: 'upstream idle timeout' },
+  'not-ready': { status: 503, message: 'proxy has no configuration yet' },
+  draining: { status: 503, message: 'proxy is shutting down' },
+  'no-local-app': { status: 503, message: 'no local app configured' },
+  'bad-request': { status: 400, message: 'bad request' },
+  'headers-too-large': { status: 431, message: 'request headers too large' },
+  'request-timeout': { status: 408, message: 'request timeout' },
+  'internal-error': { status: 500, message: 'proxy internal error' },
+} as const;
+
+export type ReasonCode = keyof typeof REASONS;
+
+/** A response made by the proxy: status from the table, text body "<message>: <detail>". */
+export function proxyError(
+  reason: ReasonCode,
+  detail?: string,
+  extra?: { status?: number; headers?: HeaderMap; failure?: FailureKind },
+): ProxyResponse {
+  const entry = REASONS[reason];
+  const body = detail ? `${entry.message}: ${detail}\n` : `${entry.message}\n`;
+  const headers: HeaderMap = {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-trellis-reason': reason,
+  };
+  if (extra?.headers) Object.assign(headers, extra.headers);
+  const response: ProxyResponse = { status: extra?.status ?? entry.status, headers, body, reason };
+  if (extra?.failure) response.failure = extra.failure;
+  return response;
+}

@@ -1,0 +1,45 @@
+import type { ClientLimits } from './http/listener.ts';
+
+export const PROXY_VERSION = '0.1.0';
+
+/** One workload the process serves: a sidecar has one, a node agent several. */
+export interface WorkloadOptions {
+  service: string;
+  namespace: string;
+  /** Unique per workload proxy; defaults to "<hostname>:<inbound port>". */
+  instance?: string;
+  zone?: string;
+  labels: Record<string, string>;
+  /** The local app's port; without it the workload only calls out (no inbound listener). */
+  appPort?: number;
+  inboundPort: number;
+  outboundPort: number;
+  /** Where other proxies reach the inbound listener (it also binds there). */
+  address: string;
+  /** Where the last good snapshot is kept; defaults to <dataRoot>/<service>-<instance>. */
+  dataDir?: string;
+  /** Parent of the default data dir (node agents); defaults to .trellis/proxy. */
+  dataRoot?: string;
+  /** A snapshot JSON file to serve instead of a control plane (re-read on SIGHUP). */
+  configFile?: string;
+}
+
+export interface ProxyOptions {
+  workloads: WorkloadOptions[];
+  /** The control plane's URL; omitted when every workload has a config file. */
+  controlPlane?: string;
+  adminPort: number;
+  adminAddress: string;
+  limits: ClientLimits;
+  /** How long SIGTERM waits for requests in flight before closing them. */
+  drainTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_LIMITS: ClientLimits = {
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+};
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;

@@ -1,0 +1,72 @@
+import { performance } from 'node:perf_hooks';
+import { Counter } from 'prom-client';
+import { AdminServer } from './admin/server.ts';
+import type { ProxyOptions } from './options.ts';
+import { closeRedisConnections } from './ratelimit/redis-limiter.ts';
+import { createMetricsRegistry } from './telemetry/metrics.ts';
+import { Workload } from './workload.ts';
+
+/** A running proxy process (sidecar: one workload; node agent: several). */
+export interface RunningProxy {
+  workloads: Workload[];
+  adminPort: number;
+  /** What `trellis proxy` prints once listening: every bound port, so scripts and tests can find them. */
+  readyLine(): string;
+  /** Re-reads config files (SIGHUP). */
+  reload(): Promise<void>;
+  /** Stops accepting, finishes requests in flight until the drain deadline, closes everything. */
+  drain(): Promise<void>;
+}
+
+/** Starts every workload's listeners and config source, then the admin listener. */
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const shared = { ...(options.controlPlane ? { controlPlane: options.controlPlane } : {}), limits: options.limits, log: options.log };
+  const workloads = options.workloads.map((w) => new Workload(w, shared));
+  const registry = createMetricsRegistry(() => workloads);
+  registry.registerMetric(
+    new Counter({
+      name: 'trellis_proxy_spans_dropped_total',
+      help: 'Spans dropped because the buffer for the control plane was full.',
+      registers: [],
+      collect() {
+        this.reset();
+        this.inc(workloads.reduce((n, w) => n + w.spansDropped(), 0));
+      },
+    }),
+  );
+  const admin = new AdminServer(workloads, registry);
+  const adminPort = await admin.listen(options.adminPort, options.adminAddress);
+  try {
+    // Workloads start one after another: each binds its ports before it says hello to the control plane.
+    for (const w of workloads) await w.start(adminPort);
+  } catch (err) {
+    admin.close();
+    await Promise.all(workloads.map((w) => w.drain(performance.now())));
+    throw err;
+  }
+
+  let draining: Promise<void> | undefined;
+  return {
+    workloads,
+    adminPort,
+    readyLine() {
+      const list = workloads.map((w) => ({ service: w.options.service, namespace: w.options.namespace, instance: w.instance, ...w.ports }));
+      const first = list[0];
+      const ports = list.length === 1 && first ? { inbound: first.inbound, outbound: first.outbound } : {};
+      return `trellis proxy ready ${JSON.stringify({ admin: adminPort, ...ports, workloads: list })}`;
+    },
+    async reload() {
+      for (const w of workloads) await w.reloadConfigFile();
+    },
+    drain() {
+      draining ??= (async () => {
+        admin.draining = true;
+        const deadline = performance.now() + options.drainTimeoutMs;
+        await Promise.all(workloads.map((w) => w.drain(deadline)));
+        await closeRedisConnections();
+        admin.close();
+      })();
+      return draining;
+    },
+  };
+}

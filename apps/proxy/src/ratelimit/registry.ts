@@ -1,0 +1,54 @@
+import type { CompiledRateLimit } from '@trellis/shared';
+import { GlobalRateLimiter } from './redis-limiter.ts';
+import { LocalRateLimiter } from './token-bucket.ts';
+
+export type Limiter = { kind: 'local'; limiter: LocalRateLimiter } | { kind: 'global'; limiter: GlobalRateLimiter };
+
+/**
+ * The rate limiters of one workload, kept across snapshots by policy id, so a config push (which happens
+ * whenever any endpoint changes) neither refills buckets nor forgets callers.
+ */
+export class LimiterRegistry {
+  private limiters = new Map<string, Limiter>();
+  private seen = new Set<string>();
+
+  /** Starts a snapshot: limiters not asked for before end() are dropped. */
+  begin(): void {
+    this.seen = new Set();
+  }
+
+  get(policy: CompiledRateLimit, redisUrl: string | undefined): Limiter {
+    const key = `${policy.mode}|${redisUrl ?? ''}|${policy.id}|${policy.key.type}`;
+    this.seen.add(key);
+    const found = this.limiters.get(key);
+    if (found) {
+      found.limiter.rate = policy.requestsPerSecond;
+      found.limiter.burst = policy.burst;
+      return found;
+    }
+    let limiter: Limiter;
+    if (policy.mode === 'Global') {
+      if (!redisUrl) throw new Error(`rate limit ${policy.id} is Global but the snapshot names no Redis (mesh.redisUrl)`);
+      validateRedisUrl(redisUrl);
+      limiter = { kind: 'global', limiter: new GlobalRateLimiter(redisUrl, policy.id, policy.requestsPerSecond, policy.burst) };
+    } else {
+      limiter = { kind: 'local', limiter: new LocalRateLimiter(policy.requestsPerSecond, policy.burst) };
+    }
+    this.limiters.set(key, limiter);
+    return limiter;
+  }
+
+  end(): void {
+    for (const key of this.limiters.keys()) if (!this.seen.has(key)) this.limiters.delete(key);
+  }
+}
+
+function validateRedisUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`mesh.redisUrl "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`mesh.redisUrl "${url}" must start with redis:// or rediss://`);
+}

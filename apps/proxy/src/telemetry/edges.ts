@@ -1,0 +1,169 @@
+import { LATENCY_BUCKETS_MS, latencyBucket, type EdgeDelta } from '@trellis/shared';
+
+/** Prometheus histogram bounds (seconds) for trellis_request_duration_seconds. */
+export const PROM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+const PROM_BUCKETS_MS = PROM_BUCKETS_S.map((s) => s * 1000);
+const CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
+const MAX_INBOUND_SOURCES = 1000;
+
+/** Cumulative latency of one status class, kept for Prometheus. */
+export interface ClassHistogram {
+  /** Counts per PROM_BUCKETS_S bound (not cumulative; the +Inf bucket is the last slot). */
+  buckets: Float64Array;
+  sumSeconds: number;
+  count: number;
+}
+
+/**
+ * Counters for one edge (source -> destination, route, version, side). The hot path only bumps numbers;
+ * Prometheus reads the cumulative ones at scrape time and the reporter takes the interval ones each second.
+ */
+export class EdgeStats {
+  /** Cumulative requests by exact status code. */
+  readonly codes = new Map<number, number>();
+  readonly byClass: Array<ClassHistogram | undefined> = [undefined, undefined, undefined, undefined];
+  retries = 0;
+  rateLimited = 0;
+  cacheHits = 0;
+  ejections = 0;
+  // Interval counters, zeroed by takeDelta().
+  private readonly intervalCodes = [0, 0, 0, 0];
+  private readonly intervalLatency = new Float64Array(LATENCY_BUCKETS_MS.length);
+  private intervalRetries = 0;
+  private intervalRateLimited = 0;
+  private intervalEjections = 0;
+  private dirty = false;
+
+  constructor(
+    readonly source: string,
+    readonly destination: string,
+    readonly route: string,
+    readonly version: string | undefined,
+    readonly side: 'inbound' | 'outbound',
+  ) {}
+
+  record(status: number, durationMs: number, retries: number, rateLimited: boolean, cacheHit: boolean, ejections: number): void {
+    this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
+    const cls = Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
+    let h = this.byClass[cls];
+    if (!h) {
+      h = { buckets: new Float64Array(PROM_BUCKETS_MS.length + 1), sumSeconds: 0, count: 0 };
+      this.byClass[cls] = h;
+    }
+    let b = 0;
+    while (b < PROM_BUCKETS_MS.length && durationMs > (PROM_BUCKETS_MS[b] ?? Infinity)) b++;
+    h.buckets[b] = (h.buckets[b] ?? 0) + 1;
+    h.sumSeconds += durationMs / 1000;
+    h.count++;
+    this.intervalCodes[cls] = (this.intervalCodes[cls] ?? 0) + 1;
+    const fine = latencyBucket(durationMs);
+    this.intervalLatency[fine] = (this.intervalLatency[fine] ?? 0) + 1;
+    if (retries > 0) {
+      this.retries += retries;
+      this.intervalRetries += retries;
+    }
+    if (rateLimited) {
+      this.rateLimited++;
+      this.intervalRateLimited++;
+    }
+    if (cacheHit) this.cacheHits++;
+    if (ejections > 0) {
+      this.ejections += ejections;
+      this.intervalEjections += ejections;
+    }
+    this.dirty = true;
+  }
+
+  /** What happened since the last call, or undefined when nothing did. */
+  takeDelta(): EdgeDelta | undefined {
+    if (!this.dirty) return undefined;
+    this.dirty = false;
+    const latency: Record<string, number> = {};
+    const fine = this.intervalLatency;
+    for (let i = 0; i < fine.length; i++) {
+      const n = fine[i] ?? 0;
+      if (n > 0) latency[i] = n;
+    }
+    fine.fill(0);
+    const [c2 = 0, c3 = 0, c4 = 0, c5 = 0] = this.intervalCodes;
+    const delta: EdgeDelta = {
+      source: this.source,
+      destination: this.destination,
+      route: this.route,
+      side: this.side,
+      codes: { '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
+      latency,
+      retries: this.intervalRetries,
+      rateLimited: this.intervalRateLimited,
+      ejections: this.intervalEjections,
+    };
+    if (this.version !== undefined) delta.version = this.version;
+    this.intervalCodes.fill(0);
+    this.intervalRetries = 0;
+    this.intervalRateLimited = 0;
+    this.intervalEjections = 0;
+    return delta;
+  }
+
+  /** Whether this edge belongs in the request counters: the caller's side, or callers outside the mesh. */
+  get reported(): boolean {
+    return this.side === 'outbound' || this.source === 'external';
+  }
+}
+
+export const statusClassName = (index: number): string => CLASSES[index] ?? 'other';
+
+/**
+ * The edges of one workload, found by nested maps (peer, route, version) so a lookup allocates nothing.
+ * Edges live as long as the process: Prometheus counters must not go backwards on a config push.
+ */
+export class EdgeTable {
+  private readonly outbound = new Map<string, Map<string, Map<string, EdgeStats>>>();
+  private readonly inbound = new Map<string, Map<string, EdgeStats>>();
+  readonly list: EdgeStats[] = [];
+
+  constructor(
+    /** This workload, "name.namespace". */
+    readonly self: string,
+    private readonly selfVersion: string | undefined,
+  ) {}
+
+  outboundEdge(destination: string, route: string, version: string | undefined): EdgeStats {
+    let byRoute = this.outbound.get(destination);
+    if (!byRoute) this.outbound.set(destination, (byRoute = new Map()));
+    let byVersion = byRoute.get(route);
+    if (!byVersion) byRoute.set(route, (byVersion = new Map()));
+    const v = version ?? '';
+    let edge = byVersion.get(v);
+    if (!edge) {
+      edge = new EdgeStats(this.self, destination, route, version, 'outbound');
+      byVersion.set(v, edge);
+      this.list.push(edge);
+    }
+    return edge;
+  }
+
+  inboundEdge(source: string, route: string): EdgeStats {
+    // Callers name themselves in a header; cap the distinct names so a caller cannot grow memory forever.
+    if (this.inbound.size >= MAX_INBOUND_SOURCES && !this.inbound.has(source)) source = 'other';
+    let byRoute = this.inbound.get(source);
+    if (!byRoute) this.inbound.set(source, (byRoute = new Map()));
+    let edge = byRoute.get(route);
+    if (!edge) {
+      edge = new EdgeStats(source, this.self, route, this.selfVersion, 'inbound');
+      byRoute.set(route, edge);
+      this.list.push(edge);
+    }
+    return edge;
+  }
+
+  /** The interval deltas of every edge the control plane should hear about. */
+  takeDeltas(): EdgeDelta[] {
+    const out: EdgeDelta[] = [];
+    for (const edge of this.list) {
+      const delta = edge.takeDelta();
+      if (delta && edge.reported) out.push(delta);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+import type { ProxyMessage } from '@trellis/shared';
+import type { EdgeTable } from './edges.ts';
+import type { Tracer } from './tracer.ts';
+
+/** The stream client as the reporter needs it (the real one is @trellis/stream-client's StreamClient). */
+export interface TelemetrySink {
+  readonly state: string;
+  readonly bufferedAmount: number;
+  send(message: ProxyMessage): boolean;
+}
+
+export const REPORT_INTERVAL_MS = 1000;
+/** Spans per message (the stream schema allows 10,000). */
+const MAX_SPANS_PER_MESSAGE = 2000;
+/** Hold spans back while this much is still unsent on the socket: a slow control plane is not flooded. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+/**
+ * Sends per-edge metric deltas and finished spans to the control plane once a second. While the stream
+ * is down nothing is taken: deltas keep adding up (the next report covers the whole gap) and spans wait
+ * in their bounded buffer.
+ */
+export class TelemetryReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private lastReport = Date.now();
+
+  constructor(
+    private readonly sink: TelemetrySink,
+    private readonly edges: EdgeTable,
+    private readonly tracer: Tracer,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.report(), REPORT_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Sends what has accumulated, if the stream is up. */
+  report(): void {
+    if (this.sink.state !== 'connected') return;
+    const now = Date.now();
+    const deltas = this.edges.takeDeltas();
+    if (deltas.length > 0) {
+      this.sink.send({ type: 'metrics', report: { at: now, intervalMs: Math.max(1, now - this.lastReport), edges: deltas } });
+    }
+    this.lastReport = now;
+    const buffer = this.tracer.buffer;
+    if (buffer.length > 0 && this.sink.bufferedAmount < MAX_BUFFERED_BYTES) {
+      this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { performance } from 'node:perf_hooks';
+import type { Span } from '@trellis/shared';
+
+/** Requests slower than this are always traced, whatever the sampling rate. */
+export const SLOW_REQUEST_MS = 1000;
+/** Spans held while the control plane is slow or away; beyond this the oldest are dropped. */
+export const SPAN_BUFFER_LIMIT = 5000;
+
+/** Whether a finished span is kept: sampled with its trace, or an error, or slow. */
+export function keepSpan(sampled: boolean, error: boolean, durationMs: number): boolean {
+  return sampled || error || durationMs > SLOW_REQUEST_MS;
+}
+
+/** Wall-clock ms of a performance.now() reading. */
+export function epochMs(monotonicMs: number): number {
+  return performance.timeOrigin + monotonicMs;
+}
+
+/** A bounded ring of finished spans waiting to be sent; when full, the oldest go first and are counted. */
+export class SpanBuffer {
+  private readonly ring: Array<Span | undefined> = new Array<Span | undefined>(SPAN_BUFFER_LIMIT);
+  private head = 0;
+  private size = 0;
+  /** Spans dropped because the buffer was full. */
+  dropped = 0;
+
+  push(span: Span): void {
+    const tail = (this.head + this.size) % SPAN_BUFFER_LIMIT;
+    this.ring[tail] = span;
+    if (this.size < SPAN_BUFFER_LIMIT) this.size++;
+    else {
+      this.head = (this.head + 1) % SPAN_BUFFER_LIMIT;
+      this.dropped++;
+    }
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Removes and returns up to `max` spans, oldest first. */
+  take(max: number): Span[] {
+    const n = Math.min(max, this.size);
+    const out: Span[] = [];
+    for (let i = 0; i < n; i++) {
+      const span = this.ring[this.head];
+      this.ring[this.head] = undefined;
+      this.head = (this.head + 1) % SPAN_BUFFER_LIMIT;
+      if (span) out.push(span);
+    }
+    this.size -= n;
+    return out;
+  }
+}

@@ -1,0 +1,109 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { Cancellation } from '../http/cancellation.ts';
+import { withoutHopByHop } from '../http/hop-by-hop.ts';
+import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import type { EndpointState } from './endpoint.ts';
+import { transportErrorResponse } from './errors.ts';
+import { UpstreamBody } from './response-body.ts';
+
+export interface AttemptTimeouts {
+  /** Time allowed for the response head (per-try timeout). */
+  headersTimeoutMs: number | undefined;
+  /** Longest silence allowed inside the response body. */
+  bodyTimeoutMs: number | undefined;
+}
+
+/**
+ * One attempt as an undici dispatch handler: resolves with the response head, then feeds the body
+ * into an UpstreamBody. Cancelling the request (client gone, route timeout) aborts the attempt.
+ */
+class Attempt implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined = undefined;
+  private body: UpstreamBody | undefined = undefined;
+  private settled = false;
+
+  constructor(
+    private readonly target: string,
+    private readonly cancellation: Cancellation,
+    private readonly resolve: (response: ProxyResponse) => void,
+  ) {
+    cancellation.onCancel(this.cancel);
+  }
+
+  private readonly cancel = (): void => {
+    const err = Object.assign(new Error('request cancelled'), { code: 'UND_ERR_ABORTED' });
+    if (this.controller) this.controller.abort(err);
+    else this.onResponseError(undefined, err);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.cancellation.cancelled) controller.abort(new Error('request cancelled'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // 1xx informational heads come first; the proxy does not relay them.
+    if (statusCode < 200) return;
+    this.body = new UpstreamBody(controller);
+    this.settled = true;
+    this.resolve({ status: statusCode, headers: withoutHopByHop(headers, false), body: this.body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.cancellation.offCancel(this.cancel);
+    this.body?.complete();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    this.cancellation.offCancel(this.cancel);
+    if (this.body) this.body.fail(err);
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(transportErrorResponse(err, this.target));
+  }
+}
+
+/**
+ * Sends one attempt of `req` to `endpoint` over its keep-alive pool. Never rejects: transport failures
+ * come back as proxy error responses carrying a FailureKind. Bodies stream; nothing is buffered here.
+ */
+export function sendToEndpoint(
+  endpoint: EndpointState,
+  req: ProxyRequest,
+  headers: HeaderMap,
+  cancellation: Cancellation,
+  timeouts: AttemptTimeouts,
+): Promise<ProxyResponse> {
+  return new Promise((resolve) => {
+    const options: Dispatcher.DispatchOptions = {
+      path: req.url,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: headers as Record<string, string | string[]>,
+      body: req.body,
+    };
+    if (timeouts.headersTimeoutMs !== undefined) options.headersTimeout = timeouts.headersTimeoutMs;
+    if (timeouts.bodyTimeoutMs !== undefined) options.bodyTimeout = timeouts.bodyTimeoutMs;
+    const attempt = new Attempt(endpoint.key, cancellation, resolve);
+    try {
+      endpoint.connections().dispatch(options, attempt);
+    } catch (err) {
+      attempt.onResponseError(undefined, err as Error);
+    }
+  });
+}
+
+/** Throws away a response body that will not be forwarded (a retried attempt, a mirror, a late answer). */
+export function discardBody(response: ProxyResponse): void {
+  if (response.body instanceof UpstreamBody) response.body.discard();
+}
+
+/** Calls `listener` once the response is over: when its body ends, or at once when it has none. */
+export function onResponseEnd(response: ProxyResponse, listener: () => void): void {
+  if (response.body instanceof UpstreamBody) response.body.onClose(listener);
+  else listener();
+}

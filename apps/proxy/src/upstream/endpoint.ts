@@ -1,0 +1,104 @@
+import { Pool } from 'undici';
+import type { Endpoint } from '@trellis/shared';
+
+/** How long an idle upstream connection is kept; below Node's 5 s server default so we close first. */
+const KEEP_ALIVE_MS = 4_000;
+/** Connect timeout: a mesh endpoint that does not accept within this is treated as down. */
+const CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 300_000;
+
+/** 32-bit FNV-1a of a string, used to place endpoints and keys for consistent hashing. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * One upstream endpoint and everything the proxy learns about it: its connection pool, requests in flight,
+ * latency average and outlier state. It outlives snapshots, so a config push keeps connections and
+ * ejections; only endpoints that leave the service are closed.
+ */
+export class EndpointState {
+  readonly key: string;
+  readonly hash: number;
+  zone: string | undefined;
+  labels: Record<string, string>;
+  /** The endpoint's version label (telemetry reports which subset served a request). */
+  version: string | undefined;
+  /** Requests sent and not yet finished (least-request and EWMA balancers read it). */
+  active = 0;
+  /** Peak-EWMA of response time in ms; 0 until the first response. */
+  ewmaMs = 0;
+  ewmaAt = 0;
+  // Outlier detection state (upstream/outlier.ts writes it).
+  consecutiveErrors = 0;
+  ejectedUntil = 0;
+  ejectionCount = 0;
+  private pool: Pool | undefined;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    private connectionLimit: number | null,
+    meta: Pick<Endpoint, 'zone' | 'labels'> = { labels: {} },
+  ) {
+    this.key = `${address}:${port}`;
+    this.hash = fnv1a(this.key);
+    this.zone = meta.zone;
+    this.labels = meta.labels;
+    this.version = meta.labels.version;
+  }
+
+  /** Updates what discovery may change without replacing the endpoint (zone, labels). */
+  update(meta: Pick<Endpoint, 'zone' | 'labels'>, connectionLimit: number | null): void {
+    this.zone = meta.zone;
+    this.labels = meta.labels;
+    this.version = meta.labels.version;
+    if (connectionLimit !== this.connectionLimit) {
+      // A new connection cap needs a new pool; the old one finishes its requests and closes.
+      this.connectionLimit = connectionLimit;
+      const old = this.pool;
+      this.pool = undefined;
+      void old?.close().catch(() => undefined);
+    }
+  }
+
+  /** False while outlier detection has it ejected. */
+  isAvailable(now: number): boolean {
+    return this.ejectedUntil <= now;
+  }
+
+  /** The keep-alive connection pool to this endpoint, created on first use. */
+  connections(): Pool {
+    this.pool ??= new Pool(`http://${this.key}`, {
+      connections: this.connectionLimit,
+      pipelining: 1,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // Without a TimeoutPolicy: 5 minutes for the response head, and for silence inside a body.
+      headersTimeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
+      bodyTimeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
+    });
+    return this.pool;
+  }
+
+  /**
+   * Retires the endpoint (it left the service): balancers stop picking it, requests in flight finish,
+   * then the connections close. A chain from the previous snapshot that still holds it gets a closed
+   * pool (a fast, retriable failure) rather than a new connection.
+   */
+  async close(): Promise<void> {
+    this.ejectedUntil = Infinity;
+    await this.pool?.close().catch(() => undefined);
+  }
+
+  /** Closes the connections now, failing whatever is in flight (used when a drain deadline passes). */
+  async destroy(): Promise<void> {
+    this.ejectedUntil = Infinity;
+    await this.pool?.destroy().catch(() => undefined);
+  }
+}

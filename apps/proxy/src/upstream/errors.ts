@@ -1,0 +1,37 @@
+import { proxyError, type ReasonCode } from '../http/reasons.ts';
+import type { FailureKind, ProxyResponse } from '../http/types.ts';
+
+/**
+ * The one table from transport errors (Node and undici codes) to what the caller sees. Connect failures
+ * mean nothing reached the upstream (always safe to retry); resets may come after the upstream acted.
+ */
+const TRANSPORT_ERRORS: Record<string, { reason: ReasonCode; failure: FailureKind }> = {
+  ECONNREFUSED: { reason: 'upstream-connect-error', failure: 'connect-failure' },
+  EHOSTUNREACH: { reason: 'upstream-connect-error', failure: 'connect-failure' },
+  ENETUNREACH: { reason: 'upstream-connect-error', failure: 'connect-failure' },
+  EADDRNOTAVAIL: { reason: 'upstream-connect-error', failure: 'connect-failure' },
+  ENOTFOUND: { reason: 'upstream-connect-error', failure: 'connect-failure' },
+  EAI_AGAIN: { reason: 'upstream-connect-error', failure: 'connect-failure' },
+  UND_ERR_CONNECT_TIMEOUT: { reason: 'upstream-connect-timeout', failure: 'connect-failure' },
+  ECONNRESET: { reason: 'upstream-reset', failure: 'reset' },
+  EPIPE: { reason: 'upstream-reset', failure: 'reset' },
+  UND_ERR_SOCKET: { reason: 'upstream-reset', failure: 'reset' },
+  UND_ERR_CLOSED: { reason: 'upstream-reset', failure: 'reset' },
+  UND_ERR_HEADERS_TIMEOUT: { reason: 'timeout', failure: 'timeout' },
+  UND_ERR_BODY_TIMEOUT: { reason: 'idle-timeout', failure: 'timeout' },
+  UND_ERR_HEADERS_OVERFLOW: { reason: 'upstream-protocol-error', failure: 'protocol' },
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { reason: 'upstream-protocol-error', failure: 'protocol' },
+  HPE_INVALID_CONSTANT: { reason: 'upstream-protocol-error', failure: 'protocol' },
+};
+
+const FALLBACK = { reason: 'upstream-reset' as ReasonCode, failure: 'reset' as FailureKind };
+
+/** The response that stands for a failed attempt to `target` ("address:port"), keeping the cause in the body. */
+export function transportErrorResponse(err: unknown, target: string): ProxyResponse {
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  // undici wraps some socket errors; the code that says what happened may sit on the cause.
+  const code = e.code && TRANSPORT_ERRORS[e.code] ? e.code : (e.cause?.code ?? e.code ?? '');
+  const entry = (code.startsWith('HPE_') ? TRANSPORT_ERRORS.HPE_INVALID_CONSTANT : TRANSPORT_ERRORS[code]) ?? FALLBACK;
+  const detail = `${target}: ${code ? `${code} ` : ''}${e.message}`;
+  return proxyError(entry.reason, detail, { failure: entry.failure });
+}

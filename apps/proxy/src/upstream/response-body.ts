@@ -1,0 +1,122 @@
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+
+/** Bytes held for a body nobody reads yet (between its head arriving and the listener writing it). */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+/** Sees every chunk of a body as it passes (the cache keeps a copy this way). */
+export interface BodyTap {
+  data(chunk: Buffer): void;
+  /** complete: the body arrived whole. */
+  end(complete: boolean): void;
+}
+
+/**
+ * A response body coming from upstream, written straight into the client's response with
+ * backpressure: when the client socket is full, the upstream connection is paused. No Node stream in
+ * between; in profiles the Readable + pipeline pair cost more than the proxying itself.
+ */
+export class UpstreamBody {
+  private queue: Buffer[] | undefined = undefined;
+  private queued = 0;
+  private sink: ServerResponse | undefined = undefined;
+  private state: 'open' | 'complete' | 'failed' = 'open';
+  private discarding = false;
+  private closeListeners: Array<() => void> | undefined = undefined;
+  private tap: BodyTap | undefined = undefined;
+
+  constructor(private readonly controller: Dispatcher.DispatchController) {}
+
+  // ---- fed by the upstream call ----
+
+  push(chunk: Buffer): void {
+    this.tap?.data(chunk);
+    if (this.discarding) return;
+    const sink = this.sink;
+    if (sink) {
+      if (sink.destroyed) return this.abort();
+      if (!sink.write(chunk)) {
+        this.controller.pause();
+        sink.once('drain', this.resume);
+      }
+      return;
+    }
+    (this.queue ??= []).push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > HIGH_WATER_BYTES) this.controller.pause();
+  }
+
+  complete(): void {
+    if (this.state !== 'open') return;
+    this.state = 'complete';
+    this.tap?.end(true);
+    this.sink?.end();
+    this.closed();
+  }
+
+  fail(err: Error): void {
+    if (this.state !== 'open') return;
+    this.state = 'failed';
+    this.tap?.end(false);
+    // Headers are already out: cutting the connection is how the client learns the body broke.
+    this.sink?.destroy(err);
+    this.closed();
+  }
+
+  // ---- read by the listener and filters ----
+
+  /** Writes the body into the client's response (once), then ends it. */
+  pipeTo(sink: ServerResponse): void {
+    this.sink = sink;
+    const queue = this.queue;
+    this.queue = undefined;
+    let writable = true;
+    if (queue) for (const chunk of queue) writable = sink.write(chunk);
+    this.queued = 0;
+    if (this.state === 'complete') sink.end();
+    else if (this.state === 'failed') sink.destroy();
+    else if (!writable) {
+      this.controller.pause();
+      sink.once('drain', this.resume);
+    } else this.controller.resume();
+  }
+
+  /** Reads the rest and throws it away, keeping the upstream connection reusable. */
+  discard(): void {
+    this.discarding = true;
+    this.queue = undefined;
+    this.queued = 0;
+    this.controller.resume();
+  }
+
+  /** Stops the transfer now (the connection is closed). */
+  abort(): void {
+    if (this.state !== 'open') return;
+    this.controller.abort(new Error('response body abandoned'));
+    this.fail(new Error('response body abandoned'));
+  }
+
+  /** Runs `listener` once when the body is over, complete or not. */
+  onClose(listener: () => void): void {
+    if (this.state !== 'open') listener();
+    else (this.closeListeners ??= []).push(listener);
+  }
+
+  setTap(tap: BodyTap): void {
+    this.tap = tap;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  private readonly resume = (): void => {
+    if (this.state === 'open') this.controller.resume();
+  };
+
+  private closed(): void {
+    const list = this.closeListeners;
+    this.closeListeners = undefined;
+    if (list) for (const listener of list) listener();
+  }
+}

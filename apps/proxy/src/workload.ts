@@ -1,0 +1,203 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import type { Snapshot } from '@trellis/shared';
+import { StreamClient } from '@trellis/stream-client';
+import { UPGRADE_ALLOWED, type ChainDeps } from './chain.ts';
+import { compileSnapshot, type ActiveConfig } from './config/compile.ts';
+import { readConfigFile } from './config/config-file.ts';
+import { CacheRegistry } from './filters/cache.ts';
+import { withoutHopByHop } from './http/hop-by-hop.ts';
+import { Listener, type ClientLimits } from './http/listener.ts';
+import { proxyError } from './http/reasons.ts';
+import { ProxyRequest, type Handler, type ProxyResponse } from './http/types.ts';
+import { PROXY_VERSION, type WorkloadOptions } from './options.ts';
+import { LimiterRegistry } from './ratelimit/registry.ts';
+import { EdgeTable } from './telemetry/edges.ts';
+import type { MetricsSource } from './telemetry/metrics.ts';
+import { TelemetryReporter } from './telemetry/reporter.ts';
+import { Tracer } from './telemetry/tracer.ts';
+import type { EndpointState } from './upstream/endpoint.ts';
+import { localApp, UpstreamRegistry, type UpstreamService } from './upstream/service.ts';
+import { tunnel, writeRawResponse } from './upstream/tunnel.ts';
+
+const NOT_READY = (): Promise<ProxyResponse> => Promise.resolve(proxyError('not-ready', 'waiting for a snapshot from the control plane'));
+
+/**
+ * One workload's proxy: its inbound and outbound listeners, the snapshot in force, the state that
+ * outlives snapshots (upstream pools and health, rate limiters, caches, telemetry) and its config source
+ * (a control-plane stream, or a file).
+ */
+export class Workload implements MetricsSource {
+  readonly self: string;
+  readonly edges: EdgeTable;
+  readonly tracer: Tracer;
+  instance = '';
+  ports: { inbound?: number; outbound: number } = { outbound: 0 };
+  private active: ActiveConfig | undefined;
+  private readonly app: UpstreamService | undefined;
+  private readonly upstreamRegistry = new UpstreamRegistry();
+  private readonly deps: ChainDeps;
+  private readonly inbound: Listener | undefined;
+  private readonly outbound: Listener;
+  private stream: StreamClient | undefined;
+  private reporter: TelemetryReporter | undefined;
+
+  constructor(
+    readonly options: WorkloadOptions,
+    private readonly shared: { controlPlane?: string; limits: ClientLimits; log: (line: string) => void },
+  ) {
+    this.self = `${options.service}.${options.namespace}`;
+    this.edges = new EdgeTable(this.self, options.labels.version);
+    this.tracer = new Tracer(options.service);
+    this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
+    const appEndpoint: EndpointState | undefined = this.app?.list[0];
+    this.deps = {
+      self: this.self,
+      namespace: options.namespace,
+      zone: options.zone,
+      app: appEndpoint,
+      upstreams: this.upstreamRegistry,
+      limiters: new LimiterRegistry(),
+      caches: new CacheRegistry(),
+      tracer: this.tracer,
+    };
+    const log = (line: string) => shared.log(`${this.self}: ${line}`);
+    if (options.appPort !== undefined) {
+      this.inbound = new Listener({
+        name: `${this.self} inbound`,
+        host: options.address,
+        port: options.inboundPort,
+        limits: shared.limits,
+        log,
+        handle: (req) => (this.active ? this.active.inbound(req) : NOT_READY()),
+        onDone: (req, status, ms) => {
+          this.tracer.serverSpan(req, status, ms);
+          this.edges.inboundEdge(req.source, req.route).record(status, ms, 0, req.rateLimited, req.cache === 'HIT', 0);
+        },
+        onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
+      });
+    }
+    this.outbound = new Listener({
+      name: `${this.self} outbound`,
+      host: '127.0.0.1',
+      port: options.outboundPort,
+      limits: shared.limits,
+      log,
+      handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
+      onDone: (req, status, ms) => {
+        this.edges.outboundEdge(req.destination || 'unknown', req.route, req.version).record(status, ms, req.retries, status === 429, false, req.ejections);
+      },
+      onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
+    });
+  }
+
+  /** Binds the listeners (port 0 picks a free one), then starts the config source. */
+  async start(adminPort: number): Promise<void> {
+    const { options } = this;
+    if (this.inbound) this.ports.inbound = await this.inbound.listen();
+    this.ports.outbound = await this.outbound.listen();
+    this.instance = options.instance ?? `${os.hostname()}:${this.ports.inbound ?? this.ports.outbound}`;
+    if (options.configFile) {
+      this.apply(await readConfigFile(options.configFile), 'file');
+      return;
+    }
+    if (!this.shared.controlPlane) throw new Error(`${this.self}: needs --control-plane or --config`);
+    const dataDir = options.dataDir ?? path.join(options.dataRoot ?? '.trellis/proxy', `${options.service}-${this.instance.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    const stream = new StreamClient({
+      controlPlane: this.shared.controlPlane,
+      identity: {
+        service: options.service,
+        namespace: options.namespace,
+        instance: this.instance,
+        ...(options.zone ? { zone: options.zone } : {}),
+        labels: options.labels,
+        ...(this.ports.inbound !== undefined ? { endpoint: { address: options.address, port: this.ports.inbound } } : {}),
+        ports: { outbound: this.ports.outbound, admin: adminPort, ...(options.appPort !== undefined ? { app: options.appPort } : {}) },
+        proxyVersion: PROXY_VERSION,
+      },
+      apply: (snapshot, source) => this.apply(snapshot, source),
+      cacheFile: path.join(dataDir, 'snapshot.json'),
+      log: (line) => this.shared.log(`${this.self}: ${line}`),
+    });
+    this.stream = stream;
+    this.reporter = new TelemetryReporter(stream, this.edges, this.tracer);
+    this.reporter.start();
+    await stream.start();
+  }
+
+  /** Compiles and swaps in a snapshot; throws, keeping the current one, when it cannot be served. */
+  apply(snapshot: Snapshot, source: ActiveConfig['source']): void {
+    const next = compileSnapshot(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
+    // One assignment: requests already running keep the chain they started with.
+    this.active = next;
+    this.shared.log(`${this.self}: applied snapshot version ${snapshot.version} (${source})`);
+  }
+
+  /** Re-reads --config (SIGHUP); a file that does not validate is refused and the old snapshot stays. */
+  async reloadConfigFile(): Promise<void> {
+    if (!this.options.configFile) return;
+    try {
+      this.apply(await readConfigFile(this.options.configFile), 'file');
+    } catch (err) {
+      this.shared.log(`${this.self}: kept snapshot version ${this.active?.snapshot.version ?? 'none'}; ${(err as Error).message}`);
+    }
+  }
+
+  get ready(): boolean {
+    return this.active !== undefined;
+  }
+
+  configVersion(): number | undefined {
+    return this.active?.snapshot.version;
+  }
+
+  upstreams(): Iterable<UpstreamService> {
+    return this.upstreamRegistry.all();
+  }
+
+  /** What /config shows for this workload. */
+  describe(): Record<string, unknown> {
+    const a = this.active;
+    return {
+      service: this.options.service,
+      namespace: this.options.namespace,
+      instance: this.instance,
+      ports: this.ports,
+      stream: this.stream?.state ?? 'none',
+      version: a?.snapshot.version ?? null,
+      digest: a?.snapshot.digest ?? null,
+      source: a?.source ?? null,
+      appliedAt: a?.appliedAt ?? null,
+      snapshot: a?.snapshot ?? null,
+    };
+  }
+
+  /** SIGTERM: stop accepting, let requests in flight finish until `deadline`, send the last telemetry. */
+  async drain(deadline: number): Promise<void> {
+    await Promise.all([this.inbound?.drain(deadline), this.outbound.drain(deadline)]);
+    this.reporter?.report();
+    this.reporter?.stop();
+    await this.stream?.close();
+    await Promise.all([this.upstreamRegistry.destroy(), this.app?.destroy()]);
+  }
+
+  spansDropped(): number {
+    return this.tracer.buffer.dropped;
+  }
+
+  private upgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer, check: Handler): void {
+    const req = new ProxyRequest(incoming, incoming.method ?? 'GET', incoming.url ?? '/', withoutHopByHop(incoming.headers, false), null, performance.now());
+    check(req).then(
+      (answer) => {
+        const target = req.upstream;
+        if (answer !== UPGRADE_ALLOWED || target === undefined) return writeRawResponse(socket, answer);
+        const colon = target.lastIndexOf(':');
+        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers);
+      },
+      (err: Error) => writeRawResponse(socket, proxyError('internal-error', err.message)),
+    );
+  }
+}
