@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { accept, rejectAt, rejectIncluding, resource, target } from './support.ts';
+
+const authz = (spec: Record<string, unknown>) =>
+  resource('AuthorizationPolicy', { targetRef: target('payments'), ...spec }, { name: 'payments-callers' });
+
+describe('AuthorizationPolicy', () => {
+  it('accepts a full example: only cart may POST /charge, anyone may read /healthz', () => {
+    const r = accept(
+      'AuthorizationPolicy',
+      authz({
+        action: 'Allow',
+        rules: [
+          { from: ['cart', 'cart.default'], paths: [{ type: 'Exact', value: '/charge' }], methods: ['POST'] },
+          { from: ['*'], paths: [{ type: 'PathPrefix', value: '/healthz' }, { type: 'RegularExpression', value: '/status/[a-z]+' }], methods: ['GET', 'HEAD'] },
+        ],
+      }),
+    );
+    expect(r.spec.action).toBe('Allow');
+    expect(r.spec.rules).toHaveLength(2);
+    expect(r.spec.rules[0]?.from).toEqual(['cart', 'cart.default']);
+  });
+
+  it('accepts a minimal Deny rule (sources only)', () => {
+    const r = accept('AuthorizationPolicy', authz({ action: 'Deny', rules: [{ from: ['frontend'] }] }));
+    expect(r.spec.rules[0]?.paths).toBeUndefined();
+    expect(r.spec.rules[0]?.methods).toBeUndefined();
+  });
+
+  it('refuses an action other than Allow or Deny', () => {
+    rejectAt(authz({ action: 'Permit', rules: [{ from: ['cart'] }] }), 'spec.action', /expected one of "Allow"\|"Deny"/);
+  });
+
+  it('wants at least one rule, and at least one source in each', () => {
+    rejectAt(authz({ action: 'Allow', rules: [] }), 'spec.rules', /needs at least one rule/);
+    rejectAt(authz({ action: 'Allow', rules: [{ from: [] }] }), 'spec.rules[0].from', />=1 items/);
+    rejectAt(authz({ action: 'Allow', rules: [{ paths: [{ type: 'Exact', value: '/' }] }] }), 'spec.rules[0].from', /^is required$/);
+  });
+
+  it('refuses sources that are not service names, naming which one', () => {
+    rejectAt(authz({ action: 'Allow', rules: [{ from: ['cart', 'Frontend'] }] }), 'spec.rules[0].from[1]', /"name", "name\.namespace" or "\*"/);
+    rejectAt(
+      authz({ action: 'Allow', rules: [{ from: ['spiffe://trellis.local/ns/default/sa/cart'] }] }),
+      'spec.rules[0].from[0]',
+      /"name\.namespace"/,
+    );
+  });
+
+  it('refuses a path regular expression that does not compile', () => {
+    rejectAt(
+      authz({ action: 'Allow', rules: [{ from: ['cart'], paths: [{ type: 'RegularExpression', value: '/charge/(' }] }] }),
+      'spec.rules[0].paths[0].value',
+      /is not a valid regular expression/,
+    );
+  });
+
+  it('refuses unknown methods and paths not starting with "/"', () => {
+    rejectIncluding(
+      authz({ action: 'Allow', rules: [{ from: ['cart'], methods: ['POST', 'FETCH'], paths: [{ type: 'PathPrefix', value: 'charge' }] }] }),
+      'spec.rules[0].methods[1]',
+      /expected one of/,
+    );
+    rejectIncluding(
+      authz({ action: 'Allow', rules: [{ from: ['cart'], methods: ['POST', 'FETCH'], paths: [{ type: 'PathPrefix', value: 'charge' }] }] }),
+      'spec.rules[0].paths[0].value',
+      /must start with "\/"/,
+    );
+  });
+
+  it('refuses a typo in a rule', () => {
+    rejectAt(authz({ action: 'Allow', rules: [{ from: ['cart'], method: ['POST'] }] }), 'spec.rules[0].method', /unknown field spec\.rules\[0\]\.method/);
+  });
+});
