@@ -61,6 +61,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     otlpEndpoint: options.otlpEndpoint,
   });
   telemetry.on('warning', log);
+  metrics.observeTelemetry(telemetry);
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
   stream.on('spans', (_session, spans: Span[]) => telemetry.ingestSpans(spans));
   const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry };

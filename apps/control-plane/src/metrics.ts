@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Telemetry } from './telemetry/index.ts';
 
 /** The control plane's own Prometheus metrics, served at /metrics. */
 export function createMetrics() {
@@ -6,6 +7,27 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, prefix: 'trellis_cp_' });
   return {
     registry,
+    /** Exposes what telemetry has taken in, read at scrape time. */
+    observeTelemetry(telemetry: Telemetry) {
+      const counters: [string, string, () => number][] = [
+        ['trellis_cp_metric_deltas_total', 'Edge deltas received from proxies', () => telemetry.deltasReceived],
+        ['trellis_cp_spans_received_total', 'Spans received from proxies', () => telemetry.spansReceived],
+        ['trellis_cp_spans_written_total', 'Spans written to the database', () => telemetry.spans.written],
+        ['trellis_cp_spans_dropped_total', 'Spans dropped (write queue full or write failed)', () => telemetry.spans.dropped],
+      ];
+      for (const [name, help, read] of counters) {
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc(read());
+          },
+        });
+      }
+      new Gauge({ name: 'trellis_cp_metric_series', help: 'Metric series held in memory', registers: [registry], collect() { this.set(telemetry.windows.size); } });
+    },
     connected: new Gauge({ name: 'trellis_cp_connected_proxies', help: 'Proxies connected to the stream', registers: [registry] }),
     pushes: new Counter({ name: 'trellis_cp_snapshot_pushes_total', help: 'Snapshots sent to proxies', registers: [registry] }),
     acks: new Counter({ name: 'trellis_cp_snapshot_acks_total', help: 'Snapshots proxies accepted', registers: [registry] }),

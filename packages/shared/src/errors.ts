@@ -22,7 +22,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): FieldError[] 
       const keys = issue.keys.map((k) => formatPath([...issue.path, k]));
       return { path: keys[0] ?? formatPath(issue.path), message: `unknown field${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` };
     }
-    if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+    // A record key (a label name) that fails its own rule: keep that rule's message.
+    if (issue.code === 'invalid_key') {
+      return { path: formatPath(issue.path), message: issue.issues[0]?.message ?? issue.message };
+    }
+    // A field that is simply missing says so, whatever the field's own type message is.
+    const missing = 'input' in issue ? issue.input === undefined : issue.message.includes('received undefined');
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') && missing) {
       return { path: formatPath(issue.path), message: 'is required' };
     }
     return { path: formatPath(issue.path), message: issue.message };

@@ -118,7 +118,6 @@ export class StreamClient extends EventEmitter {
     const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false });
     this.ws = ws;
     ws.on('open', () => {
-      this.attempt = 0;
       this.lastHeard = Date.now();
       this.setState('connected');
       const { identity } = this.options;
@@ -164,6 +163,9 @@ export class StreamClient extends EventEmitter {
       return;
     }
     const type = (json as { type?: unknown })?.type;
+    // The backoff resets only when the control plane answers, not when a socket merely opens: one that
+    // accepts and then refuses us must not be hit again every few hundred milliseconds (Envoy does the same).
+    if (type === 'snapshot' || type === 'pong') this.attempt = 0;
     if (type === 'snapshot') {
       // Snapshots are applied one at a time, in the order they came.
       this.applying = this.applying.then(() => this.onSnapshot((json as { snapshot?: unknown }).snapshot));

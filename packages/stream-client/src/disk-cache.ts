@@ -1,13 +1,29 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { snapshotSchema, type Snapshot } from '@trellis/shared';
 
-/** Saves the last good snapshot atomically (write then rename), so a crash never leaves half a file. */
+let saves = 0;
+
+/**
+ * Saves the last good snapshot atomically and durably: written to a temp file of its own, synced, then
+ * renamed over the old one, so a crash or power loss never leaves half a file.
+ */
 export async function saveSnapshot(file: string, snapshot: Snapshot): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(snapshot));
-  await rename(tmp, file);
+  const tmp = `${file}.${process.pid}.${++saves}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(snapshot));
+    const handle = await open(tmp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
 }
 
 /** The snapshot kept on disk, or undefined when there is none or it does not validate. */

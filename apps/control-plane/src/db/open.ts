@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -43,11 +46,30 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
     : openPGlite(options.dataDir, migrations, options.log);
 }
 
+// The embedded database is small: a smaller buffer pool keeps the control plane's memory down.
+const PGLITE_CONF = ['shared_buffers=16MB'];
+
+/**
+ * Creates a new PGlite data directory in a short-lived child process: initdb's WebAssembly memory
+ * (several hundred MB) can never be given back by the process that ran it.
+ */
+async function initPGliteDir(dataDir: string, log?: (l: string) => void): Promise<void> {
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  log?.(`creating the embedded database in ${dataDir}`);
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const esm = entry.replace(/\.cjs$/, '.js');
+  const script = `const { PGlite } = await import(${JSON.stringify(pathToFileURL(esm).href)});
+    const db = await PGlite.create(${JSON.stringify(dataDir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} });
+    await db.close();`;
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 120_000 });
+}
+
 async function openPGlite(dataDir: string, migrations: Awaited<ReturnType<typeof readMigrations>>, log?: (l: string) => void) {
   await mkdir(dataDir, { recursive: true });
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(dataDir);
+    await initPGliteDir(dataDir, log);
+    pglite = await PGlite.create(dataDir, { postgresqlconf: PGLITE_CONF });
   } catch (err) {
     throw new Error(
       `cannot open the embedded database in ${dataDir} (${(err as Error).message}); ` +

@@ -24,6 +24,7 @@ export class Telemetry extends EventEmitter {
   private readonly otlp: OtlpExporter | undefined;
   private readonly retention: NodeJS.Timeout;
   deltasReceived = 0;
+  spansReceived = 0;
 
   constructor(prisma: PrismaClient, options: TelemetryOptions) {
     super();
@@ -44,6 +45,7 @@ export class Telemetry extends EventEmitter {
   }
 
   ingestSpans(spans: Span[]): void {
+    this.spansReceived += spans.length;
     this.spans.add(spans);
     this.otlp?.add(spans);
     if (this.listenerCount('tap') === 0) return;

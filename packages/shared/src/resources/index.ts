@@ -64,7 +64,7 @@ export function parseResource(input: unknown): ParseResult {
       errors: [{ path: 'kind', message: `unknown kind ${JSON.stringify(kind)}; expected one of ${RESOURCE_KINDS.join(', ')}` }],
     };
   }
-  const result = resourceSchemas[kind].safeParse(input);
+  const result = resourceSchemas[kind].safeParse(input, { reportInput: true });
   if (!result.success) return { ok: false, errors: formatIssues(result.error.issues) };
   return { ok: true, resource: result.data as Resource };
 }

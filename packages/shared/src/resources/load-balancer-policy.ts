@@ -10,7 +10,9 @@ export const loadBalancerPolicySpec = z
     algorithm: z.enum(LB_ALGORITHMS),
     /** ConsistentHash only: what request property picks the endpoint. */
     hashOn: z
-      .union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ cookie: z.string().min(1) })])
+      .union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ cookie: z.string().min(1) })], {
+        error: 'must name a header or a cookie to hash on, not both: {header: x-user-id} or {cookie: session}',
+      })
       .optional(),
     /** Prefer endpoints in the caller's zone; fail over to other zones when it has no healthy one. */
     localityAware: z.boolean().default(false),
