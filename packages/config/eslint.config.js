@@ -37,5 +37,13 @@ export function trellisLint(tsconfigRootDir) {
       files: ['**/env.ts', 'test/**', '**/*.test.ts', 'scripts/**', 'bin/**'],
       rules: { 'no-restricted-properties': 'off' },
     },
+    {
+      // Tests stringify what sockets and mocks hand them, and type module mocks with import().
+      files: ['test/**', '**/*.test.ts'],
+      rules: {
+        '@typescript-eslint/no-base-to-string': 'off',
+        '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      },
+    },
   );
 }
