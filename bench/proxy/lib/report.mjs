@@ -1,0 +1,106 @@
+// Turns the measured results into the table (Markdown, so it pastes into docs/BENCHMARKS.md as is) and
+// the goal lines for Trellis.
+
+/** The issue's goals for Trellis (issue 3, "Benchmark"). */
+export const GOALS = {
+  vsNodeHttpProxy: 1.5, // >= 1.5x node-http-proxy's max throughput
+  vsNginx: 0.4, // >= 40 % of nginx's max throughput
+  p99AddedMs: 1, // <= 1 ms added at p99, per hop
+  cpuPer1k: 0.25, // <= 0.25 CPU seconds per 1,000 requests
+  rssMB: 50, // <= 50 MB resident
+};
+
+const fmt = (v, digits = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
+const int = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—');
+const pct = (v) => (typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}` : '—');
+
+function ratio(a, b) {
+  return a && b ? a / b : undefined;
+}
+
+/** Adds ratios and "added over direct" figures to each result. */
+export function derive(results) {
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const nhp = by['node-http-proxy']?.throughput?.requestsPerSecond;
+  const ngx = by.nginx?.throughput?.requestsPerSecond;
+  const base = by.direct?.latency;
+  for (const r of results) {
+    if (!r.available) continue;
+    const rps = r.throughput?.requestsPerSecond;
+    r.vsNodeHttpProxy = ratio(rps, nhp);
+    r.vsNginx = ratio(rps, ngx);
+    if (base && r.latency && r.name !== 'direct') {
+      r.added = { p50Ms: r.latency.p50Ms - base.p50Ms, p99Ms: r.latency.p99Ms - base.p99Ms };
+    }
+  }
+  return results;
+}
+
+/** The results as an aligned Markdown table. */
+export function table(results) {
+  const header = [
+    'target',
+    'max req/s',
+    'vs node-http-proxy',
+    'vs nginx',
+    'p50 ms',
+    'p99 ms',
+    '+p50 ms',
+    '+p99 ms',
+    'CPU s/1k req',
+    'RSS MB',
+    'busy % load/proxy core',
+    'notes',
+  ];
+  const rows = results.map((r) => {
+    if (!r.available) return [r.label, 'n/a', '', '', '', '', '', '', '', '', '', `not available: ${r.reason}`];
+    const t = r.throughput ?? {};
+    const l = r.latency ?? {};
+    const errors = [];
+    if (t.non2xx || t.socketErrors) errors.push(`wrk: ${t.non2xx} non-2xx, ${t.socketErrors} socket errors`);
+    if (l.non2xx || l.failed) errors.push(`h2load: ${l.non2xx} non-2xx, ${l.failed} failed`);
+    if (r.error) errors.push(r.error);
+    return [
+      r.label,
+      int(t.requestsPerSecond),
+      r.vsNodeHttpProxy ? `${fmt(r.vsNodeHttpProxy)}x` : '—',
+      r.vsNginx ? `${pct(r.vsNginx)} %` : '—',
+      fmt(l.p50Ms, 3),
+      fmt(l.p99Ms, 3),
+      r.added ? fmt(r.added.p50Ms, 3) : '—',
+      r.added ? fmt(r.added.p99Ms, 3) : '—',
+      r.pid ? fmt(r.cpuPer1k, 3) : '—',
+      r.pid ? fmt(r.rssMB, 1) : '—',
+      t.coreBusy ? `${pct(t.coreBusy.load)}/${pct(t.coreBusy.proxy)}` : '—',
+      [...(r.notes ?? []), ...errors].join('; '),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** One line per goal: the figure, the goal, and whether it holds. */
+export function goalLines(results) {
+  const t = results.find((r) => r.name === 'trellis');
+  if (!t) return ['Goals: Trellis was not selected (--only).'];
+  if (!t.available) return [`Goals: pending — Trellis not available (${t.reason}).`];
+  const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
+  const lines = [];
+  const add = (text, ok) => lines.push(`  ${verdict(ok).padEnd(6)} ${text}`);
+  add(
+    `throughput vs node-http-proxy: ${t.vsNodeHttpProxy ? `${fmt(t.vsNodeHttpProxy)}x` : 'not measured'} (goal >= ${GOALS.vsNodeHttpProxy}x)`,
+    t.vsNodeHttpProxy === undefined ? undefined : t.vsNodeHttpProxy >= GOALS.vsNodeHttpProxy,
+  );
+  add(
+    `throughput vs nginx: ${t.vsNginx ? `${pct(t.vsNginx)} %` : 'not measured'} (goal >= ${GOALS.vsNginx * 100} %)`,
+    t.vsNginx === undefined ? undefined : t.vsNginx >= GOALS.vsNginx,
+  );
+  add(
+    `p99 added over direct at the fixed rate, one hop: ${t.added ? `${fmt(t.added.p99Ms, 3)} ms` : 'not measured'} (goal <= ${GOALS.p99AddedMs} ms)`,
+    t.added === undefined ? undefined : t.added.p99Ms <= GOALS.p99AddedMs,
+  );
+  add(`CPU per 1,000 requests: ${fmt(t.cpuPer1k, 3)} s (goal <= ${GOALS.cpuPer1k} s)`, Number.isFinite(t.cpuPer1k) ? t.cpuPer1k <= GOALS.cpuPer1k : undefined);
+  add(`RSS at the fixed rate: ${fmt(t.rssMB, 1)} MB (goal <= ${GOALS.rssMB} MB)`, Number.isFinite(t.rssMB) ? t.rssMB <= GOALS.rssMB : undefined);
+  return ['Goals (Trellis):', ...lines];
+}

@@ -1,0 +1,364 @@
+#!/usr/bin/env node
+// `npm run bench:proxy`: one run, same machine, same upstream — direct, nginx, HAProxy, node-http-proxy
+// and Trellis — measured for max throughput (wrk), latency at a fixed rate (h2load), and the proxy's CPU
+// and memory at that rate. Method and figures: docs/BENCHMARKS.md ("Proxy").
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runFixedRate, runWrk } from './lib/load.mjs';
+import { coreBusy, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
+import { derive, goalLines, table } from './lib/report.mjs';
+import { get, TARGETS } from './lib/targets.mjs';
+import { UPSTREAM_BODY } from './lib/nginx-configs.mjs';
+import { startUpstream } from './lib/upstream.mjs';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(benchDir, '../..');
+
+const USAGE = `usage: node bench/proxy/run.mjs [options]
+  --duration S       seconds of each measurement: wrk max throughput, and the fixed-rate run (default 10)
+  --connections N    wrk connections for max throughput (default 50)
+  --rate N           fixed request rate for latency, CPU and RSS (default 1000)
+  --warmup S         seconds of wrk warm-up before measuring each target (default 2)
+  --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,trellis
+                     (direct always runs: it is the baseline for added latency)
+  --trellis-bin F    the trellis launcher to run (default apps/cli/bin/trellis.mjs)
+  --nice=N           run every child at nice N, e.g. --nice=-10 (needs root) to keep other programs on a
+                     shared machine from disturbing the figures (default 0)
+  --json             print the results as JSON on stdout (the table then goes to stderr)
+  --keep             keep the temp dir with configs and logs
+  -h, --help`;
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        duration: { type: 'string', default: '10' },
+        connections: { type: 'string', default: '50' },
+        rate: { type: 'string', default: '1000' },
+        warmup: { type: 'string', default: '2' },
+        nice: { type: 'string', default: '0' },
+        only: { type: 'string' },
+        'trellis-bin': { type: 'string', default: path.join(repoRoot, 'apps/cli/bin/trellis.mjs') },
+        json: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const num = (name, min, max) => {
+    const v = Number(values[name]);
+    if (!Number.isFinite(v) || v < min || v > max) {
+      process.stderr.write(`--${name} must be a number from ${min} to ${max}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    return v;
+  };
+  const known = TARGETS.map((t) => t.name);
+  const aliases = { nhp: 'node-http-proxy', 'http-proxy': 'node-http-proxy', node: 'node-http-proxy' };
+  const only = values.only?.split(',').map((s) => aliases[s.trim().toLowerCase()] ?? s.trim().toLowerCase());
+  const unknown = only?.filter((n) => !known.includes(n)) ?? [];
+  if (unknown.length) {
+    process.stderr.write(`--only: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
+    process.exit(2);
+  }
+  return {
+    duration: num('duration', 1, 120),
+    connections: Math.round(num('connections', 1, 10_000)),
+    rate: Math.round(num('rate', 10, 100_000)),
+    warmup: num('warmup', 0, 60),
+    nice: Math.round(num('nice', -20, 19)),
+    only: only ? new Set(['direct', ...only]) : undefined,
+    trellisBin: path.resolve(values['trellis-bin']),
+    json: values.json,
+    keep: values.keep,
+  };
+}
+
+const opts = options();
+const out = opts.json ? process.stderr : process.stdout;
+const began = Date.now();
+const progress = (text) => isShuttingDown() || process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(1).padStart(5)}s] ${text}\n`);
+
+function versionOf(command, args, pattern) {
+  // Some print their version on stderr (nginx -v), some exit non-zero after printing it.
+  const run = spawnSync(resolveBinary(command), args, { encoding: 'utf8', timeout: 5000 });
+  return pattern.exec(`${run.stdout ?? ''}${run.stderr ?? ''}`)?.[1];
+}
+
+function toolVersions() {
+  let httpProxy;
+  try {
+    httpProxy = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/http-proxy/package.json'), 'utf8')).version;
+  } catch {
+    /* not installed */
+  }
+  return {
+    nginx: versionOf('nginx', ['-v'], /nginx\/(\S+)/),
+    haproxy: versionOf('haproxy', ['-v'], /version (\S+)/),
+    wrk: versionOf('wrk', ['-v'], /wrk (\S+)/),
+    h2load: versionOf('h2load', ['--version'], /nghttp2\/(\S+)/),
+    taskset: versionOf('taskset', ['--version'], /(\d+\.\d+(\.\d+)?)/),
+    'node-http-proxy': httpProxy,
+    node: process.versions.node,
+  };
+}
+
+/** Why a target cannot run on this machine at all (a missing program), if it cannot. */
+function missingTool(name, versions) {
+  const needs = { nginx: 'nginx', haproxy: 'haproxy', 'node-http-proxy': 'node-http-proxy' }[name];
+  if (needs && !versions[needs]) return needs === 'node-http-proxy' ? 'npm package http-proxy not installed (npm install)' : `${needs} not installed`;
+  return undefined;
+}
+
+/**
+ * Runs `work` while watching the proxy process (`pid`, may be undefined) and the cores: its CPU seconds,
+ * its peak RSS (sampled every 250 ms), and how busy each core was.
+ */
+async function observed(pid, pinning, work) {
+  let peak = pid ? rssBytes(pid) : 0;
+  const timer = pid ? setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 250) : undefined;
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+  const ownBefore = ownCpuSeconds();
+  const coresBefore = coreTimes();
+  const started = process.hrtime.bigint();
+  try {
+    const result = await work();
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = pid ? cpuSeconds(pid) - cpuBefore : undefined;
+    if (pid) peak = Math.max(peak, rssBytes(pid));
+    const busy = coreBusy(coresBefore, coreTimes());
+    const own = ownCpuSeconds() - ownBefore;
+    // Process time on the machine that none of our processes was charged for: other work, i.e. noise
+    // (in cores: 0.5 = half a core busy with something else on average).
+    const allTask = Object.values(busy).reduce((sum, b) => sum + b.task, 0);
+    const otherWork = Math.max(0, allTask - own / elapsed);
+    const cores = pinning ? { load: busy[pinning.load].busy, proxy: busy[pinning.proxy].busy } : undefined;
+    return { result, cpu, rssPeak: peak, elapsed, cores, otherWork };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const NOISE = 0.1; // other work averaging more than a tenth of a core makes a figure suspect
+const REPEATS = 6;
+let repeatsLeft = REPEATS; // bounds the run time on a busy machine
+
+/** Runs a measurement; when other work disturbed the proxy core, once more, keeping the quieter one. */
+async function leastNoisy(label, run) {
+  const first = await run();
+  if (first.otherWork <= NOISE || repeatsLeft <= 0) return first;
+  repeatsLeft--;
+  progress(`${label}: other programs used ${Math.round(first.otherWork * 100)} % of a core meanwhile; measuring again`);
+  const again = await run();
+  return again.otherWork < first.otherWork ? again : first;
+}
+
+async function measure(target, ctx) {
+  const result = { name: target.name, label: target.label, available: false, notes: [] };
+  progress(`${target.label}: starting`);
+  let running;
+  try {
+    running = await target.start(ctx);
+  } catch (err) {
+    if (err.child) await stop(err.child);
+    result.reason = err.message.replace(/\s+/g, ' ').slice(0, 200);
+    progress(`${target.label}: not available: ${result.reason}`);
+    return result;
+  }
+  const host = target.host;
+  const url = `http://127.0.0.1:${running.port}/`;
+  try {
+    const probe = await get(running.port, '/', host);
+    if (probe.status !== 200 || probe.body !== UPSTREAM_BODY) {
+      throw new Error(`probe through the proxy got ${probe.status} ${JSON.stringify(probe.body.slice(0, 80))}`);
+    }
+    result.available = true;
+    result.pid = running.pid;
+    result.notes.push(...running.notes, ...((await target.verify?.(running)) ?? []));
+
+    if (ctx.warmup > 0) {
+      progress(`${target.label}: warm-up, wrk -c${ctx.connections} ${ctx.warmup}s`);
+      await runWrk({ url, host, connections: ctx.connections, seconds: ctx.warmup, core: ctx.loadCore });
+    }
+
+    progress(`${target.label}: latency at ${ctx.rate} rps for ${ctx.duration}s (+1s discarded), h2load`);
+    const fixed = await leastNoisy(`${target.label}: latency`, () => observed(running.pid, ctx.pinning, () =>
+      runFixedRate({
+        url,
+        host,
+        rate: ctx.rate,
+        seconds: ctx.duration,
+        discardSeconds: 1,
+        clients: 10,
+        core: ctx.loadCore,
+        logFile: path.join(ctx.dir, `h2load-${target.name}.log`),
+      }),
+    ));
+    const latency = fixed.result;
+    latency.cores = fixed.cores;
+    result.latency = latency;
+    if (running.pid) {
+      result.cpuSeconds = fixed.cpu;
+      result.cpuPer1k = fixed.cpu / (latency.requests / 1000);
+      result.rssMB = fixed.rssPeak / 2 ** 20;
+    }
+    latency.otherWork = fixed.otherWork;
+    if (fixed.otherWork > NOISE) result.notes.push(`noisy latency run: other programs used ${Math.round(fixed.otherWork * 100)} % of a core`);
+    progress(
+      `${target.label}:   p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms` +
+        (running.pid ? `, ${result.cpuPer1k.toFixed(3)} CPU s/1k req, RSS ${result.rssMB.toFixed(1)} MB` : ''),
+    );
+
+    progress(`${target.label}: max throughput, wrk -t1 -c${ctx.connections} -d${ctx.duration}s`);
+    const max = await leastNoisy(`${target.label}: max throughput`, () =>
+      observed(running.pid, ctx.pinning, () => runWrk({ url, host, connections: ctx.connections, seconds: ctx.duration, core: ctx.loadCore })),
+    );
+    const throughput = max.result;
+    throughput.coreBusy = max.cores;
+    if (max.cpu !== undefined) throughput.proxyCpuShare = max.cpu / max.elapsed;
+    result.throughput = throughput;
+    throughput.otherWork = max.otherWork;
+    if (max.otherWork > NOISE) result.notes.push(`noisy wrk run: other programs used ${Math.round(max.otherWork * 100)} % of a core`);
+    progress(
+      `${target.label}:   ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} req/s` +
+        (max.cores ? ` (load core ${Math.round(max.cores.load * 100)} % busy, proxy core ${Math.round(max.cores.proxy * 100)} %)` : ''),
+    );
+    result.notes.push(...((await target.afterRun?.(running)) ?? []));
+  } catch (err) {
+    if (!result.available) {
+      result.reason = err.message.replace(/\s+/g, ' ').slice(0, 200);
+      progress(`${target.label}: not available: ${result.reason}`);
+    } else {
+      result.error = err.message;
+      progress(`${target.label}: measurement failed: ${err.message}`);
+    }
+  } finally {
+    if (running.child) await stop(running.child);
+  }
+  return result;
+}
+
+async function main() {
+  installCleanup();
+  const versions = toolVersions();
+  for (const tool of ['wrk', 'h2load', 'nginx']) {
+    if (!versions[tool]) throw new Error(`${tool} is required (Debian: apt-get install ${tool === 'h2load' ? 'nghttp2-client' : tool})`);
+  }
+  const pinning = pinningPlan();
+  setNiceness(opts.nice);
+  if (pinning) {
+    // This script samples /proc while measuring; keep it off the proxy's core too (all its threads).
+    spawnSync(resolveBinary('taskset'), ['-a', '-p', '-c', String(pinning.load), String(process.pid)], { stdio: 'ignore' });
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-proxy-'));
+  process.on('exit', () => {
+    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+  });
+  const cores = os.cpus().length;
+  const ctx = {
+    ...opts,
+    dir,
+    benchDir,
+    repoRoot,
+    pinning,
+    loadCore: pinning?.load,
+    core: pinning?.proxy,
+  };
+  const selected = TARGETS.filter((t) => !opts.only || opts.only.has(t.name));
+  const seconds = selected.length * (opts.warmup + opts.duration * 2 + 2) + 3;
+  // A hard bound on the whole run: every measurement may be repeated once, and Trellis may build first.
+  const budget = seconds + REPEATS * opts.duration + 180;
+  setTimeout(() => {
+    process.stderr.write(`bench: still running after ${budget} s, giving up\n`);
+    stopAll().finally(() => process.exit(1));
+  }, budget * 1000).unref();
+  progress(`proxy bench: ${selected.map((t) => t.name).join(', ')} — about ${seconds} s (longer when noisy measurements are repeated)`);
+  progress(
+    pinning
+      ? `pinning: proxy under test on core ${pinning.proxy}; load generator and upstream on core ${pinning.load}`
+      : 'pinning: off (fewer than 2 cores)',
+  );
+
+  const idleBefore = coreTimes();
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = coreBusy(idleBefore, coreTimes());
+  const busyNow = Object.entries(idle).map(([core, b]) => `core ${core} ${Math.round(b.busy * 100)} %`).join(', ');
+  const quiet = Object.values(idle).reduce((sum, b) => sum + b.busy, 0) < NOISE;
+  progress(`machine before the run: ${busyNow} busy${quiet ? '' : ' — other work is running; figures may be noisy'}`);
+  const upstream = await startUpstream({ dir, core: ctx.loadCore });
+  const check = await get(upstream.port, '/');
+  if (check.status !== 200 || check.body !== UPSTREAM_BODY) throw new Error(`upstream answered ${check.status}`);
+  progress(`upstream: nginx ${versions.nginx} on 127.0.0.1:${upstream.port}, 1 worker, fixed ${UPSTREAM_BODY.length}-byte body`);
+  ctx.upstreamPort = upstream.port;
+
+  const results = [];
+  for (const target of selected) {
+    if (isShuttingDown()) return;
+    const missing = missingTool(target.name, versions);
+    if (missing) {
+      results.push({ name: target.name, label: target.label, available: false, reason: missing });
+      progress(`${target.label}: not available: ${missing}`);
+      continue;
+    }
+    results.push(await measure(target, { ...ctx, version: versions[target.name] }));
+  }
+  await stopAll();
+  if (isShuttingDown()) return;
+  derive(results);
+
+  const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  const header = [
+    '',
+    `Proxy benchmark — ${new Date().toISOString().slice(0, 10)}, ${cores} cores (${cpuModel}), Linux ${os.release()}, Node ${process.versions.node}`,
+    pinning
+      ? `Pinning: proxy under test on core ${pinning.proxy}; wrk/h2load and the upstream share core ${pinning.load}.`
+      : 'Pinning: off.',
+    ...(opts.nice ? [`Priority: every process of the bench at nice ${opts.nice}.`] : []),
+    `nginx: worker_processes 1 — one worker, to match Node's single JavaScript thread (Trellis, node-http-proxy); HAProxy: nbthread 1.`,
+    `Upstream: nginx ${versions.nginx ?? ''}, 1 worker, \`return 200\` with a ${UPSTREAM_BODY.length}-byte body, keep-alive; every proxy keeps a connection pool to it.`,
+    `Max throughput: wrk -t1 -c${opts.connections} -d${opts.duration}s, keep-alive, after a ${opts.warmup}s warm-up.`,
+    `Latency, CPU, RSS: h2load --h1, 10 connections × ${opts.rate / 10} rps = ${opts.rate} rps for ${opts.duration}s (first 1 s dropped); CPU = proxy's utime+stime over the run / requests × 1000; RSS = peak VmRSS (process tree).`,
+    `Trellis: outbound listener, Host: upstream, route PathPrefix / + GET with a retry policy (3 attempts), tracing sampling 1.0, metrics on.`,
+    '',
+  ];
+  out.write(`${header.join('\n')}\n${table(results)}\n\n${goalLines(results).join('\n')}\n`);
+  out.write(`\nTools: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', ')}\n`);
+  if (opts.keep) out.write(`Configs and logs kept in ${dir}\n`);
+  progress(`done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
+
+  if (opts.json) {
+    const json = {
+      date: new Date().toISOString(),
+      machine: { cores, cpu: cpuModel, kernel: os.release(), node: process.versions.node },
+      pinning,
+      options: { duration: opts.duration, connections: opts.connections, rate: opts.rate, warmup: opts.warmup, nice: opts.nice },
+      tools: versions,
+      results,
+    };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+}
+
+// On Ctrl-C the signal handler stops the children and sets the exit code; main only winds down.
+main().then(
+  () => isShuttingDown() || process.exit(0),
+  async (err) => {
+    if (isShuttingDown()) return;
+    process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);
