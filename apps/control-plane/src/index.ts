@@ -7,6 +7,7 @@ import { EndpointRegistry } from './discovery/registry.ts';
 import { ConfigDistributor } from './compiler/distributor.ts';
 import { VersionCounter } from './compiler/version-counter.ts';
 import { StreamServer } from './stream/server.ts';
+import type { ProxySession } from './stream/session.ts';
 import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
 import { Telemetry } from './telemetry/index.ts';
@@ -63,7 +64,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   telemetry.on('warning', log);
   metrics.observeTelemetry(telemetry);
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
-  stream.on('spans', (_session, spans: Span[]) => telemetry.ingestSpans(spans));
+  // Spans name their service as the proxy knows it ("reviews"); qualify it with the proxy's namespace so
+  // spans, edges and graph nodes all say "reviews.default".
+  stream.on('spans', (session: ProxySession, spans: Span[]) => {
+    const ns = session.identity.namespace;
+    telemetry.ingestSpans(spans.map((s) => (s.service.includes('.') ? s : { ...s, service: `${s.service}.${ns}` })));
+  });
   const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry };
   let ready = false;
   const { server, closeWebSockets } = createServer(services, () => ready);

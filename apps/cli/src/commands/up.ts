@@ -131,15 +131,21 @@ export async function run(argv: string[]): Promise<number> {
     const created = await applyDemoResources(cpUrl);
     say(`✓ demo policies   ${created.length ? `applied ${created.join(', ')}` : 'already in place (kept as you left them)'}`);
 
+    // The sidecars start together: each takes about a second, mostly Node starting up.
+    await Promise.all(
+      SHOP.map(async (w, i) => {
+        const ports = portsOf(portBase, i);
+        apps.push(await startApp(w, ports.app, ports.outbound));
+        await supervisor.start(`proxy-${w.id}`, node, [
+          ...trellis, 'proxy',
+          '--service', w.service, '--instance', w.id, '--zone', w.zone, '--label', `version=${w.version}`,
+          '--app-port', String(ports.app), '--inbound-port', String(ports.inbound), '--outbound-port', String(ports.outbound),
+          '--admin-port', String(ports.admin), '--control-plane', cpUrl, '--data-dir', path.join(path.dirname(dataDir), 'proxies', w.id),
+        ], { ready: /trellis proxy ready/ });
+      }),
+    );
     for (const [i, w] of SHOP.entries()) {
       const ports = portsOf(portBase, i);
-      apps.push(await startApp(w, ports.app, ports.outbound));
-      await supervisor.start(`proxy-${w.id}`, node, [
-        ...trellis, 'proxy',
-        '--service', w.service, '--instance', w.id, '--zone', w.zone, '--label', `version=${w.version}`,
-        '--app-port', String(ports.app), '--inbound-port', String(ports.inbound), '--outbound-port', String(ports.outbound),
-        '--admin-port', String(ports.admin), '--control-plane', cpUrl, '--data-dir', path.join(path.dirname(dataDir), 'proxies', w.id),
-      ], { ready: /trellis proxy ready/ });
       say(`✓ ${w.id.padEnd(15)} app :${ports.app}, sidecar in :${ports.inbound} out :${ports.outbound} admin :${ports.admin}`);
     }
 

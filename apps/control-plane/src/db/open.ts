@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
@@ -50,18 +51,36 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
 const PGLITE_CONF = ['shared_buffers=16MB'];
 
 /**
- * Creates a new PGlite data directory in a short-lived child process: initdb's WebAssembly memory
- * (several hundred MB) can never be given back by the process that ran it.
+ * A freshly initialised PGlite data directory, made once per machine and PGlite version in a
+ * short-lived child process (initdb's WebAssembly memory, several hundred MB, can never be given back
+ * by the process that ran it) and copied for every new database: a fresh start costs a copy, not an initdb.
  */
-async function initPGliteDir(dataDir: string, log?: (l: string) => void): Promise<void> {
-  if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
-  log?.(`creating the embedded database in ${dataDir}`);
-  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const esm = entry.replace(/\.cjs$/, '.js');
-  const script = `const { PGlite } = await import(${JSON.stringify(pathToFileURL(esm).href)});
-    const db = await PGlite.create(${JSON.stringify(dataDir)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} });
+async function pgliteTemplate(log?: (l: string) => void): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@electric-sql/pglite');
+  const { version } = JSON.parse(await readFile(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  const template = path.join(os.tmpdir(), `trellis-pglite-template-${version}`);
+  if (existsSync(path.join(template, 'PG_VERSION'))) return template;
+  log?.('initialising the embedded database (once per machine)');
+  const staging = `${template}.${process.pid}.${Date.now()}`;
+  const script = `const { PGlite } = await import(${JSON.stringify(pathToFileURL(entry.replace(/\.cjs$/, '.js')).href)});
+    const db = await PGlite.create(${JSON.stringify(staging)}, { postgresqlconf: ${JSON.stringify(PGLITE_CONF)} });
     await db.close();`;
   await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 120_000 });
+  try {
+    await rename(staging, template);
+  } catch {
+    // Another process finished its template first; theirs is as good.
+    await rm(staging, { recursive: true, force: true });
+  }
+  return template;
+}
+
+async function initPGliteDir(dataDir: string, log?: (l: string) => void): Promise<void> {
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  const template = await pgliteTemplate(log);
+  log?.(`creating the embedded database in ${dataDir}`);
+  await cp(template, dataDir, { recursive: true });
 }
 
 async function openPGlite(dataDir: string, migrations: Awaited<ReturnType<typeof readMigrations>>, log?: (l: string) => void) {

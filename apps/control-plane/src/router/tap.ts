@@ -3,13 +3,13 @@ import type { TapEvent } from '../telemetry/index.ts';
 import { procedure, router } from './trpc.ts';
 
 export const tapRouter = router({
-  /** Live (sampled) requests one service receives, as they arrive: method, path, status, latency, source. */
+  /** Live (sampled) requests one service ("name.namespace") receives, as they arrive: method, path, status, latency, source. */
   watch: procedure.input(z.object({ service: z.string().min(1) })).subscription(async function* ({ ctx, input, signal }) {
     const queue: TapEvent[] = [];
     let wake: (() => void) | undefined;
-    const [name, namespace = 'default'] = input.service.split('.');
+    const wanted = input.service.includes('.') ? input.service : `${input.service}.default`;
     const onTap = (e: TapEvent) => {
-      if (e.service !== name && e.service !== input.service && e.service !== `${name}.${namespace}`) return;
+      if (e.service !== wanted) return;
       if (queue.length < 1000) queue.push(e);
       wake?.();
     };

@@ -1,0 +1,75 @@
+import { createRequire as __trellisRequire } from 'node:module'; const require = __trellisRequire(import.meta.url);
+import {
+  RESOURCE_KINDS,
+  resolveKind
+} from "./chunk-YSHB62M6.js";
+import {
+  age,
+  table,
+  toYaml
+} from "./chunk-E5XWJHXP.js";
+import {
+  controlPlaneClient,
+  explain
+} from "./chunk-XGEVF7CX.js";
+import {
+  parseCommandArgs
+} from "./chunk-PHGOFVAU.js";
+import {
+  CliError
+} from "./chunk-EUPKLWFB.js";
+
+// apps/cli/src/commands/get.ts
+var USAGE = "trellis get KIND [NAME] [-n NAMESPACE | -A] [-o yaml|json] [--server URL]";
+async function run(argv) {
+  const { values, positionals } = parseCommandArgs("get", argv, {
+    namespace: { type: "string", short: "n" },
+    "all-namespaces": { type: "boolean", short: "A" },
+    output: { type: "string", short: "o" },
+    server: { type: "string" }
+  }, USAGE);
+  const [kindText, name] = positionals;
+  if (!kindText) throw new CliError(`usage: ${USAGE}
+kinds: ${RESOURCE_KINDS.join(", ")}`, 2);
+  const kind = resolveKind(kindText);
+  if (!kind) throw new CliError(`trellis get: unknown kind "${kindText}"; kinds: ${RESOURCE_KINDS.join(", ")}`, 2);
+  const output = values.output;
+  if (output && output !== "yaml" && output !== "json") throw new CliError("-o: must be yaml or json", 2);
+  const namespace = values.namespace ?? "default";
+  const { client, url } = controlPlaneClient(values.server);
+  try {
+    if (name) {
+      const resource = await client.resources.get.query({ kind, name, namespace });
+      process.stdout.write(output === "json" ? `${JSON.stringify(resource, null, 2)}
+` : toYaml(resource));
+      return 0;
+    }
+    const list = await client.resources.list.query({ kind, ...values["all-namespaces"] ? {} : { namespace } });
+    if (output === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}
+`);
+    else if (output === "yaml") process.stdout.write(list.map((r) => toYaml(r)).join("---\n"));
+    else if (list.length === 0) process.stdout.write(`no ${kind} resources in ${values["all-namespaces"] ? "any namespace" : `namespace ${namespace}`}
+`);
+    else {
+      process.stdout.write(
+        table(
+          ["NAMESPACE", "NAME", "TARGET", "REVISION", "AGE"],
+          list.map((r) => [
+            r.metadata.namespace,
+            r.metadata.name,
+            "targetRef" in r.spec ? `${r.spec.targetRef.name}${r.spec.targetRef.route ? `/${r.spec.targetRef.route}` : ""}` : "-",
+            r.metadata.resourceVersion ?? "",
+            r.metadata.creationTimestamp ? age(r.metadata.creationTimestamp) : ""
+          ])
+        )
+      );
+    }
+    return 0;
+  } catch (err) {
+    throw explain(err, url);
+  }
+}
+export {
+  run
+};
+//# sourceMappingURL=get-TELQ24CK.js.map
