@@ -17,3 +17,8 @@ function safeUsername(): string {
     return 'cli';
   }
 }
+
+/** The environment for a child process: ours, plus `extra`. */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   get: { summary: 'list resources of a kind, or show one (get KIND [NAME])', load: () => import('./commands/get.ts') },
   delete: { summary: 'delete a resource (delete KIND NAME)', load: () => import('./commands/delete.ts') },
   history: { summary: 'list the revisions of a resource (history KIND NAME)', load: () => import('./commands/history.ts') },
+  tap: { summary: 'print live requests a service receives (tap SERVICE)', load: () => import('./commands/tap.ts') },
   rollback: { summary: 'restore an earlier revision (rollback KIND NAME --to REVISION)', load: () => import('./commands/rollback.ts') },
 };
 

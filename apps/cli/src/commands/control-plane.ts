@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
+import { parseDuration } from '@trellis/shared';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 
-const USAGE = 'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]';
+const USAGE =
+  'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
+  '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]';
 
 /** Runs the control plane until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
@@ -16,6 +19,9 @@ export async function run(argv: string[]): Promise<number> {
     'redis-url': { type: 'string' },
     'trace-sampling': { type: 'string' },
     'endpoint-grace': { type: 'string' },
+    'otlp-endpoint': { type: 'string' },
+    'span-retention': { type: 'string' },
+    'max-spans': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
@@ -26,6 +32,10 @@ export async function run(argv: string[]): Promise<number> {
   if (sampling !== undefined && !(sampling >= 0 && sampling <= 1)) throw new CliError('--trace-sampling: must be a number from 0 to 1', 2);
   const graceMs = values['endpoint-grace'] === undefined ? undefined : Number(values['endpoint-grace']);
   if (graceMs !== undefined && !(graceMs >= 0)) throw new CliError('--endpoint-grace: must be milliseconds (a number >= 0)', 2);
+  const retention = values['span-retention'] === undefined ? undefined : parseDuration(values['span-retention']);
+  if (retention === undefined && values['span-retention'] !== undefined) throw new CliError('--span-retention: write it like "24h" or "30m"', 2);
+  const maxSpans = values['max-spans'] === undefined ? undefined : Number(values['max-spans']);
+  if (maxSpans !== undefined && !(Number.isInteger(maxSpans) && maxSpans > 0)) throw new CliError('--max-spans: must be a whole number above 0', 2);
   const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
   let cp;
   try {
@@ -37,6 +47,9 @@ export async function run(argv: string[]): Promise<number> {
       redisUrl: values['redis-url'] ?? cliEnv.redisUrl ?? 'redis://127.0.0.1:6379',
       ...(sampling !== undefined ? { defaultSampling: sampling } : {}),
       ...(graceMs !== undefined ? { endpointGraceMs: graceMs } : {}),
+      ...(retention !== undefined ? { spanMaxAgeMs: retention } : {}),
+      ...(maxSpans !== undefined ? { maxSpans } : {}),
+      otlpEndpoint: values['otlp-endpoint'],
       log,
     });
   } catch (err) {

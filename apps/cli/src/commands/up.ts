@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
 import { parseCommandArgs, parsePort } from '../args.ts';
-import { cliEnv } from '../env.ts';
+import { childEnv, cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 import { repoRoot, trellisCommand } from '../paths.ts';
 import { DEMO_RESOURCES, SHOP, portsOf } from '../demo/shop.ts';
@@ -156,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
     if (withDashboard) {
       await supervisor.start('dashboard', node, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(dashboardPort), '-H', '127.0.0.1'], {
         cwd: path.join(root, 'apps/web'),
-        env: { ...process.env, TRELLIS_SERVER: cpUrl, NEXT_TELEMETRY_DISABLED: '1', PORT: String(dashboardPort) },
+        env: childEnv({ TRELLIS_SERVER: cpUrl, NEXT_TELEMETRY_DISABLED: '1', PORT: String(dashboardPort) }),
         ready: /Ready in|started server|Local:/i,
       });
       say(`✓ dashboard       http://127.0.0.1:${dashboardPort}`);

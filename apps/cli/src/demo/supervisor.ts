@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { childEnv } from '../env.ts';
 
 export interface Child {
   name: string;
@@ -30,7 +31,7 @@ export class Supervisor {
     await mkdir(this.logDir, { recursive: true });
     const logFile = path.join(this.logDir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: 'w' });
-    const proc = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(command, args, { cwd: options.cwd, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const child: Child = { name, process: proc, logFile };
     this.children.push(child);
     let output = '';

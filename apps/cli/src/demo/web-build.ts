@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { childEnv } from '../env.ts';
 
 function newest(dir: string): number {
   if (!existsSync(dir)) return 0;
@@ -28,7 +29,7 @@ export function buildDashboard(root: string, log: (line: string) => void): Promi
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', 'build', '--silent', '-w', '@trellis/web'], {
       cwd: root,
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      env: childEnv({ NEXT_TELEMETRY_DISABLED: '1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let tail = '';

@@ -1,0 +1,46 @@
+import WebSocket from 'ws';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import type { AppRouter } from '@trellis/control-plane/router';
+import { parseCommandArgs } from '../args.ts';
+import { DEFAULT_SERVER } from '../client.ts';
+import { cliEnv } from '../env.ts';
+import { CliError } from '../errors.ts';
+
+const USAGE = 'trellis tap SERVICE[.NAMESPACE] [--server URL]';
+
+/** Prints live (sampled) requests a service receives until Ctrl-C, like `linkerd viz tap`. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('tap', argv, { server: { type: 'string' } }, USAGE);
+  const [service] = positionals;
+  if (!service) throw new CliError(`usage: ${USAGE}`, 2);
+  const qualified = service.includes('.') ? service : `${service}.default`;
+  const server = (values.server ?? cliEnv.server ?? DEFAULT_SERVER).replace(/\/$/, '');
+  const wsClient = createWSClient({
+    url: `${server.replace(/^http/, 'ws')}/trpc`,
+    WebSocket: WebSocket as never,
+    onError: () => process.stderr.write(`cannot reach the control plane at ${server}; retrying (Ctrl-C to stop)\n`),
+  });
+  const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+  process.stderr.write(`tapping ${qualified} (sampled requests as they arrive; Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    const sub = client.tap.watch.subscribe(
+      { service: qualified },
+      {
+        onData: (e) => {
+          const time = new Date(e.at).toISOString().slice(11, 23);
+          process.stdout.write(`${time}  ${e.source.padEnd(20)} ${e.method.padEnd(6)} ${e.path.padEnd(30)} ${String(e.status).padEnd(4)} ${e.latencyMs.toFixed(1)} ms  trace=${e.traceId}\n`);
+        },
+        onError: (err) => {
+          process.stderr.write(`tap failed: ${err.message}\n`);
+          resolve();
+        },
+      },
+    );
+    process.once('SIGINT', () => {
+      sub.unsubscribe();
+      resolve();
+    });
+  });
+  await wsClient.close();
+  return 0;
+}

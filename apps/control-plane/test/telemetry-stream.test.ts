@@ -1,0 +1,95 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import { StreamClient } from '@trellis/stream-client';
+import type { Span } from '@trellis/shared';
+import type { AppRouter } from '../src/index.ts';
+import { DATABASES, type TestDatabase } from './support/databases.ts';
+import { startTestControlPlane } from './support/control-plane.ts';
+import { sleep } from './support/stream.ts';
+
+const [[, createDatabase]] = DATABASES as [[string, () => Promise<TestDatabase>]];
+
+function serverSpan(service: string, path: string, status = 200): Span {
+  return {
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    kind: 'server',
+    service,
+    name: `GET ${path}`,
+    startMs: Date.now(),
+    durationMs: 12.5,
+    status,
+    error: status >= 500,
+    attributes: { route: 'default', 'http.method': 'GET', 'http.path': path, source: 'frontend.default' },
+  };
+}
+
+describe('spans from the proxy stream', () => {
+  let db: TestDatabase;
+  let env: Awaited<ReturnType<typeof startTestControlPlane>>;
+  let collector: http.Server;
+  const received: unknown[] = [];
+  let proxy: StreamClient;
+  beforeAll(async () => {
+    // An OTLP/HTTP receiver, as a collector would run it.
+    collector = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push({ path: req.url, contentType: req.headers['content-type'], body: JSON.parse(body) as unknown });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
+    db = await createDatabase();
+    env = await startTestControlPlane({ ...db.options, otlpEndpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` });
+    proxy = new StreamClient({ controlPlane: env.cp.url, identity: { service: 'catalog', instance: 'catalog-1', proxyVersion: 'test' }, apply: () => {} });
+    await proxy.start();
+    while (proxy.state !== 'connected') await sleep(20);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await env?.cp.close();
+    await db?.cleanup();
+    collector?.close();
+  });
+
+  it('streams live requests of one service to a tap subscriber', async () => {
+    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    const events: { path: string; status: number; source: string; service: string }[] = [];
+    const sub = client.tap.watch.subscribe({ service: 'catalog.default' }, { onData: (e) => events.push(e) });
+    try {
+      await sleep(300);
+      proxy.send({ type: 'spans', spans: [serverSpan('catalog', '/products'), serverSpan('cart', '/cart'), serverSpan('catalog', '/products/7', 503)] });
+      for (let i = 0; i < 50 && events.length < 2; i++) await sleep(50);
+      // cart's span was for another service: not shown.
+      expect(events.map((e) => [e.service, e.path, e.status, e.source])).toEqual([
+        ['catalog.default', '/products', 200, 'frontend.default'],
+        ['catalog.default', '/products/7', 503, 'frontend.default'],
+      ]);
+    } finally {
+      sub.unsubscribe();
+      wsClient.close();
+    }
+  });
+
+  it('exports spans to an OTLP/HTTP collector when one is configured', async () => {
+    const span = serverSpan('catalog', '/export-me');
+    proxy.send({ type: 'spans', spans: [span] });
+    let found: { path: string; contentType: string; body: { resourceSpans: { resource: unknown; scopeSpans: { spans: { traceId: string; name: string; kind: number }[] }[] }[] } } | undefined;
+    for (let i = 0; i < 60 && !found; i++) {
+      await sleep(100);
+      found = (received as NonNullable<typeof found>[]).find((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.traceId === span.traceId))));
+    }
+    expect(found?.path).toBe('/v1/traces');
+    expect(found?.contentType).toBe('application/json');
+    const resource = found?.body.resourceSpans.find((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.traceId === span.traceId)));
+    expect(resource?.resource).toEqual({ attributes: [{ key: 'service.name', value: { stringValue: 'catalog.default' } }] });
+    expect(resource?.scopeSpans[0]?.spans.find((s) => s.traceId === span.traceId)).toMatchObject({ name: 'GET /export-me', kind: 2 });
+  });
+});
