@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
 import { EndpointRegistry } from './discovery/registry.ts';
+import { startKubernetesDiscovery } from './discovery/kubernetes.ts';
 import { ConfigDistributor } from './compiler/distributor.ts';
 import { VersionCounter } from './compiler/version-counter.ts';
 import { StreamServer } from './stream/server.ts';
@@ -29,6 +30,8 @@ export interface ControlPlaneOptions {
   maxSpans?: number;
   /** Also send spans to this OpenTelemetry collector (OTLP/HTTP). */
   otlpEndpoint?: string | undefined;
+  /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
+  kubernetes?: { kubeconfig?: string | undefined } | undefined;
   log?: (line: string) => void;
 }
 
@@ -55,6 +58,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   distributor.on('error', (err: Error) => log(`config compile failed: ${err.message}`));
   await distributor.start();
+  const kubernetes = options.kubernetes
+    ? await startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
+        await db.close();
+        throw new Error(`Kubernetes discovery could not start: ${err.message}; check the kubeconfig, or run without --kubernetes`);
+      })
+    : undefined;
   const stream = new StreamServer(distributor, registry, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
   const telemetry = new Telemetry(db.prisma, {
     spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
@@ -104,6 +113,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       (closing ??= (async () => {
         ready = false;
         distributor.stop();
+        await kubernetes?.stop();
         await stream.close();
         await closeWebSockets();
         await telemetry.close();

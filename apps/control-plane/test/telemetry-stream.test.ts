@@ -74,17 +74,18 @@ describe('spans from the proxy stream', () => {
       ]);
     } finally {
       sub.unsubscribe();
-      wsClient.close();
+      await wsClient.close();
     }
   });
 
   it('exports spans to an OTLP/HTTP collector when one is configured', async () => {
     const span = serverSpan('catalog', '/export-me');
     proxy.send({ type: 'spans', spans: [span] });
-    let found: { path: string; contentType: string; body: { resourceSpans: { resource: unknown; scopeSpans: { spans: { traceId: string; name: string; kind: number }[] }[] }[] } } | undefined;
+    type Export = { path: string; contentType: string; body: { resourceSpans: { resource: unknown; scopeSpans: { spans: { traceId: string; name: string; kind: number }[] }[] }[] } };
+    let found: Export | undefined;
     for (let i = 0; i < 60 && !found; i++) {
       await sleep(100);
-      found = (received as NonNullable<typeof found>[]).find((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.traceId === span.traceId))));
+      found = (received as Export[]).find((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.traceId === span.traceId))));
     }
     expect(found?.path).toBe('/v1/traces');
     expect(found?.contentType).toBe('application/json');

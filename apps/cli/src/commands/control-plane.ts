@@ -7,7 +7,8 @@ import { CliError } from '../errors.ts';
 
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
-  '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]';
+  '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
+  '                      [--kubernetes [--kubeconfig FILE]]';
 
 /** Runs the control plane until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
@@ -20,6 +21,8 @@ export async function run(argv: string[]): Promise<number> {
     'trace-sampling': { type: 'string' },
     'endpoint-grace': { type: 'string' },
     'otlp-endpoint': { type: 'string' },
+    kubernetes: { type: 'boolean' },
+    kubeconfig: { type: 'string' },
     'span-retention': { type: 'string' },
     'max-spans': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -50,6 +53,8 @@ export async function run(argv: string[]): Promise<number> {
       ...(retention !== undefined ? { spanMaxAgeMs: retention } : {}),
       ...(maxSpans !== undefined ? { maxSpans } : {}),
       otlpEndpoint: values['otlp-endpoint'],
+      // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
+      kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,
       log,
     });
   } catch (err) {
