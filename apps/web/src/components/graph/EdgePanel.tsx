@@ -1,0 +1,140 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { fmtAgo, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
+import { healthOf } from '@/lib/health';
+import { useTRPC, type GraphEdge } from '@/lib/trpc';
+import { SeriesCharts } from '../charts/SeriesCharts';
+import { Icon } from '../icons';
+import { Badge, Empty, ErrorState, HealthDot, Loading, Stat } from '../ui';
+
+const VERSION_COLORS = ['#4f46e5', '#db2777', '#0891b2', '#65a30d', '#d97706'];
+
+/**
+ * The trace filter for one edge: client spans the caller's proxy sent to the destination (spans name
+ * services "name.namespace", like the graph). Requests from outside the mesh have no caller proxy, so
+ * for them it is the destination's own spans.
+ */
+export function edgeTraceFilter(source: string, destination: string): { service: string } | { source: string; destination: string } {
+  return source === 'external' ? { service: destination } : { source, destination };
+}
+
+export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: GraphEdge | undefined; onClose: () => void }) {
+  const trpc = useTRPC();
+  const [source = '', destination = ''] = edgeId.split('->');
+  const s = edge?.stats;
+  const health = healthOf(s);
+  const traces = useQuery(trpc.traces.search.queryOptions({ ...edgeTraceFilter(source, destination), limit: 8 }, { refetchInterval: 5000 }));
+  const traceLink = `/traces?${new URLSearchParams(Object.entries(edgeTraceFilter(source, destination))).toString()}`;
+
+  return (
+    <aside className="panel" data-testid="edge-panel" aria-label={`Edge ${source} to ${destination}`}>
+      <div className="panel-header">
+        <div>
+          <h2>
+            <HealthDot health={health} /> {serviceName(source)} <span className="muted">→</span> {serviceName(destination)}
+          </h2>
+          <div className="sub">
+            {source} → {destination} · last {edge ? '10 s' : '10 s: no traffic'}
+          </div>
+        </div>
+        <button type="button" className="icon-btn" onClick={onClose} aria-label="Close panel" data-testid="panel-close">
+          ×
+        </button>
+      </div>
+      <div className="panel-body">
+        <div className="stats">
+          <Stat label="Requests/s" value={fmtRps(s?.rps)} testId="edge-stat-rps" />
+          <Stat label="Success" value={fmtPct(s?.successRate)} tone={health} testId="edge-stat-success" />
+          <Stat label="p99" value={fmtMs(s?.p99Ms)} hint={`p50 ${fmtMs(s?.p50Ms)} · p95 ${fmtMs(s?.p95Ms)}`} testId="edge-stat-p99" />
+          <Stat label="Retries/s" value={fmtRps(s?.retriesPerSecond ?? 0)} testId="edge-stat-retries" />
+          <Stat label="Rate-limited/s" value={fmtRps(s?.rateLimitedPerSecond ?? 0)} tone={s && s.rateLimitedPerSecond > 0 ? 'degraded' : undefined} testId="edge-stat-ratelimited" />
+          <Stat label="5xx" value={s ? s.codes['5xx'] : '–'} hint={s ? `${s.codes['4xx']} 4xx · ${s.ejections} ejections` : undefined} testId="edge-stat-5xx" />
+        </div>
+
+        {edge && edge.versions.length > 0 ? (
+          <>
+            <div className="section-title">Versions serving this edge</div>
+            <div className="split-bar" aria-hidden>
+              {edge.versions.map((v, i) => (
+                <span key={v.version} style={{ width: `${v.share * 100}%`, background: VERSION_COLORS[i % VERSION_COLORS.length] }} />
+              ))}
+            </div>
+            <div className="split-legend">
+              {edge.versions.map((v, i) => (
+                <span key={v.version} data-testid={`edge-version-${v.version}`} data-share={v.share.toFixed(4)}>
+                  <i style={{ background: VERSION_COLORS[i % VERSION_COLORS.length] }} />
+                  {v.version} {fmtPct(v.share, 0)} <span className="muted">({fmtRps(v.rps)} rps)</span>
+                </span>
+              ))}
+            </div>
+          </>
+        ) : null}
+
+        <div className="section-title">Over time</div>
+        <SeriesCharts scope={{ scope: 'edge', source, destination }} />
+
+        <div className="section-title">Routes</div>
+        {edge && edge.routes.length > 0 ? (
+          <div className="card">
+            <table className="table" data-testid="edge-routes">
+              <thead>
+                <tr>
+                  <th>Route</th>
+                  <th className="num">rps</th>
+                  <th className="num">Success</th>
+                  <th className="num">p99</th>
+                  <th className="num">Limited/s</th>
+                </tr>
+              </thead>
+              <tbody>
+                {edge.routes.map((r) => (
+                  <tr key={r.route}>
+                    <td className="mono">{r.route}</td>
+                    <td className="num">{fmtRps(r.stats.rps)}</td>
+                    <td className={`num tone-${healthOf(r.stats)}`}>{fmtPct(r.stats.successRate)}</td>
+                    <td className="num">{fmtMs(r.stats.p99Ms)}</td>
+                    <td className="num">{fmtRps(r.stats.rateLimitedPerSecond)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : (
+          <div className="hint">No requests on this edge in the last 10 s.</div>
+        )}
+
+        <div className="section-title" style={{ display: 'flex', justifyContent: 'space-between' }}>
+          <span>Recent traces</span>
+          <Link href={traceLink} style={{ textTransform: 'none', letterSpacing: 0 }}>
+            All traces of this edge →
+          </Link>
+        </div>
+        {traces.isLoading ? (
+          <Loading label="Loading traces…" />
+        ) : traces.error && !traces.data ? (
+          <ErrorState error={traces.error} onRetry={() => void traces.refetch()} />
+        ) : !traces.data?.length ? (
+          <Empty title="No traces yet">Sampled requests on this edge show up here within a few seconds.</Empty>
+        ) : (
+          <ul className="list" data-testid="edge-traces">
+            {traces.data.map((t) => (
+              <li key={t.traceId}>
+                <Link className="row-link" href={`/traces/${t.traceId}`} data-testid="edge-trace-link">
+                  <Icon name="traces" size={14} />
+                  <span className="grow">
+                    <span className="mono">{t.rootName}</span>
+                    <span className="muted"> · {t.services.length} services · {t.spanCount} spans · {fmtAgo(t.startMs)}</span>
+                  </span>
+                  <span className="num">{fmtMs(t.durationMs)}</span>
+                  {t.error ? <Badge tone="bad">{t.status || 'error'}</Badge> : <Badge tone="ok">{t.status}</Badge>}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </aside>
+  );
+}

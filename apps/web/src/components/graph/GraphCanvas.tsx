@@ -1,0 +1,303 @@
+'use client';
+
+import cytoscape, { type Core, type EventObject } from 'cytoscape';
+import { useEffect, useRef, useState } from 'react';
+import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
+import type { ServiceGraph } from '@/lib/trpc';
+import { LARGE_GRAPH, edgeData, graphStyle, nodeData, sameData, toElement } from './elements';
+
+export type Selection = { type: 'node' | 'edge'; id: string } | null;
+
+/**
+ * Node positions per view (namespace filter), kept for the life of the tab: a live update, a filter
+ * round trip or a visit to another page never moves a node. Only "re-arrange" lays out again.
+ */
+const positionsByView = new Map<string, Map<string, Point>>();
+
+const BADGE_TEXT: Record<string, { text: string; tone: string }> = {
+  TrafficSplit: { text: 'SPLIT', tone: 'split' },
+  RetryPolicy: { text: 'RETRY', tone: '' },
+  RateLimitPolicy: { text: 'RATE LIMIT', tone: 'ratelimit' },
+  CircuitBreakerPolicy: { text: 'BREAKER', tone: '' },
+  TimeoutPolicy: { text: 'TIMEOUT', tone: '' },
+  FaultPolicy: { text: 'FAULT', tone: 'ratelimit' },
+  LoadBalancerPolicy: { text: 'LB', tone: '' },
+  MirrorPolicy: { text: 'MIRROR', tone: '' },
+  CachePolicy: { text: 'CACHE', tone: '' },
+  AuthorizationPolicy: { text: 'AUTHZ', tone: '' },
+};
+
+interface BadgeItem {
+  id: string;
+  x: number;
+  y: number;
+  kinds: string[];
+}
+
+/** What the page exposes for the e2e specs and the scale benchmark (read-only use). */
+export interface GraphProbe {
+  cy: Core | null;
+  firstRenderMs: number | null;
+  updates: { at: number; syncMs: number; renderMs: number | null; nodes: number; edges: number }[];
+}
+
+declare global {
+  interface Window {
+    __trellisGraph?: GraphProbe;
+  }
+}
+
+function probe(): GraphProbe {
+  window.__trellisGraph ??= { cy: null, firstRenderMs: null, updates: [] };
+  return window.__trellisGraph;
+}
+
+export function GraphCanvas({
+  graph,
+  view,
+  selection,
+  onSelect,
+  search,
+  fitSignal,
+  relayoutSignal,
+}: {
+  graph: ServiceGraph | undefined;
+  view: string;
+  selection: Selection;
+  onSelect: (s: Selection) => void;
+  search: string;
+  fitSignal: number;
+  relayoutSignal: number;
+}) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const overlayRef = useRef<HTMLDivElement>(null);
+  const cyRef = useRef<Core | null>(null);
+  const fittedRef = useRef(false);
+  const viewRef = useRef(view);
+  const relayoutRef = useRef(relayoutSignal);
+  const onSelectRef = useRef(onSelect);
+  const [badges, setBadges] = useState<BadgeItem[]>([]);
+  const badgeKeyRef = useRef('');
+  const largeRef = useRef(false);
+
+  useEffect(() => {
+    onSelectRef.current = onSelect;
+  }, [onSelect]);
+
+  // The canvas shrinks when a side panel opens: cytoscape must know, or clicks land beside their targets.
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
+    const observer = new ResizeObserver(() => cyRef.current?.resize());
+    observer.observe(container);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(
+    () => () => {
+      cyRef.current?.destroy();
+      cyRef.current = null;
+      if (typeof window !== 'undefined' && window.__trellisGraph) window.__trellisGraph.cy = null;
+    },
+    [],
+  );
+
+  const refreshBadges = () => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const items: BadgeItem[] = [];
+    cy.nodes().forEach((n) => {
+      const kinds = n.scratch('_policies') as string[] | undefined;
+      if (!kinds || kinds.length === 0) return;
+      const p = n.position();
+      items.push({ id: n.id(), x: p.x, y: p.y + n.height() / 2 + 5, kinds });
+    });
+    const key = JSON.stringify(items);
+    if (key !== badgeKeyRef.current) {
+      badgeKeyRef.current = key;
+      setBadges(items);
+    }
+  };
+
+  const applyViewport = () => {
+    const cy = cyRef.current;
+    const overlay = overlayRef.current;
+    if (!cy || !overlay) return;
+    const pan = cy.pan();
+    const zoom = cy.zoom();
+    overlay.style.transform = `translate(${pan.x}px, ${pan.y}px) scale(${zoom})`;
+    overlay.style.display = zoom < 0.45 ? 'none' : '';
+  };
+
+  // Live data: add what is new, update what changed, remove what is gone; never lay out again.
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!graph || !container) return;
+    const t0 = performance.now();
+    let cy = cyRef.current;
+    if (!cy) {
+      const large = graph.nodes.length > LARGE_GRAPH.nodes || graph.edges.length > LARGE_GRAPH.edges;
+      largeRef.current = large;
+      cy = cytoscape({
+        container,
+        style: graphStyle(large),
+        minZoom: 0.05,
+        maxZoom: 2.5,
+        boxSelectionEnabled: false,
+        autounselectify: true,
+        textureOnViewport: large,
+        hideEdgesOnViewport: large,
+        pixelRatio: large ? 1 : 'auto',
+      });
+      cyRef.current = cy;
+      probe().cy = cy;
+      cy.on('tap', 'node', (e: EventObject) => onSelectRef.current({ type: 'node', id: e.target.id() as string }));
+      cy.on('tap', 'edge', (e: EventObject) => onSelectRef.current({ type: 'edge', id: e.target.id() as string }));
+      cy.on('tap', (e: EventObject) => {
+        if (e.target === cy) onSelectRef.current(null);
+      });
+      cy.on('viewport', applyViewport);
+      cy.on('dragfree', 'node', (e: EventObject) => {
+        const p = e.target.position() as Point;
+        positionsByView.get(viewRef.current)?.set(e.target.id() as string, { x: p.x, y: p.y });
+        refreshBadges();
+      });
+      cy.on('drag', 'node', () => refreshBadges());
+    }
+
+    if (viewRef.current !== view || relayoutRef.current !== relayoutSignal) {
+      if (relayoutRef.current !== relayoutSignal) positionsByView.delete(view);
+      viewRef.current = view;
+      relayoutRef.current = relayoutSignal;
+      cy.elements().remove();
+      fittedRef.current = false;
+    }
+
+    const large = largeRef.current;
+    let positions = positionsByView.get(view);
+    if (!positions) positionsByView.set(view, (positions = new Map()));
+    const missing = graph.nodes.filter((n) => !positions.has(n.id) || cy.getElementById(n.id).empty());
+    const unplaced = missing.filter((n) => !positions.has(n.id));
+    if (unplaced.length > 0) {
+      const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 330, rowGap: 100, maxPerColumn: 12 };
+      const computed = layeredLayout(
+        graph.nodes.map((n) => n.id),
+        graph.edges,
+        gaps,
+      );
+      const first = positions.size === 0;
+      for (const n of unplaced) {
+        const wanted = computed.get(n.id) ?? { x: 0, y: 0 };
+        positions.set(n.id, first ? wanted : freeSpot(wanted, positions.values(), gaps.columnGap * 0.6, gaps.rowGap * 0.8));
+      }
+    }
+
+    const nodeIds = new Set<string>();
+    const edgeIds = new Set<string>();
+    cy.batch(() => {
+      const added: cytoscape.ElementDefinition[] = [];
+      for (const n of graph.nodes) {
+        nodeIds.add(n.id);
+        const data = nodeData(n);
+        const el = cy.getElementById(n.id);
+        if (el.empty()) added.push(toElement('nodes', data, positions.get(n.id)));
+        else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);
+      }
+      if (added.length) cy.add(added);
+      for (const n of graph.nodes) cy.getElementById(n.id).scratch('_policies', n.policies.map((p) => p.kind));
+      const addedEdges: cytoscape.ElementDefinition[] = [];
+      for (const e of graph.edges) {
+        if (!nodeIds.has(e.source) || !nodeIds.has(e.destination)) continue;
+        edgeIds.add(e.id);
+        const data = edgeData(e);
+        const el = cy.getElementById(e.id);
+        if (el.empty()) addedEdges.push(toElement('edges', data));
+        else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);
+      }
+      if (addedEdges.length) cy.add(addedEdges);
+      cy.edges().forEach((e) => {
+        if (!edgeIds.has(e.id())) e.remove();
+      });
+      cy.nodes().forEach((n) => {
+        if (!nodeIds.has(n.id())) n.remove();
+      });
+    });
+    const syncMs = performance.now() - t0;
+
+    const stats = probe();
+    if (!fittedRef.current && graph.nodes.length > 0) {
+      fittedRef.current = true;
+      cy.fit(undefined, large ? 20 : 60);
+      // Small meshes stay readable even in a narrow canvas (pan to see the rest); big ones show whole.
+      const level = Math.min(1.25, large ? cy.zoom() : Math.max(0.75, cy.zoom()));
+      if (level !== cy.zoom()) {
+        cy.zoom(level);
+        cy.center();
+      }
+      cy.one('render', () => {
+        stats.firstRenderMs ??= performance.now();
+        performance.mark('trellis:graph-first-render');
+      });
+    } else {
+      const entry = { at: performance.now(), syncMs, renderMs: null as number | null, nodes: graph.nodes.length, edges: graph.edges.length };
+      stats.updates.push(entry);
+      if (stats.updates.length > 50) stats.updates.shift();
+      cy.one('render', () => {
+        entry.renderMs = performance.now() - t0;
+      });
+    }
+    applyViewport();
+    refreshBadges();
+  }, [graph, view, relayoutSignal]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.batch(() => {
+      cy.elements('.selected').removeClass('selected');
+      if (selection) cy.getElementById(selection.id).addClass('selected');
+    });
+  }, [selection, graph]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const q = search.trim().toLowerCase();
+    cy.batch(() => {
+      cy.elements().removeClass('faded match');
+      if (!q) return;
+      const matches = cy.nodes().filter((n) => (n.id() as string).toLowerCase().includes(q));
+      matches.addClass('match');
+      cy.nodes().not(matches).addClass('faded');
+      cy.edges().filter((e) => !e.source().hasClass('match') && !e.target().hasClass('match')).addClass('faded');
+    });
+  }, [search, graph]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy || fitSignal === 0) return;
+    const target = selection ? cy.getElementById(selection.id) : cy.elements();
+    cy.animate({ fit: { eles: target.nonempty() ? (selection?.type === 'edge' ? target.connectedNodes() : target.closedNeighborhood()) : cy.elements(), padding: 60 } }, { duration: 250 });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new fit request moves the view
+  }, [fitSignal]);
+
+  return (
+    <>
+      <div ref={containerRef} className="graph-canvas" data-testid="graph-canvas" aria-label="Service graph" role="img" />
+      <div ref={overlayRef} className="graph-overlay" aria-hidden>
+        {badges.map((b) => (
+          <div key={b.id} className="node-badges" style={{ left: b.x, top: b.y }} data-testid={`badges-${b.id}`}>
+            {b.kinds.map((k, i) => {
+              const badge = BADGE_TEXT[k] ?? { text: k, tone: '' };
+              return (
+                <span key={`${k}-${i}`} className={`node-badge ${badge.tone}`}>
+                  {badge.text}
+                </span>
+              );
+            })}
+          </div>
+        ))}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,223 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { fmtAgo } from '@/lib/format';
+import { useLiveGraph } from '@/lib/live-graph';
+import { useTRPC } from '@/lib/trpc';
+import { Icon } from '../icons';
+import { Button, Empty, ErrorState, Loading, Segmented } from '../ui';
+import { EdgePanel } from './EdgePanel';
+import { GraphCanvas, type Selection } from './GraphCanvas';
+import { GraphTables } from './GraphTables';
+import { Legend } from './Legend';
+import { NodePanel } from './NodePanel';
+
+const GRAPH_WINDOWS = [
+  { value: 10, label: '10s' },
+  { value: 30, label: '30s' },
+  { value: 60, label: '1m' },
+  { value: 300, label: '5m' },
+] as const;
+
+function parseSelection(value: string | null): Selection {
+  if (!value) return null;
+  const [type, ...rest] = value.split(':');
+  const id = rest.join(':');
+  return (type === 'node' || type === 'edge') && id ? { type, id } : null;
+}
+
+/** The live service graph with its filters, search, legend and side panels. State lives in the URL, so views can be shared. */
+export function GraphPage() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const namespace = params.get('ns') ?? '';
+  const view = params.get('view') === 'table' ? 'table' : 'graph';
+  const windowSeconds = Number(params.get('window') ?? 10) || 10;
+  const selection = parseSelection(params.get('sel'));
+  const [search, setSearch] = useState('');
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [activeResult, setActiveResult] = useState(0);
+  const [fitSignal, setFitSignal] = useState(0);
+  const [relayoutSignal, setRelayoutSignal] = useState(0);
+  const [, tick] = useState(0);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const setParam = useCallback(
+    (changes: Record<string, string | null>) => {
+      const next = new URLSearchParams(params.toString());
+      for (const [k, v] of Object.entries(changes)) {
+        if (v === null || v === '') next.delete(k);
+        else next.set(k, v);
+      }
+      const qs = next.toString();
+      router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+    },
+    [params, pathname, router],
+  );
+  const onSelect = useCallback((s: Selection) => setParam({ sel: s ? `${s.type}:${s.id}` : null }), [setParam]);
+
+  const { graph, live, error, isLoading, refetch } = useLiveGraph(namespace || undefined, windowSeconds);
+  const services = useQuery(trpc.services.list.queryOptions(undefined, { refetchInterval: 10_000 }));
+  const namespaces = useMemo(() => [...new Set((services.data ?? []).map((s) => s.namespace))].sort(), [services.data]);
+
+  useEffect(() => {
+    const t = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+
+  // "/" focuses the search, as in most consoles.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.key === '/' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(target?.tagName ?? '')) {
+        e.preventDefault();
+        searchRef.current?.focus();
+      }
+      if (e.key === 'Escape' && selection && !['INPUT', 'TEXTAREA'].includes(target?.tagName ?? '')) onSelect(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [selection, onSelect]);
+
+  const results = useMemo(() => {
+    const q = search.trim().toLowerCase();
+    if (!q || !graph) return [];
+    return graph.nodes.filter((n) => n.id.toLowerCase().includes(q)).slice(0, 12);
+  }, [search, graph]);
+
+  const selectedNode = selection?.type === 'node' ? graph?.nodes.find((n) => n.id === selection.id) : undefined;
+  const selectedEdge = selection?.type === 'edge' ? graph?.edges.find((e) => e.id === selection.id) : undefined;
+  const totalRps = graph?.edges.filter((e) => e.source === 'external').reduce((s, e) => s + e.stats.rps, 0) ?? 0;
+
+  const pick = (id: string) => {
+    onSelect({ type: 'node', id });
+    setSearchOpen(false);
+    setFitSignal((n) => n + 1);
+  };
+
+  return (
+    <div className="graph-page" data-testid="graph-page">
+      <div className="graph-toolbar">
+        <h1>Service graph</h1>
+        <select className="select input-sm" aria-label="Namespace" value={namespace} onChange={(e) => setParam({ ns: e.target.value, sel: null })} data-testid="namespace-filter">
+          <option value="">All namespaces</option>
+          {namespaces.map((ns) => (
+            <option key={ns} value={ns}>
+              {ns}
+            </option>
+          ))}
+        </select>
+        <div className="search" style={{ position: 'relative' }}>
+          <Icon name="search" size={14} />
+          <input
+            ref={searchRef}
+            className="input input-sm"
+            style={{ width: 220 }}
+            placeholder="Search services  ( / )"
+            aria-label="Search services"
+            value={search}
+            data-testid="graph-search"
+            onChange={(e) => {
+              setSearch(e.target.value);
+              setSearchOpen(true);
+              setActiveResult(0);
+            }}
+            onFocus={() => setSearchOpen(true)}
+            onBlur={() => setTimeout(() => setSearchOpen(false), 150)}
+            onKeyDown={(e) => {
+              if (e.key === 'ArrowDown') setActiveResult((i) => Math.min(i + 1, results.length - 1));
+              else if (e.key === 'ArrowUp') setActiveResult((i) => Math.max(i - 1, 0));
+              else if (e.key === 'Enter' && results[activeResult]) pick(results[activeResult].id);
+              else if (e.key === 'Escape') {
+                setSearch('');
+                setSearchOpen(false);
+              }
+            }}
+          />
+          {searchOpen && results.length > 0 ? (
+            <div className="search-results" role="listbox" aria-label="Matching services">
+              {results.map((n, i) => (
+                <button key={n.id} type="button" role="option" aria-selected={i === activeResult} className={i === activeResult ? 'active' : ''} onMouseDown={(e) => e.preventDefault()} onClick={() => pick(n.id)}>
+                  <strong>{n.name}</strong> <span className="muted">{n.namespace}</span>
+                </button>
+              ))}
+            </div>
+          ) : null}
+        </div>
+        <Segmented label="Rates over" options={GRAPH_WINDOWS} value={windowSeconds} onChange={(w) => setParam({ window: w === 10 ? null : String(w) })} testId="graph-window" />
+        <span style={{ flex: 1 }} />
+        {graph ? (
+          <span className="hint" data-testid="graph-summary">
+            {graph.nodes.filter((n) => !n.external).length} services · {graph.edges.length} edges · {totalRps.toFixed(1)} rps in
+          </span>
+        ) : null}
+        <Segmented
+          label="View"
+          options={[
+            { value: 'graph', label: 'Graph' },
+            { value: 'table', label: 'Table' },
+          ]}
+          value={view}
+          onChange={(v) => setParam({ view: v === 'graph' ? null : v })}
+          testId="graph-view"
+        />
+      </div>
+      <div className="graph-body">
+        {view === 'graph' ? (
+          <div className="graph-canvas-wrap">
+            <GraphCanvas graph={graph} view={namespace || '*'} selection={selection} onSelect={onSelect} search={search} fitSignal={fitSignal} relayoutSignal={relayoutSignal} />
+            {graph && graph.nodes.length > 0 ? <Legend /> : null}
+            <div className="graph-status">
+              <span className="live-pill" data-testid="live-indicator" title={graph ? `generated ${graph.generatedAt}` : undefined}>
+                <span className={`dot ${live ? 'dot-healthy' : graph ? 'dot-degraded' : 'dot-idle'}`} />
+                {live ? 'Live' : graph ? 'Polling' : 'Waiting'}
+                {graph ? ` · ${fmtAgo(graph.generatedAt)}` : ''}
+              </span>
+            </div>
+            <div className="graph-controls">
+              <Button size="sm" onClick={() => setFitSignal((n) => n + 1)} title="Fit to screen" aria-label="Fit to screen" data-testid="graph-fit">
+                <Icon name="fit" size={14} />
+              </Button>
+              <Button size="sm" onClick={() => setRelayoutSignal((n) => n + 1)} title="Re-arrange the graph" aria-label="Re-arrange the graph" data-testid="graph-relayout">
+                <Icon name="layout" size={14} />
+              </Button>
+            </div>
+            {isLoading ? (
+              <div className="graph-empty">
+                <Loading label="Loading the service graph…" />
+              </div>
+            ) : error && !graph ? (
+              <div className="graph-empty">
+                <ErrorState title="Could not load the service graph" error={error} onRetry={refetch} />
+              </div>
+            ) : graph && graph.nodes.length === 0 ? (
+              <div className="graph-empty">
+                <Empty title={namespace ? `No services in namespace “${namespace}”` : 'No services yet'} testId="graph-empty">
+                  Services appear when their proxies connect to the control plane or when a Service resource is applied (<span className="mono">trellis apply -f service.yaml</span>).
+                </Empty>
+              </div>
+            ) : graph && graph.edges.length === 0 ? (
+              <div className="graph-empty" style={{ alignItems: 'flex-start', paddingTop: 16 }}>
+                <div className="banner-info" style={{ padding: '6px 12px' }} data-testid="graph-no-traffic">
+                  No traffic in the last {windowSeconds} s — edges appear as soon as requests flow.
+                </div>
+              </div>
+            ) : null}
+          </div>
+        ) : graph ? (
+          <div style={{ flex: 1, overflow: 'auto' }}>
+            <GraphTables nodes={graph.nodes} edges={graph.edges} selection={selection} onSelect={onSelect} search={search} />
+          </div>
+        ) : (
+          <div style={{ flex: 1 }}>{error ? <ErrorState error={error} onRetry={refetch} /> : <Loading />}</div>
+        )}
+        {selection?.type === 'node' ? <NodePanel key={selection.id} nodeId={selection.id} node={selectedNode} graph={graph} onClose={() => onSelect(null)} /> : null}
+        {selection?.type === 'edge' ? <EdgePanel key={selection.id} edgeId={selection.id} edge={selectedEdge} onClose={() => onSelect(null)} /> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+import { HEALTH_COLORS, HEALTH_LABELS, type Health } from '@/lib/health';
+
+export function Legend() {
+  const order: Health[] = ['healthy', 'degraded', 'failing', 'idle'];
+  return (
+    <div className="graph-legend" data-testid="graph-legend" aria-label="Legend">
+      <div className="title">Success rate</div>
+      {order.map((h) => (
+        <div key={h} className="row">
+          <span className="swatch" style={{ background: HEALTH_COLORS[h] }} />
+          {HEALTH_LABELS[h]}
+        </div>
+      ))}
+      <div className="row muted" style={{ marginTop: 2 }}>
+        Edges: rps · success · p99, width by rps
+      </div>
+      <div className="row muted">
+        <span className="node-badge">RETRY</span> policies on the service
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,248 @@
+'use client';
+
+import { RETRY_ON } from '@trellis/shared';
+import { getAt } from '@/lib/paths';
+import type { EditableKind } from '@/lib/policies';
+import { Button } from '../ui';
+import { ChecksField, NumberField, OptionalSection, Section, SelectField, TextField, fieldTestId, useForm } from './fields';
+
+/** Name (when creating) and the Gateway-API style target: a service, optionally one of its routes. */
+function TargetSection() {
+  const { draft, services, creating } = useForm();
+  const target = getAt(draft, 'spec.targetRef.name') as string | undefined;
+  const ns = (getAt(draft, 'spec.targetRef.namespace') as string | undefined) ?? (getAt(draft, 'metadata.namespace') as string | undefined) ?? 'default';
+  const names = [...new Set(services.filter((s) => s.namespace === ns).map((s) => s.name))].sort();
+  if (target && !names.includes(target)) names.unshift(target);
+  const routes = services.find((s) => s.name === target && s.namespace === ns)?.routes ?? [];
+  return (
+    <Section title="Target" blurb="The service this policy attaches to, optionally narrowed to one of its routes.">
+      <div className="form-grid">
+        {creating ? (
+          <>
+            <TextField path="metadata.name" label="Name" help="Lowercase letters, digits and “-”." mono />
+            <TextField path="metadata.namespace" label="Namespace" mono />
+          </>
+        ) : null}
+        <SelectField path="spec.targetRef.name" label="Service" options={names} />
+        <SelectField path="spec.targetRef.route" label="Route" optional options={routes} help={routes.length ? 'Leave empty for every route.' : 'This service declares no routes.'} />
+      </div>
+    </Section>
+  );
+}
+
+function RetryForm() {
+  return (
+    <>
+      <Section title="Attempts" blurb="Applied by the callers’ proxies. Only requests that are safe to repeat are retried.">
+        <div className="form-grid">
+          <NumberField path="spec.attempts" label="Attempts" help="Total tries including the first one (1–10)." min={1} max={10} />
+          <TextField path="spec.perTryTimeout" label="Per-try timeout" optional placeholder="500ms" help="Each attempt gives up after this long." mono />
+        </div>
+        <div style={{ height: 12 }} />
+        <ChecksField path="spec.retryOn" label="Retry on" options={RETRY_ON} />
+      </Section>
+      <Section title="Backoff" blurb="Jittered exponential backoff between attempts.">
+        <div className="form-grid">
+          <TextField path="spec.backoff.baseInterval" label="Base interval" placeholder="25ms" mono />
+          <TextField path="spec.backoff.maxInterval" label="Max interval" placeholder="250ms" mono />
+        </div>
+      </Section>
+      <Section title="Retry budget" blurb="Retries allowed as a share of live requests plus a floor, so an outage cannot turn into a retry storm.">
+        <div className="form-grid">
+          <NumberField path="spec.budget.ratio" label="Budget ratio" step={0.05} min={0} max={1} help="0.2 = at most one retry per five requests." />
+          <NumberField path="spec.budget.minRetriesPerSecond" label="Minimum retries/s" min={0} />
+        </div>
+      </Section>
+    </>
+  );
+}
+
+function RateLimitForm() {
+  const { draft } = useForm();
+  const keyType = getAt(draft, 'spec.key.type');
+  return (
+    <>
+      <Section title="Limit" blurb="A token bucket enforced by the target’s own proxies; requests over it get 429.">
+        <div className="form-grid">
+          <NumberField path="spec.requestsPerSecond" label="Requests per second" step={1} min={0} help="Refill rate of the bucket." />
+          <NumberField path="spec.burst" label="Burst" optional min={1} help="Bucket size; defaults to the rate." />
+        </div>
+      </Section>
+      <Section title="Buckets" blurb="One bucket for everyone, one per calling service, or one per value of a header.">
+        <div className="form-grid">
+          <SelectField
+            path="spec.key.type"
+            label="Key"
+            options={[
+              { value: 'None', label: 'One bucket for all callers' },
+              { value: 'SourceService', label: 'One bucket per calling service' },
+              { value: 'Header', label: 'One bucket per header value' },
+            ]}
+          />
+          {keyType === 'Header' ? <TextField path="spec.key.header" label="Header" placeholder="x-user-id" mono /> : <div />}
+          <SelectField
+            path="spec.mode"
+            label="Mode"
+            options={[
+              { value: 'Local', label: 'Local (a bucket per proxy)' },
+              { value: 'Global', label: 'Global (shared through Redis)' },
+            ]}
+          />
+          <SelectField
+            path="spec.failureMode"
+            label="When Redis is unreachable"
+            options={[
+              { value: 'Open', label: 'Let traffic through' },
+              { value: 'Closed', label: 'Refuse traffic' },
+            ]}
+          />
+        </div>
+      </Section>
+    </>
+  );
+}
+
+function TrafficSplitForm() {
+  const { draft, set, error } = useForm();
+  const backends = (getAt(draft, 'spec.backends') as { name: string; selector: Record<string, string>; weight: number }[] | undefined) ?? [];
+  const total = backends.reduce((s, b) => s + (Number.isFinite(b.weight) ? b.weight : 0), 0);
+  const listError = error('spec.backends');
+  return (
+    <Section title="Backends" blurb="Subsets of the service’s endpoints, chosen by labels, and the share of requests each gets. Weights add up to 100.">
+      <div className="form" data-testid={fieldTestId('spec.backends')}>
+        {backends.map((b, i) => (
+          <div key={i} className="form-grid" style={{ gridTemplateColumns: '1fr 1fr 110px auto', alignItems: 'start' }}>
+            <TextField path={`spec.backends[${i}].name`} label="Name" mono />
+            <SelectorField index={i} />
+            <NumberField path={`spec.backends[${i}].weight`} label="Weight %" min={0} max={100} />
+            <div className="field">
+              <span className="label">&nbsp;</span>
+              <Button size="md" variant="ghost" aria-label={`Remove backend ${b.name || i + 1}`} disabled={backends.length <= 1} onClick={() => set('spec.backends', backends.filter((_, j) => j !== i))}>
+                Remove
+              </Button>
+            </div>
+          </div>
+        ))}
+        <div className="toolbar">
+          <Button size="sm" onClick={() => set('spec.backends', [...backends, { name: `v${backends.length + 1}`, selector: { version: `v${backends.length + 1}` }, weight: 0 }])} disabled={backends.length >= 16}>
+            Add backend
+          </Button>
+          <span className="spacer" />
+          <span className={total === 100 ? 'hint' : 'error'} style={total === 100 ? undefined : { color: 'var(--bad)', fontWeight: 600 }} data-testid="weights-total">
+            Total {total}%
+          </span>
+        </div>
+        {listError ? (
+          <div className="error" style={{ color: 'var(--bad)' }} role="alert" data-testid={`${fieldTestId('spec.backends')}-error`}>
+            {listError}
+          </div>
+        ) : null}
+      </div>
+    </Section>
+  );
+}
+
+/** A backend's label selector as "key=value, key=value". */
+function SelectorField({ index }: { index: number }) {
+  const { draft, set, error, touch } = useForm();
+  const path = `spec.backends[${index}].selector`;
+  const selector = (getAt(draft, path) as Record<string, string> | undefined) ?? {};
+  const text = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  const message = error(path, true);
+  return (
+    <div className="field">
+      <label htmlFor={fieldTestId(path)}>Selector</label>
+      <input
+        id={fieldTestId(path)}
+        className={`input mono ${message ? 'invalid' : ''}`}
+        defaultValue={text}
+        key={text}
+        placeholder="version=v2"
+        data-testid={fieldTestId(path)}
+        onBlur={(e) => {
+          const next: Record<string, string> = {};
+          for (const part of e.target.value.split(',')) {
+            const [k, ...v] = part.split('=');
+            if (k?.trim()) next[k.trim()] = v.join('=').trim();
+          }
+          set(path, next);
+          touch(path);
+        }}
+      />
+      {message ? <div className="error">{message}</div> : <div className="help">Endpoint labels, e.g. version=v2.</div>}
+    </div>
+  );
+}
+
+function CircuitBreakerForm() {
+  return (
+    <>
+      <OptionalSection path="spec.limits" title="Limits" blurb="Caps on what one calling proxy sends this service; over them the caller gets a fast 503." defaults={{ maxConnections: 100, maxPendingRequests: 100 }}>
+        <div className="form-grid" style={{ gridTemplateColumns: 'repeat(3, minmax(0, 1fr))' }}>
+          <NumberField path="spec.limits.maxConnections" label="Max connections" optional min={1} />
+          <NumberField path="spec.limits.maxPendingRequests" label="Max pending" optional min={1} />
+          <NumberField path="spec.limits.maxRequests" label="Max requests" optional min={1} />
+        </div>
+      </OptionalSection>
+      <OptionalSection path="spec.outlierDetection" title="Outlier detection" blurb="Endpoints that fail repeatedly are ejected from load balancing for a while." defaults={{ consecutiveErrors: 5, baseEjectionTime: '30s', maxEjectionTime: '5m', maxEjectionPercent: 50 }}>
+        <div className="form-grid">
+          <NumberField path="spec.outlierDetection.consecutiveErrors" label="Consecutive errors" min={1} />
+          <NumberField path="spec.outlierDetection.maxEjectionPercent" label="Max ejected %" min={0} max={100} />
+          <TextField path="spec.outlierDetection.baseEjectionTime" label="Base ejection time" mono />
+          <TextField path="spec.outlierDetection.maxEjectionTime" label="Max ejection time" mono />
+        </div>
+      </OptionalSection>
+    </>
+  );
+}
+
+function TimeoutForm() {
+  return (
+    <Section title="Timeouts" blurb="Past the request timeout the caller gets 504; retries are included in it.">
+      <div className="form-grid">
+        <TextField path="spec.request" label="Request timeout" placeholder="2s" mono help="Like 250ms, 2s or 1m." />
+        <TextField path="spec.idle" label="Idle timeout" optional placeholder="30s" mono help="Longest silence on an open response." />
+      </div>
+    </Section>
+  );
+}
+
+function FaultForm() {
+  return (
+    <>
+      <OptionalSection path="spec.delay" title="Delay" blurb="Hold a share of the requests for a while before sending them on." defaults={{ percentage: 10, duration: '200ms' }}>
+        <div className="form-grid">
+          <NumberField path="spec.delay.percentage" label="Share of requests %" min={0} max={100} step={0.1} />
+          <TextField path="spec.delay.duration" label="Delay" mono />
+        </div>
+      </OptionalSection>
+      <OptionalSection path="spec.abort" title="Abort" blurb="Answer a share of the requests with an error instead of sending them on." defaults={{ percentage: 5, httpStatus: 503 }}>
+        <div className="form-grid">
+          <NumberField path="spec.abort.percentage" label="Share of requests %" min={0} max={100} step={0.1} />
+          <NumberField path="spec.abort.httpStatus" label="HTTP status" min={400} max={599} />
+        </div>
+      </OptionalSection>
+    </>
+  );
+}
+
+const FORMS: Record<EditableKind, () => React.JSX.Element> = {
+  TrafficSplit: TrafficSplitForm,
+  RetryPolicy: RetryForm,
+  RateLimitPolicy: RateLimitForm,
+  CircuitBreakerPolicy: CircuitBreakerForm,
+  TimeoutPolicy: TimeoutForm,
+  FaultPolicy: FaultForm,
+};
+
+export function PolicyForm({ kind }: { kind: EditableKind }) {
+  const Form = FORMS[kind];
+  return (
+    <div className="form" data-testid={`form-${kind}`}>
+      <TargetSection />
+      <Form />
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+/** Number formatting shared by the graph labels, panels and tables, so one figure reads the same everywhere. */
+
+export function fmtRps(rps: number | null | undefined): string {
+  if (rps === null || rps === undefined) return '–';
+  if (rps === 0) return '0';
+  if (rps < 0.1) return rps.toFixed(2);
+  if (rps < 10) return rps.toFixed(1);
+  if (rps < 10_000) return Math.round(rps).toString();
+  return `${(rps / 1000).toFixed(1)}k`;
+}
+
+export function fmtPct(ratio: number | null | undefined, digits = 1): string {
+  if (ratio === null || ratio === undefined) return '–';
+  const pct = ratio * 100;
+  if (pct === 100) return '100%';
+  return `${pct.toFixed(digits)}%`;
+}
+
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '–';
+  if (ms < 1) return `${ms.toFixed(2)}ms`;
+  if (ms < 10) return `${ms.toFixed(1)}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+  return `${(ms / 60_000).toFixed(1)}m`;
+}
+
+export function fmtCount(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** "3 s ago", "4 min ago" — for last-seen and revision times. */
+export function fmtAgo(at: string | number | Date, now = Date.now()): string {
+  const t = typeof at === 'number' ? at : new Date(at).getTime();
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} d ago`;
+}
+
+export function fmtTime(at: string | number, withMs = false): string {
+  const d = new Date(at);
+  const hh = String(d.getHours()).padStart(2, '0');
+  const mm = String(d.getMinutes()).padStart(2, '0');
+  const ss = String(d.getSeconds()).padStart(2, '0');
+  return withMs ? `${hh}:${mm}:${ss}.${String(d.getMilliseconds()).padStart(3, '0')}` : `${hh}:${mm}:${ss}`;
+}
+
+export function fmtDateTime(at: string | number): string {
+  const d = new Date(at);
+  return `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${fmtTime(at)}`;
+}
+
+/** "reviews.default" -> "reviews"; "external" stays. */
+export function serviceName(id: string): string {
+  const dot = id.indexOf('.');
+  return dot < 0 ? id : id.slice(0, dot);
+}
+
+export function serviceNamespace(id: string): string {
+  const dot = id.indexOf('.');
+  return dot < 0 ? '' : id.slice(dot + 1);
+}

@@ -1,0 +1,85 @@
+import { API_VERSION, type ResourceKind } from '@trellis/shared';
+
+/** The policy kinds the dashboard has form editors for, in the order the Policies page lists them. */
+export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'FaultPolicy'] as const;
+export type EditableKind = (typeof EDITABLE_KINDS)[number];
+
+export function isEditableKind(kind: string): kind is EditableKind {
+  return (EDITABLE_KINDS as readonly string[]).includes(kind);
+}
+
+export const KIND_INFO: Record<EditableKind, { label: string; plural: string; blurb: string }> = {
+  TrafficSplit: { label: 'Traffic split', plural: 'Traffic splits', blurb: 'Canary weights across versions of one service.' },
+  RetryPolicy: { label: 'Retry policy', plural: 'Retry policies', blurb: 'How callers retry failed requests, within a budget.' },
+  RateLimitPolicy: { label: 'Rate limit', plural: 'Rate limits', blurb: 'A token bucket on the requests a service accepts.' },
+  CircuitBreakerPolicy: { label: 'Circuit breaker', plural: 'Circuit breakers', blurb: 'Connection and request caps, and ejection of failing endpoints.' },
+  TimeoutPolicy: { label: 'Timeout', plural: 'Timeouts', blurb: 'How long a request may take, retries included.' },
+  FaultPolicy: { label: 'Fault injection', plural: 'Fault injection', blurb: 'Injected delays and errors, to test resilience.' },
+};
+
+type Spec = Record<string, unknown>;
+
+const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+
+/** One line that says what a policy does, for lists ("3 attempts on 5xx, connect-failure"). */
+export function summarize(kind: string, spec: Spec): string {
+  const s = spec as Record<string, never>;
+  switch (kind) {
+    case 'TrafficSplit':
+      return ((spec.backends as { name: string; weight: number }[] | undefined) ?? []).map((b) => `${b.name} ${b.weight}%`).join(' · ');
+    case 'RetryPolicy':
+      return `${s.attempts} attempts on ${((spec.retryOn as string[] | undefined) ?? []).join(', ')}${spec.perTryTimeout ? `, ${str(spec.perTryTimeout)} per try` : ''}`;
+    case 'RateLimitPolicy': {
+      const key = (spec.key as { type: string; header?: string } | undefined) ?? { type: 'None' };
+      return `${s.requestsPerSecond} req/s${spec.burst ? `, burst ${str(spec.burst)}` : ''}${key.type === 'None' ? '' : key.type === 'Header' ? ` per ${key.header ?? 'header'}` : ' per caller'} (${str(spec.mode ?? 'Local').toLowerCase()})`;
+    }
+    case 'CircuitBreakerPolicy': {
+      const parts: string[] = [];
+      const limits = spec.limits as Record<string, number> | undefined;
+      if (limits?.maxConnections) parts.push(`≤ ${limits.maxConnections} connections`);
+      if (limits?.maxPendingRequests) parts.push(`≤ ${limits.maxPendingRequests} pending`);
+      if (limits?.maxRequests) parts.push(`≤ ${limits.maxRequests} requests`);
+      const od = spec.outlierDetection as { consecutiveErrors?: number } | undefined;
+      if (od) parts.push(`eject after ${od.consecutiveErrors ?? 5} errors`);
+      return parts.join(', ');
+    }
+    case 'TimeoutPolicy':
+      return `${str(spec.request)} per request${spec.idle ? `, ${str(spec.idle)} idle` : ''}`;
+    case 'FaultPolicy': {
+      const parts: string[] = [];
+      const d = spec.delay as { percentage: number; duration: string } | undefined;
+      const a = spec.abort as { percentage: number; httpStatus: number } | undefined;
+      if (d) parts.push(`delay ${d.duration} on ${d.percentage}%`);
+      if (a) parts.push(`abort ${a.httpStatus} on ${a.percentage}%`);
+      return parts.join(', ');
+    }
+    default:
+      return '';
+  }
+}
+
+/** A sensible new policy of `kind` for a target service, to start the form from. */
+export function template(kind: EditableKind, target: string, namespace: string) {
+  const targetRef = { kind: 'Service', name: target };
+  const specs: Record<EditableKind, Spec> = {
+    TrafficSplit: {
+      targetRef,
+      backends: [
+        { name: 'v1', selector: { version: 'v1' }, weight: 90 },
+        { name: 'v2', selector: { version: 'v2' }, weight: 10 },
+      ],
+    },
+    RetryPolicy: { targetRef, attempts: 3, retryOn: ['5xx', 'connect-failure', 'reset'], perTryTimeout: '500ms', backoff: { baseInterval: '25ms', maxInterval: '250ms' }, budget: { ratio: 0.2, minRetriesPerSecond: 10 } },
+    RateLimitPolicy: { targetRef, requestsPerSecond: 100, burst: 100, key: { type: 'None' }, mode: 'Local', failureMode: 'Open' },
+    CircuitBreakerPolicy: { targetRef, limits: { maxConnections: 100, maxPendingRequests: 100 }, outlierDetection: { consecutiveErrors: 5, baseEjectionTime: '30s', maxEjectionTime: '5m', maxEjectionPercent: 50 } },
+    TimeoutPolicy: { targetRef, request: '2s' },
+    FaultPolicy: { targetRef, delay: { percentage: 10, duration: '200ms' } },
+  };
+  const suffix: Record<EditableKind, string> = { TrafficSplit: 'split', RetryPolicy: 'retry', RateLimitPolicy: 'rate-limit', CircuitBreakerPolicy: 'breaker', TimeoutPolicy: 'timeout', FaultPolicy: 'fault' };
+  return {
+    apiVersion: API_VERSION,
+    kind: kind as ResourceKind,
+    metadata: { name: target ? `${target}-${suffix[kind]}` : '', namespace: namespace || 'default' },
+    spec: specs[kind],
+  };
+}

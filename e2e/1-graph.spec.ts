@@ -1,0 +1,40 @@
+import { expect, test } from '@playwright/test';
+import { drawnGraph, parseEdgeLabel } from './support/graph.ts';
+import { screenshot } from './support/shots.ts';
+
+const SERVICES = ['frontend', 'catalog', 'cart', 'reviews', 'ratings', 'payments'].map((s) => `${s}.default`);
+const EDGES = [
+  'external->frontend.default',
+  'frontend.default->catalog.default',
+  'frontend.default->cart.default',
+  'frontend.default->reviews.default',
+  'reviews.default->ratings.default',
+  'cart.default->payments.default',
+];
+
+test('the graph shows the demo services with live, moving traffic on every edge', async ({ page }) => {
+  await page.goto('/graph');
+  await expect(page.getByTestId('live-indicator')).toContainText('Live');
+
+  // Every demo service is a node and every demo edge carries traffic.
+  await expect
+    .poll(
+      async () => {
+        const g = await drawnGraph(page);
+        const missingNodes = SERVICES.filter((s) => !g.nodes.includes(s));
+        const idleEdges = EDGES.filter((id) => !(parseEdgeLabel(g.edges.find((e) => e.id === id)?.label ?? '').rps > 0));
+        return [...missingNodes, ...idleEdges];
+      },
+      { timeout: 60_000, message: 'demo services and edges with non-zero rps' },
+    )
+    .toEqual([]);
+
+  // The numbers move: the drawn labels change as new live updates arrive.
+  const before = (await drawnGraph(page)).edges.map((e) => e.label).join('|');
+  await expect.poll(async () => (await drawnGraph(page)).edges.map((e) => e.label).join('|'), { timeout: 15_000 }).not.toBe(before);
+
+  await expect(page.getByTestId('graph-legend')).toBeVisible();
+  await expect(page.getByTestId('badges-reviews.default')).toContainText('SPLIT');
+  await expect(page.getByTestId('graph-summary')).toContainText('6 services');
+  await screenshot(page, '1-graph');
+});

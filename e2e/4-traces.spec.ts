@@ -1,0 +1,27 @@
+import { expect, test } from '@playwright/test';
+import { clickGraphElement } from './support/graph.ts';
+import { screenshot } from './support/shots.ts';
+
+test('trace drill-down: from an edge to a waterfall with spans from three services', async ({ page }) => {
+  await page.goto('/graph');
+  await clickGraphElement(page, 'frontend.default->cart.default');
+  const panel = page.getByTestId('edge-panel');
+  await expect(panel).toBeVisible();
+
+  // A trace that went through at least three services (the newest may still be arriving).
+  const link = panel.getByTestId('edge-trace-link').filter({ hasText: /· ([3-9]|\d\d) services ·/ }).first();
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  await link.click();
+
+  await expect(page).toHaveURL(/\/traces\/[0-9a-f]{32}$/);
+  const waterfall = page.getByTestId('waterfall');
+  await expect(waterfall).toBeVisible();
+  await expect
+    .poll(async () => new Set(await waterfall.getByTestId('span-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')))).size)
+    .toBeGreaterThanOrEqual(3);
+
+  // Selecting a span shows its attributes.
+  await waterfall.getByTestId('span-row').nth(1).click();
+  await expect(page.getByTestId('span-details')).toContainText('upstream.endpoint');
+  await screenshot(page, '4-trace');
+});
