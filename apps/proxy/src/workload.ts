@@ -14,7 +14,7 @@ import { Listener, type ClientLimits } from './http/listener.ts';
 import { proxyError } from './http/reasons.ts';
 import { ProxyRequest, type Handler, type ProxyResponse } from './http/types.ts';
 import { PROXY_VERSION, type WorkloadOptions } from './options.ts';
-import { LimiterRegistry } from './ratelimit/registry.ts';
+import { LimiterRegistry, type Limiter } from './ratelimit/registry.ts';
 import { EdgeTable } from './telemetry/edges.ts';
 import type { MetricsSource } from './telemetry/metrics.ts';
 import { TelemetryReporter } from './telemetry/reporter.ts';
@@ -51,7 +51,7 @@ export class Workload implements MetricsSource {
   ) {
     this.self = `${options.service}.${options.namespace}`;
     this.edges = new EdgeTable(this.self, options.labels.version);
-    this.tracer = new Tracer(options.service);
+    this.tracer = new Tracer(this.self);
     this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
     const appEndpoint: EndpointState | undefined = this.app?.list[0];
     this.deps = {
@@ -156,6 +156,10 @@ export class Workload implements MetricsSource {
 
   upstreams(): Iterable<UpstreamService> {
     return this.upstreamRegistry.all();
+  }
+
+  rateLimiters(): Iterable<Limiter> {
+    return this.deps.limiters.all();
   }
 
   /** What /config shows for this workload. */

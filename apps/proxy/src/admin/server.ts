@@ -1,11 +1,13 @@
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Workload } from '../workload.ts';
 
 /**
  * The admin listener: /ready (200 once every workload has a snapshot, 503 before and while draining),
- * /config (the applied snapshot and its version), /metrics (Prometheus text).
+ * /config (the applied snapshot and its version), /metrics (Prometheus text). Every answer carries
+ * x-trellis-clock-ms, the proxy's monotonic clock.
  */
 export class AdminServer {
   readonly server: http.Server;
@@ -18,7 +20,9 @@ export class AdminServer {
     this.server = http.createServer((req, res) => {
       this.route(req.url ?? '/').then(
         ({ status, type, body }) => {
-          res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+          // The proxy's monotonic clock when it built the answer: rates computed from two /metrics reads
+          // divide by this, not by the reader's clock, which a busy machine can make late.
+          res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-trellis-clock-ms': performance.now().toFixed(3) });
           res.end(body);
         },
         (err: Error) => {

@@ -38,7 +38,9 @@ export function createRateLimit(policy: CompiledRateLimit | undefined, limiters:
   if (!policy) return null;
   const keyOf = keyFor(policy);
   const limiter = limiters.get(policy, redisUrl);
+  const decisions = limiter.decisions;
   const refuse = (req: ProxyRequest, result: TakeResult) => {
+    decisions.limited++;
     req.rateLimited = true;
     return proxyError('rate-limited', `${policy.requestsPerSecond} requests per second (${policy.id})`, { headers: limitHeaders(policy, result) });
   };
@@ -46,16 +48,21 @@ export function createRateLimit(policy: CompiledRateLimit | undefined, limiters:
     const local = limiter.limiter;
     return (next) => (req) => {
       const result = local.take(keyOf(req), performance.now());
-      return result.allowed ? next(req) : Promise.resolve(refuse(req, result));
+      if (!result.allowed) return Promise.resolve(refuse(req, result));
+      decisions.allowed++;
+      return next(req);
     };
   }
   const global = limiter.limiter;
   return (next) => async (req) => {
     const result = await global.take(keyOf(req));
     if (result === undefined) {
+      decisions.unavailable++;
       if (policy.failureMode === 'Open') return next(req);
       return proxyError('rate-limiter-unavailable', `Redis did not answer for ${policy.id}; failureMode is Closed`);
     }
-    return result.allowed ? next(req) : refuse(req, result);
+    if (!result.allowed) return refuse(req, result);
+    decisions.allowed++;
+    return next(req);
   };
 }

@@ -16,7 +16,7 @@ export function createTimeout(timeout: CompiledTimeout | undefined): Middleware 
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
-        req.cancellation.cancel();
+        req.cancellation.cancel('timeout');
         resolve(proxyError('timeout', `no response within ${requestMs} ms`));
       }, requestMs);
       next(req).then(

@@ -5,6 +5,8 @@
  */
 export class Cancellation {
   cancelled = false;
+  /** Why: the client went away, or a timeout (route or per-try) ran out. */
+  reason: 'client-gone' | 'timeout' | undefined = undefined;
   private listeners: Array<() => void> | undefined = undefined;
 
   /** Runs `listener` once when cancelled (at once if already cancelled). */
@@ -20,9 +22,10 @@ export class Cancellation {
     if (i !== -1) list.splice(i, 1);
   }
 
-  cancel(): void {
+  cancel(reason: 'client-gone' | 'timeout' = 'client-gone'): void {
     if (this.cancelled) return;
     this.cancelled = true;
+    this.reason = reason;
     const list = this.listeners;
     this.listeners = undefined;
     if (list) for (const listener of list) listener();

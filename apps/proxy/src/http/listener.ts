@@ -43,6 +43,8 @@ export class Listener {
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: 0,
+      // Node checks the headers deadline on this interval (30 s by default, far too coarse for it).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 2)),
       keepAliveTimeout: 5_000,
       noDelay: true,
     });

@@ -22,7 +22,9 @@ return {allowed, math.floor(tokens), wait}
 `;
 
 /** How long one Redis call may take before the limiter counts Redis as unavailable. */
-const COMMAND_TIMEOUT_MS = 100;
+const DECISION_TIMEOUT_MS = 100;
+/** Commands still unanswered after this are dropped by ioredis (a hung Redis must not pile them up). */
+const COMMAND_TIMEOUT_MS = 2000;
 
 type RedisWithTake = Redis & { trellisTake(key: string, rate: number, burst: number): Promise<[number, number, number]> };
 
@@ -34,6 +36,8 @@ async function connect(url: string): Promise<RedisWithTake> {
   const redis = new Redis(url, {
     // Fail fast instead of queueing while Redis is away: the failure mode decides, not a growing queue.
     enableOfflineQueue: false,
+    // Commands issued in the same tick go out in one write.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     commandTimeout: COMMAND_TIMEOUT_MS,
     connectTimeout: 1000,
@@ -68,14 +72,29 @@ export class GlobalRateLimiter {
     this.redis = redis;
   }
 
-  /** Takes a token, or returns undefined when Redis cannot answer (the caller applies the failure mode). */
-  async take(key: string): Promise<TakeResult | undefined> {
-    try {
-      const redis = await this.redis;
-      const [allowed, remaining, wait] = await redis.trellisTake(`trellis:ratelimit:${this.id}:${key}`, this.rate, this.burst);
-      return { allowed: allowed === 1, remaining, retryAfterMs: wait };
-    } catch {
-      return undefined;
-    }
+  /**
+   * Takes a token, or returns undefined when Redis does not answer within DECISION_TIMEOUT_MS (the
+   * caller applies the failure mode).
+   */
+  take(key: string): Promise<TakeResult | undefined> {
+    return new Promise((resolve) => {
+      let decided = false;
+      const decide = (result: TakeResult | undefined) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        resolve(result);
+      };
+      // The deadline is checked one turn later (setImmediate runs after the I/O phase): on a busy event
+      // loop the answer may already be read but not yet handled when the timer fires, and a busy proxy
+      // must not fail open because of its own lag.
+      const timer = setTimeout(() => setImmediate(() => decide(undefined)), DECISION_TIMEOUT_MS);
+      this.redis
+        .then((redis) => redis.trellisTake(`trellis:ratelimit:${this.id}:${key}`, this.rate, this.burst))
+        .then(
+          ([allowed, remaining, wait]) => decide({ allowed: allowed === 1, remaining, retryAfterMs: wait }),
+          () => decide(undefined),
+        );
+    });
   }
 }

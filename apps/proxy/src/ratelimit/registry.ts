@@ -2,7 +2,18 @@ import type { CompiledRateLimit } from '@trellis/shared';
 import { GlobalRateLimiter } from './redis-limiter.ts';
 import { LocalRateLimiter } from './token-bucket.ts';
 
-export type Limiter = { kind: 'local'; limiter: LocalRateLimiter } | { kind: 'global'; limiter: GlobalRateLimiter };
+/** What a limiter decided, counted for trellis_rate_limit_decisions_total. */
+export interface Decisions {
+  allowed: number;
+  limited: number;
+  /** Global mode: Redis did not answer, the failure mode decided. */
+  unavailable: number;
+}
+
+export type Limiter = ({ kind: 'local'; limiter: LocalRateLimiter } | { kind: 'global'; limiter: GlobalRateLimiter }) & {
+  policy: string;
+  decisions: Decisions;
+};
 
 /**
  * The rate limiters of one workload, kept across snapshots by policy id, so a config push (which happens
@@ -27,15 +38,20 @@ export class LimiterRegistry {
       return found;
     }
     let limiter: Limiter;
+    const counts = { policy: policy.id, decisions: { allowed: 0, limited: 0, unavailable: 0 } };
     if (policy.mode === 'Global') {
       if (!redisUrl) throw new Error(`rate limit ${policy.id} is Global but the snapshot names no Redis (mesh.redisUrl)`);
       validateRedisUrl(redisUrl);
-      limiter = { kind: 'global', limiter: new GlobalRateLimiter(redisUrl, policy.id, policy.requestsPerSecond, policy.burst) };
+      limiter = { kind: 'global', limiter: new GlobalRateLimiter(redisUrl, policy.id, policy.requestsPerSecond, policy.burst), ...counts };
     } else {
-      limiter = { kind: 'local', limiter: new LocalRateLimiter(policy.requestsPerSecond, policy.burst) };
+      limiter = { kind: 'local', limiter: new LocalRateLimiter(policy.requestsPerSecond, policy.burst), ...counts };
     }
     this.limiters.set(key, limiter);
     return limiter;
+  }
+
+  all(): IterableIterator<Limiter> {
+    return this.limiters.values();
   }
 
   end(): void {

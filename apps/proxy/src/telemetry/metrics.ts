@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { Limiter } from '../ratelimit/registry.ts';
 import type { UpstreamService } from '../upstream/service.ts';
 import { PROM_BUCKETS_S, statusClassName, type EdgeTable } from './edges.ts';
 
@@ -8,6 +9,7 @@ export interface MetricsSource {
   readonly self: string;
   readonly edges: EdgeTable;
   upstreams(): Iterable<UpstreamService>;
+  rateLimiters(): Iterable<Limiter>;
   configVersion(): number | undefined;
 }
 
@@ -119,6 +121,25 @@ export function createMetricsRegistry(sources: () => Iterable<MetricsSource>): R
       }
       return out;
     }),
+  );
+
+  registry.registerMetric(
+    scrapeTime(
+      'trellis_rate_limit_decisions_total',
+      'Rate limit decisions by policy: allowed, limited, or unavailable (Redis did not answer; the failure mode applied).',
+      'counter',
+      () => {
+        const out: Value[] = [];
+        for (const source of sources()) {
+          for (const l of source.rateLimiters()) {
+            for (const decision of ['allowed', 'limited', 'unavailable'] as const) {
+              out.push({ labels: { service: source.self, policy: l.policy, mode: l.kind, decision }, value: l.decisions[decision] });
+            }
+          }
+        }
+        return out;
+      },
+    ),
   );
 
   registry.registerMetric(

@@ -10,7 +10,7 @@ export class Tracer {
   readonly buffer = new SpanBuffer();
 
   constructor(
-    /** This workload's service name, as spans name it. */
+    /** This workload, "name.namespace", as spans name it (the same form edges use). */
     private readonly service: string,
   ) {}
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { Cancellation } from '../http/cancellation.ts';
+import { Cancellation } from '../http/cancellation.ts';
 import { withoutHopByHop } from '../http/hop-by-hop.ts';
 import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
@@ -8,7 +8,10 @@ import { transportErrorResponse } from './errors.ts';
 import { UpstreamBody } from './response-body.ts';
 
 export interface AttemptTimeouts {
-  /** Time allowed for the response head (per-try timeout). */
+  /**
+   * Time allowed for the response head (the per-try timeout). Kept with a timer of our own: undici's
+   * headersTimeout runs on a coarse 1 s clock, too coarse for per-try timeouts of a few hundred ms.
+   */
   headersTimeoutMs: number | undefined;
   /** Longest silence allowed inside the response body. */
   bodyTimeoutMs: number | undefined;
@@ -23,16 +26,44 @@ class Attempt implements Dispatcher.DispatchHandler {
   private body: UpstreamBody | undefined = undefined;
   private settled = false;
 
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private readonly cancellation: Cancellation;
+
   constructor(
     private readonly target: string,
-    private readonly cancellation: Cancellation,
+    /** The request's cancellation (client gone, route timeout). */
+    private readonly request: Cancellation,
     private readonly resolve: (response: ProxyResponse) => void,
+    headersTimeoutMs: number | undefined,
   ) {
-    cancellation.onCancel(this.cancel);
+    if (headersTimeoutMs === undefined) {
+      this.cancellation = request;
+    } else {
+      // This attempt alone times out; cancelling the request still cancels it.
+      const own = new Cancellation();
+      this.cancellation = own;
+      this.timer = setTimeout(() => own.cancel('timeout'), headersTimeoutMs);
+      request.onCancel(this.forward);
+    }
+    this.cancellation.onCancel(this.cancel);
+  }
+
+  private readonly forward = (): void => this.cancellation.cancel(this.request.reason);
+
+  /** The attempt is over (or its head arrived): stop its timer and listeners. */
+  private release(headOnly: boolean): void {
+    clearTimeout(this.timer);
+    if (headOnly) return;
+    this.cancellation.offCancel(this.cancel);
+    if (this.cancellation !== this.request) this.request.offCancel(this.forward);
   }
 
   private readonly cancel = (): void => {
-    const err = Object.assign(new Error('request cancelled'), { code: 'UND_ERR_ABORTED' });
+    // A timeout is reported as one (504, retriable); a client that left gets nothing anyway.
+    const err =
+      this.cancellation.reason === 'timeout'
+        ? Object.assign(new Error('no response head before the per-try timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+        : Object.assign(new Error('request cancelled'), { code: 'UND_ERR_ABORTED' });
     if (this.controller) this.controller.abort(err);
     else this.onResponseError(undefined, err);
   };
@@ -45,6 +76,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     // 1xx informational heads come first; the proxy does not relay them.
     if (statusCode < 200) return;
+    this.release(true);
     this.body = new UpstreamBody(controller);
     this.settled = true;
     this.resolve({ status: statusCode, headers: withoutHopByHop(headers, false), body: this.body });
@@ -55,12 +87,12 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.cancellation.offCancel(this.cancel);
+    this.release(false);
     this.body?.complete();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.cancellation.offCancel(this.cancel);
+    this.release(false);
     if (this.body) this.body.fail(err);
     if (this.settled) return;
     this.settled = true;
@@ -86,9 +118,8 @@ export function sendToEndpoint(
       headers: headers as Record<string, string | string[]>,
       body: req.body,
     };
-    if (timeouts.headersTimeoutMs !== undefined) options.headersTimeout = timeouts.headersTimeoutMs;
     if (timeouts.bodyTimeoutMs !== undefined) options.bodyTimeout = timeouts.bodyTimeoutMs;
-    const attempt = new Attempt(endpoint.key, cancellation, resolve);
+    const attempt = new Attempt(endpoint.key, cancellation, resolve, timeouts.headersTimeoutMs);
     try {
       endpoint.connections().dispatch(options, attempt);
     } catch (err) {

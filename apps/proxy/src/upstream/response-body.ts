@@ -102,7 +102,14 @@ export class UpstreamBody {
     else (this.closeListeners ??= []).push(listener);
   }
 
+  /**
+   * Lets `tap` see the whole body. Must be set before pipeTo(): small bodies often arrive complete
+   * before anyone looks at them, so what is queued is replayed first.
+   */
   setTap(tap: BodyTap): void {
+    if (this.sink || this.discarding) return tap.end(false);
+    if (this.queue) for (const chunk of this.queue) tap.data(chunk);
+    if (this.state !== 'open') return tap.end(this.state === 'complete');
     this.tap = tap;
   }
 

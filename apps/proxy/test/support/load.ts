@@ -31,14 +31,14 @@ export async function send(base: string, options: SendOptions = {}): Promise<Sen
   return { status: res.statusCode, headers: res.headers, body, ms: performance.now() - started };
 }
 
-/** `count` requests, `concurrency` at a time; resolves with every answer in order of completion. */
+/** `count` requests, `concurrency` at a time; resolves with every answer, in the order they were sent. */
 export async function sendMany(base: string, count: number, concurrency: number, options: SendOptions | ((i: number) => SendOptions) = {}): Promise<Sent[]> {
   const results: Sent[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      results.push(await send(base, typeof options === 'function' ? options(i) : options));
+      results[i] = await send(base, typeof options === 'function' ? options(i) : options);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
@@ -46,15 +46,23 @@ export async function sendMany(base: string, count: number, concurrency: number,
 }
 
 /**
- * Offers `rps` requests per second for `durationMs`, regardless of how fast answers come (open loop,
- * like real callers); resolves with every answer and the time the sending took.
+ * Offers `rps` requests per second for `durationMs` (or until `until` settles), regardless of how fast
+ * answers come (open loop, like real callers); resolves with every answer and the time the sending took.
  */
-export async function sendAtRate(base: string, rps: number, durationMs: number, options: SendOptions = {}): Promise<{ results: Sent[]; elapsedMs: number }> {
+export async function sendAtRate(
+  base: string,
+  rps: number,
+  durationMs: number,
+  options: SendOptions = {},
+  until?: Promise<unknown>,
+): Promise<{ results: Sent[]; elapsedMs: number }> {
   const results: Promise<Sent>[] = [];
   const total = Math.round((rps * durationMs) / 1000);
   const started = performance.now();
   const tickMs = 10;
-  while (results.length < total) {
+  let stopped = false;
+  void until?.finally(() => (stopped = true)).catch(() => undefined);
+  while (results.length < total && !stopped) {
     const due = Math.min(total, Math.floor(((performance.now() - started) * rps) / 1000) + 1);
     while (results.length < due) results.push(send(base, options));
     await new Promise((r) => setTimeout(r, tickMs));

@@ -28,7 +28,7 @@ export interface ProxyProcess {
   /** What the proxy wrote to stderr so far (its log). */
   log(): string;
   /** Writes a new snapshot to its config file and sends SIGHUP; resolves when /config shows the version. */
-  swap(snapshot: Snapshot): Promise<void>;
+  swap(snapshot: Snapshot, waitMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
@@ -103,11 +103,11 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyProce
     admin,
     log: () => stderr,
     exited,
-    async swap(snapshot) {
+    async swap(snapshot, waitMs = 5000) {
       if (!configFile) throw new Error('swap needs a proxy started with a config');
       writeSnapshot(dir, snapshot);
       child.kill('SIGHUP');
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + waitMs;
       while (Date.now() < deadline) {
         const config = (await (await fetch(`${admin}/config`)).json()) as { version: number };
         if (config.version === snapshot.version) return;

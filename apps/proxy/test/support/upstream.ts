@@ -7,6 +7,8 @@ export interface Upstream {
   server: http.Server;
   /** Requests received so far. */
   hits: number;
+  /** performance.now() of each request's arrival. */
+  hitTimes: number[];
   /** Headers of the last request. */
   lastHeaders: http.IncomingHttpHeaders | undefined;
   close(): Promise<void>;
@@ -27,9 +29,11 @@ export async function startUpstream(handler: UpstreamHandler | string = 'ok'): P
   const upstream: Upstream = {
     port: 0,
     hits: 0,
+    hitTimes: [],
     lastHeaders: undefined,
     server: http.createServer((req, res) => {
       upstream.hits++;
+      upstream.hitTimes.push(performance.now());
       upstream.lastHeaders = req.headers;
       // The body is read before answering, as real apps do, so keep-alive connections stay usable.
       req.resume();
@@ -44,6 +48,19 @@ export async function startUpstream(handler: UpstreamHandler | string = 'ok'): P
   await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
   upstream.port = (upstream.server.address() as AddressInfo).port;
   return upstream;
+}
+
+/**
+ * Requests per second an upstream received in the middle of a run (its first and last `edgeMs` left
+ * out), so start-up and the last stragglers do not skew a rate measured across a whole test.
+ */
+export function steadyRate(hitTimes: readonly number[], edgeMs = 500): number {
+  const first = hitTimes[0] ?? 0;
+  const last = hitTimes[hitTimes.length - 1] ?? 0;
+  const from = first + edgeMs;
+  const to = last - edgeMs;
+  if (to <= from) return NaN;
+  return hitTimes.filter((t) => t >= from && t <= to).length / ((to - from) / 1000);
 }
 
 /** A port nothing listens on (bound, then released). */

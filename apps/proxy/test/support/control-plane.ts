@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot, tempDir } from './proxy.ts';
+
+const trellisBin = path.join(repoRoot, 'apps/cli/dist/trellis.js');
+
+/** A real `trellis control-plane` process with its own embedded database. */
+export interface ControlPlaneProcess {
+  url: string;
+  child: ChildProcess;
+  /** POST /trpc/resources.apply, as the CLI and dashboard do. */
+  apply(resource: unknown): Promise<void>;
+  /** POST /trpc/resources.delete. */
+  remove(kind: string, name: string): Promise<void>;
+  /** A tRPC query (GET /trpc/<path>?input=...). */
+  query<T>(procedure: string, input: unknown): Promise<T>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startControlPlane(): Promise<ControlPlaneProcess> {
+  const dataDir = tempDir('trellis-proxy-cp-');
+  const child = spawn(process.execPath, [trellisBin, 'control-plane', '--port', '0', '--data-dir', dataDir], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`control plane did not start in 90 s:\n${output}`)), 90_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`control plane exited:\n${output}`)));
+  });
+  const call = async (procedure: string, body: unknown) => {
+    const res = await fetch(`${url}/trpc/${procedure}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-trellis-user': 'proxy-tests' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${procedure} failed: ${res.status} ${await res.text()}`);
+  };
+  return {
+    url,
+    child,
+    apply: (resource) => call('resources.apply', { resource }),
+    remove: (kind, name) => call('resources.delete', { kind, name }),
+    async query<T>(procedure: string, input: unknown) {
+      const res = await fetch(`${url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`);
+      const json = (await res.json()) as { result?: { data: T }; error?: unknown };
+      if (!json.result) throw new Error(`${procedure}: ${JSON.stringify(json.error)}`);
+      return json.result.data;
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
