@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFixedRate, runWrk } from './lib/load.mjs';
 import { coreBusy, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
-import { derive, goalLines, table } from './lib/report.mjs';
+import { derive, goalLines, NOISE, table } from './lib/report.mjs';
 import { get, TARGETS } from './lib/targets.mjs';
 import { UPSTREAM_BODY } from './lib/nginx-configs.mjs';
 import { startUpstream } from './lib/upstream.mjs';
@@ -152,7 +152,6 @@ async function observed(pid, pinning, work) {
   }
 }
 
-const NOISE = 0.1; // other work averaging more than a tenth of a core makes a figure suspect
 const REPEATS = 6;
 let repeatsLeft = REPEATS; // bounds the run time on a busy machine
 
@@ -334,7 +333,12 @@ async function main() {
     `Trellis: outbound listener, Host: upstream, route PathPrefix / + GET with a retry policy (3 attempts), tracing sampling 1.0, metrics on.`,
     '',
   ];
-  out.write(`${header.join('\n')}\n${table(results)}\n\n${goalLines(results).join('\n')}\n`);
+  const measured = results.flatMap((r) => [r.latency, r.throughput]).filter(Boolean);
+  const disturbed = measured.filter((m) => m.otherWork > NOISE).length;
+  const noiseLine = disturbed
+    ? `\n${disturbed} of ${measured.length} measurements were disturbed by other programs (see notes); re-run on a quiet machine before trusting them.\n`
+    : '';
+  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n`);
   out.write(`\nTools: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', ')}\n`);
   if (opts.keep) out.write(`Configs and logs kept in ${dir}\n`);
   progress(`done in ${((Date.now() - began) / 1000).toFixed(0)} s`);

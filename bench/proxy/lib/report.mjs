@@ -10,6 +10,9 @@ export const GOALS = {
   rssMB: 50, // <= 50 MB resident
 };
 
+/** Other programs using more than this share of a core during a measurement make it suspect. */
+export const NOISE = 0.1;
+
 const fmt = (v, digits = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
 const int = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—');
 const pct = (v) => (typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}` : '—');
@@ -85,22 +88,34 @@ export function goalLines(results) {
   const t = results.find((r) => r.name === 'trellis');
   if (!t) return ['Goals: Trellis was not selected (--only).'];
   if (!t.available) return [`Goals: pending — Trellis not available (${t.reason}).`];
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  // Which measurements a verdict rests on, so a verdict from a disturbed measurement says so.
+  const noisy = (...pairs) =>
+    pairs.filter(([name, kind]) => (by[name]?.[kind]?.otherWork ?? 0) > NOISE).map(([name, kind]) => `${name} ${kind}`);
   const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
   const lines = [];
-  const add = (text, ok) => lines.push(`  ${verdict(ok).padEnd(6)} ${text}`);
+  const add = (text, ok, disturbed = []) =>
+    lines.push(`  ${verdict(ok).padEnd(6)} ${text}${ok !== undefined && disturbed.length ? ` — not conclusive, noisy: ${disturbed.join(', ')}` : ''}`);
   add(
     `throughput vs node-http-proxy: ${t.vsNodeHttpProxy ? `${fmt(t.vsNodeHttpProxy)}x` : 'not measured'} (goal >= ${GOALS.vsNodeHttpProxy}x)`,
     t.vsNodeHttpProxy === undefined ? undefined : t.vsNodeHttpProxy >= GOALS.vsNodeHttpProxy,
+    noisy(['trellis', 'throughput'], ['node-http-proxy', 'throughput']),
   );
   add(
     `throughput vs nginx: ${t.vsNginx ? `${pct(t.vsNginx)} %` : 'not measured'} (goal >= ${GOALS.vsNginx * 100} %)`,
     t.vsNginx === undefined ? undefined : t.vsNginx >= GOALS.vsNginx,
+    noisy(['trellis', 'throughput'], ['nginx', 'throughput']),
   );
   add(
     `p99 added over direct at the fixed rate, one hop: ${t.added ? `${fmt(t.added.p99Ms, 3)} ms` : 'not measured'} (goal <= ${GOALS.p99AddedMs} ms)`,
     t.added === undefined ? undefined : t.added.p99Ms <= GOALS.p99AddedMs,
+    noisy(['trellis', 'latency'], ['direct', 'latency']),
   );
-  add(`CPU per 1,000 requests: ${fmt(t.cpuPer1k, 3)} s (goal <= ${GOALS.cpuPer1k} s)`, Number.isFinite(t.cpuPer1k) ? t.cpuPer1k <= GOALS.cpuPer1k : undefined);
+  add(
+    `CPU per 1,000 requests: ${fmt(t.cpuPer1k, 3)} s (goal <= ${GOALS.cpuPer1k} s)`,
+    Number.isFinite(t.cpuPer1k) ? t.cpuPer1k <= GOALS.cpuPer1k : undefined,
+    noisy(['trellis', 'latency']),
+  );
   add(`RSS at the fixed rate: ${fmt(t.rssMB, 1)} MB (goal <= ${GOALS.rssMB} MB)`, Number.isFinite(t.rssMB) ? t.rssMB <= GOALS.rssMB : undefined);
   return ['Goals (Trellis):', ...lines];
 }
