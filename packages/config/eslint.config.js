@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 /** @param {string} tsconfigRootDir the workspace folder whose tsconfig.json types the files */
 export function trellisLint(tsconfigRootDir) {
   return tseslint.config(
-    { ignores: ['dist/**', '.next/**', 'src/generated/**', 'next-env.d.ts', '*.config.*'] },
+    { ignores: ['dist/**', 'dist.*/**', '.next/**', 'src/generated/**', 'next-env.d.ts', '*.config.*', 'bin/**'] },
     js.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {
