@@ -39,7 +39,8 @@ export interface ProxyOptions {
 export const DEFAULT_LIMITS: ClientLimits = {
   maxHeaderBytes: 16 * 1024,
   headersTimeoutMs: 10_000,
-  idleTimeoutMs: 60_000,
+  // Envoy's stream idle timeout: long enough for slow upstreams under a long TimeoutPolicy.
+  idleTimeoutMs: 300_000,
 };
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;

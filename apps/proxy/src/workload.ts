@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Snapshot } from '@trellis/shared';
-import { StreamClient } from '@trellis/stream-client';
+import type { StreamClient } from '@trellis/stream-client';
 import { UPGRADE_ALLOWED, type ChainDeps } from './chain.ts';
 import { compileSnapshot, type ActiveConfig } from './config/compile.ts';
 import { readConfigFile } from './config/config-file.ts';
@@ -106,6 +106,8 @@ export class Workload implements MetricsSource {
     }
     if (!this.shared.controlPlane) throw new Error(`${this.self}: needs --control-plane or --config`);
     const dataDir = options.dataDir ?? path.join(options.dataRoot ?? '.trellis/proxy', `${options.service}-${this.instance.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    // Loaded only here: a standalone proxy (--config) never needs the WebSocket client (memory).
+    const { StreamClient } = await import('@trellis/stream-client');
     const stream = new StreamClient({
       controlPlane: this.shared.controlPlane,
       identity: {
@@ -123,6 +125,7 @@ export class Workload implements MetricsSource {
       log: (line) => this.shared.log(`${this.self}: ${line}`),
     });
     this.stream = stream;
+    this.tracer.enabled = true;
     this.reporter = new TelemetryReporter(stream, this.edges, this.tracer);
     this.reporter.start();
     await stream.start();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { send } from './support/load.ts';
+import { rawRequest, statusOf } from './support/raw-http.ts';
 import { startProxy, type ProxyProcess } from './support/proxy.ts';
 import { endpoint, service, snapshot } from './support/snapshot.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
@@ -87,6 +88,12 @@ test('traceparent is created when missing and continued when present; B3 is acce
 
   await send(caller.outbound, { host: 'reviews', headers: { b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1' } });
   expect(String(app.lastHeaders?.traceparent)).toMatch(/^00-80f198ee56343ba864fe8b2a57d3eff7-[0-9a-f]{16}-01$/);
+});
+
+test('an app using the outbound listener as an HTTP proxy (absolute-form target) reaches the service', async () => {
+  const port = Number(new URL(caller.outbound).port);
+  const answer = await rawRequest(port, 'GET http://reviews/abs?x=1 HTTP/1.1\r\nHost: ignored\r\nConnection: close\r\n\r\n');
+  expect(statusOf(answer)).toBe(200);
 });
 
 test('request and response bodies stream through, large ones included', async () => {

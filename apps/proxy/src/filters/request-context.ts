@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { addForwardedHeaders } from '../http/hop-by-hop.ts';
 import { formatTraceparent, newSpanId, newTraceId, readTraceContext, sampleTrace } from '../http/trace-context.ts';
 import type { Middleware, ProxyRequest } from '../http/types.ts';
@@ -6,6 +7,13 @@ import type { Middleware, ProxyRequest } from '../http/types.ts';
 /** Names the calling service to the destination's proxy ("name.namespace"); see docs/PROXY.md on trust. */
 export const SOURCE_HEADER = 'x-trellis-source';
 const SOURCE_SHAPE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const ADDRESS = Symbol('trellis.remoteAddress');
+
+/** The peer address of a connection, looked up once per connection (Node re-derives it on every read). */
+function clientAddress(socket: Socket & { [ADDRESS]?: string }): string | undefined {
+  return (socket[ADDRESS] ??= socket.remoteAddress);
+}
 
 export interface RequestContextConfig {
   side: 'inbound' | 'outbound';
@@ -45,7 +53,7 @@ export function createRequestContext(config: RequestContextConfig): Middleware {
     }
     if (headers['x-request-id'] === undefined) headers['x-request-id'] = randomUUID();
     setTrace(req, config.sampling, inbound);
-    addForwardedHeaders(headers, req.incoming.socket.remoteAddress);
+    addForwardedHeaders(headers, clientAddress(req.incoming.socket));
     return next(req);
   };
 }

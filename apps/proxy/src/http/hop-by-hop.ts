@@ -52,7 +52,7 @@ export function withoutHopByHop(headers: HeaderMap, keepTeTrailers: boolean): He
 export function addForwardedHeaders(headers: HeaderMap, clientAddress: string | undefined): void {
   if (clientAddress) {
     const prior = headers['x-forwarded-for'];
-    const ip = clientAddress.startsWith('::ffff:') ? clientAddress.slice(7) : clientAddress;
+    const ip = clientAddress.charCodeAt(0) === 58 /* : */ && clientAddress.startsWith('::ffff:') ? clientAddress.slice(7) : clientAddress;
     headers['x-forwarded-for'] = prior === undefined ? ip : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${ip}`;
   }
   if (headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = 'http';

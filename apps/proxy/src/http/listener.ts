@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
-import { ProxyRequest, type Handler, type ProxyResponse } from './types.ts';
+import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
 
 /** Limits that protect a listener from clients that are slow, huge or broken. */
 export interface ClientLimits {
@@ -28,6 +28,21 @@ export interface ListenerOptions {
   onDone: (req: ProxyRequest, status: number, durationMs: number, completed: boolean) => void;
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   log: (line: string) => void;
+}
+
+/**
+ * The origin-form target ("/path?query") of a request. Apps that treat the outbound listener as an HTTP
+ * proxy (HTTP_PROXY) send the absolute form ("http://reviews/path"): its authority becomes the Host.
+ */
+function requestTarget(url: string, headers: HeaderMap): string {
+  if (url.charCodeAt(0) === 47 /* / */) return url;
+  try {
+    const parsed = new URL(url);
+    headers.host = parsed.host;
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return '/';
+  }
 }
 
 /** An HTTP listener that runs a chain per request, streams responses back and drains on demand. */
@@ -86,7 +101,8 @@ export class Listener {
     const startedAt = performance.now();
     const headers = withoutHopByHop(incoming.headers, true);
     const body = hasBody(incoming.headers) ? incoming : null;
-    const req = new ProxyRequest(incoming, incoming.method ?? 'GET', incoming.url ?? '/', headers, body, startedAt);
+    const target = requestTarget(incoming.url ?? '/', headers);
+    const req = new ProxyRequest(incoming, incoming.method ?? 'GET', target, headers, body, startedAt);
     this.inFlight++;
     let status = 0;
     res.once('close', () => {

@@ -8,6 +8,11 @@ import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
  */
 export class Tracer {
   readonly buffer = new SpanBuffer();
+  /**
+   * Off until there is somewhere to send spans (a control-plane stream): a standalone proxy (--config)
+   * would only fill its buffer with spans nobody reads. Trace context is propagated either way.
+   */
+  enabled = false;
 
   constructor(
     /** This workload, "name.namespace", as spans name it (the same form edges use). */
@@ -18,7 +23,7 @@ export class Tracer {
   serverSpan(req: ProxyRequest, status: number, durationMs: number): void {
     const trace = req.trace;
     const error = status >= 500 || status === 0;
-    if (!trace || !keepSpan(trace.sampled, error, durationMs)) return;
+    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const attributes: Span['attributes'] = { route: req.route, 'http.method': req.method, 'http.path': req.path, source: req.source };
     if (req.rateLimited) attributes.rate_limited = true;
     if (req.cache) attributes.cache = req.cache;
@@ -42,7 +47,7 @@ export class Tracer {
   clientSpan(req: ProxyRequest, spanId: string, startedAt: number, durationMs: number, status: number, endpoint: string, failed: boolean): void {
     const trace = req.trace;
     const error = failed || status >= 500;
-    if (!trace || !keepSpan(trace.sampled, error, durationMs)) return;
+    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const span: Span = {
       traceId: trace.traceId,
       spanId,

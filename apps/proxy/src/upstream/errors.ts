@@ -5,7 +5,10 @@ import type { FailureKind, ProxyResponse } from '../http/types.ts';
  * The one table from transport errors (Node and undici codes) to what the caller sees. Connect failures
  * mean nothing reached the upstream (always safe to retry); resets may come after the upstream acted.
  */
-const TRANSPORT_ERRORS: Record<string, { reason: ReasonCode; failure: FailureKind }> = {
+const TRANSPORT_ERRORS: Record<string, { reason: ReasonCode; failure: FailureKind | undefined }> = {
+  // The request itself could not be sent (a header value undici refuses): the caller's fault, not the
+  // endpoint's, so no failure kind (nothing to retry, nothing for outlier detection).
+  UND_ERR_INVALID_ARG: { reason: 'bad-request', failure: undefined },
   ECONNREFUSED: { reason: 'upstream-connect-error', failure: 'connect-failure' },
   EHOSTUNREACH: { reason: 'upstream-connect-error', failure: 'connect-failure' },
   ENETUNREACH: { reason: 'upstream-connect-error', failure: 'connect-failure' },
@@ -24,7 +27,7 @@ const TRANSPORT_ERRORS: Record<string, { reason: ReasonCode; failure: FailureKin
   HPE_INVALID_CONSTANT: { reason: 'upstream-protocol-error', failure: 'protocol' },
 };
 
-const FALLBACK = { reason: 'upstream-reset' as ReasonCode, failure: 'reset' as FailureKind };
+const FALLBACK: { reason: ReasonCode; failure: FailureKind | undefined } = { reason: 'upstream-reset', failure: 'reset' };
 
 /** The response that stands for a failed attempt to `target` ("address:port"), keeping the cause in the body. */
 export function transportErrorResponse(err: unknown, target: string): ProxyResponse {
@@ -33,5 +36,5 @@ export function transportErrorResponse(err: unknown, target: string): ProxyRespo
   const code = e.code && TRANSPORT_ERRORS[e.code] ? e.code : (e.cause?.code ?? e.code ?? '');
   const entry = (code.startsWith('HPE_') ? TRANSPORT_ERRORS.HPE_INVALID_CONSTANT : TRANSPORT_ERRORS[code]) ?? FALLBACK;
   const detail = `${target}: ${code ? `${code} ` : ''}${e.message}`;
-  return proxyError(entry.reason, detail, { failure: entry.failure });
+  return entry.failure ? proxyError(entry.reason, detail, { failure: entry.failure }) : proxyError(entry.reason, detail);
 }

@@ -70,11 +70,17 @@ export class UpstreamBody {
     this.sink = sink;
     const queue = this.queue;
     this.queue = undefined;
+    this.queued = 0;
+    if (this.state === 'complete') {
+      // The whole body is here already (the common case for small responses): one end() writes head
+      // and body in a single syscall, with a Content-Length instead of chunked encoding.
+      if (!queue) sink.end();
+      else sink.end(queue.length === 1 ? queue[0] : Buffer.concat(queue));
+      return;
+    }
     let writable = true;
     if (queue) for (const chunk of queue) writable = sink.write(chunk);
-    this.queued = 0;
-    if (this.state === 'complete') sink.end();
-    else if (this.state === 'failed') sink.destroy();
+    if (this.state === 'failed') sink.destroy();
     else if (!writable) {
       this.controller.pause();
       sink.once('drain', this.resume);
