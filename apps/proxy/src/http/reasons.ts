@@ -20,7 +20,6 @@ export const REASONS = {
   timeout: { status: 504, message: 'upstream request timeout' },
   'idle-timeout': { status: 504, message: 'upstream idle timeout' },
   'not-ready': { status: 503, message: 'proxy has no configuration yet' },
-  draining: { status: 503, message: 'proxy is shutting down' },
   'no-local-app': { status: 503, message: 'no local app configured' },
   'bad-request': { status: 400, message: 'bad request' },
   'headers-too-large': { status: 431, message: 'request headers too large' },
