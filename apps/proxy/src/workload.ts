@@ -15,7 +15,7 @@ import { proxyError } from './http/reasons.ts';
 import { ProxyRequest, type Handler, type ProxyResponse } from './http/types.ts';
 import { PROXY_VERSION, type WorkloadOptions } from './options.ts';
 import { LimiterRegistry, type Limiter } from './ratelimit/registry.ts';
-import { EdgeTable } from './telemetry/edges.ts';
+import { EdgeTable, UNKNOWN_DESTINATION } from './telemetry/edges.ts';
 import type { MetricsSource } from './telemetry/metrics.ts';
 import { TelemetryReporter } from './telemetry/reporter.ts';
 import { Tracer } from './telemetry/tracer.ts';
@@ -88,7 +88,7 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        this.edges.outboundEdge(req.destination || 'unknown', req.route, req.version).record(status, ms, req.retries, status === 429, false, req.ejections);
+        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, req.retries, status === 429, false, req.ejections);
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
     });

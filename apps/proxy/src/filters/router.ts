@@ -1,6 +1,7 @@
 import type { RequestMatcher } from '../config/match.ts';
 import { proxyError } from '../http/reasons.ts';
 import type { Handler, ProxyRequest } from '../http/types.ts';
+import { UNKNOWN_DESTINATION } from '../telemetry/edges.ts';
 
 /** A route of a chain: its match and the handler built from its policies. */
 export interface RouteEntry {
@@ -48,7 +49,7 @@ export function createOutboundRouter(byHost: ReadonlyMap<string, ServiceEntry>):
     const host = hostName(req.header('host'));
     const service = byHost.get(host);
     if (!service) {
-      req.destination = 'unknown';
+      req.destination = UNKNOWN_DESTINATION;
       return Promise.resolve(proxyError('unknown-service', `no service named "${host}" in this proxy's configuration (Host header)`));
     }
     req.destination = service.key;

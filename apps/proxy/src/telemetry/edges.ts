@@ -5,6 +5,8 @@ export const PROM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 const PROM_BUCKETS_MS = PROM_BUCKETS_S.map((s) => s * 1000);
 const CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 const MAX_INBOUND_SOURCES = 1000;
+/** The destination of requests whose Host names no known service. */
+export const UNKNOWN_DESTINATION = 'unknown';
 
 /** Cumulative latency of one status class, kept for Prometheus. */
 export interface ClassHistogram {
@@ -157,12 +159,15 @@ export class EdgeTable {
     return edge;
   }
 
-  /** The interval deltas of every edge the control plane should hear about. */
+  /**
+   * The interval deltas of every edge the control plane should hear about. Requests for a Host no
+   * service answers to (destination "unknown") stay in /metrics but are not an edge of the mesh graph.
+   */
   takeDeltas(): EdgeDelta[] {
     const out: EdgeDelta[] = [];
     for (const edge of this.list) {
       const delta = edge.takeDelta();
-      if (delta && edge.reported) out.push(delta);
+      if (delta && edge.reported && edge.destination !== UNKNOWN_DESTINATION) out.push(delta);
     }
     return out;
   }

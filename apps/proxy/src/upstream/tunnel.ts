@@ -1,4 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HeaderMap, ProxyResponse } from '../http/types.ts';
 import { transportErrorResponse } from './errors.ts';
@@ -43,6 +44,8 @@ export function tunnel(req: IncomingMessage, clientSocket: Duplex, clientHead: B
   upstreamReq.on('timeout', () => upstreamReq.destroy(Object.assign(new Error('upgrade timed out'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
   upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
     upstreamReq.setTimeout(0);
+    // A tunnel may stay quiet for long (WebSockets ping at their own pace): no idle cut-off on either side.
+    (clientSocket as Socket).setTimeout?.(0);
     clientSocket.write(head(res.statusCode ?? 101, res.statusMessage, res.rawHeaders));
     if (upstreamHead.length > 0) clientSocket.write(upstreamHead);
     if (clientHead.length > 0) upstreamSocket.write(clientHead);
