@@ -24,6 +24,7 @@ export class UpstreamBody {
   private discarding = false;
   private closeListeners: Array<() => void> | undefined = undefined;
   private tap: BodyTap | undefined = undefined;
+  private waitingForDrain = false;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
@@ -35,10 +36,7 @@ export class UpstreamBody {
     const sink = this.sink;
     if (sink) {
       if (sink.destroyed) return this.abort();
-      if (!sink.write(chunk)) {
-        this.controller.pause();
-        sink.once('drain', this.resume);
-      }
+      if (!sink.write(chunk)) this.waitForDrain(sink);
       return;
     }
     (this.queue ??= []).push(chunk);
@@ -81,10 +79,8 @@ export class UpstreamBody {
     let writable = true;
     if (queue) for (const chunk of queue) writable = sink.write(chunk);
     if (this.state === 'failed') sink.destroy();
-    else if (!writable) {
-      this.controller.pause();
-      sink.once('drain', this.resume);
-    } else this.controller.resume();
+    else if (!writable) this.waitForDrain(sink);
+    else this.controller.resume();
   }
 
   /** Reads the rest and throws it away, keeping the upstream connection reusable. */
@@ -123,7 +119,16 @@ export class UpstreamBody {
     return this.state === 'open';
   }
 
+  /** The client's socket is full: pause the upstream until it drains (one listener at a time). */
+  private waitForDrain(sink: ServerResponse): void {
+    this.controller.pause();
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    sink.once('drain', this.resume);
+  }
+
   private readonly resume = (): void => {
+    this.waitingForDrain = false;
     if (this.state === 'open') this.controller.resume();
   };
 
