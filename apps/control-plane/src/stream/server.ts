@@ -81,7 +81,13 @@ export class StreamServer extends EventEmitter {
     clearInterval(this.sweeper);
     for (const t of this.timers) clearTimeout(t);
     for (const s of this.sessions.values()) s.close(1001, 'control plane stopping');
+    // A proxy that does not answer the close handshake promptly is cut off: stopping must not wait
+    // on ws's 30 s close timeout.
+    const cutoff = setTimeout(() => {
+      for (const ws of this.wss.clients) ws.terminate();
+    }, 1000);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    clearTimeout(cutoff);
   }
 
   private status(s: ProxySession): ProxyStatus {
