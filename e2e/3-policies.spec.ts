@@ -36,6 +36,8 @@ async function expectRolledOut(page: Page) {
 }
 
 test('retry and rate-limit forms: invalid values are refused at the field, valid ones roll out', async ({ page }) => {
+  // Notes name this run, so a rerun against the same product finds its own revisions.
+  const run = new Date().toISOString().slice(11, 19);
   const retry = await getResource('RetryPolicy', 'payments-retry');
   const limit = await getResource('RateLimitPolicy', 'catalog-rate-limit');
   const changed: StoredResource[] = [];
@@ -54,10 +56,10 @@ test('retry and rate-limit forms: invalid values are refused at the field, valid
     await attempts.fill('4');
     await expect(page.getByTestId('field-spec-attempts-error')).toBeHidden();
     changed.push(retry);
-    await saveWithReview(page, 'spec.attempts', 'e2e: four attempts');
+    await saveWithReview(page, 'spec.attempts', `e2e ${run}: four attempts`);
     expect((await getResource('RetryPolicy', 'payments-retry')).spec.attempts).toBe(4);
     await expectRolledOut(page);
-    await expectInHistory(page, 'e2e: four attempts');
+    await expectInHistory(page, `e2e ${run}: four attempts`);
     await screenshot(page, '3-retry-history');
 
     // --- Rate limit: the same, then the limit shows as rate-limited requests on the edge.
@@ -72,10 +74,10 @@ test('retry and rate-limit forms: invalid values are refused at the field, valid
     await rps.fill('5');
     await page.getByTestId('field-spec-burst').fill('5');
     changed.push(limit);
-    await saveWithReview(page, 'spec.requestsPerSecond', 'e2e: 5 rps');
+    await saveWithReview(page, 'spec.requestsPerSecond', `e2e ${run}: 5 rps`);
     await expectRolledOut(page);
     await screenshot(page, '3-rate-limit-saved');
-    await expectInHistory(page, 'e2e: 5 rps');
+    await expectInHistory(page, `e2e ${run}: 5 rps`);
 
     await page.goto('/graph');
     await clickGraphElement(page, 'frontend.default->catalog.default');

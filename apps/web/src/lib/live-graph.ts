@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useTRPC, type ServiceGraph } from './trpc';
 
@@ -8,13 +9,36 @@ import { useTRPC, type ServiceGraph } from './trpc';
  * The service graph, pushed about once a second over the WebSocket (graph.live); while the live channel
  * is down it falls back to polling graph.get, so the page keeps moving either way.
  */
-export function useLiveGraph(namespace: string | undefined, windowSeconds = 10) {
+export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, initial?: Promise<ServiceGraph | null>) {
   const trpc = useTRPC();
   const input = namespace ? { namespace, windowSeconds } : { windowSeconds };
   const sub = useSubscription(trpc.graph.live.subscriptionOptions(input));
   const live = sub.status === 'pending' && sub.data !== undefined;
-  const query = useQuery(trpc.graph.get.queryOptions(input, { refetchInterval: live ? false : 2000 }));
-  const candidates = [sub.data, query.data].filter((g): g is ServiceGraph => !!g && g.windowSeconds === windowSeconds);
+  // Ask over HTTP only when the live channel is not delivering: on a big mesh every graph is megabytes
+  // for the control plane to build and the browser to parse, so one channel at a time.
+  const [waited, setWaited] = useState(false);
+  useEffect(() => {
+    setWaited(false);
+    const t = setTimeout(() => setWaited(true), 2500);
+    return () => clearTimeout(t);
+  }, [namespace, windowSeconds]);
+  const fallback = !live && (waited || sub.status === 'error' || sub.status === 'idle');
+  const query = useQuery(trpc.graph.get.queryOptions(input, { enabled: fallback, refetchInterval: fallback ? 2000 : false }));
+  // The graph the dashboard server fetched while sending the page (see server-graph.ts), until live data is newer.
+  const [seed, setSeed] = useState<ServiceGraph | null>(null);
+  useEffect(() => {
+    let current = true;
+    // What arrives from the server is a thenable whose then() returns nothing: wrap it.
+    if (initial)
+      Promise.resolve(initial)
+        .then((g) => current && setSeed(g))
+        .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, [initial]);
+  const seedMatches = seed && (seed.nodes.every((n) => !namespace || n.external || n.namespace === namespace) ? seed : null);
+  const candidates = [sub.data, query.data, seedMatches ?? undefined].filter((g): g is ServiceGraph => !!g && g.windowSeconds === windowSeconds);
   const graph = candidates.sort((a, b) => b.generatedAt.localeCompare(a.generatedAt))[0];
-  return { graph, live, error: graph ? null : (query.error ?? sub.error), isLoading: !graph && query.isLoading, refetch: () => void query.refetch() };
+  return { graph, live, error: graph ? null : (query.error ?? sub.error), isLoading: !graph && !(query.error ?? sub.error), refetch: () => void query.refetch() };
 }

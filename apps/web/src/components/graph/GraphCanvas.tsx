@@ -4,7 +4,12 @@ import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useRef, useState } from 'react';
 import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
 import type { ServiceGraph } from '@/lib/trpc';
-import { LARGE_GRAPH, edgeData, graphStyle, nodeData, sameData, toElement } from './elements';
+import { LARGE_GRAPH, edgeData, edgeLabel, graphStyle, nodeData, sameData, toElement } from './elements';
+
+/** On a big graph, labels are drawn for at most this many edges in view (once zoomed in enough to read them). */
+const MAX_LABELLED = 150;
+const MAX_NAMED = 300;
+const LABEL_ZOOM = 0.5;
 
 export type Selection = { type: 'node' | 'edge'; id: string } | null;
 
@@ -37,6 +42,9 @@ interface BadgeItem {
 /** What the page exposes for the e2e specs and the scale benchmark (read-only use). */
 export interface GraphProbe {
   cy: Core | null;
+  /** performance.now() when the first graph data reached the canvas, when it was synced, when drawn. */
+  firstDataMs: number | null;
+  firstSyncMs: number | null;
   firstRenderMs: number | null;
   updates: { at: number; syncMs: number; renderMs: number | null; nodes: number; edges: number }[];
 }
@@ -48,8 +56,29 @@ declare global {
 }
 
 function probe(): GraphProbe {
-  window.__trellisGraph ??= { cy: null, firstRenderMs: null, updates: [] };
+  window.__trellisGraph ??= { cy: null, firstDataMs: null, firstSyncMs: null, firstRenderMs: null, updates: [] };
   return window.__trellisGraph;
+}
+
+/**
+ * Fits the view to the kept positions (plus a node's size), without asking cytoscape for every
+ * element's bounding box — on a big graph that costs more than drawing it. Small meshes stay
+ * readable even in a narrow canvas (pan to see the rest).
+ */
+function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, large: boolean): void {
+  const pts = cy.nodes().map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
+  if (pts.length === 0) return;
+  const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [136, 44, 60];
+  const x1 = Math.min(...pts.map((p) => p.x)) - nodeW / 2;
+  const x2 = Math.max(...pts.map((p) => p.x)) + nodeW / 2;
+  const y1 = Math.min(...pts.map((p) => p.y)) - nodeH / 2;
+  const y2 = Math.max(...pts.map((p) => p.y)) + nodeH / 2 + 24;
+  const w = Math.max(1, container.clientWidth - 2 * pad);
+  const h = Math.max(1, container.clientHeight - 2 * pad);
+  let zoom = Math.min(w / (x2 - x1), h / (y2 - y1), 1.25);
+  if (!large) zoom = Math.max(0.75, zoom);
+  zoom = Math.max(cy.minZoom(), zoom);
+  cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: container.clientHeight / 2 - ((y1 + y2) / 2) * zoom } });
 }
 
 export function GraphCanvas({
@@ -79,6 +108,12 @@ export function GraphCanvas({
   const [badges, setBadges] = useState<BadgeItem[]>([]);
   const badgeKeyRef = useRef('');
   const largeRef = useRef(false);
+  const labelsRef = useRef(new Map<string, string>());
+  const searchedRef = useRef(false);
+  const labelledRef = useRef(new Set<string>());
+  const namedRef = useRef(new Set<string>());
+  const selectionRef = useRef(selection);
+  const labelTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
     onSelectRef.current = onSelect;
@@ -119,6 +154,45 @@ export function GraphCanvas({
     }
   };
 
+  /**
+   * Big graphs: measuring and drawing 2,000 changing labels every second would freeze the page, so
+   * labels go on the selected edge, the selected service's edges, and (zoomed in) the edges in view.
+   */
+  const refreshLabels = () => {
+    const cy = cyRef.current;
+    if (!cy || !largeRef.current) return;
+    const wanted = new Set<string>();
+    const sel = selectionRef.current;
+    if (sel?.type === 'edge') wanted.add(sel.id);
+    if (sel?.type === 'node') cy.getElementById(sel.id).connectedEdges().forEach((e) => void wanted.add(e.id()));
+    const named = new Set<string>();
+    if (cy.zoom() >= LABEL_ZOOM) {
+      const ext = cy.extent();
+      const inView = (p: Point) => p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2;
+      for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
+      for (const e of cy.edges()) {
+        if (wanted.size >= MAX_LABELLED) break;
+        if (inView(e.midpoint() as Point)) wanted.add(e.id());
+      }
+    }
+    const before = labelledRef.current;
+    const namedBefore = namedRef.current;
+    cy.batch(() => {
+      for (const id of namedBefore) if (!named.has(id)) cy.getElementById(id).removeClass('named');
+      for (const id of named) if (!namedBefore.has(id)) cy.getElementById(id).addClass('named');
+      for (const id of before) if (!wanted.has(id)) cy.getElementById(id).data('label', '').removeClass('labelled');
+      for (const id of wanted) {
+        const text = labelsRef.current.get(id) ?? '';
+        const el = cy.getElementById(id);
+        if (el.empty()) continue;
+        if (el.data('label') !== text) el.data('label', text);
+        if (!before.has(id)) el.addClass('labelled');
+      }
+    });
+    labelledRef.current = wanted;
+    namedRef.current = named;
+  };
+
   const applyViewport = () => {
     const cy = cyRef.current;
     const overlay = overlayRef.current;
@@ -127,6 +201,10 @@ export function GraphCanvas({
     const zoom = cy.zoom();
     overlay.style.transform = `translate(${pan.x}px, ${pan.y}px) scale(${zoom})`;
     overlay.style.display = zoom < 0.45 ? 'none' : '';
+    if (largeRef.current) {
+      clearTimeout(labelTimer.current);
+      labelTimer.current = setTimeout(refreshLabels, 120);
+    }
   };
 
   // Live data: add what is new, update what changed, remove what is gone; never lay out again.
@@ -209,14 +287,19 @@ export function GraphCanvas({
       for (const e of graph.edges) {
         if (!nodeIds.has(e.source) || !nodeIds.has(e.destination)) continue;
         edgeIds.add(e.id);
-        const data = edgeData(e);
+        const label = edgeLabel(e);
+        labelsRef.current.set(e.id, label);
+        const data = edgeData(e, !large || labelledRef.current.has(e.id) ? label : '');
         const el = cy.getElementById(e.id);
         if (el.empty()) addedEdges.push(toElement('edges', data));
         else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);
       }
       if (addedEdges.length) cy.add(addedEdges);
       cy.edges().forEach((e) => {
-        if (!edgeIds.has(e.id())) e.remove();
+        if (!edgeIds.has(e.id())) {
+          labelsRef.current.delete(e.id());
+          e.remove();
+        }
       });
       cy.nodes().forEach((n) => {
         if (!nodeIds.has(n.id())) n.remove();
@@ -227,13 +310,9 @@ export function GraphCanvas({
     const stats = probe();
     if (!fittedRef.current && graph.nodes.length > 0) {
       fittedRef.current = true;
-      cy.fit(undefined, large ? 20 : 60);
-      // Small meshes stay readable even in a narrow canvas (pan to see the rest); big ones show whole.
-      const level = Math.min(1.25, large ? cy.zoom() : Math.max(0.75, cy.zoom()));
-      if (level !== cy.zoom()) {
-        cy.zoom(level);
-        cy.center();
-      }
+      stats.firstDataMs ??= t0;
+      stats.firstSyncMs ??= performance.now();
+      fitTo(cy, positions, container, large);
       cy.one('render', () => {
         stats.firstRenderMs ??= performance.now();
         performance.mark('trellis:graph-first-render');
@@ -248,21 +327,27 @@ export function GraphCanvas({
     }
     applyViewport();
     refreshBadges();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the helpers read refs only
   }, [graph, view, relayoutSignal]);
 
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
+    selectionRef.current = selection;
     cy.batch(() => {
       cy.elements('.selected').removeClass('selected');
       if (selection) cy.getElementById(selection.id).addClass('selected');
     });
+    refreshLabels();
   }, [selection, graph]);
 
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
     const q = search.trim().toLowerCase();
+    // Live updates re-run this; with no search (before or now) there is nothing to restyle.
+    if (!q && !searchedRef.current) return;
+    searchedRef.current = !!q;
     cy.batch(() => {
       cy.elements().removeClass('faded match');
       if (!q) return;

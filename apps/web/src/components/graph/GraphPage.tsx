@@ -1,11 +1,11 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { fmtAgo } from '@/lib/format';
+import { fmtAgo, fmtRps } from '@/lib/format';
 import { useLiveGraph } from '@/lib/live-graph';
-import { useTRPC } from '@/lib/trpc';
+import { useTRPC, type ServiceGraph } from '@/lib/trpc';
 import { Icon } from '../icons';
 import { Button, Empty, ErrorState, Loading, Segmented } from '../ui';
 import { EdgePanel } from './EdgePanel';
@@ -29,9 +29,8 @@ function parseSelection(value: string | null): Selection {
 }
 
 /** The live service graph with its filters, search, legend and side panels. State lives in the URL, so views can be shared. */
-export function GraphPage() {
+export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGraph | null> }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const namespace = params.get('ns') ?? '';
@@ -54,13 +53,15 @@ export function GraphPage() {
         else next.set(k, v);
       }
       const qs = next.toString();
-      router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+      // The native history API updates useSearchParams without a server round trip (which would
+      // re-render the page on the server and fetch the whole graph again).
+      window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
     },
-    [params, pathname, router],
+    [params, pathname],
   );
   const onSelect = useCallback((s: Selection) => setParam({ sel: s ? `${s.type}:${s.id}` : null }), [setParam]);
 
-  const { graph, live, error, isLoading, refetch } = useLiveGraph(namespace || undefined, windowSeconds);
+  const { graph, live, error, isLoading, refetch } = useLiveGraph(namespace || undefined, windowSeconds, initialGraph);
   const services = useQuery(trpc.services.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const namespaces = useMemo(() => [...new Set((services.data ?? []).map((s) => s.namespace))].sort(), [services.data]);
 
@@ -116,7 +117,7 @@ export function GraphPage() {
           <input
             ref={searchRef}
             className="input input-sm"
-            style={{ width: 220 }}
+            style={{ width: 200 }}
             placeholder="Search services  ( / )"
             aria-label="Search services"
             value={search}
@@ -150,11 +151,6 @@ export function GraphPage() {
         </div>
         <Segmented label="Rates over" options={GRAPH_WINDOWS} value={windowSeconds} onChange={(w) => setParam({ window: w === 10 ? null : String(w) })} testId="graph-window" />
         <span style={{ flex: 1 }} />
-        {graph ? (
-          <span className="hint" data-testid="graph-summary">
-            {graph.nodes.filter((n) => !n.external).length} services · {graph.edges.length} edges · {totalRps.toFixed(1)} rps in
-          </span>
-        ) : null}
         <Segmented
           label="View"
           options={[
@@ -177,6 +173,11 @@ export function GraphPage() {
                 {live ? 'Live' : graph ? 'Polling' : 'Waiting'}
                 {graph ? ` · ${fmtAgo(graph.generatedAt)}` : ''}
               </span>
+              {graph ? (
+                <span className="live-pill" data-testid="graph-summary">
+                  {graph.nodes.filter((n) => !n.external).length} services · {graph.edges.length} edges · {fmtRps(totalRps)} rps in
+                </span>
+              ) : null}
             </div>
             <div className="graph-controls">
               <Button size="sm" onClick={() => setFitSignal((n) => n + 1)} title="Fit to screen" aria-label="Fit to screen" data-testid="graph-fit">

@@ -1,20 +1,24 @@
 import type cytoscape from 'cytoscape';
 import type { ElementDefinition } from 'cytoscape';
-
-type Stylesheet = cytoscape.StylesheetStyle;
 import { fmtMs, fmtPct, fmtRps } from '@/lib/format';
-import { HEALTH_COLORS, healthOf } from '@/lib/health';
+import { HEALTH_COLORS, healthOf, type Health } from '@/lib/health';
 import type { GraphEdge, GraphNode } from '@/lib/trpc';
 
-/** A graph big enough that labels are drawn only when zoomed in and edges are straight lines. */
+type Stylesheet = cytoscape.StylesheetStyle;
+
+/** A graph this big draws edge labels only where someone looks, and cheaper edges. */
 export const LARGE_GRAPH = { nodes: 120, edges: 300 };
 
+/**
+ * Styles come from selectors on a few discrete fields (health, width bucket) rather than per-element
+ * data mappers: cytoscape then shares computed styles between elements, and a live update restyles
+ * only the elements whose health or width bucket changed.
+ */
 export interface NodeData {
   id: string;
   label: string;
-  color: string;
   external: boolean;
-  health: string;
+  health: Health;
 }
 
 export interface EdgeData {
@@ -22,15 +26,14 @@ export interface EdgeData {
   source: string;
   target: string;
   label: string;
-  color: string;
-  width: number;
-  health: string;
+  health: Health;
+  /** Width bucket 0..5, by the log of requests/s: 0.1 rps is a hairline, 1,000 rps is thick. */
+  wb: number;
 }
 
 export function nodeData(n: GraphNode): NodeData {
-  const health = healthOf(n.inbound);
   const versions = n.versions.length > 0 ? `\n${n.versions.join(' · ')}` : '';
-  return { id: n.id, label: n.external ? 'external' : `${n.name}${versions}`, color: HEALTH_COLORS[health], external: n.external, health };
+  return { id: n.id, label: n.external ? 'external' : `${n.name}${versions}`, external: n.external, health: healthOf(n.inbound) };
 }
 
 /** "24 rps · 99.2% · p99 48ms", plus the version split when more than one version served the edge. */
@@ -41,11 +44,10 @@ export function edgeLabel(e: GraphEdge): string {
   return `${main}\n${e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · ')}`;
 }
 
-export function edgeData(e: GraphEdge): EdgeData {
-  const health = healthOf(e.stats);
-  // Width grows with the log of the rate: 0.1 rps is a hairline, 1,000 rps is thick but not a wall.
-  const width = 1.2 + Math.min(5, Math.max(0, Math.log10(Math.max(e.stats.rps, 0.1) * 10)) * 1.2);
-  return { id: e.id, source: e.source, target: e.destination, label: edgeLabel(e), color: HEALTH_COLORS[health], width: Math.round(width * 10) / 10, health };
+/** `label` is passed in: big graphs draw labels only where someone looks (see GraphCanvas). */
+export function edgeData(e: GraphEdge, label: string): EdgeData {
+  const wb = Math.max(0, Math.min(5, Math.round(Math.log10(Math.max(e.stats.rps, 0.1)) + 1)));
+  return { id: e.id, source: e.source, target: e.destination, label, health: healthOf(e.stats), wb };
 }
 
 export function sameData(a: Record<string, unknown>, b: object): boolean {
@@ -57,34 +59,59 @@ export function toElement(group: 'nodes' | 'edges', data: NodeData | EdgeData, p
   return position ? { group, data: { ...data }, position: { ...position } } : { group, data: { ...data } };
 }
 
+/** Opaque tints for big graphs: translucent lines are what makes canvas drawing slow there. */
+const LARGE_EDGE_COLORS: Record<Health, string> = { healthy: '#9fd8b2', degraded: '#f3c27f', failing: '#f19a9a', idle: '#cfd5de' };
+const WIDTHS = [1.2, 2, 2.8, 3.6, 4.6, 5.8];
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif';
+
+const NODE_LABEL = {
+  label: 'data(label)',
+  'font-family': FONT,
+  'font-size': 12,
+  'font-weight': 600,
+  color: '#1d2433',
+  'text-valign': 'center',
+  'text-halign': 'center',
+  'text-wrap': 'wrap',
+  'text-max-width': '128px',
+  'line-height': 1.35,
+} as const;
+
+const EDGE_LABEL = {
+  label: 'data(label)',
+  'font-family': FONT,
+  'font-size': 10,
+  'font-weight': 500,
+  color: '#344054',
+  'text-wrap': 'wrap',
+  'text-background-color': '#ffffff',
+  'text-background-opacity': 0.92,
+  'text-background-padding': '2px',
+  'text-background-shape': 'roundrectangle',
+  'text-border-color': '#e4e7ec',
+  'text-border-width': 1,
+  'text-border-opacity': 1,
+  'line-height': 1.3,
+} as const;
+
 export function graphStyle(large: boolean): Stylesheet[] {
-  const font = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif';
+  const healths = Object.keys(HEALTH_COLORS) as Health[];
   return [
     {
       selector: 'node',
       style: {
-        shape: 'round-rectangle',
+        shape: large ? 'rectangle' : 'round-rectangle',
         width: large ? 92 : 136,
         height: large ? 30 : 44,
         'background-color': '#ffffff',
         'border-width': large ? 2 : 2.5,
-        'border-color': 'data(color)',
-        label: 'data(label)',
-        'font-family': font,
-        'font-size': large ? 10 : 12,
-        'font-weight': 600,
-        color: '#1d2433',
-        'text-valign': 'center',
-        'text-halign': 'center',
-        'text-wrap': 'wrap',
-        'text-max-width': large ? '86px' : '128px',
-        'line-height': 1.35,
-        'min-zoomed-font-size': large ? 7 : 0,
-        'overlay-padding': 4,
-        'transition-property': 'border-color',
-        'transition-duration': 300,
+        'border-color': HEALTH_COLORS.idle,
+        ...(large ? {} : { ...NODE_LABEL, 'transition-property': 'border-color', 'transition-duration': 300 }),
       },
     },
+    // On a big graph names are drawn only zoomed in, for the nodes in view (GraphCanvas adds the class).
+    ...(large ? [{ selector: 'node.named', style: NODE_LABEL }] : []),
+    ...healths.map((h) => ({ selector: `node[health = "${h}"]`, style: { 'border-color': HEALTH_COLORS[h] } })),
     {
       selector: 'node[?external]',
       style: { shape: 'ellipse', width: large ? 70 : 92, 'background-color': '#f2f4f7', 'border-style': 'dashed', 'border-color': '#98a2b3', color: '#475467' },
@@ -92,31 +119,23 @@ export function graphStyle(large: boolean): Stylesheet[] {
     {
       selector: 'edge',
       style: {
-        width: 'data(width)',
-        'line-color': 'data(color)',
-        'target-arrow-color': 'data(color)',
-        'target-arrow-shape': 'triangle',
-        'arrow-scale': 0.9,
-        'curve-style': large ? 'straight' : 'bezier',
-        'control-point-step-size': 50,
-        opacity: large ? 0.55 : 0.9,
-        label: 'data(label)',
-        'font-family': font,
-        'font-size': 10,
-        'font-weight': 500,
-        color: '#344054',
-        'text-wrap': 'wrap',
-        'text-background-color': '#ffffff',
-        'text-background-opacity': 0.92,
-        'text-background-padding': '2px',
-        'text-background-shape': 'roundrectangle',
-        'text-border-color': '#e4e7ec',
-        'text-border-width': 1,
-        'text-border-opacity': 1,
-        'min-zoomed-font-size': large ? 9 : 0,
-        'line-height': 1.3,
+        width: WIDTHS[0],
+        'line-color': HEALTH_COLORS.idle,
+        'target-arrow-color': HEALTH_COLORS.idle,
+        'target-arrow-shape': large ? 'none' : 'triangle',
+        // Haystack lines (no arrows, no curve maths) keep 2,000 edges cheap; the layout reads left to right.
+        'curve-style': large ? 'haystack' : 'bezier',
+        ...(large ? { 'haystack-radius': 0 } : { 'arrow-scale': 0.9, 'control-point-step-size': 50, opacity: 0.9, ...EDGE_LABEL }),
       },
     },
+    ...WIDTHS.map((w, i) => ({ selector: `edge[wb = ${i}]`, style: { width: w } })),
+    ...healths.map((h) => ({
+      selector: `edge[health = "${h}"]`,
+      style: { 'line-color': large ? LARGE_EDGE_COLORS[h] : HEALTH_COLORS[h], 'target-arrow-color': HEALTH_COLORS[h] },
+    })),
+    ...healths.map((h) => ({ selector: `edge.labelled[health = "${h}"]`, style: { 'line-color': HEALTH_COLORS[h] } })),
+    // On a big graph only these edges carry labels (and arrows); every other edge has fewer properties to style.
+    { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } },
     { selector: '.faded', style: { opacity: 0.18 } },
     { selector: 'node.match', style: { 'border-width': 4, 'underlay-color': '#6366f1', 'underlay-opacity': 0.15, 'underlay-padding': 6 } },
     {
@@ -127,6 +146,5 @@ export function graphStyle(large: boolean): Stylesheet[] {
       selector: 'edge.selected',
       style: { opacity: 1, 'underlay-color': '#4f46e5', 'underlay-opacity': 0.2, 'underlay-padding': 5, 'z-index': 10, 'text-border-color': '#a5b4fc', color: '#1d2433' },
     },
-    { selector: 'edge.neighbour', style: { opacity: 1 } },
   ] as Stylesheet[];
 }

@@ -1,0 +1,322 @@
+// Graph scale benchmark: a synthetic mesh of 500 services and 2,000 edges fed to the dashboard's graph
+// page through the real path, and how the page copes.
+//
+//   npm run bench:graph-scale -- [--services 500] [--edges 2000] [--proxies 4] [--seconds 15]
+//
+// A real control plane (its own process, embedded PGlite) gets 500 Service resources; a few simulated
+// proxies (the real StreamClient) report metric deltas for 2,000 edges every second, exactly as
+// sidecars do; `next start` serves the production dashboard against it; headless Chromium opens the
+// graph page. Printed: time to first render of the whole graph, and what one live update costs the
+// page (its own sync + render time, main-thread long tasks, frames dropped) while updates keep coming.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chromium } from '@playwright/test';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import type { AppRouter } from '@trellis/control-plane/router';
+import { StreamClient } from '@trellis/stream-client';
+import { latencyBucket, type EdgeDelta } from '@trellis/shared';
+
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string', default: '500' },
+    edges: { type: 'string', default: '2000' },
+    proxies: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '15' },
+    /** Page loads to time the first render over (the median is reported). */
+    loads: { type: 'string', default: '3' },
+    chromium: { type: 'string', default: process.env.TRELLIS_CHROMIUM ?? '/usr/bin/chromium' },
+    /** Leave the control plane, proxies and dashboard running after the figures (Ctrl-C stops them), to poke at the page. */
+    keep: { type: 'boolean', default: false },
+    /** Extra query string for the graph page (e.g. renderer=webgl). */
+    query: { type: 'string', default: '' },
+  },
+});
+const SERVICES = Number(values.services);
+const EDGES = Number(values.edges);
+const PROXIES = Number(values.proxies);
+const SECONDS = Number(values.seconds);
+const LOADS = Math.max(1, Number(values.loads));
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const webDir = path.join(root, 'apps/web');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '–');
+
+/** A deterministic pseudo-random generator, so every run draws the same mesh. */
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Ten tiers of services; edges go from `external` into tier 0 and from each tier to the next one or two. */
+function syntheticMesh(services: number, edges: number) {
+  const names = Array.from({ length: services }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+  const tiers = 10;
+  const perTier = Math.ceil(services / tiers);
+  const tierOf = (i: number) => Math.floor(i / perTier);
+  const random = prng(42);
+  const set = new Map<string, { source: string; destination: string; rps: number; errorRate: number; latencyMs: number }>();
+  const add = (source: string, destination: string) => {
+    const id = `${source}->${destination}`;
+    if (set.has(id) || set.size >= edges) return;
+    set.set(id, { source, destination, rps: 1 + Math.floor(random() * 40), errorRate: random() < 0.08 ? random() * 0.1 : random() * 0.004, latencyMs: 2 + random() * 120 });
+  };
+  for (let i = 0; i < perTier && i < services; i++) add('external', `${names[i]}.default`);
+  while (set.size < edges) {
+    const a = Math.floor(random() * services);
+    const t = tierOf(a);
+    if (t >= tiers - 1) continue;
+    const hop = random() < 0.8 ? 1 : 2;
+    const lo = Math.min(services - 1, (t + hop) * perTier);
+    const hi = Math.min(services, lo + perTier);
+    if (lo >= hi) continue;
+    const b = lo + Math.floor(random() * (hi - lo));
+    add(`${names[a]}.default`, `${names[b]}.default`);
+  }
+  return { names, edges: [...set.values()] };
+}
+
+/** One second of traffic on one edge, as a sidecar reports it (counts, latency histogram, retries). */
+function delta(e: ReturnType<typeof syntheticMesh>['edges'][number], random: () => number): EdgeDelta {
+  const requests = Math.max(0, Math.round(e.rps * (0.8 + random() * 0.4)));
+  const errors = Math.round(requests * e.errorRate * (0.5 + random()));
+  const latency: Record<string, number> = {};
+  for (let i = 0; i < Math.min(requests, 20); i++) {
+    const bucket = String(latencyBucket(e.latencyMs * (0.5 + random() * (random() < 0.05 ? 6 : 1))));
+    latency[bucket] = (latency[bucket] ?? 0) + Math.max(1, Math.round(requests / 20));
+  }
+  return {
+    source: e.source,
+    destination: e.destination,
+    route: 'default',
+    version: 'v1',
+    side: 'outbound',
+    codes: { '2xx': requests - errors, '3xx': 0, '4xx': 0, '5xx': errors },
+    latency,
+    retries: Math.round(errors * 0.5),
+    rateLimited: 0,
+    ejections: 0,
+  };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureDashboardBuilt(): void {
+  const buildId = path.join(webDir, '.next/BUILD_ID');
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestMtime(path.join(webDir, 'src'))) return;
+  console.log('building the dashboard (next build) ...');
+  const r = spawnSync('npm', ['run', 'build', '-w', '@trellis/web'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('next build failed');
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${out}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface PageFigures {
+  firstDataMs: number | null;
+  firstSyncMs: number | null;
+  firstRenderMs: number | null;
+  nodes: number;
+  edges: number;
+  updates: { at: number; syncMs: number; renderMs: number | null }[];
+  longTasks: { start: number; duration: number }[];
+  frames: number[];
+}
+
+async function main() {
+  ensureDashboardBuilt();
+  const mesh = syntheticMesh(SERVICES, EDGES);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-graph-scale-'));
+  const children: ChildProcess[] = [];
+  const clients: StreamClient[] = [];
+  let reporter: NodeJS.Timeout | undefined;
+  try {
+    console.log(`starting a control plane (PGlite in ${dataDir}) ...`);
+    const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(cp);
+    const url = (await waitForLine(cp, /listening on (http:\/\/[\d.:]+)/, 'the control plane'))[1] ?? '';
+    const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxItems: 50 })] });
+
+    const t0 = performance.now();
+    await Promise.all(mesh.names.map((name) => api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: {} } })));
+    console.log(`declared ${SERVICES} services in ${ms(performance.now() - t0)}`);
+
+    // A few proxies share the 2,000 edges and report every second, like sidecars.
+    const random = prng(7);
+    for (let i = 0; i < PROXIES; i++) {
+      const client = new StreamClient({ controlPlane: url, identity: { service: 'bench-load', instance: `bench-load-${i}`, proxyVersion: 'bench' }, apply: () => undefined });
+      clients.push(client);
+      await client.start();
+    }
+    while (clients.some((c) => c.state !== 'connected')) await sleep(50);
+    const report = () => {
+      const at = Date.now();
+      clients.forEach((c, i) => {
+        const edges = mesh.edges.filter((_, j) => j % PROXIES === i).map((e) => delta(e, random));
+        c.send({ type: 'metrics', report: { at, intervalMs: 1000, edges } });
+      });
+    };
+    report();
+    reporter = setInterval(report, 1000);
+    console.log(`${PROXIES} proxies report ${EDGES} edges every second; waiting for a full window ...`);
+    await sleep(11_000);
+    const graph = await api.graph.get.query({ windowSeconds: 10 });
+    console.log(`graph.get: ${graph.nodes.length} nodes, ${graph.edges.length} edges, ${(JSON.stringify(graph).length / 1e6).toFixed(2)} MB of JSON`);
+
+    const port = await freePort();
+    const next = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
+      cwd: webDir,
+      env: { ...process.env, TRELLIS_SERVER: url, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(next);
+    await waitForLine(next, /Ready in/, 'next start');
+
+    const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // Given as text: tsx's keepNames helpers (__name) do not exist inside the page.
+      await page.addInitScript({
+        content: `
+          window.__bench = { longTasks: [], frames: [] };
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, duration: e.duration });
+          }).observe({ type: 'longtask', buffered: true });
+          (function frame(t) {
+            if (t !== undefined) window.__bench.frames.push(t);
+            requestAnimationFrame(frame);
+          })();
+        `,
+      });
+      // A first visit warms the server (route modules load on first use); then time LOADS fresh loads.
+      await page.goto(`http://127.0.0.1:${port}/proxies`);
+      const firstRenders: { data: number; sync: number; drawn: number }[] = [];
+      for (let i = 0; i < LOADS; i++) {
+        await page.goto(`http://127.0.0.1:${port}/graph?load=${i}${values.query ? `&${values.query}` : ''}`);
+        await page.waitForFunction(() => (window as unknown as { __trellisGraph?: { firstRenderMs: number | null } }).__trellisGraph?.firstRenderMs != null, undefined, { timeout: 60_000 });
+        firstRenders.push(
+          await page.evaluate(() => {
+            const g = (window as unknown as { __trellisGraph: { firstDataMs: number; firstSyncMs: number; firstRenderMs: number } }).__trellisGraph;
+            return { data: g.firstDataMs, sync: g.firstSyncMs, drawn: g.firstRenderMs };
+          }),
+        );
+        if (i < LOADS - 1) await sleep(1500);
+      }
+      const renderedAt = await page.evaluate(() => performance.now());
+      console.log(`graph page rendered; watching ${SECONDS} s of live updates ...`);
+      await sleep(SECONDS * 1000);
+      const figures = await page.evaluate((since) => {
+        const g = (window as unknown as { __trellisGraph: { cy: import('cytoscape').Core; firstDataMs: number; firstSyncMs: number; firstRenderMs: number; updates: { at: number; syncMs: number; renderMs: number | null }[] } }).__trellisGraph;
+        const b = (window as unknown as { __bench: { longTasks: { start: number; duration: number }[]; frames: number[] } }).__bench;
+        return {
+          firstDataMs: g.firstDataMs,
+          firstSyncMs: g.firstSyncMs,
+          firstRenderMs: g.firstRenderMs,
+          nodes: g.cy.nodes().length,
+          edges: g.cy.edges().length,
+          updates: g.updates.filter((u) => u.at > since),
+          longTasks: b.longTasks.filter((t) => t.start > since),
+          frames: b.frames.filter((t) => t > since),
+        } satisfies PageFigures;
+      }, renderedAt);
+      const nav = await page.evaluate(() => {
+        const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        return n ? { ttfb: n.responseStart, domContentLoaded: n.domContentLoadedEventEnd } : null;
+      });
+      await page.screenshot({ path: path.join(root, 'bench/graph-scale/last-run.png') });
+      print(figures, nav, graph.edges.length, firstRenders);
+    } finally {
+      await browser.close();
+    }
+    if (values.keep) {
+      console.log(`\nkept running: dashboard http://127.0.0.1:${port}/graph, control plane ${url} (Ctrl-C stops)`);
+      await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+    }
+  } finally {
+    if (reporter) clearInterval(reporter);
+    await Promise.all(clients.map((c) => c.close()));
+    for (const child of children.reverse()) {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function print(f: PageFigures, nav: { ttfb: number; domContentLoaded: number } | null, apiEdges: number, loads: { data: number; sync: number; drawn: number }[]) {
+  const sync = f.updates.map((u) => u.syncMs);
+  const render = f.updates.map((u) => u.renderMs ?? NaN).filter(Number.isFinite);
+  const intervals = f.frames.slice(1).map((t, i) => t - (f.frames[i] ?? t));
+  const span = (f.frames[f.frames.length - 1] ?? 0) - (f.frames[0] ?? 0);
+  const dropped = intervals.reduce((s, d) => s + Math.max(0, Math.round(d / (1000 / 60)) - 1), 0);
+  const longest = Math.max(0, ...f.longTasks.map((t) => t.duration));
+  const blocked = f.longTasks.reduce((s, t) => s + t.duration, 0);
+  console.log(`\nGraph page at scale: ${SERVICES} services, ${apiEdges} edges (drawn: ${f.nodes} nodes, ${f.edges} edges), 1280x800, headless Chromium, 2-core machine\n`);
+  console.log('| figure | value |');
+  console.log('|---|---|');
+  const med = (k: 'data' | 'sync' | 'drawn') => quantile(loads.map((l) => l[k]), 0.5);
+  console.log(`| first render of the whole graph, navigation start to drawn (median of ${loads.length} loads) | ${ms(med('drawn'))} (${loads.map((l) => ms(l.drawn)).join(', ')}) |`);
+  console.log(`| of which: graph data in / laid out and added / drawn (median) | ${ms(med('data'))} / ${ms(med('sync'))} / ${ms(med('drawn'))} |`);
+  if (nav) console.log(`| last load: HTML first byte / DOM ready | ${ms(nav.ttfb)} / ${ms(nav.domContentLoaded)} |`);
+  console.log(`| live updates observed (${SECONDS} s) | ${f.updates.length} |`);
+  console.log(`| one update: data sync into the graph, median / p95 / max | ${ms(quantile(sync, 0.5))} / ${ms(quantile(sync, 0.95))} / ${ms(Math.max(...sync))} |`);
+  console.log(`| one update: sync + redraw, median / p95 | ${ms(quantile(render, 0.5))} / ${ms(quantile(render, 0.95))} |`);
+  console.log(`| main-thread long tasks (> 50 ms) | ${f.longTasks.length} in ${SECONDS} s, longest ${ms(longest)}, ${((blocked / (SECONDS * 1000)) * 100).toFixed(0)}% of the time |`);
+  console.log(`| frames | ${span > 0 ? ((intervals.length / span) * 1000).toFixed(0) : '–'} fps average, ${dropped} of ${intervals.length + dropped} frames dropped, longest frame ${ms(Math.max(0, ...intervals))} |`);
+  console.log(`\nGoal: first render < 2 s; updates without freezing the page. Screenshot: bench/graph-scale/last-run.png`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
