@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 
 /**
  * Whether the control plane answers, as seen from this browser tab: requests that fail to reach it mark
@@ -54,4 +54,17 @@ export function isNetworkError(error: unknown): boolean {
 function hasHttpStatus(e: { meta?: unknown }): boolean {
   const meta = e.meta as { response?: { status?: number } } | undefined;
   return typeof meta?.response?.status === 'number';
+}
+
+/**
+ * A subscription that failed (the control plane went away mid-stream) starts again by itself: at once
+ * when the live channel reopens, otherwise every few seconds.
+ */
+export function useResubscribe(status: string, reset: () => void): void {
+  const { live } = useConnectivity();
+  useEffect(() => {
+    if (status !== 'error') return;
+    const t = setTimeout(reset, live === 'open' ? 0 : 3000);
+    return () => clearTimeout(t);
+  }, [status, live, reset]);
 }

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useSubscription } from '@trpc/tanstack-react-query';
+import { useResubscribe } from './connectivity';
 import { useTRPC, type ServiceGraph } from './trpc';
 
 /**
@@ -14,6 +15,7 @@ export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, 
   const input = namespace ? { namespace, windowSeconds } : { windowSeconds };
   const sub = useSubscription(trpc.graph.live.subscriptionOptions(input));
   const live = sub.status === 'pending' && sub.data !== undefined;
+  useResubscribe(sub.status, sub.reset);
   // Ask over HTTP only when the live channel is not delivering: on a big mesh every graph is megabytes
   // for the control plane to build and the browser to parse, so one channel at a time.
   const [waited, setWaited] = useState(false);

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useConnectivity } from '@/lib/connectivity';
 import { fmtAgo, fmtRps } from '@/lib/format';
 import { useLiveGraph } from '@/lib/live-graph';
 import { useTRPC, type ServiceGraph } from '@/lib/trpc';
@@ -61,6 +62,7 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
   );
   const onSelect = useCallback((s: Selection) => setParam({ sel: s ? `${s.type}:${s.id}` : null }), [setParam]);
 
+  const { reachable } = useConnectivity();
   const { graph, live, error, isLoading, refetch } = useLiveGraph(namespace || undefined, windowSeconds, initialGraph);
   const services = useQuery(trpc.services.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const namespaces = useMemo(() => [...new Set((services.data ?? []).map((s) => s.namespace))].sort(), [services.data]);
@@ -193,7 +195,7 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
               </div>
             ) : error && !graph ? (
               <div className="graph-empty">
-                <ErrorState title="Could not load the service graph" error={error} onRetry={refetch} />
+                {reachable ? <ErrorState title="Could not load the service graph" error={error} onRetry={refetch} /> : <Loading label="Waiting for the control plane…" />}
               </div>
             ) : graph && graph.nodes.length === 0 ? (
               <div className="graph-empty">

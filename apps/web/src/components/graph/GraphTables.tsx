@@ -45,7 +45,7 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
   const shownNodes = nodes.filter((n) => !q || n.id.toLowerCase().includes(q));
   const th = (key: EdgeSort, label: string, num = true) => (
     <th className={`sortable ${num ? 'num' : ''}`} aria-sort={sort === key ? 'descending' : 'none'}>
-      <button type="button" className="btn-ghost" style={{ all: 'inherit', cursor: 'pointer' }} onClick={() => setSort(key)}>
+      <button type="button" className="th-sort" onClick={() => setSort(key)}>
         {label}
         {sort === key ? ' ↓' : ''}
       </button>

@@ -90,7 +90,7 @@ export function History({ kind, name, namespace, current, onRolledBack }: { kind
           <div className="hint" style={{ marginBottom: 8 }}>
             What this revision changed:
           </div>
-          <DiffView changes={diffValues(shown.before ? editable(shown.before).spec : undefined, shown.after ? editable(shown.after).spec : undefined, ['spec'])} testId="revision-diff" />
+          <DiffView changes={diffValues(shown.before ? editable(shown.before).spec : {}, shown.after ? editable(shown.after).spec : {}, ['spec'])} testId="revision-diff" />
         </Card>
       ) : null}
       <Dialog

@@ -68,7 +68,7 @@ export function Waterfall({ spans, selected, onSelect }: { spans: readonly Trace
         <div className="wf-ticks">
           {ticks.map((t) => (
             <span key={t} style={{ left: `${t * 96 + 2}%` }}>
-              {fmtMs(total * t)}
+              {t === 0 ? '0' : fmtMs(total * t)}
             </span>
           ))}
         </div>
