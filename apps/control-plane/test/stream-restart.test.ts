@@ -37,3 +37,29 @@ describe.each(DATABASES)('a control-plane restart on %s', (_name, create) => {
     }
   });
 });
+
+describe('a proxy that outlived its control plane database', () => {
+  it('gets versions higher than the one it runs, even from a fresh database', async () => {
+    const [[, createDatabase]] = DATABASES as [[string, () => Promise<import('./support/databases.ts').TestDatabase>]];
+    const oldDb = await createDatabase();
+    const old = await startTestControlPlane(oldDb.options);
+    for (let attempts = 2; attempts <= 6; attempts++) await old.client.resources.upsert.mutate({ resource: retryPolicy('payments', attempts) });
+    const proxy = await connectTestProxy(old.cp.url, { service: 'frontend', instance: 'frontend-1' });
+    const freshDb = await createDatabase();
+    try {
+      const { snapshot } = await proxy.next((s) => retryOf(s, 'payments')?.attempts === 6);
+      await old.cp.close();
+      const fresh = await startTestControlPlane({ ...freshDb.options, port: old.cp.port });
+      try {
+        const next = await proxy.next((s) => retryOf(s, 'payments') === undefined, 8000);
+        expect(next.snapshot.version).toBeGreaterThan(snapshot.version);
+      } finally {
+        await fresh.cp.close();
+      }
+    } finally {
+      await proxy.client.close();
+      await oldDb.cleanup();
+      await freshDb.cleanup();
+    }
+  });
+});

@@ -102,7 +102,11 @@ export async function run(argv: string[]): Promise<number> {
     await buildDashboard(root, say);
     say(`dashboard built in ${Math.round((Date.now() - t0) / 1000)} s`);
   }
-  if (values.fresh) await rm(dataDir, { recursive: true, force: true });
+  // Fresh means everything this command keeps: the database and the proxies' saved snapshots.
+  if (values.fresh) {
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(path.join(path.dirname(dataDir), 'proxies'), { recursive: true, force: true });
+  }
 
   const supervisor = new Supervisor(logDir);
   const apps: { close(): void }[] = [];

@@ -85,6 +85,10 @@ export class ConfigDistributor extends EventEmitter {
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { key, name, namespace, members: new Set() }));
     group.members.add(member);
+    // A proxy may run a version from before this database existed (a fresh start, a restore): versions
+    // issued from now on must still be higher than anything it has seen.
+    const reported = member.reported?.version;
+    if (reported !== undefined) await this.counter.atLeast(reported);
     await (this.round = this.round.then(() => this.refresh([group])));
     deliver(group, member);
   }
