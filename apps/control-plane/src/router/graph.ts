@@ -9,16 +9,26 @@ const graphInput = z
     namespace: z.string().optional(),
     /** Rates and percentiles over this many past seconds. */
     windowSeconds: z.number().int().min(1).max(900).default(10),
+    /** Include each edge's per-route figures (false makes a big graph about half the size). */
+    routes: z.boolean().default(true),
   })
-  .default({ windowSeconds: 10 });
+  .default({ windowSeconds: 10, routes: true });
 
 function graphOf(ctx: Context, input: z.infer<typeof graphInput>) {
-  return buildGraph(ctx.telemetry.windows, listServices(ctx), input.windowSeconds, input.namespace);
+  return buildGraph(ctx.telemetry.windows, listServices(ctx), input.windowSeconds, input.namespace, { routes: input.routes });
 }
 
 export const graphRouter = router({
   /** The service graph: services (with versions, policies, proxies) and the traffic between them. */
   get: procedure.input(graphInput).query(({ ctx, input }) => graphOf(ctx, input)),
+
+  /** One edge with its per-route figures, for a panel that shows one edge of a big graph. */
+  edge: procedure
+    .input(z.object({ source: z.string(), destination: z.string(), windowSeconds: z.number().int().min(1).max(900).default(10) }))
+    .query(({ ctx, input }) => {
+      const graph = buildGraph(ctx.telemetry.windows, [], input.windowSeconds, undefined, { only: input });
+      return graph.edges[0] ?? null;
+    }),
 
   /** The same graph, pushed about once a second. */
   live: procedure.input(graphInput).subscription(async function* ({ ctx, input, signal }) {

@@ -49,14 +49,24 @@ const SEP = '\u0000';
  * The live service graph: known services as nodes, traffic seen in the window as edges. Each figure is
  * computed in one pass over the series, so a graph of thousands of edges stays cheap to rebuild.
  */
-export function buildGraph(windows: MetricWindows, services: KnownService[], windowSeconds: number, namespace?: string): ServiceGraph {
+export function buildGraph(
+  windows: MetricWindows,
+  services: KnownService[],
+  windowSeconds: number,
+  namespace?: string,
+  options: { routes?: boolean; only?: { source: string; destination: string } } = {},
+): ServiceGraph {
   const windowMs = windowSeconds * 1000;
   const visible = (id: string) => !namespace || id === 'external' || splitId(id)[1] === namespace;
+  const { only } = options;
   const onEdge = (k: { source: string; destination: string }) =>
-    visible(k.source) && visible(k.destination) ? `${k.source}->${k.destination}` : undefined;
+    visible(k.source) && visible(k.destination) && (!only || (k.source === only.source && k.destination === only.destination))
+      ? `${k.source}->${k.destination}`
+      : undefined;
   const byEdge = windows.statsBy(windowMs, onEdge);
   const byVersion = windows.statsBy(windowMs, (k) => (k.version ? `${onEdge(k)}${SEP}${k.version}` : undefined));
-  const byRoute = windows.statsBy(windowMs, (k) => `${onEdge(k)}${SEP}${k.route}`);
+  // Per-route figures are most of a big graph's size; the live graph can leave them out.
+  const byRoute = options.routes === false ? new Map<string, Stats>() : windows.statsBy(windowMs, (k) => `${onEdge(k)}${SEP}${k.route}`);
   const inbound = windows.statsBy(windowMs, (k) => k.destination);
 
   const nodes = new Map<string, GraphNode>();

@@ -12,7 +12,8 @@ import { useTRPC, type ServiceGraph } from './trpc';
  */
 export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, initial?: Promise<ServiceGraph | null>) {
   const trpc = useTRPC();
-  const input = namespace ? { namespace, windowSeconds } : { windowSeconds };
+  // Per-route figures are fetched by the edge panel for the one edge it shows.
+  const input = namespace ? { namespace, windowSeconds, routes: false } : { windowSeconds, routes: false };
   const sub = useSubscription(trpc.graph.live.subscriptionOptions(input));
   const live = sub.status === 'pending' && sub.data !== undefined;
   useResubscribe(sub.status, sub.reset);

@@ -8,7 +8,7 @@ import type { ServiceGraph } from './trpc';
  */
 export async function fetchGraph(server: string, input: { namespace?: string; windowSeconds: number }, timeoutMs = 3000): Promise<ServiceGraph | null> {
   try {
-    const url = `${server.replace(/\/+$/, '')}/trpc/graph.get?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const url = `${server.replace(/\/+$/, '')}/trpc/graph.get?input=${encodeURIComponent(JSON.stringify({ ...input, routes: false }))}`;
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), cache: 'no-store' });
     if (!res.ok) return null;
     const body = (await res.json()) as { result?: { data?: ServiceGraph } };

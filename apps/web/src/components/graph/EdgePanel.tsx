@@ -26,6 +26,9 @@ export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: Gra
   const s = edge?.stats;
   const health = healthOf(s);
   const traces = useQuery(trpc.traces.search.queryOptions({ ...edgeTraceFilter(source, destination), limit: 8 }, { refetchInterval: 5000 }));
+  // The live graph leaves per-route figures out (they are most of a big graph's bytes): fetch this edge's.
+  const detail = useQuery(trpc.graph.edge.queryOptions({ source, destination, windowSeconds: 10 }, { refetchInterval: 2000 }));
+  const routes = detail.data?.routes ?? edge?.routes ?? [];
   const traceLink = `/traces?${new URLSearchParams(Object.entries(edgeTraceFilter(source, destination))).toString()}`;
 
   return (
@@ -76,7 +79,7 @@ export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: Gra
         <SeriesCharts scope={{ scope: 'edge', source, destination }} />
 
         <div className="section-title">Routes</div>
-        {edge && edge.routes.length > 0 ? (
+        {routes.length > 0 ? (
           <div className="card">
             <table className="table" data-testid="edge-routes">
               <thead>
@@ -89,7 +92,7 @@ export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: Gra
                 </tr>
               </thead>
               <tbody>
-                {edge.routes.map((r) => (
+                {routes.map((r) => (
                   <tr key={r.route}>
                     <td className="mono">{r.route}</td>
                     <td className="num">{fmtRps(r.stats.rps)}</td>

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { latencyBucket, type EdgeDelta } from '@trellis/shared';
+import { MetricWindows } from '../src/telemetry/windows.ts';
+import { buildGraph } from '../src/telemetry/graph.ts';
+
+const delta = (source: string, destination: string, route: string, version: string, n: number): EdgeDelta => ({
+  source,
+  destination,
+  route,
+  version,
+  side: 'outbound',
+  codes: { '2xx': n, '3xx': 0, '4xx': 0, '5xx': 0 },
+  latency: { [latencyBucket(5)]: n },
+  retries: 0,
+  rateLimited: 0,
+  ejections: 0,
+});
+
+describe('the service graph', () => {
+  let now = 10_000_000;
+  const windows = new MetricWindows(100, () => now);
+  for (let s = 0; s < 10; s++) {
+    windows.add([
+      delta('frontend.default', 'reviews.default', 'get-review', 'v1', 9),
+      delta('frontend.default', 'reviews.default', 'default', 'v2', 1),
+      delta('external', 'frontend.default', 'default', 'v1', 10),
+      delta('cart.shop', 'payments.shop', 'default', 'v1', 5),
+    ], now);
+    now += 1000;
+  }
+  const services = [{ name: 'reviews', namespace: 'default', versions: ['v1', 'v2'], policies: [], proxies: { total: 2, inSync: 2 } }];
+
+  it('has services as nodes and traffic as edges, with version shares and routes', () => {
+    const g = buildGraph(windows, services, 10);
+    expect(g.nodes.map((n) => n.id)).toEqual(['cart.shop', 'external', 'frontend.default', 'payments.shop', 'reviews.default']);
+    const reviews = g.edges.find((e) => e.id === 'frontend.default->reviews.default');
+    expect(reviews?.stats.rps).toBeCloseTo(10, 5);
+    expect(reviews?.versions).toEqual([
+      { version: 'v1', rps: 9, share: 0.9 },
+      { version: 'v2', rps: 1, share: 0.1 },
+    ]);
+    expect(reviews?.routes.map((r) => [r.route, r.stats.requests])).toEqual([
+      ['default', 10],
+      ['get-review', 90],
+    ]);
+  });
+
+  it('filters by namespace (callers outside the mesh stay), leaves out routes when asked, and answers one edge', () => {
+    expect(buildGraph(windows, services, 10, 'shop').edges.map((e) => e.id)).toEqual(['cart.shop->payments.shop']);
+    expect(buildGraph(windows, services, 10, undefined, { routes: false }).edges.every((e) => e.routes.length === 0)).toBe(true);
+    const one = buildGraph(windows, [], 10, undefined, { only: { source: 'frontend.default', destination: 'reviews.default' } });
+    expect(one.edges).toHaveLength(1);
+    expect(one.edges[0]?.routes).toHaveLength(2);
+  });
+});
