@@ -78,6 +78,59 @@ describe('spans from the proxy stream', () => {
     }
   });
 
+  it('turns metric deltas into the live graph (pushed about once a second) and time series', async () => {
+    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    const graphs: { at: number; rps: number }[] = [];
+    const sub = client.graph.live.subscribe(
+      { windowSeconds: 5 },
+      { onData: (g) => graphs.push({ at: Date.now(), rps: g.edges.find((e) => e.id === 'frontend.default->catalog.default')?.stats.rps ?? 0 }) },
+    );
+    try {
+      for (let s = 0; s < 4; s++) {
+        proxy.send({
+          type: 'metrics',
+          report: {
+            at: Date.now(),
+            intervalMs: 1000,
+            edges: [
+              {
+                source: 'frontend.default',
+                destination: 'catalog.default',
+                route: 'default',
+                version: 'v1',
+                side: 'outbound',
+                codes: { '2xx': 48, '3xx': 0, '4xx': 0, '5xx': 2 },
+                latency: { '40': 50 },
+                retries: 1,
+                rateLimited: 3,
+                ejections: 0,
+              },
+            ],
+          },
+        });
+        await sleep(1000);
+      }
+      await sleep(1200);
+      // About one graph a second, and the edge's traffic shows in them.
+      expect(graphs.length).toBeGreaterThanOrEqual(4);
+      expect(graphs.length).toBeLessThanOrEqual(8);
+      expect(Math.max(...graphs.map((g) => g.rps))).toBeGreaterThan(0);
+      const series = await env.client.metrics.series.query({ scope: 'edge', source: 'frontend.default', destination: 'catalog.default', windowSeconds: 60 });
+      expect(series.resolutionSeconds).toBe(1);
+      const total = series.points.reduce((sum, p) => sum + p.requests, 0);
+      expect(total).toBe(200);
+      expect(series.points.reduce((sum, p) => sum + p.codes['5xx'], 0)).toBe(8);
+      const busy = series.points.filter((p) => p.requests > 0);
+      expect(busy.every((p) => p.rateLimitedPerSecond === 3 && p.retriesPerSecond === 1)).toBe(true);
+      const byService = await env.client.metrics.series.query({ scope: 'service', service: 'catalog.default', windowSeconds: 60 });
+      expect(byService.points.reduce((sum, p) => sum + p.requests, 0)).toBe(200);
+    } finally {
+      sub.unsubscribe();
+      await wsClient.close();
+    }
+  });
+
   it('exports spans to an OTLP/HTTP collector when one is configured', async () => {
     const span = serverSpan('catalog', '/export-me');
     proxy.send({ type: 'spans', spans: [span] });
