@@ -50,6 +50,11 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
   ensurePrismaClient(log);
   if (!force && !isStale()) return entryOut;
   const started = Date.now();
+  // Staging folders left by a build that was killed half-way would otherwise pile up.
+  for (const entry of readdirSync(path.dirname(distDir))) {
+    const full = path.join(path.dirname(distDir), entry);
+    if (entry.startsWith('dist.') && Date.now() - statSync(full).mtimeMs > 10 * 60_000) rmSync(full, { recursive: true, force: true });
+  }
   const esbuild = await import('esbuild');
   const staging = `${distDir}.${process.pid}.${Date.now()}`;
   await esbuild.build({
