@@ -3,4 +3,5 @@
 export { startProxy, type RunningProxy } from './proxy.ts';
 export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, PROXY_VERSION, type ProxyOptions, type WorkloadOptions } from './options.ts';
 export { readConfigFile } from './config/config-file.ts';
+export { capYoungGeneration } from './young-generation.ts';
 export { REASONS, type ReasonCode } from './http/reasons.ts';

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { Counter } from 'prom-client';
 import { AdminServer } from './admin/server.ts';
 import type { ProxyOptions } from './options.ts';
 import { closeRedisConnections } from './ratelimit/redis-limiter.ts';
-import { createMetricsRegistry } from './telemetry/metrics.ts';
+import { MetricsRegistry } from './telemetry/metrics.ts';
 import { Workload } from './workload.ts';
 
 /** A running proxy process (sidecar: one workload; node agent: several). */
@@ -22,18 +21,7 @@ export interface RunningProxy {
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const shared = { ...(options.controlPlane ? { controlPlane: options.controlPlane } : {}), limits: options.limits, log: options.log };
   const workloads = options.workloads.map((w) => new Workload(w, shared));
-  const registry = createMetricsRegistry(() => workloads);
-  registry.registerMetric(
-    new Counter({
-      name: 'trellis_proxy_spans_dropped_total',
-      help: 'Spans dropped because the buffer for the control plane was full.',
-      registers: [],
-      collect() {
-        this.reset();
-        this.inc(workloads.reduce((n, w) => n + w.spansDropped(), 0));
-      },
-    }),
-  );
+  const registry = new MetricsRegistry(() => workloads);
   const admin = new AdminServer(workloads, registry);
   const adminPort = await admin.listen(options.adminPort, options.adminAddress);
   try {

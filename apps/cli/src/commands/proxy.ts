@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -165,6 +165,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (needsControlPlane) options.controlPlane = values['control-plane'] ?? cliEnv.server ?? 'http://127.0.0.1:7400';
 
+  // The whole process is this proxy: its heap is sized for forwarding requests (young-generation.ts).
+  capYoungGeneration();
   let proxy;
   try {
     proxy = await startProxy(options);

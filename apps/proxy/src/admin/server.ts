@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+import type { MetricsRegistry } from '../telemetry/metrics.ts';
 import type { Workload } from '../workload.ts';
 
 /**
@@ -15,7 +15,7 @@ export class AdminServer {
 
   constructor(
     private readonly workloads: readonly Workload[],
-    private readonly registry: Registry,
+    private readonly registry: MetricsRegistry,
   ) {
     this.server = http.createServer((req, res) => {
       this.route(req.url ?? '/').then(

@@ -57,13 +57,16 @@ export function createRetry(policy: CompiledRetry | undefined): Middleware | nul
   return (next) => async (req) => {
     budget.onRequest(performance.now());
     if (policy.perTryTimeoutMs !== undefined) req.tryTimeoutMs = policy.perTryTimeoutMs;
-    let replayable: boolean;
-    try {
-      replayable = await makeReplayable(req);
-    } catch (err) {
-      return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
+    // Most requests have no body: skip the await (a promise and a microtask turn each).
+    if (req.body !== null && !Buffer.isBuffer(req.body)) {
+      let replayable: boolean;
+      try {
+        replayable = await makeReplayable(req);
+      } catch (err) {
+        return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
+      }
+      if (!replayable) return next(req);
     }
-    if (!replayable) return next(req);
     const cancellation = req.cancellation;
     for (let attempt = 1; ; attempt++) {
       const response = await next(req);

@@ -105,7 +105,8 @@ export class Listener {
     const req = new ProxyRequest(incoming, incoming.method ?? 'GET', target, headers, body, startedAt);
     this.inFlight++;
     let status = 0;
-    res.once('close', () => {
+    // 'close' fires once per response; `on` spares the wrapper `once` allocates per request.
+    res.on('close', () => {
       const completed = res.writableFinished;
       // The client went away first: cancel whatever the chain is still waiting for upstream.
       if (!completed) req.cancellation.cancel();

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { Cancellation } from '../http/cancellation.ts';
+import type { Cancellation } from '../http/cancellation.ts';
 import { withoutHopByHop } from '../http/hop-by-hop.ts';
 import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
@@ -19,15 +19,15 @@ export interface AttemptTimeouts {
 
 /**
  * One attempt as an undici dispatch handler: resolves with the response head, then feeds the body
- * into an UpstreamBody. Cancelling the request (client gone, route timeout) aborts the attempt.
+ * into an UpstreamBody. Cancelling the request (client gone, route timeout) aborts the attempt; so does
+ * the attempt's own per-try timeout, which leaves the request itself alone (a retry may follow).
  */
 class Attempt implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined = undefined;
   private body: UpstreamBody | undefined = undefined;
   private settled = false;
-
+  private over = false;
   private timer: NodeJS.Timeout | undefined = undefined;
-  private readonly cancellation: Cancellation;
 
   constructor(
     private readonly target: string,
@@ -36,41 +36,39 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly resolve: (response: ProxyResponse) => void,
     headersTimeoutMs: number | undefined,
   ) {
-    if (headersTimeoutMs === undefined) {
-      this.cancellation = request;
-    } else {
-      // This attempt alone times out; cancelling the request still cancels it.
-      const own = new Cancellation();
-      this.cancellation = own;
-      this.timer = setTimeout(() => own.cancel('timeout'), headersTimeoutMs);
-      request.onCancel(this.forward);
-    }
-    this.cancellation.onCancel(this.cancel);
+    if (headersTimeoutMs !== undefined) this.timer = setTimeout(this.timedOut, headersTimeoutMs);
+    request.onCancel(this.cancelled);
   }
 
-  private readonly forward = (): void => this.cancellation.cancel(this.request.reason);
-
-  /** The attempt is over (or its head arrived): stop its timer and listeners. */
+  /** The attempt is over (or its head arrived): stop its timer, and once over its cancellation listener. */
   private release(headOnly: boolean): void {
-    clearTimeout(this.timer);
-    if (headOnly) return;
-    this.cancellation.offCancel(this.cancel);
-    if (this.cancellation !== this.request) this.request.offCancel(this.forward);
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (headOnly || this.over) return;
+    this.over = true;
+    this.request.offCancel(this.cancelled);
   }
 
-  private readonly cancel = (): void => {
+  private readonly timedOut = (): void => this.stop('timeout');
+
+  private readonly cancelled = (): void => this.stop(this.request.reason ?? 'client-gone');
+
+  private stop(why: 'client-gone' | 'timeout'): void {
     // A timeout is reported as one (504, retriable); a client that left gets nothing anyway.
     const err =
-      this.cancellation.reason === 'timeout'
+      why === 'timeout'
         ? Object.assign(new Error('no response head before the per-try timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
         : Object.assign(new Error('request cancelled'), { code: 'UND_ERR_ABORTED' });
     if (this.controller) this.controller.abort(err);
     else this.onResponseError(undefined, err);
-  };
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.cancellation.cancelled) controller.abort(new Error('request cancelled'));
+    // Stopped while it waited for a connection (per-try timeout, or the request was cancelled).
+    if (this.over || this.request.cancelled) controller.abort(new Error('request cancelled'));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {

@@ -124,13 +124,12 @@ export class UpstreamBody {
     this.controller.pause();
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
-    sink.once('drain', this.resume);
+    // A closure only for bodies that actually hit backpressure, not one per response.
+    sink.once('drain', () => {
+      this.waitingForDrain = false;
+      if (this.state === 'open') this.controller.resume();
+    });
   }
-
-  private readonly resume = (): void => {
-    this.waitingForDrain = false;
-    if (this.state === 'open') this.controller.resume();
-  };
 
   private closed(): void {
     const list = this.closeListeners;

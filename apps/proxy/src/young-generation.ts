@@ -1,0 +1,38 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
+
+/** The young generation the proxy lets V8 grow to: two 4 MB semi-spaces. */
+export const MAX_NEW_SPACE_BYTES = 8 * 1024 * 1024;
+
+function newSpaceBytes(): number {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/**
+ * Caps V8's young generation at `maxBytes` for the life of the process.
+ *
+ * By default V8 grows the semi-spaces to 16 MB each under load and shrinks them when the allocation
+ * rate drops. For a proxy that is ~25 MB of RSS it has no use for: what a request allocates is dead
+ * long before the next scavenge. At a steady 1,000 req/s the grow/shrink cycle also unmapped and
+ * re-faulted young-generation pages all the time (~650 page faults per 1,000 requests instead of ~50,
+ * each one expensive on a virtual machine). Smaller is not better either: 1 MB semi-spaces took ~7 %
+ * of the CPU in scavenges at full load, 4 MB ones ~3 % (default 16 MB: ~1.6 %). Figures in
+ * docs/PROXY.md (Performance).
+ *
+ * --max-semi-space-size only works on the command line, which `node trellis.mjs proxy` does not
+ * control. The growth factor, though, is read at every scavenge: after each GC this turns growth off
+ * at the cap and back on below it (V8 shrinks the young generation when the proxy goes idle).
+ */
+export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES): () => void {
+  let growing = true;
+  const check = () => {
+    const allow = newSpaceBytes() < maxBytes;
+    if (allow === growing) return;
+    growing = allow;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${allow ? 2 : 1}`);
+  };
+  const observer = new PerformanceObserver(check);
+  observer.observe({ type: 'gc' });
+  check();
+  return () => observer.disconnect();
+}
