@@ -3,7 +3,7 @@
 // each span rate it reports what the control plane kept up with (deltas/s, spans written/s, dropped),
 // its CPU and its RSS.
 //
-//   npm run bench:telemetry -- [--proxies 200] [--edges 5] [--rates 1000,2000,4000,8000] [--seconds 10] [--postgres URL]
+//   npm run bench:telemetry -- [--proxies 200] [--edges 5] [--rates 1000,4000,16000,32000] [--seconds 10] [--postgres URL]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -18,7 +18,7 @@ const { values } = parseArgs({
   options: {
     proxies: { type: 'string', default: '200' },
     edges: { type: 'string', default: '5' },
-    rates: { type: 'string', default: '1000,2000,4000,8000' },
+    rates: { type: 'string', default: '1000,4000,16000,32000' },
     seconds: { type: 'string', default: '10' },
     postgres: { type: 'string' },
   },
