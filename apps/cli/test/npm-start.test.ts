@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +16,44 @@ const DEMO_EDGES = [
   'cart.default->payments.default',
 ];
 
-// `npm start` is `trellis up`. The dashboard part is covered by the browser tests (e2e/), which run the
-// full command; here the demo mesh alone, on ports of its own, from an empty database.
+/** Every process descended from `pid` (read from /proc), so the test can check nothing outlives Ctrl-C. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat, after the parenthesised command name (which may hold spaces).
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parents) {
+      if (parent !== p) continue;
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// `npm start` is `trellis up`, run here as npm start runs it (dashboard included) on ports of its own,
+// from an empty database. When the dashboard needs building, that happens after the mesh is up, so the
+// graph is live long before; Ctrl-C in the middle of the build must stop it too. The dashboard pages
+// themselves are covered by the browser tests (e2e/), which run the same command.
 describe('npm start (trellis up)', () => {
   let dir: string | undefined;
   let child: ReturnType<typeof spawn> | undefined;
@@ -29,14 +66,17 @@ describe('npm start (trellis up)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('brings up a graph with traffic on every demo edge within 30 s, and stops cleanly on Ctrl-C', async () => {
+  it('brings up a graph with traffic on every demo edge within 30 s, and Ctrl-C stops every process it started', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-up-'));
     const started = performance.now();
     child = spawn(
       process.execPath,
-      [path.join(repoRoot, 'apps/cli/bin/trellis.mjs'), 'up', '--no-dashboard', '--fresh', '--data-dir', path.join(dir, 'data'), '--port', '27600', '--port-base', '27610'],
+      [
+        path.join(repoRoot, 'apps/cli/bin/trellis.mjs'), 'up', '--fresh', '--data-dir', path.join(dir, 'data'),
+        '--port', '27600', '--dashboard-port', '27601', '--port-base', '27610', '--rps', '30',
+      ],
       { cwd: repoRoot, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    ); // prettier-ignore
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -44,7 +84,7 @@ describe('npm start (trellis up)', () => {
     let live: string[] = [];
     while (performance.now() - started < 30_000) {
       await sleep(500);
-      if (!output.includes('control plane:')) continue;
+      if (!output.includes('✓ traffic')) continue;
       const graph = await api('http://127.0.0.1:27600').graph.get.query({ windowSeconds: 5 }).catch(() => undefined);
       live = (graph?.edges ?? []).filter((e) => e.stats.rps > 0).map((e) => e.id);
       if (DEMO_EDGES.every((e) => live.includes(e))) break;
@@ -53,16 +93,31 @@ describe('npm start (trellis up)', () => {
     expect(live.sort(), output).toEqual(expect.arrayContaining(DEMO_EDGES));
     console.log(`every demo edge live after ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(30);
-    // One line per part, then where to look.
+    // One line per part, in order of coming up.
     expect(output).toMatch(/✓ control plane\s+http:\/\/127\.0\.0\.1:27600/);
     expect(output).toMatch(/✓ demo policies\s+applied .*TrafficSplit reviews/);
     expect(output).toMatch(/✓ payments\s+app :\d+, sidecar in/);
-    expect(output).toMatch(/✓ traffic\s+20 requests\/s into frontend/);
+    expect(output).toMatch(/✓ traffic\s+30 requests\/s into frontend/);
 
+    // --rps sets the rate the graph measures at the mesh's entrance.
+    let entrance = 0;
+    for (let i = 0; i < 20 && !(entrance > 25 && entrance < 35); i++) {
+      await sleep(500);
+      const graph = await api('http://127.0.0.1:27600').graph.get.query({ windowSeconds: 5 });
+      entrance = graph.edges.find((e) => e.id === 'external->frontend.default')?.stats.rps ?? 0;
+    }
+    expect(entrance).toBeGreaterThan(25);
+    expect(entrance).toBeLessThan(35);
+
+    // Whatever is running now (proxies, and the dashboard or its build), Ctrl-C ends all of it.
+    const processes = descendants(child.pid ?? 0);
+    expect(processes.length).toBeGreaterThanOrEqual(7);
     const exited = new Promise<number | null>((r) => child?.once('exit', r));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('stopped.');
+    await sleep(200);
+    expect(processes.filter(alive), output).toEqual([]);
   });
 
   it('says which port is taken and which flag moves it', async () => {

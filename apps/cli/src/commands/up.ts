@@ -96,12 +96,6 @@ export async function run(argv: string[]): Promise<number> {
     for (const [role, port] of Object.entries(portsOf(portBase, i))) await assertFree(port, `${w.id} ${role}`, '--port-base');
   }
 
-  if (withDashboard && dashboardBuildIsStale(root)) {
-    say('building the dashboard once (next build; about a minute on 2 cores) ...');
-    const t0 = Date.now();
-    await buildDashboard(root, say);
-    say(`dashboard built in ${Math.round((Date.now() - t0) / 1000)} s`);
-  }
   // Fresh means everything this command keeps: the database and the proxies' saved snapshots.
   if (values.fresh) {
     await rm(dataDir, { recursive: true, force: true });
@@ -110,10 +104,12 @@ export async function run(argv: string[]): Promise<number> {
 
   const supervisor = new Supervisor(logDir);
   const apps: { close(): void }[] = [];
+  const dashboardBuild = new AbortController();
   let traffic: ReturnType<typeof startTraffic> | undefined;
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
+      dashboardBuild.abort();
       await traffic?.stop();
       await supervisor.stopAll();
       for (const a of apps) a.close();
@@ -122,6 +118,17 @@ export async function run(argv: string[]): Promise<number> {
     say(`✗ ${child.name} stopped unexpectedly (exit ${code}); see ${child.logFile}. Stopping everything.`);
     void stopAll().then(() => process.exit(1));
   };
+  // Ctrl-C is honoured from here on, also in the middle of starting (the dashboard build takes a minute).
+  let interrupted = false;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      interrupted = true;
+      say(`\n${signal}: stopping everything ...`);
+      void stopAll().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 
   const [node, trellis] = trellisCommand(root);
   try {
@@ -139,7 +146,9 @@ export async function run(argv: string[]): Promise<number> {
     await Promise.all(
       SHOP.map(async (w, i) => {
         const ports = portsOf(portBase, i);
-        apps.push(await startApp(w, ports.app, ports.outbound));
+        const app = await startApp(w, ports.app, ports.outbound);
+        apps.push(app);
+        if (interrupted) app.close();
         await supervisor.start(`proxy-${w.id}`, node, [
           ...trellis, 'proxy',
           '--service', w.service, '--instance', w.id, '--zone', w.zone, '--label', `version=${w.version}`,
@@ -153,11 +162,19 @@ export async function run(argv: string[]): Promise<number> {
       say(`✓ ${w.id.padEnd(15)} app :${ports.app}, sidecar in :${ports.inbound} out :${ports.outbound} admin :${ports.admin}`);
     }
 
+    if (interrupted) throw new Error('interrupted');
     const frontend = portsOf(portBase, 0);
     traffic = startTraffic(`http://127.0.0.1:${frontend.inbound}`, rps);
-    say(`✓ traffic         ${rps} requests/s into frontend`);
+    say(`✓ traffic         ${rps} requests/s into frontend; the service graph is live at ${cpUrl}/trpc/graph.get`);
 
     if (withDashboard) {
+      // Built after the mesh is up, so the graph has traffic while next build runs.
+      if (dashboardBuildIsStale(root)) {
+        say('building the dashboard once (next build; about a minute on 2 cores) ...');
+        const t0 = Date.now();
+        await buildDashboard(root, say, dashboardBuild.signal);
+        say(`✓ dashboard built in ${Math.round((Date.now() - t0) / 1000)} s`);
+      }
       await supervisor.start('dashboard', node, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(dashboardPort), '-H', '127.0.0.1'], {
         cwd: path.join(root, 'apps/web'),
         env: childEnv({ TRELLIS_SERVER: cpUrl, NEXT_TELEMETRY_DISABLED: '1', PORT: String(dashboardPort) }),
@@ -168,18 +185,13 @@ export async function run(argv: string[]): Promise<number> {
     say(`\nlogs: ${logDir}`);
     say(withDashboard ? `dashboard: http://127.0.0.1:${dashboardPort}` : `control plane: ${cpUrl}`);
   } catch (err) {
-    await stopAll();
-    throw err instanceof CliError ? err : new CliError(`trellis up: ${(err as Error).message}`);
+    if (!interrupted) {
+      await stopAll();
+      throw err instanceof CliError ? err : new CliError(`trellis up: ${(err as Error).message}`);
+    }
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      say(`\n${signal}: stopping everything ...`);
-      void stopAll().then(resolve);
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  await stopped;
   say('stopped.');
   return 0;
 }

@@ -28,6 +28,8 @@ export class Supervisor {
     args: string[],
     options: { env?: NodeJS.ProcessEnv; cwd?: string; ready: RegExp; timeoutMs?: number },
   ): Promise<{ child: Child; match: RegExpMatchArray }> {
+    // Ctrl-C may come while the start sequence is still running: nothing new starts after it.
+    if (this.stopping) throw new Error(`not starting ${name}: stopping`);
     await mkdir(this.logDir, { recursive: true });
     const logFile = path.join(this.logDir, `${name}.log`);
     const log = createWriteStream(logFile, { flags: 'w' });

@@ -24,14 +24,27 @@ export function dashboardBuildIsStale(root: string): boolean {
   );
 }
 
-/** Runs the dashboard's production build (next build), printing its output with a prefix. */
-export function buildDashboard(root: string, log: (line: string) => void): Promise<void> {
+/**
+ * Runs the dashboard's production build (next build), printing its output with a prefix. Aborting
+ * `signal` stops the build (npm and next, as one process group); the next start builds again, since
+ * next build removes the previous BUILD_ID when it begins.
+ */
+export function buildDashboard(root: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', 'build', '--silent', '-w', '@trellis/web'], {
       cwd: root,
       env: childEnv({ NEXT_TELEMETRY_DISABLED: '1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const stop = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    };
+    signal?.addEventListener('abort', stop, { once: true });
     let tail = '';
     const onData = (d: Buffer) => {
       for (const line of d.toString().split('\n')) {
@@ -42,6 +55,11 @@ export function buildDashboard(root: string, log: (line: string) => void): Promi
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}):${tail}`))));
+    child.on('exit', (code) => {
+      signal?.removeEventListener('abort', stop);
+      if (code === 0) resolve();
+      else if (signal?.aborted) reject(new Error('next build stopped'));
+      else reject(new Error(`next build failed (exit ${code}):${tail}`));
+    });
   });
 }
