@@ -86,6 +86,29 @@ describe('trellis resource commands against a real control plane', () => {
     expect(names).not.toContain('third-ok');
   });
 
+  it('applies many documents in one transaction: a conflict on a later one leaves the earlier ones unwritten', async () => {
+    const taken = await trellis(['apply', '-f', '-', ...server()], { stdin: RETRY(2, 'already-there') });
+    expect(taken.code, taken.stderr).toBe(0);
+    const stale = RETRY(5, 'already-there').replace('  name: already-there\n', '  name: already-there\n  resourceVersion: "99"\n');
+    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${RETRY(3, 'before-the-conflict')}---\n${stale}` });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('conflict: RetryPolicy default/already-there was changed by someone else');
+    expect(r.stderr).toContain('nothing was applied');
+    const missing = await trellis(['get', 'retrypolicy', 'before-the-conflict', ...server()]);
+    expect(missing.stderr).toContain('not found');
+    const kept = await trellis(['get', 'retrypolicy', 'already-there', '-o', 'json', ...server()]);
+    expect((JSON.parse(kept.stdout) as { spec: { attempts: number } }).spec.attempts).toBe(2);
+  });
+
+  it('finds the control plane through TRELLIS_SERVER and applies from stdin', async () => {
+    const env = { TRELLIS_SERVER: cp.url };
+    const r = await trellis(['apply', '-f', '-'], { stdin: `${RETRY(4, 'from-stdin')}---\n${RETRY(3, 'from-stdin-2')}`, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('retrypolicy/from-stdin created (revision 1)\nretrypolicy/from-stdin-2 created (revision 1)\n');
+    const got = await trellis(['get', 'retrypolicy', 'from-stdin', '-o', 'json'], { env });
+    expect((JSON.parse(got.stdout) as { spec: { attempts: number } }).spec.attempts).toBe(4);
+  });
+
   it('refuses YAML that does not parse, with the line, and applies nothing (stdin)', async () => {
     const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${RETRY(3, 'yaml-ok')}---\nkind: [unclosed\n` });
     expect(r.code).not.toBe(0);

@@ -26,21 +26,28 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`${problems.map((p) => formatProblem(file, p)).join('\n')}\nnothing was applied`);
   }
   const { client, url } = controlPlaneClient(values.server);
-  let index = 0;
-  for (const resource of resources) {
-    index++;
-    const label = `${resource.kind.toLowerCase()}/${resource.metadata.name}`;
-    try {
-      const result = await client.resources.upsert.mutate({ resource, note: values.note, dryRun: values['dry-run'] ?? false });
-      const rv = result.resource.metadata.resourceVersion;
-      process.stdout.write(`${label} ${result.outcome}${values['dry-run'] ? ' (dry run)' : rv ? ` (revision ${rv})` : ''}\n`);
-    } catch (err) {
-      const fieldErrors = fieldErrorsOf(err);
-      if (fieldErrors?.length) {
-        throw new CliError(fieldErrors.map((e) => formatProblem(file, { document: index, path: e.path, message: e.message })).join('\n'));
-      }
-      throw explain(err, url);
+  const dryRun = values['dry-run'] ?? false;
+  let results;
+  try {
+    // One call, one transaction: every document is applied, or none (a conflict on the third one
+    // leaves the first two untouched too).
+    results = await client.resources.upsertMany.mutate({ resources, note: values.note, dryRun });
+  } catch (err) {
+    const fieldErrors = fieldErrorsOf(err);
+    if (fieldErrors?.length) {
+      const problems = fieldErrors.map((e) => {
+        const m = /^documents\[(\d+)\]\.?(.*)$/.exec(e.path);
+        return m ? { document: Number(m[1]) + 1, path: m[2] ?? '', message: e.message } : { document: 1, path: e.path, message: e.message };
+      });
+      throw new CliError(`${problems.map((p) => formatProblem(file, p)).join('\n')}\nnothing was applied`);
     }
+    const explained = explain(err, url);
+    throw resources.length > 1 ? new CliError(`${explained.message}\nnothing was applied`, explained.exitCode) : explained;
+  }
+  for (const result of results) {
+    const label = `${result.resource.kind.toLowerCase()}/${result.resource.metadata.name}`;
+    const rv = result.resource.metadata.resourceVersion;
+    process.stdout.write(`${label} ${result.outcome}${dryRun ? ' (dry run)' : rv ? ` (revision ${rv})` : ''}\n`);
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseResource } from '@trellis/shared';
-import { ResourceStore } from '../store/resources.ts';
+import { ResourceStore, type ApplyOutcome } from '../store/resources.ts';
 import { diffObjects } from '../store/diff.ts';
 import { revisionBody } from '../store/representation.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -8,6 +8,17 @@ import { procedure, router } from './trpc.ts';
 
 const ref = z.object({ kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1).default('default') });
 const toRef = (input: z.infer<typeof ref>) => ({ kind: ResourceStore.kind(input.kind), namespace: input.namespace, name: input.name });
+
+/** What applying `resource` would change, without writing it. */
+async function dryRun(store: ResourceStore, resource: unknown) {
+  const parsed = parseResource(resource);
+  if (!parsed.ok) throw new ValidationError(parsed.errors);
+  const wanted = revisionBody(parsed.resource);
+  const current = await store.get({ kind: wanted.kind, namespace: wanted.metadata.namespace, name: wanted.metadata.name });
+  const changes = diffObjects(current ? revisionBody(current) : null, wanted);
+  const outcome: ApplyOutcome = current ? (changes.length ? 'updated' : 'unchanged') : 'created';
+  return { resource: parsed.resource, outcome, changes, dryRun: true };
+}
 
 export const resourcesRouter = router({
   list: procedure
@@ -28,16 +39,21 @@ export const resourcesRouter = router({
   upsert: procedure
     .input(z.object({ resource: z.unknown(), note: z.string().max(2000).optional(), dryRun: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
-      if (input.dryRun) {
-        const parsed = parseResource(input.resource);
-        if (!parsed.ok) throw new ValidationError(parsed.errors);
-        const wanted = revisionBody(parsed.resource);
-        const current = await ctx.store.get({ kind: wanted.kind, namespace: wanted.metadata.namespace, name: wanted.metadata.name });
-        const changes = diffObjects(current ? revisionBody(current) : null, wanted);
-        return { resource: parsed.resource, outcome: current ? (changes.length ? 'updated' : 'unchanged') : 'created', changes, dryRun: true };
-      }
+      if (input.dryRun) return dryRun(ctx.store, input.resource);
       const result = await ctx.store.apply(input.resource, { author: ctx.actor, note: input.note });
       return { ...result, changes: [], dryRun: false };
+    }),
+
+  /**
+   * Several resources in one transaction (`trellis apply -f` with many documents): all are written or
+   * none. Validation errors name the document as `documents[i].<field>`.
+   */
+  upsertMany: procedure
+    .input(z.object({ resources: z.array(z.unknown()).min(1).max(500), note: z.string().max(2000).optional(), dryRun: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      if (input.dryRun) return Promise.all(input.resources.map((r) => dryRun(ctx.store, r)));
+      const results = await ctx.store.applyAll(input.resources, { author: ctx.actor, note: input.note });
+      return results.map((r) => ({ ...r, changes: [], dryRun: false }));
     }),
 
   delete: procedure

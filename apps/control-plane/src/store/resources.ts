@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { parseResource, resolveKind, type Resource, type ResourceKind } from '@trellis/shared';
+import { parseResource, resolveKind, type FieldError, type Resource, type ResourceKind } from '@trellis/shared';
 import type { PrismaClient, Revision as RevisionRow } from '../generated/prisma/client.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { canonical, revisionBody, toResource } from './representation.ts';
@@ -62,68 +62,101 @@ export class ResourceStore extends EventEmitter {
 
   /** Creates or updates one resource. A stale metadata.resourceVersion is a ConflictError. */
   async apply(input: unknown, options: WriteOptions): Promise<{ resource: Resource; outcome: ApplyOutcome }> {
-    const parsed = parseResource(input);
-    if (!parsed.ok) {
-      const meta = (input as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null) ?? {};
-      const text = (v: unknown, fallback: string) => (typeof v === 'string' && v ? v.slice(0, 253) : fallback);
-      await this.audit(options.author, 'apply', {
-        kind: text(meta.kind, '?'),
-        namespace: text(meta.metadata?.namespace, 'default'),
-        name: text(meta.metadata?.name, '?'),
-      }, 'invalid', parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
-      throw new ValidationError(parsed.errors);
+    const [result] = await this.applyAll([input], options);
+    if (!result) throw new Error('applyAll returned no result');
+    return result;
+  }
+
+  /**
+   * Creates or updates several resources in one transaction (a multi-document `trellis apply`): all of
+   * them are written, or none is. Validation errors name the document (`documents[i].<path>`) when
+   * there is more than one.
+   */
+  async applyAll(inputs: readonly unknown[], options: WriteOptions): Promise<Array<{ resource: Resource; outcome: ApplyOutcome }>> {
+    const wanted: Resource[] = [];
+    const errors: FieldError[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const parsed = parseResource(input);
+      if (parsed.ok) wanted.push(parsed.resource);
+      else {
+        await this.auditInvalid(input, options.author, parsed.errors);
+        const where = inputs.length > 1 ? `documents[${i}]` : '';
+        errors.push(...parsed.errors.map((e) => ({ ...e, path: [where, e.path].filter(Boolean).join('.') })));
+      }
     }
-    const wanted = revisionBody(parsed.resource);
-    const ref: ResourceRef = { kind: wanted.kind, namespace: wanted.metadata.namespace, name: wanted.metadata.name };
-    const expected = parsed.resource.metadata.resourceVersion;
+    if (errors.length) throw new ValidationError(errors);
+    let ref = refOf(wanted[0]);
     try {
-      const result = await this.prisma.$transaction(async (tx) => {
-        const existing = await tx.resource.findUnique({ where: { kind_namespace_name: ref } });
-        if (expected !== undefined && (!existing || String(existing.revision) !== expected)) {
-          throw new ConflictError(
-            existing
-              ? `${describe(ref)} was changed by someone else (it is at resourceVersion ${existing.revision}, you sent ${expected}); fetch it again and reapply your change`
-              : `${describe(ref)} no longer exists (you sent resourceVersion ${expected}); remove resourceVersion to create it anew`,
-          );
+      const results = await this.prisma.$transaction(async (tx) => {
+        const written: Array<{ resource: Resource; outcome: ApplyOutcome }> = [];
+        for (const resource of wanted) {
+          ref = refOf(resource);
+          written.push(await this.write(tx, ref, resource, options));
         }
-        if (existing && canonical(revisionBody(toResource(existing))) === canonical(wanted)) {
-          return { resource: toResource(existing), outcome: 'unchanged' as const };
-        }
-        const revision = (await this.lastRevision(tx, ref)) + 1;
-        const data = {
-          revision,
-          labels: wanted.metadata.labels ?? {},
-          annotations: wanted.metadata.annotations ?? {},
-          spec: wanted.spec as object,
-        };
-        let row;
-        if (existing) {
-          // Compare-and-swap on the revision: of two concurrent writers only one can move it.
-          const { count } = await tx.resource.updateMany({ where: { id: existing.id, revision: existing.revision }, data });
-          if (count === 0) throw new ConflictError(`${describe(ref)} was changed concurrently; fetch it again and reapply`);
-          row = await tx.resource.findUniqueOrThrow({ where: { id: existing.id } });
-        } else {
-          row = await tx.resource.create({ data: { ...ref, ...data } });
-        }
-        await tx.revision.create({
-          data: {
-            ...ref,
-            revision,
-            action: existing ? 'UPDATE' : 'CREATE',
-            author: options.author,
-            note: options.note ?? null,
-            before: existing ? asJson(revisionBody(toResource(existing))) : undefined,
-            after: asJson(wanted),
-          },
-        });
-        await this.audit(options.author, 'apply', ref, 'ok', `revision ${revision}`, tx);
-        return { resource: toResource(row), outcome: existing ? ('updated' as const) : ('created' as const) };
+        return written;
       });
-      if (result.outcome !== 'unchanged') this.emit('change', ref);
-      return result;
+      for (const r of results) if (r.outcome !== 'unchanged') this.emit('change', refOf(r.resource));
+      return results;
     } catch (err) {
       throw await this.refused(err, options.author, 'apply', ref);
     }
+  }
+
+  /** One resource's write inside a transaction: compare-and-swap on its revision, a revision row, an audit entry. */
+  private async write(tx: Tx, ref: ResourceRef, wanted: Resource, options: WriteOptions): Promise<{ resource: Resource; outcome: ApplyOutcome }> {
+    const expected = wanted.metadata.resourceVersion;
+    const body = revisionBody(wanted);
+    const existing = await tx.resource.findUnique({ where: { kind_namespace_name: ref } });
+    if (expected !== undefined && (!existing || String(existing.revision) !== expected)) {
+      throw new ConflictError(
+        existing
+          ? `${describe(ref)} was changed by someone else (it is at resourceVersion ${existing.revision}, you sent ${expected}); fetch it again and reapply your change`
+          : `${describe(ref)} no longer exists (you sent resourceVersion ${expected}); remove resourceVersion to create it anew`,
+      );
+    }
+    if (existing && canonical(revisionBody(toResource(existing))) === canonical(body)) {
+      return { resource: toResource(existing), outcome: 'unchanged' };
+    }
+    const revision = (await this.lastRevision(tx, ref)) + 1;
+    const data = {
+      revision,
+      labels: body.metadata.labels ?? {},
+      annotations: body.metadata.annotations ?? {},
+      spec: body.spec as object,
+    };
+    let row;
+    if (existing) {
+      // Compare-and-swap on the revision: of two concurrent writers only one can move it.
+      const { count } = await tx.resource.updateMany({ where: { id: existing.id, revision: existing.revision }, data });
+      if (count === 0) throw new ConflictError(`${describe(ref)} was changed concurrently; fetch it again and reapply`);
+      row = await tx.resource.findUniqueOrThrow({ where: { id: existing.id } });
+    } else {
+      row = await tx.resource.create({ data: { ...ref, ...data } });
+    }
+    await tx.revision.create({
+      data: {
+        ...ref,
+        revision,
+        action: existing ? 'UPDATE' : 'CREATE',
+        author: options.author,
+        note: options.note ?? null,
+        before: existing ? asJson(revisionBody(toResource(existing))) : undefined,
+        after: asJson(body),
+      },
+    });
+    await this.audit(options.author, 'apply', ref, 'ok', `revision ${revision}`, tx);
+    return { resource: toResource(row), outcome: existing ? 'updated' : 'created' };
+  }
+
+  /** Refused input is audited too, under whatever name it gave itself. */
+  private async auditInvalid(input: unknown, author: string, errors: FieldError[]): Promise<void> {
+    const meta = (input as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null) ?? {};
+    const text = (v: unknown, fallback: string) => (typeof v === 'string' && v ? v.slice(0, 253) : fallback);
+    await this.audit(author, 'apply', {
+      kind: text(meta.kind, '?'),
+      namespace: text(meta.metadata?.namespace, 'default'),
+      name: text(meta.metadata?.name, '?'),
+    }, 'invalid', errors.map((e) => `${e.path}: ${e.message}`).join('; '));
   }
 
   /** Deletes a resource; its history stays. */
@@ -223,6 +256,11 @@ export class ResourceStore extends EventEmitter {
 /** Resources are plain JSON; Prisma's Json input type just cannot see that through zod's types. */
 function asJson(resource: Resource): object {
   return resource as unknown as object;
+}
+
+function refOf(resource: Resource | undefined): ResourceRef {
+  if (!resource) throw new ValidationError([{ path: 'resources', message: 'nothing to apply' }]);
+  return { kind: resource.kind, namespace: resource.metadata.namespace, name: resource.metadata.name };
 }
 
 function describe(ref: ResourceRef): string {
