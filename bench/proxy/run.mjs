@@ -23,7 +23,9 @@ const USAGE = `usage: node bench/proxy/run.mjs [options]
   --connections N    wrk connections for max throughput (default 50)
   --rate N           fixed request rate for latency, CPU and RSS (default 1000)
   --warmup S         seconds of wrk warm-up before measuring each target (default 2)
-  --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,trellis
+  --settle S         seconds at the fixed rate before its measured part, dropped from the percentiles
+                     (default 5): the JIT of the Node proxies settles on the traffic that is measured
+  --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,node-floor,trellis
                      (direct always runs: it is the baseline for added latency)
   --trellis-bin F    the trellis launcher to run (default apps/cli/bin/trellis.mjs)
   --nice=N           run every child at nice N, e.g. --nice=-10 (needs root) to keep other programs on a
@@ -41,6 +43,7 @@ function options() {
         connections: { type: 'string', default: '50' },
         rate: { type: 'string', default: '1000' },
         warmup: { type: 'string', default: '2' },
+        settle: { type: 'string', default: '5' },
         nice: { type: 'string', default: '0' },
         only: { type: 'string' },
         'trellis-bin': { type: 'string', default: path.join(repoRoot, 'apps/cli/bin/trellis.mjs') },
@@ -67,7 +70,7 @@ function options() {
     return v;
   };
   const known = TARGETS.map((t) => t.name);
-  const aliases = { nhp: 'node-http-proxy', 'http-proxy': 'node-http-proxy', node: 'node-http-proxy' };
+  const aliases = { nhp: 'node-http-proxy', 'http-proxy': 'node-http-proxy', node: 'node-http-proxy', floor: 'node-floor' };
   const only = values.only?.split(',').map((s) => aliases[s.trim().toLowerCase()] ?? s.trim().toLowerCase());
   const unknown = only?.filter((n) => !known.includes(n)) ?? [];
   if (unknown.length) {
@@ -79,6 +82,7 @@ function options() {
     connections: Math.round(num('connections', 1, 10_000)),
     rate: Math.round(num('rate', 10, 100_000)),
     warmup: num('warmup', 0, 60),
+    settle: num('settle', 0, 60),
     nice: Math.round(num('nice', -20, 19)),
     only: only ? new Set(['direct', ...only]) : undefined,
     trellisBin: path.resolve(values['trellis-bin']),
@@ -193,14 +197,14 @@ async function measure(target, ctx) {
       await runWrk({ url, host, connections: ctx.connections, seconds: ctx.warmup, core: ctx.loadCore });
     }
 
-    progress(`${target.label}: latency at ${ctx.rate} rps for ${ctx.duration}s (+1s discarded), h2load`);
+    progress(`${target.label}: latency at ${ctx.rate} rps for ${ctx.duration}s (after ${ctx.settle}s not counted), h2load`);
     const fixed = await leastNoisy(`${target.label}: latency`, () => observed(running.pid, ctx.pinning, () =>
       runFixedRate({
         url,
         host,
         rate: ctx.rate,
         seconds: ctx.duration,
-        discardSeconds: 1,
+        discardSeconds: ctx.settle,
         clients: 10,
         core: ctx.loadCore,
         logFile: path.join(ctx.dir, `h2load-${target.name}.log`),
@@ -277,7 +281,7 @@ async function main() {
     core: pinning?.proxy,
   };
   const selected = TARGETS.filter((t) => !opts.only || opts.only.has(t.name));
-  const seconds = selected.length * (opts.warmup + opts.duration * 2 + 2) + 3;
+  const seconds = selected.length * (opts.warmup + opts.settle + opts.duration * 2 + 2) + 3;
   // A hard bound on the whole run: every measurement may be repeated once, and Trellis may build first.
   const budget = seconds + REPEATS * opts.duration + 180;
   setTimeout(() => {
@@ -329,7 +333,7 @@ async function main() {
     `nginx: worker_processes 1 — one worker, to match Node's single JavaScript thread (Trellis, node-http-proxy); HAProxy: nbthread 1.`,
     `Upstream: nginx ${versions.nginx ?? ''}, 1 worker, \`return 200\` with a ${UPSTREAM_BODY.length}-byte body, keep-alive; every proxy keeps a connection pool to it.`,
     `Max throughput: wrk -t1 -c${opts.connections} -d${opts.duration}s, keep-alive, after a ${opts.warmup}s warm-up.`,
-    `Latency, CPU, RSS: h2load --h1, 10 connections × ${opts.rate / 10} rps = ${opts.rate} rps for ${opts.duration}s (first 1 s dropped); CPU = proxy's utime+stime over the run / requests × 1000; RSS = peak VmRSS (process tree).`,
+    `Latency, CPU, RSS: h2load --h1, 10 connections × ${opts.rate / 10} rps = ${opts.rate} rps for ${opts.settle}s (not counted in the percentiles) + ${opts.duration}s; CPU = proxy's utime+stime over the whole run / requests × 1000; RSS = peak VmRSS (process tree).`,
     `Trellis: outbound listener, Host: upstream, route PathPrefix / + GET with a retry policy (3 attempts), tracing sampling 1.0, metrics on.`,
     '',
   ];
@@ -348,7 +352,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cores, cpu: cpuModel, kernel: os.release(), node: process.versions.node },
       pinning,
-      options: { duration: opts.duration, connections: opts.connections, rate: opts.rate, warmup: opts.warmup, nice: opts.nice },
+      options: { duration: opts.duration, connections: opts.connections, rate: opts.rate, warmup: opts.warmup, settle: opts.settle, nice: opts.nice },
       tools: versions,
       results,
     };

@@ -117,5 +117,16 @@ export function goalLines(results) {
     noisy(['trellis', 'latency']),
   );
   add(`RSS at the fixed rate: ${fmt(t.rssMB, 1)} MB (goal <= ${GOALS.rssMB} MB)`, Number.isFinite(t.rssMB) ? t.rssMB <= GOALS.rssMB : undefined);
-  return ['Goals (Trellis):', ...lines];
+  // Where the platform itself stands against the same goals: node:http + undici doing nothing else.
+  const floor = by['node-floor'];
+  const context = [];
+  if (floor?.available && floor.throughput) {
+    const of = (r) => (r?.throughput?.requestsPerSecond ? `${fmt(floor.throughput.requestsPerSecond / r.throughput.requestsPerSecond)}x` : '—');
+    context.push(
+      `  The node+undici floor (no features) in this run: ${of(by['node-http-proxy'])} node-http-proxy, ${by.nginx?.throughput ? `${pct(floor.throughput.requestsPerSecond / by.nginx.throughput.requestsPerSecond)} %` : '—'} of nginx, ` +
+        `+p99 ${floor.added ? fmt(floor.added.p99Ms, 3) : '—'} ms, ${fmt(floor.cpuPer1k, 3)} CPU s/1k, ${fmt(floor.rssMB, 1)} MB; ` +
+        `Trellis reaches ${t.throughput?.requestsPerSecond ? pct(t.throughput.requestsPerSecond / floor.throughput.requestsPerSecond) : '—'} % of its throughput.`,
+    );
+  }
+  return ['Goals (Trellis):', ...lines, ...context];
 }

@@ -92,6 +92,21 @@ const nodeHttpProxy = {
   },
 };
 
+/** node:http + an undici Pool and nothing else: the floor under any proxy built like Trellis. */
+const nodeFloor = {
+  name: 'node-floor',
+  label: 'node+undici floor',
+  async start({ dir, upstreamPort, core, benchDir }) {
+    const port = await freePort();
+    const child = start(process.execPath, [path.join(benchDir, 'node-undici-floor-server.mjs'), String(port), String(upstreamPort)], {
+      core,
+      logFile: path.join(dir, 'node-floor.log'),
+    });
+    await waitForPort(port, READY_TIMEOUT_MS, child);
+    return { child, port, pid: child.pid, notes: ['node:http + undici Pool, no features'] };
+  },
+};
+
 const trellis = {
   name: 'trellis',
   label: 'Trellis',
@@ -188,4 +203,4 @@ const trellis = {
 };
 
 /** Every target, in the order they run; `direct` is the baseline for "added" latency. */
-export const TARGETS = [direct, nginx, haproxy, nodeHttpProxy, trellis];
+export const TARGETS = [direct, nginx, haproxy, nodeHttpProxy, nodeFloor, trellis];
