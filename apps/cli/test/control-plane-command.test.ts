@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './support/run.ts';
+
+// `trellis control-plane` takes its port and data directory from the environment too (PORT,
+// TRELLIS_DATA_DIR), as a container platform sets them; flags win when both are given.
+describe('trellis control-plane', () => {
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('listens on PORT and keeps its embedded database in TRELLIS_DATA_DIR, then stops on SIGTERM', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-cp-env-'));
+    const dataDir = path.join(dir, 'data');
+    const child = spawn(process.execPath, [path.join(repoRoot, 'apps/cli/bin/trellis.mjs'), 'control-plane'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '27810', TRELLIS_DATA_DIR: dataDir, DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const listening = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line within 30 s:\n${output}`)), 30_000);
+      const onData = (d: Buffer) => {
+        output += d.toString();
+        const m = /listening on (\S+) \(database: ([^)]+)\)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[0]);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+    });
+    expect(listening).toContain('http://127.0.0.1:27810');
+    expect(listening).toContain(dataDir);
+    const health = await fetch('http://127.0.0.1:27810/healthz');
+    expect(health.status).toBe(200);
+    // PGlite keeps a Postgres data directory there.
+    expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true);
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
