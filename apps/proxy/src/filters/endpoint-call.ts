@@ -38,12 +38,18 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
       bodyTimeoutMs: req.idleTimeoutMs,
     });
     const now = performance.now();
-    onResponseEnd(response, () => endpoint.active--);
+    // The attempt's number now: a retry counts the next one before this body has been drained.
+    const attempt = req.retries;
+    // The client span covers the whole attempt, body included, like the server span at the other end:
+    // a response whose head is quick and whose body is slow is a slow request, and is kept as one.
+    onResponseEnd(response, () => {
+      endpoint.active--;
+      tracer.clientSpan(req, spanId, attempt, startedAt, performance.now() - startedAt, response, endpoint.key);
+    });
     // An attempt we cancelled ourselves (client gone, route timeout) says nothing about the endpoint.
     if (!req.cancellation.cancelled && service.report(endpoint, response.status, response.failure, now - startedAt, now)) req.ejections++;
     req.version = endpoint.version;
     req.upstream = endpoint.key;
-    tracer.clientSpan(req, spanId, startedAt, now - startedAt, response.status, endpoint.key, response.failure !== undefined);
     return response;
   };
 }

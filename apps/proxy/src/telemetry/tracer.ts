@@ -1,5 +1,5 @@
 import type { Span } from '@trellis/shared';
-import type { ProxyRequest } from '../http/types.ts';
+import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
 import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
 /**
@@ -43,10 +43,17 @@ export class Tracer {
     this.buffer.push(span);
   }
 
-  /** One client span per attempt the outbound side sent upstream. */
-  clientSpan(req: ProxyRequest, spanId: string, startedAt: number, durationMs: number, status: number, endpoint: string, failed: boolean): void {
+  /**
+   * One client span per attempt the outbound side sent upstream. The destination's proxy says in the
+   * answer what it did: `x-trellis-reason: rate-limited` (its rate limiter refused the attempt) and
+   * `x-cache` (HIT: answered from its cache, MISS: the app answered); both become the same attributes as
+   * on that proxy's server span, so the flags show from either end of the edge. Called when the
+   * attempt's body is over; `attempt` is its retry number (req.retries may have moved on by then).
+   */
+  clientSpan(req: ProxyRequest, spanId: string, attempt: number, startedAt: number, durationMs: number, response: ProxyResponse, endpoint: string): void {
     const trace = req.trace;
-    const error = failed || status >= 500;
+    const status = response.status;
+    const error = response.failure !== undefined || status >= 500;
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const span: Span = {
       traceId: trace.traceId,
@@ -62,13 +69,24 @@ export class Tracer {
         route: req.route,
         destination: req.destination,
         'upstream.endpoint': endpoint,
-        'retry.attempt': req.retries,
+        'retry.attempt': attempt,
         'http.method': req.method,
         'http.path': req.path,
       },
     };
     if (req.subset) span.attributes.subset = req.subset;
+    // Only an answer that came from upstream: a response this proxy made for the attempt says nothing.
+    if (response.reason === undefined) {
+      if (status === 429 && headerValue(response.headers, 'x-trellis-reason') === 'rate-limited') span.attributes.rate_limited = true;
+      const cache = headerValue(response.headers, 'x-cache');
+      if (cache === 'HIT' || cache === 'MISS') span.attributes.cache = cache;
+    }
     if (trace.parentSpanId) span.parentSpanId = trace.parentSpanId;
     this.buffer.push(span);
   }
+}
+
+function headerValue(headers: HeaderMap, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }
