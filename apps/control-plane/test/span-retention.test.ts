@@ -66,4 +66,30 @@ describe('span retention', () => {
     expect(await store.search({ service: 'catalog' })).toHaveLength(1);
     await store.close();
   });
+  it('finds traces by time range: any span starting from fromMs to toMs, both ends included', async () => {
+    await opened.prisma.span.deleteMany();
+    const store = new SpanStore(opened.prisma, { maxAgeMs: 3600_000, maxSpans: 10_000 });
+    const now = Date.now();
+    const old = span(now - 60_000);
+    const middle = span(now - 30_000);
+    const cart = span(now - 25_000, { service: 'cart' });
+    const recent = span(now - 1_000);
+    // A trace that started long ago and has one span inside the range is found, whole.
+    const long = span(now - 50_000, { service: 'frontend' });
+    const longChild = span(now - 22_000, { traceId: long.traceId, parentSpanId: long.spanId });
+    store.add([old, middle, cart, recent, long, longChild]);
+    const ids = async (q: Parameters<SpanStore['search']>[0]) => (await store.search(q)).map((t) => t.traceId);
+    expect(await ids({ fromMs: now - 40_000, toMs: now - 20_000 })).toEqual([long.traceId, cart.traceId, middle.traceId]);
+    expect(await ids({ fromMs: now - 40_000 })).toEqual([recent.traceId, long.traceId, cart.traceId, middle.traceId]);
+    expect(await ids({ toMs: now - 40_000 })).toEqual([long.traceId, old.traceId]);
+    // Both ends are inclusive, to the millisecond.
+    expect(await ids({ fromMs: now - 30_000, toMs: now - 30_000 })).toEqual([middle.traceId]);
+    expect(await ids({ fromMs: now - 30_000 + 1, toMs: now - 25_000 - 1 })).toEqual([]);
+    // With the other filters.
+    expect(await ids({ service: 'catalog', fromMs: now - 40_000, toMs: now - 20_000 })).toEqual([long.traceId, middle.traceId]);
+    expect(await ids({ service: 'cart', fromMs: now - 10_000 })).toEqual([]);
+    const [found] = await store.search({ fromMs: now - 23_000, toMs: now - 21_000 });
+    expect(found).toMatchObject({ traceId: long.traceId, spanCount: 2, rootService: 'frontend', startMs: now - 50_000 });
+    await store.close();
+  });
 });

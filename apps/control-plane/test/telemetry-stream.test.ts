@@ -131,6 +131,67 @@ describe('spans from the proxy stream', () => {
     }
   });
 
+  it('answers metrics.series for one route of a service, from every caller or from one', async () => {
+    const edge = (source: string, route: string, ok: number, failed: number, destination = 'reviews.default') => ({
+      source,
+      destination,
+      route,
+      version: 'v1',
+      side: 'outbound' as const,
+      codes: { '2xx': ok, '3xx': 0, '4xx': 0, '5xx': failed },
+      latency: { '10': ok + failed },
+      retries: 0,
+      rateLimited: 0,
+      ejections: 0,
+    });
+    for (let s = 0; s < 3; s++) {
+      proxy.send({
+        type: 'metrics',
+        report: {
+          at: Date.now(),
+          intervalMs: 1000,
+          edges: [edge('frontend.default', 'get-review', 10, 0), edge('frontend.default', 'default', 3, 0), edge('admin.default', 'get-review', 5, 1), edge('frontend.default', 'get-review', 7, 0, 'ratings.default')],
+        },
+      });
+    }
+    // Series end with the last whole second: wait until that covers the three reports.
+    const serviceTotal = async () =>
+      (await env.client.metrics.series.query({ scope: 'service', service: 'reviews.default', windowSeconds: 60 })).points.reduce((sum, p) => sum + p.requests, 0);
+    for (let i = 0; i < 50 && (await serviceTotal()) < 57; i++) await sleep(100);
+    const series = async (route: string, source?: string, destination = 'reviews.default') => {
+      const r = await env.client.metrics.series.query({ scope: 'route', destination, route, ...(source ? { source } : {}), windowSeconds: 60 });
+      return {
+        resolutionSeconds: r.resolutionSeconds,
+        requests: r.points.reduce((sum, p) => sum + p.requests, 0),
+        failed: r.points.reduce((sum, p) => sum + p.codes['5xx'], 0),
+      };
+    };
+    // Both callers of the route, and neither the service's other route nor another service's route of the same name.
+    expect(await series('get-review')).toEqual({ resolutionSeconds: 1, requests: 48, failed: 3 });
+    expect(await series('get-review', 'frontend.default')).toMatchObject({ requests: 30, failed: 0 });
+    expect(await series('get-review', 'admin.default')).toMatchObject({ requests: 18, failed: 3 });
+    expect(await series('default')).toMatchObject({ requests: 9, failed: 0 });
+    expect((await series('get-review', 'frontend.default', 'ratings.default')).requests).toBe(21);
+    // A route nobody called, a caller that never called it.
+    expect((await series('list-reviews')).requests).toBe(0);
+    expect((await series('default', 'admin.default')).requests).toBe(0);
+    // The service as a whole: every route, every caller.
+    expect(await serviceTotal()).toBe(57);
+  });
+
+  it('answers traces.search within a time range', async () => {
+    const now = Date.now();
+    const at = (ago: number) => ({ ...serverSpan('search-range', '/r'), startMs: now - ago });
+    const [old, middle, recent] = [at(120_000), at(60_000), at(1_000)];
+    proxy.send({ type: 'spans', spans: [old, middle, recent] });
+    const search = (q: { fromMs?: number; toMs?: number }) => env.client.traces.search.query({ service: 'search-range.default', ...q });
+    for (let i = 0; i < 50 && (await search({})).length < 3; i++) await sleep(100);
+    expect((await search({})).map((t) => t.traceId)).toEqual([recent.traceId, middle.traceId, old.traceId]);
+    expect((await search({ fromMs: now - 90_000, toMs: now - 30_000 })).map((t) => t.traceId)).toEqual([middle.traceId]);
+    expect((await search({ fromMs: now - 90_000 })).map((t) => t.traceId)).toEqual([recent.traceId, middle.traceId]);
+    expect((await search({ toMs: now - 90_000 })).map((t) => t.traceId)).toEqual([old.traceId]);
+  });
+
   it('exports spans to an OTLP/HTTP collector when one is configured', async () => {
     const span = serverSpan('catalog', '/export-me');
     proxy.send({ type: 'spans', spans: [span] });
