@@ -50,6 +50,9 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     if (!req.cancellation.cancelled && service.report(endpoint, response.status, response.failure, now - startedAt, now)) req.ejections++;
     req.version = endpoint.version;
     req.upstream = endpoint.key;
+    // Rate-limited on this edge means refused by the destination's Trellis rate limiter, not any 429 an
+    // app sends; the last attempt decides.
+    req.rateLimited = response.status === 429 && response.reason === undefined && response.headers['x-trellis-reason'] === 'rate-limited';
     return response;
   };
 }
