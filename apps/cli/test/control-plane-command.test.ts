@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -45,5 +45,12 @@ describe('trellis control-plane', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('is the workspace bin, so `npx trellis` works from the repository root', () => {
+    const r = spawnSync('npx', ['--no-install', 'trellis', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^usage: trellis <command>/);
+    expect(r.stdout).toContain('control-plane');
   });
 });
