@@ -32,6 +32,15 @@ describe.each(DATABASES)('resources API on %s', (_name, create) => {
 
     const list = await client.resources.list.query({ kind: 'retrypolicies' });
     expect(list.map((r) => r.metadata.name)).toEqual(['payments-retry']);
+    // By namespace: another namespace's resources are not listed.
+    const elsewhere = retryPolicy('payments', 2);
+    elsewhere.metadata = { ...elsewhere.metadata, namespace: 'staging' };
+    await client.resources.upsert.mutate({ resource: elsewhere });
+    const inDefault = await client.resources.list.query({ kind: 'RetryPolicy', namespace: 'default' });
+    expect(inDefault.map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['default/payments-retry']);
+    const inStaging = await client.resources.list.query({ namespace: 'staging' });
+    expect(inStaging.map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['staging/payments-retry']);
+    await client.resources.delete.mutate({ kind: 'RetryPolicy', name: 'payments-retry', namespace: 'staging' });
     const got = await client.resources.get.query({ kind: 'RetryPolicy', name: 'payments-retry' });
     expect(got.spec).toMatchObject({ attempts: 5 });
 

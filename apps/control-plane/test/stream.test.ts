@@ -110,6 +110,10 @@ describe('the proxy stream', () => {
     expect(again.applied.map((a) => a.snapshot.version)).toEqual([version]); // the disk copy only
     const status = (await env.client.proxies.list.query()).find((p) => p.instance === 'steady-1');
     expect(status).toMatchObject({ connected: true, inSync: true, appliedVersion: version });
+    // Last seen: the latest message from the proxy (its hello, a moment ago).
+    const seenAgo = Date.now() - Date.parse(status?.lastSeen ?? '');
+    expect(seenAgo).toBeGreaterThanOrEqual(0);
+    expect(seenAgo).toBeLessThan(2000);
   });
 
   it('accepts resources.apply over plain HTTP JSON, as scripts call it', async () => {
