@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check and test, in the order that fails fastest.
 //   1. the trellis bundle and Prisma client are built (once; reused when sources did not change)
-//   2. lint and typecheck of every workspace (turbo, in parallel)
+//   2. lint and typecheck of every workspace and of bench/, e2e/, scripts/ (turbo, in parallel)
 //   3. unit and integration tests (vitest; storage and API tests run on PGlite and on Postgres)
 //   4. browser end-to-end tests (Playwright in Debian's Chromium against the real product)
 // Options: --skip-e2e, --only-e2e. Postgres comes from TRELLIS_TEST_DATABASE_URL
@@ -61,7 +61,7 @@ await ensureBuilt({ log: (line) => console.log(line) });
 timings.push(`build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 if (!args.has('--only-e2e')) {
-  step('lint and typecheck', 'npx', ['turbo', 'run', 'lint', 'typecheck', '--output-logs=errors-only']);
+  step('lint and typecheck', 'npx', ['turbo', 'run', 'lint', 'typecheck', 'lint:tools', 'typecheck:tools', '--output-logs=errors-only']);
   step('unit and integration tests', 'npx', ['vitest', 'run']);
 }
 if (!args.has('--skip-e2e') && existsSync(path.join(root, 'e2e/playwright.config.ts'))) {
