@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useEffect, useState } from 'react';
 import { fmtAgo, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphEdge } from '@/lib/trpc';
@@ -10,6 +11,8 @@ import { Icon } from '../icons';
 import { Badge, Empty, ErrorState, HealthDot, Loading, Stat } from '../ui';
 
 const VERSION_COLORS = ['#4f46e5', '#db2777', '#0891b2', '#65a30d', '#d97706'];
+/** How old a trace must be to be listed as recent: by then every proxy on its path has sent its spans. */
+const SETTLE_MS = 3000;
 
 /**
  * The trace filter for one edge: client spans the caller's proxy sent to the destination (spans name
@@ -25,7 +28,14 @@ export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: Gra
   const [source = '', destination = ''] = edgeId.split('->');
   const s = edge?.stats;
   const health = healthOf(s);
-  const traces = useQuery(trpc.traces.search.queryOptions({ ...edgeTraceFilter(source, destination), limit: 8 }, { refetchInterval: 5000 }));
+  // Each proxy sends its spans about once a second, so the newest traces are still missing some of theirs:
+  // the list shows traces that started a few seconds ago (complete), refreshed every 5 s.
+  const [settled, setSettled] = useState(() => Date.now() - SETTLE_MS);
+  useEffect(() => {
+    const t = setInterval(() => setSettled(Date.now() - SETTLE_MS), 5000);
+    return () => clearInterval(t);
+  }, []);
+  const traces = useQuery(trpc.traces.search.queryOptions({ ...edgeTraceFilter(source, destination), toMs: settled, limit: 8 }, { placeholderData: (prev) => prev }));
   // The live graph leaves per-route figures out (they are most of a big graph's bytes): fetch this edge's.
   const detail = useQuery(trpc.graph.edge.queryOptions({ source, destination, windowSeconds: 10 }, { refetchInterval: 2000 }));
   const routes = detail.data?.routes ?? edge?.routes ?? [];

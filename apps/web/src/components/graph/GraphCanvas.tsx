@@ -1,7 +1,7 @@
 'use client';
 
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
 import type { ServiceGraph } from '@/lib/trpc';
 import { LARGE_GRAPH, edgeData, edgeLabel, graphStyle, nodeData, sameData, toElement } from './elements';
@@ -81,6 +81,16 @@ function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, 
   cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: container.clientHeight / 2 - ((y1 + y2) / 2) * zoom } });
 }
 
+/** Pans (without zooming) so the middle of `nodes` is the middle of the canvas. */
+function centreOn(cy: Core, nodes: cytoscape.NodeCollection, container: HTMLElement): void {
+  const pts = nodes.map((n) => n.position() as Point);
+  if (pts.length === 0) return;
+  const x = (Math.min(...pts.map((p) => p.x)) + Math.max(...pts.map((p) => p.x))) / 2;
+  const y = (Math.min(...pts.map((p) => p.y)) + Math.max(...pts.map((p) => p.y))) / 2;
+  const zoom = cy.zoom();
+  cy.pan({ x: container.clientWidth / 2 - x * zoom, y: container.clientHeight / 2 - y * zoom });
+}
+
 export function GraphCanvas({
   graph,
   view,
@@ -102,6 +112,8 @@ export function GraphCanvas({
   const overlayRef = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Core | null>(null);
   const fittedRef = useRef(false);
+  /** Whether someone panned or zoomed the view since it was last fitted. */
+  const userMovedRef = useRef(false);
   const viewRef = useRef(view);
   const relayoutRef = useRef(relayoutSignal);
   const onSelectRef = useRef(onSelect);
@@ -120,10 +132,27 @@ export function GraphCanvas({
   }, [onSelect]);
 
   // The canvas shrinks when a side panel opens: cytoscape must know, or clicks land beside their targets.
+  // The view follows: fitted again while nobody has panned or zoomed it, else kept centred on the same spot
+  // (so opening a panel does not hide the right-hand side of the graph behind it).
   useEffect(() => {
     const container = containerRef.current;
     if (!container) return;
-    const observer = new ResizeObserver(() => cyRef.current?.resize());
+    let size = { w: container.clientWidth, h: container.clientHeight };
+    const observer = new ResizeObserver(() => {
+      const cy = cyRef.current;
+      const next = { w: container.clientWidth, h: container.clientHeight };
+      const [dw, dh] = [next.w - size.w, next.h - size.h];
+      size = next;
+      if (!cy) return;
+      cy.resize();
+      if (!fittedRef.current || (dw === 0 && dh === 0) || next.w === 0 || next.h === 0) return;
+      const positions = positionsByView.get(viewRef.current);
+      const sel = selectionRef.current ? cy.getElementById(selectionRef.current.id) : undefined;
+      if (userMovedRef.current || !positions) cy.panBy({ x: dw / 2, y: dh / 2 });
+      // A panel opened: the selected service with its callers and callees (or the edge's two ends) in the middle.
+      else if (sel?.nonempty()) centreOn(cy, sel.isNode() ? sel.closedNeighborhood().nodes() : (sel as unknown as cytoscape.EdgeSingular).connectedNodes(), container);
+      else fitTo(cy, positions, container, largeRef.current);
+    });
     observer.observe(container);
     return () => observer.disconnect();
   }, []);
@@ -235,6 +264,9 @@ export function GraphCanvas({
         if (e.target === cy) onSelectRef.current(null);
       });
       cy.on('viewport', applyViewport);
+      cy.on('dragpan scrollzoom pinchzoom', () => {
+        userMovedRef.current = true;
+      });
       cy.on('dragfree', 'node', (e: EventObject) => {
         const p = e.target.position() as Point;
         positionsByView.get(viewRef.current)?.set(e.target.id() as string, { x: p.x, y: p.y });
@@ -310,6 +342,7 @@ export function GraphCanvas({
     const stats = probe();
     if (!fittedRef.current && graph.nodes.length > 0) {
       fittedRef.current = true;
+      userMovedRef.current = false;
       stats.firstDataMs ??= t0;
       stats.firstSyncMs ??= performance.now();
       fitTo(cy, positions, container, large);
@@ -329,6 +362,11 @@ export function GraphCanvas({
     refreshBadges();
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the helpers read refs only
   }, [graph, view, relayoutSignal]);
+
+  // Before the browser reports the resize a new panel causes, so the resize handler sees the new selection.
+  useLayoutEffect(() => {
+    selectionRef.current = selection;
+  }, [selection]);
 
   useEffect(() => {
     const cy = cyRef.current;
@@ -361,6 +399,8 @@ export function GraphCanvas({
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy || fitSignal === 0) return;
+    // A view someone asked for: later resizes keep it rather than fitting the whole graph again.
+    userMovedRef.current = true;
     const target = selection ? cy.getElementById(selection.id) : cy.elements();
     cy.animate({ fit: { eles: target.nonempty() ? (selection?.type === 'edge' ? target.connectedNodes() : target.closedNeighborhood()) : cy.elements(), padding: 60 } }, { duration: 250 });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new fit request moves the view

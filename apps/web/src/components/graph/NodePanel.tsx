@@ -114,7 +114,7 @@ export function NodePanel({ nodeId, node, graph, onClose }: { nodeId: string; no
                   </thead>
                   <tbody>
                     {service.endpoints.map((e) => (
-                      <tr key={`${e.address}:${e.port}`}>
+                      <tr key={`${e.address}:${e.port}`} data-testid="node-endpoint" data-endpoint={`${e.address}:${e.port}`}>
                         <td>
                           <div className="mono">
                             {e.address}:{e.port}

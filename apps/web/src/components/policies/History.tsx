@@ -62,14 +62,17 @@ export function History({ kind, name, namespace, current, onRolledBack }: { kind
             >
               <span className="rev">#{r.revision}</span>
               <div style={{ minWidth: 0 }}>
-                <div>
-                  <Badge tone={ACTION_TONE[r.action]}>{r.action.toLowerCase()}</Badge> by <strong data-testid="revision-author">{r.author}</strong>
+                <div className="revision-head">
+                  <Badge tone={ACTION_TONE[r.action]}>{r.action.toLowerCase()}</Badge>
+                  <span className="hint" title={fmtDateTime(r.createdAt)}>
+                    {fmtAgo(r.createdAt)}
+                  </span>
+                </div>
+                <div style={{ marginTop: 2 }}>
+                  by <strong data-testid="revision-author">{r.author}</strong>
                 </div>
                 {r.note ? <div className="hint" style={{ overflow: 'hidden', textOverflow: 'ellipsis' }} data-testid="revision-note">{r.note}</div> : null}
               </div>
-              <span className="hint" title={fmtDateTime(r.createdAt)}>
-                {fmtAgo(r.createdAt)}
-              </span>
             </div>
           ))}
         </div>

@@ -47,7 +47,9 @@ export function YamlEditor({ value, onChange }: { value: Record<string, unknown>
           YAML: {parseError}
         </div>
       ) : (
-        <div className="help">The same resource `trellis apply -f` takes. Edits here update the form.</div>
+        <div className="help">
+          The same resource <span className="mono">trellis apply -f</span> takes. Edits here update the form.
+        </div>
       )}
     </div>
   );

@@ -42,7 +42,7 @@ export function ProxiesPage() {
           <div className="toolbar">
             <div className="search">
               <Icon name="search" size={14} />
-              <input className="input input-sm" style={{ width: 260 }} placeholder="Filter by service, instance, label…" aria-label="Filter proxies" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="proxies-search" />
+              <input className="input input-sm" style={{ width: 260 }} placeholder="Service, instance or label…" aria-label="Filter proxies" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="proxies-search" />
             </div>
             <Segmented
               label="Show"
@@ -86,7 +86,7 @@ export function ProxiesPage() {
               </thead>
               <tbody>
                 {shown.map((p) => (
-                  <tr key={p.id} data-testid="proxy-row" data-service={p.service} data-in-sync={p.inSync ? 'true' : 'false'}>
+                  <tr key={p.id} data-testid="proxy-row" data-service={p.service} data-instance={p.instance} data-in-sync={p.inSync ? 'true' : 'false'}>
                     <td>
                       <strong>{p.service}</strong> <span className="muted">{p.namespace}</span>
                     </td>
@@ -102,10 +102,10 @@ export function ProxiesPage() {
                     </td>
                     <td className="mono">{p.endpoint ?? '–'}</td>
                     <td>{p.zone ?? <span className="muted">–</span>}</td>
-                    <td className="num">{p.appliedVersion ?? '–'}</td>
-                    <td className="num">{p.desiredVersion ?? '–'}</td>
+                    <td className="num" data-testid="proxy-applied">{p.appliedVersion ?? '–'}</td>
+                    <td className="num" data-testid="proxy-wanted">{p.desiredVersion ?? '–'}</td>
                     <td>
-                      <SyncBadge inSync={p.inSync} connected={p.connected} />
+                      <SyncBadge inSync={p.inSync} connected={p.connected} testId="proxy-sync" />
                       {p.lastError ? (
                         <div className="hint" style={{ color: 'var(--bad)', maxWidth: 260 }} title={p.lastError}>
                           {p.lastError}

@@ -27,7 +27,9 @@ export function TapPage() {
   const pending = useRef<TapEvent[]>([]);
   const seq = useRef(0);
   const arrivals = useRef<number[]>([]);
-  const [rate, setRate] = useState(0);
+  /** When the stream (re)started: the rate is averaged over the last 5 s, or over less right after a start. */
+  const streamingSince = useRef(Date.now());
+  const [rate, setRate] = useState<number | null>(null);
 
   const sub = useSubscription(
     trpc.tap.watch.subscriptionOptions(
@@ -47,9 +49,10 @@ export function TapPage() {
   // Batch arrivals into one render every 250 ms: a busy service sends hundreds a second.
   useEffect(() => {
     const t = setInterval(() => {
-      const cutoff = Date.now() - 5000;
-      arrivals.current = arrivals.current.filter((a) => a >= cutoff);
-      setRate(arrivals.current.length / 5);
+      const now = Date.now();
+      arrivals.current = arrivals.current.filter((a) => a >= now - 5000);
+      const seconds = Math.min(5, (now - streamingSince.current) / 1000);
+      setRate(seconds >= 1 ? arrivals.current.length / seconds : null);
       if (pending.current.length === 0) return;
       const batch = pending.current.splice(0).reverse().map((e) => ({ ...e, key: ++seq.current }));
       setRows((r) => [...batch, ...r].slice(0, MAX_ROWS));
@@ -62,6 +65,11 @@ export function TapPage() {
     pending.current = [];
     arrivals.current = [];
   }, [service]);
+
+  useEffect(() => {
+    arrivals.current = [];
+    streamingSince.current = Date.now();
+  }, [service, running]);
 
   const q = filter.trim().toLowerCase();
   const shown = rows.filter((r) => (!errorsOnly || r.status >= 500) && (!q || `${r.method} ${r.path} ${r.route} ${r.source} ${r.status}`.toLowerCase().includes(q)));
@@ -102,7 +110,7 @@ export function TapPage() {
       {service ? (
         <>
           <div className="stats" style={{ margin: '16px 0' }}>
-            <Stat label="Requests/s (5 s)" value={rate.toFixed(1)} testId="tap-rate" />
+            <Stat label="Requests/s (5 s)" value={rate === null ? '–' : rate.toFixed(1)} testId="tap-rate" />
             <Stat label="Shown" value={`${shown.length}/${rows.length}`} hint={`last ${MAX_ROWS} kept`} />
             <Stat label="5xx" value={errors} tone={errors ? 'failing' : undefined} />
             <Stat label="Slowest shown" value={fmtMs(Math.max(0, ...shown.map((r) => r.latencyMs)))} />

@@ -159,21 +159,25 @@ export function TracesPage() {
               </thead>
               <tbody>
                 {traces.data.map((t) => (
-                  <tr key={t.traceId} className="clickable" data-testid="trace-row" onClick={() => router.push(`/traces/${t.traceId}`)}>
-                    <td className="num" title={new Date(t.startMs).toISOString()}>
+                  <tr
+                    key={t.traceId}
+                    className="clickable"
+                    data-testid="trace-row"
+                    data-error={t.error ? 'true' : 'false'}
+                    data-duration-ms={t.durationMs}
+                    data-services={t.services.join(' ')}
+                    onClick={() => router.push(`/traces/${t.traceId}`)}
+                  >
+                    <td className="num nowrap" title={new Date(t.startMs).toISOString()}>
                       {fmtTime(t.startMs, true)} <span className="muted">· {fmtAgo(t.startMs, now)}</span>
                     </td>
-                    <td>
-                      <Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()}>
-                        <strong>{t.rootService}</strong> <span className="mono">{t.rootName}</span>
+                    <td className="nowrap">
+                      <Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()} title={`${t.rootService} ${t.rootName}`}>
+                        <strong>{serviceName(t.rootService)}</strong> <span className="mono">{t.rootName}</span>
                       </Link>
                     </td>
                     <td>
-                      <div className="chips">
-                        {t.services.map((s) => (
-                          <Badge key={s}>{s}</Badge>
-                        ))}
-                      </div>
+                      <ServiceChips services={t.services} />
                     </td>
                     <td className="num">{t.spanCount}</td>
                     <td>
@@ -182,7 +186,9 @@ export function TracesPage() {
                         <span className="num">{fmtMs(t.durationMs)}</span>
                       </div>
                     </td>
-                    <td>{t.error ? <Badge tone="bad">{t.status || 'error'}</Badge> : <Badge tone="ok">{t.status}</Badge>}</td>
+                    <td className="nowrap">
+                      <TraceStatus status={t.status} error={t.error} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -191,5 +197,44 @@ export function TracesPage() {
         )}
       </Card>
     </div>
+  );
+}
+
+/** A trace's services in one line: short names (namespace in the tooltip), the first few and a count. */
+function ServiceChips({ services, max = 4 }: { services: string[]; max?: number }) {
+  const shown = services.slice(0, max);
+  const rest = services.slice(max);
+  return (
+    <div className="chips chips-line">
+      {shown.map((s) => (
+        <Badge key={s} title={s}>
+          {serviceName(s)}
+        </Badge>
+      ))}
+      {rest.length ? (
+        <Badge tone="muted" title={rest.join(', ')}>
+          +{rest.length}
+        </Badge>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The root's status, and whether a call inside failed: a payment that failed once and succeeded on
+ * retry answers 200 but still counts as a trace with an error.
+ */
+function TraceStatus({ status, error }: { status: number; error: boolean }) {
+  if (!status) return <Badge tone="bad">error</Badge>;
+  const tone = status >= 500 ? 'bad' : status >= 400 ? 'warn' : 'ok';
+  return (
+    <span className="chips chips-line">
+      <Badge tone={tone}>{status}</Badge>
+      {error && status < 500 ? (
+        <Badge tone="warn" title="A call inside this trace failed (it may have been retried); see the waterfall">
+          failed call
+        </Badge>
+      ) : null}
+    </span>
   );
 }

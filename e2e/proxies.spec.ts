@@ -1,0 +1,49 @@
+import { expect, test } from '@playwright/test';
+import { screenshot } from './support/shots.ts';
+
+/** The demo's workloads, one sidecar proxy each (instance ids as `trellis up` names them). */
+const DEMO_PROXIES = ['frontend', 'catalog', 'cart', 'reviews-v1', 'reviews-v2', 'ratings', 'payments'];
+
+test('proxies: every demo proxy is listed with the config version it applied, in sync', async ({ page }) => {
+  await page.goto('/proxies');
+  const table = page.getByTestId('proxies-table');
+  await expect(table).toBeVisible();
+
+  // Each demo proxy has a row with a numeric applied version equal to the wanted one, and "in sync"
+  // (a policy another spec just saved may still be rolling out, so this is polled).
+  await expect
+    .poll(
+      async () => {
+        const rows = await table.getByTestId('proxy-row').evaluateAll((trs) =>
+          trs.map((tr) => ({
+            instance: tr.getAttribute('data-instance'),
+            applied: tr.querySelector('[data-testid="proxy-applied"]')?.textContent ?? '',
+            wanted: tr.querySelector('[data-testid="proxy-wanted"]')?.textContent ?? '',
+            status: tr.querySelector('[data-testid="proxy-sync"]')?.textContent ?? '',
+          })),
+        );
+        return DEMO_PROXIES.flatMap((instance) => {
+          const row = rows.find((r) => r.instance === instance);
+          if (!row) return [`${instance}: not listed`];
+          if (!/^\d+$/.test(row.applied)) return [`${instance}: applied version "${row.applied}"`];
+          if (row.applied !== row.wanted) return [`${instance}: applied ${row.applied}, wanted ${row.wanted}`];
+          if (row.status !== 'in sync') return [`${instance}: ${row.status}`];
+          return [];
+        });
+      },
+      { timeout: 30_000, message: 'every demo proxy listed, applied version = wanted, in sync' },
+    )
+    .toEqual([]);
+
+  const connected = Number(await page.getByTestId('proxies-connected').locator('.stat-value').textContent());
+  expect(connected).toBeGreaterThanOrEqual(DEMO_PROXIES.length);
+  await expect(page.getByTestId('proxies-in-sync').locator('.stat-value')).toHaveText(`${connected}/${connected}`);
+
+  // The filter narrows the table to one service's proxies.
+  await page.getByTestId('proxies-search').fill('reviews');
+  await expect(table.getByTestId('proxy-row')).toHaveCount(2);
+  await expect(table.locator('[data-testid="proxy-row"][data-instance="reviews-v2"]')).toBeVisible();
+  await page.getByTestId('proxies-search').fill('');
+  await expect(table.getByTestId('proxy-row')).toHaveCount(connected);
+  await screenshot(page, 'proxies');
+});
