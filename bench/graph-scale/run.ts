@@ -1,7 +1,7 @@
 // Graph scale benchmark: a synthetic mesh of 500 services and 2,000 edges fed to the dashboard's graph
 // page through the real path, and how the page copes.
 //
-//   npm run bench:graph-scale -- [--services 500] [--edges 2000] [--proxies 4] [--seconds 15]
+//   npm run bench:graph -- [--services 500] [--edges 2000] [--proxies 4] [--seconds 15] [--loads 3]
 //
 // A real control plane (its own process, embedded PGlite) gets 500 Service resources; a few simulated
 // proxies (the real StreamClient) report metric deltas for 2,000 edges every second, exactly as
@@ -211,7 +211,10 @@ async function main() {
     console.log(`${PROXIES} proxies report ${EDGES} edges every second; waiting for a full window ...`);
     await sleep(11_000);
     const graph = await api.graph.get.query({ windowSeconds: 10 });
-    console.log(`graph.get: ${graph.nodes.length} nodes, ${graph.edges.length} edges, ${(JSON.stringify(graph).length / 1e6).toFixed(2)} MB of JSON`);
+    // What the graph page receives each second (graph.live without per-route figures) and, for comparison, the whole graph.
+    const live = await api.graph.get.query({ windowSeconds: 10, routes: false });
+    const mb = (v: unknown) => (JSON.stringify(v).length / 1e6).toFixed(2);
+    console.log(`graph.get: ${graph.nodes.length} nodes, ${graph.edges.length} edges; ${mb(live)} MB of JSON as the page gets it (routes: false), ${mb(graph)} MB with per-route figures`);
 
     const port = await freePort();
     const next = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '--port', String(port), '--hostname', '127.0.0.1'], {
