@@ -14,9 +14,10 @@ describe.each(DATABASES)('a control-plane restart on %s', (_name, create) => {
       await first.cp.close();
       const second = await startTestControlPlane({ ...db.options, port: first.cp.port });
       try {
-        // Wait for the reconnect (jittered backoff, well under 2 s at the first attempts).
+        // Wait for the reconnect (jittered backoff, well under 2 s at the first attempts) and for the
+        // control plane to compare the version the proxy runs with the one it would send (just after hello).
         let status;
-        for (let i = 0; i < 60 && !status?.connected; i++) {
+        for (let i = 0; i < 60 && !(status?.connected && status.inSync); i++) {
           await sleep(100);
           status = (await second.client.proxies.list.query()).find((p) => p.instance === 'frontend-1');
         }

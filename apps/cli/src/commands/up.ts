@@ -105,11 +105,13 @@ export async function run(argv: string[]): Promise<number> {
   const supervisor = new Supervisor(logDir);
   const apps: { close(): void }[] = [];
   const dashboardBuild = new AbortController();
+  let building: Promise<void> | undefined;
   let traffic: ReturnType<typeof startTraffic> | undefined;
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
       dashboardBuild.abort();
+      await building?.catch(() => undefined);
       await traffic?.stop();
       await supervisor.stopAll();
       for (const a of apps) a.close();
@@ -172,7 +174,8 @@ export async function run(argv: string[]): Promise<number> {
       if (dashboardBuildIsStale(root)) {
         say('building the dashboard once (next build; about a minute on 2 cores) ...');
         const t0 = Date.now();
-        await buildDashboard(root, say, dashboardBuild.signal);
+        building = buildDashboard(root, say, dashboardBuild.signal);
+        await building;
         say(`✓ dashboard built in ${Math.round((Date.now() - t0) / 1000)} s`);
       }
       await supervisor.start('dashboard', node, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(dashboardPort), '-H', '127.0.0.1'], {

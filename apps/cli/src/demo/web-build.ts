@@ -24,10 +24,21 @@ export function dashboardBuildIsStale(root: string): boolean {
   );
 }
 
+/** True while any process of group `pgid` is alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs the dashboard's production build (next build), printing its output with a prefix. Aborting
- * `signal` stops the build (npm and next, as one process group); the next start builds again, since
- * next build removes the previous BUILD_ID when it begins.
+ * `signal` stops the build: npm and next are one process group, which gets SIGTERM, then SIGKILL after
+ * 5 s, and the promise settles only once every process of it is gone. The next start builds again:
+ * an interrupted build leaves BUILD_ID older than the sources, so the build still counts as stale.
  */
 export function buildDashboard(root: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -37,9 +48,11 @@ export function buildDashboard(root: string, log: (line: string) => void, signal
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    const pgid = child.pid;
     const stop = () => {
+      if (pgid === undefined) return;
       try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+        process.kill(-pgid, 'SIGTERM');
       } catch {
         // already gone
       }
@@ -57,9 +70,22 @@ export function buildDashboard(root: string, log: (line: string) => void, signal
     child.stderr.on('data', onData);
     child.on('exit', (code) => {
       signal?.removeEventListener('abort', stop);
-      if (code === 0) resolve();
-      else if (signal?.aborted) reject(new Error('next build stopped'));
-      else reject(new Error(`next build failed (exit ${code}):${tail}`));
+      if (code === 0) return resolve();
+      if (!signal?.aborted) return reject(new Error(`next build failed (exit ${code}):${tail}`));
+      // npm is gone; wait for the rest of its group (next and its workers), killing what lingers.
+      const deadline = Date.now() + 5000;
+      const wait = setInterval(() => {
+        if (pgid !== undefined && groupAlive(pgid)) {
+          if (Date.now() < deadline) return;
+          try {
+            process.kill(-pgid, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }
+        clearInterval(wait);
+        reject(new Error('next build stopped'));
+      }, 50);
     });
   });
 }
