@@ -110,6 +110,8 @@ export async function run(argv: string[]): Promise<number> {
   let stopping: Promise<void> | undefined;
   const stopAll = () =>
     (stopping ??= (async () => {
+      // First, so that children exiting on their own (a terminal's Ctrl-C reaches them too) are expected.
+      supervisor.markStopping();
       dashboardBuild.abort();
       await building?.catch(() => undefined);
       await traffic?.stop();
@@ -124,12 +126,18 @@ export async function run(argv: string[]): Promise<number> {
   let interrupted = false;
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
+      if (interrupted) {
+        // A second Ctrl-C: kill what is left (a running next build is killed on exit) and go.
+        say(`${signal} again: killing what is left`);
+        supervisor.killAll();
+        process.exit(130);
+      }
       interrupted = true;
-      say(`\n${signal}: stopping everything ...`);
+      say(`\n${signal}: stopping everything ... (again to kill at once)`);
       void stopAll().then(resolve);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 
   const [node, trellis] = trellisCommand(root);

@@ -36,6 +36,8 @@ export class Supervisor {
     const proc = spawn(command, args, { cwd: options.cwd, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const child: Child = { name, process: proc, logFile };
     this.children.push(child);
+    // Stopping began while this one was being spawned: it goes at once (stopAll waits for it too).
+    if (this.stopping) proc.kill('SIGTERM');
     let output = '';
     const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
       const timer = setTimeout(
@@ -70,17 +72,31 @@ export class Supervisor {
     return { child, match };
   }
 
-  /** Stops every process, newest first, waiting up to `graceMs` before killing. */
+  /** From now on exits are expected and nothing new starts (call before anything slow on the way out). */
+  markStopping(): void {
+    this.stopping = true;
+  }
+
+  /** Stops every process, newest first, waiting up to `graceMs` before killing; again for any started meanwhile. */
   async stopAll(graceMs = 8000): Promise<void> {
     this.stopping = true;
-    for (const child of [...this.children].reverse()) {
-      const p = child.process;
-      if (p.exitCode !== null || p.signalCode !== null) continue;
-      const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-      p.kill('SIGTERM');
-      const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
+    for (;;) {
+      const live = this.children.filter((c) => c.process.exitCode === null && c.process.signalCode === null).reverse();
+      if (live.length === 0) return;
+      for (const { process: p } of live) {
+        if (p.exitCode !== null || p.signalCode !== null) continue;
+        const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+        p.kill('SIGTERM');
+        const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
     }
+  }
+
+  /** Kills every process at once (a second Ctrl-C: the user does not want to wait). */
+  killAll(): void {
+    this.stopping = true;
+    for (const { process: p } of this.children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   }
 }

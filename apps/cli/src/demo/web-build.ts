@@ -41,6 +41,7 @@ function groupAlive(pgid: number): boolean {
  * an interrupted build leaves BUILD_ID older than the sources, so the build still counts as stale.
  */
 export function buildDashboard(root: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new Error('next build stopped'));
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', 'build', '--silent', '-w', '@trellis/web'], {
       cwd: root,
@@ -58,6 +59,12 @@ export function buildDashboard(root: string, log: (line: string) => void, signal
       }
     };
     signal?.addEventListener('abort', stop, { once: true });
+    // The build is a process group of its own (so it can be stopped whole), which also means a terminal's
+    // Ctrl-C or hang-up does not reach it: if this process goes, the build goes with it.
+    const killOnExit = () => {
+      if (pgid !== undefined && groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+    };
+    process.on('exit', killOnExit);
     let tail = '';
     const onData = (d: Buffer) => {
       for (const line of d.toString().split('\n')) {
@@ -70,21 +77,29 @@ export function buildDashboard(root: string, log: (line: string) => void, signal
     child.stderr.on('data', onData);
     child.on('exit', (code) => {
       signal?.removeEventListener('abort', stop);
-      if (code === 0) return resolve();
-      if (!signal?.aborted) return reject(new Error(`next build failed (exit ${code}):${tail}`));
+      const done = (err?: Error) => {
+        process.off('exit', killOnExit);
+        if (err) reject(err);
+        else resolve();
+      };
+      if (code === 0) return done();
+      if (!signal?.aborted) return done(new Error(`next build failed (exit ${code}):${tail}`));
       // npm is gone; wait for the rest of its group (next and its workers), killing what lingers.
-      const deadline = Date.now() + 5000;
+      const killAt = Date.now() + 5000;
+      let killed = false;
       const wait = setInterval(() => {
-        if (pgid !== undefined && groupAlive(pgid)) {
-          if (Date.now() < deadline) return;
+        if (pgid !== undefined && groupAlive(pgid) && Date.now() < killAt + 2000) {
+          if (killed || Date.now() < killAt) return;
+          killed = true;
           try {
             process.kill(-pgid, 'SIGKILL');
           } catch {
             // gone meanwhile
           }
+          return;
         }
         clearInterval(wait);
-        reject(new Error('next build stopped'));
+        done(new Error('next build stopped'));
       }, 50);
     });
   });
