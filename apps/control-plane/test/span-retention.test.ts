@@ -51,6 +51,25 @@ describe('span retention', () => {
     await store.close();
   });
 
+  it('stores spans exactly as sent, and a span with a broken string does not cost its batch', async () => {
+    await opened.prisma.span.deleteMany();
+    const store = new SpanStore(opened.prisma, { maxAgeMs: 3600_000, maxSpans: 10_000 });
+    const now = Date.now();
+    const exact = span(now - 1234, { name: 'GET /caf\u00e9 "quoted"', attributes: { source: 'frontend', 'http.path': '/a?b=1&c="2"', 'retry.attempt': 2 } });
+    // A lone UTF-16 surrogate, as a buggy client could send in a path: jsonb refuses it as an escape.
+    const broken = span(now, { attributes: { source: 'frontend', 'http.path': '/bad\ud800' } });
+    const batch = [exact, broken, ...Array.from({ length: 20 }, (_, i) => span(now - i))];
+    store.add(batch);
+    await store.flush();
+    expect(store.dropped).toBe(0);
+    expect(await opened.prisma.span.count()).toBe(batch.length);
+    const got = await store.trace(exact.traceId);
+    expect(got[0]).toMatchObject({ name: exact.name, startMs: exact.startMs, durationMs: 5, attributes: exact.attributes });
+    const fixed = await store.trace(broken.traceId);
+    expect(fixed[0]?.attributes['http.path']).toBe('/bad\ufffd');
+    await store.close();
+  });
+
   it('finds traces by service, edge, status and duration', async () => {
     await opened.prisma.span.deleteMany();
     const store = new SpanStore(opened.prisma, { maxAgeMs: 3600_000, maxSpans: 10_000 });

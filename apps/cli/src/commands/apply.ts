@@ -3,6 +3,9 @@ import { controlPlaneClient, explain, fieldErrorsOf } from '../client.ts';
 import { CliError } from '../errors.ts';
 import { formatProblem, parseManifest, readManifest } from '../manifest.ts';
 
+/** As the control plane's resources.upsertMany allows. */
+const MAX_DOCUMENTS = 1000;
+
 const USAGE = 'trellis apply -f FILE|- [--note TEXT] [--dry-run] [--server URL]';
 
 /** Validates every document first and applies nothing unless all are valid. */
@@ -24,6 +27,9 @@ export async function run(argv: string[]): Promise<number> {
   const { resources, problems } = parseManifest(text);
   if (problems.length) {
     throw new CliError(`${problems.map((p) => formatProblem(file, p)).join('\n')}\nnothing was applied`);
+  }
+  if (resources.length > MAX_DOCUMENTS) {
+    throw new CliError(`${file}: ${resources.length} documents; one apply takes at most ${MAX_DOCUMENTS} (they are written in one transaction): split the file\nnothing was applied`);
   }
   const { client, url } = controlPlaneClient(values.server);
   const dryRun = values['dry-run'] ?? false;

@@ -9,6 +9,9 @@ import { procedure, router } from './trpc.ts';
 const ref = z.object({ kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1).default('default') });
 const toRef = (input: z.infer<typeof ref>) => ({ kind: ResourceStore.kind(input.kind), namespace: input.namespace, name: input.name });
 
+/** The most resources one multi-document apply takes (they are written in one transaction). */
+const MAX_DOCUMENTS = 1000;
+
 /** What applying `resource` would change, without writing it. */
 async function dryRun(store: ResourceStore, resource: unknown) {
   const parsed = parseResource(resource);
@@ -49,9 +52,27 @@ export const resourcesRouter = router({
    * none. Validation errors name the document as `documents[i].<field>`.
    */
   upsertMany: procedure
-    .input(z.object({ resources: z.array(z.unknown()).min(1).max(500), note: z.string().max(2000).optional(), dryRun: z.boolean().default(false) }))
+    .input(
+      z.object({
+        resources: z.array(z.unknown()).min(1, 'nothing to apply').max(MAX_DOCUMENTS, `at most ${MAX_DOCUMENTS} resources per apply; split the file`),
+        note: z.string().max(2000).optional(),
+        dryRun: z.boolean().default(false),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
-      if (input.dryRun) return Promise.all(input.resources.map((r) => dryRun(ctx.store, r)));
+      if (input.dryRun) {
+        return Promise.all(
+          input.resources.map((r, i) =>
+            dryRun(ctx.store, r).catch((err: unknown) => {
+              // Name the document, as a real apply does.
+              if (err instanceof ValidationError && input.resources.length > 1) {
+                throw new ValidationError(err.fieldErrors.map((e) => ({ ...e, path: [`documents[${i}]`, e.path].filter(Boolean).join('.') })));
+              }
+              throw err;
+            }),
+          ),
+        );
+      }
       const results = await ctx.store.applyAll(input.resources, { author: ctx.actor, note: input.note });
       return results.map((r) => ({ ...r, changes: [], dryRun: false }));
     }),

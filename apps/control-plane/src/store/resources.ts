@@ -87,14 +87,18 @@ export class ResourceStore extends EventEmitter {
     if (errors.length) throw new ValidationError(errors);
     let ref = refOf(wanted[0]);
     try {
-      const results = await this.prisma.$transaction(async (tx) => {
-        const written: Array<{ resource: Resource; outcome: ApplyOutcome }> = [];
-        for (const resource of wanted) {
-          ref = refOf(resource);
-          written.push(await this.write(tx, ref, resource, options));
-        }
-        return written;
-      });
+      const results = await this.prisma.$transaction(
+        async (tx) => {
+          const written: Array<{ resource: Resource; outcome: ApplyOutcome }> = [];
+          for (const resource of wanted) {
+            ref = refOf(resource);
+            written.push(await this.write(tx, ref, resource, options));
+          }
+          return written;
+        },
+        // About six queries per document; Prisma's default of 5 s is for one.
+        { timeout: 5_000 + 50 * wanted.length, maxWait: 10_000 },
+      );
       for (const r of results) if (r.outcome !== 'unchanged') this.emit('change', refOf(r.resource));
       return results;
     } catch (err) {
@@ -236,6 +240,8 @@ export class ResourceStore extends EventEmitter {
     let error = err;
     // A unique violation means a concurrent create of the same resource committed first.
     if ((err as { code?: string }).code === 'P2002') error = new ConflictError(`${describe(ref)} was created concurrently; fetch it and reapply`);
+    // The transaction ran out of time (a very large apply on a slow database): nothing was written.
+    if ((err as { code?: string }).code === 'P2028') error = new Error(`the write did not finish in time and nothing was written; apply fewer resources at once`);
     const outcome = error instanceof ConflictError ? 'conflict' : error instanceof NotFoundError ? 'not-found' : undefined;
     if (outcome) await this.audit(author, action, ref, outcome, (error as Error).message);
     return error;

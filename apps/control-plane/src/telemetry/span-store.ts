@@ -87,11 +87,18 @@ export class SpanStore extends EventEmitter {
     this.flushing = this.flushing.then(async () => {
       while (this.pending.length) {
         const batch = this.pending.splice(0, WRITE_BATCH);
+        const rows = batch.map(toRow);
         try {
-          this.written += await this.prisma.$executeRawUnsafe(INSERT_SPANS, JSON.stringify(batch.map(toRow)));
-        } catch (err) {
-          this.dropped += batch.length;
-          this.emit('error', err);
+          this.written += await this.prisma.$executeRawUnsafe(INSERT_SPANS, JSON.stringify(rows));
+        } catch {
+          // jsonb refuses lone UTF-16 surrogates ("\ud800"), which JSON.stringify keeps as escapes, so one
+          // such span would cost its whole batch: once more with every string made well-formed.
+          try {
+            this.written += await this.prisma.$executeRawUnsafe(INSERT_SPANS, JSON.stringify(rows, wellFormed));
+          } catch (err) {
+            this.dropped += batch.length;
+            this.emit('error', err);
+          }
         }
       }
     });
@@ -154,6 +161,13 @@ export class SpanStore extends EventEmitter {
     const rows = await this.prisma.span.findMany({ where: { traceId }, orderBy: { startTime: 'asc' } });
     return rows.map(fromRow);
   }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** JSON.stringify replacer: lone surrogates become U+FFFD, as Postgres's text input would have them. */
+function wellFormed(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value;
 }
 
 /** A span as a row of the spans table, keyed by column name (jsonb_populate_recordset reads it so). */
