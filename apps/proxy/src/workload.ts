@@ -88,7 +88,7 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, req.retries, req.rateLimited, false, req.ejections);
+        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, req.retries, status === 429 && req.rateLimited, false, req.ejections);
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
     });
