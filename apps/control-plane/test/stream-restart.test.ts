@@ -45,10 +45,12 @@ describe('a proxy that outlived its control plane database', () => {
     const oldDb = await createDatabase();
     const old = await startTestControlPlane(oldDb.options);
     for (let attempts = 2; attempts <= 6; attempts++) await old.client.resources.upsert.mutate({ resource: retryPolicy('payments', attempts) });
-    const proxy = await connectTestProxy(old.cp.url, { service: 'frontend', instance: 'frontend-1' });
+    // Made before the proxy connects: creating an embedded database is seconds of CPU in this process,
+    // which also runs the control plane the proxy is waiting on.
     const freshDb = await createDatabase();
+    const proxy = await connectTestProxy(old.cp.url, { service: 'frontend', instance: 'frontend-1' });
     try {
-      const { snapshot } = await proxy.next((s) => retryOf(s, 'payments')?.attempts === 6);
+      const { snapshot } = await proxy.next((s) => retryOf(s, 'payments')?.attempts === 6, 15_000);
       await old.cp.close();
       const fresh = await startTestControlPlane({ ...freshDb.options, port: old.cp.port });
       try {
