@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freePort, start, waitForPort } from './processes.mjs';
 import { proxyConfig } from './nginx-configs.mjs';
 import { haproxyConfig } from './haproxy-config.mjs';
@@ -112,6 +113,13 @@ const trellis = {
   label: 'Trellis',
   host: UPSTREAM_SERVICE,
   async start({ dir, upstreamPort, core, repoRoot, trellisBin }) {
+    // The launcher rebuilds a stale bundle inside the proxy's own process (esbuild's JS API), which would
+    // count in the proxy's RSS and warm-up: build it here first.
+    const launcher = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');
+    if (path.resolve(trellisBin) === launcher) {
+      const { ensureBuilt } = await import(pathToFileURL(path.join(repoRoot, 'apps/cli/bin/build.mjs')).href);
+      await ensureBuilt({ log: () => {} });
+    }
     const own = path.join(dir, 'trellis');
     mkdirSync(own, { recursive: true });
     const snapshotFile = path.join(own, 'snapshot.json');
