@@ -9,6 +9,7 @@ import { freePort, start, waitForPort } from './processes.mjs';
 import { proxyConfig } from './nginx-configs.mjs';
 import { haproxyConfig } from './haproxy-config.mjs';
 import { benchSnapshot, UPSTREAM_SERVICE } from './trellis-snapshot.mjs';
+import { startStreamStub } from './stream-stub.mjs';
 
 const READY_TIMEOUT_MS = 15_000;
 // The trellis launcher rebuilds its bundle (and may generate the Prisma client) before starting.
@@ -122,8 +123,10 @@ const trellis = {
     }
     const own = path.join(dir, 'trellis');
     mkdirSync(own, { recursive: true });
-    const snapshotFile = path.join(own, 'snapshot.json');
-    writeFileSync(snapshotFile, `${JSON.stringify(benchSnapshot({ upstreamPort }), null, 2)}\n`);
+    const snapshot = benchSnapshot({ upstreamPort });
+    writeFileSync(path.join(own, 'snapshot.json'), `${JSON.stringify(snapshot, null, 2)}\n`);
+    // Connected, as in a mesh: spans are recorded and sent, and the stream client is in memory.
+    const stream = await startStreamStub(snapshot);
     const ports = { outbound: await freePort(), inbound: await freePort(), admin: await freePort() };
     let readyLine;
     let resolveReady;
@@ -132,7 +135,7 @@ const trellis = {
     const args = [
       trellisBin,
       'proxy',
-      '--config', snapshotFile,
+      '--control-plane', stream.url,
       '--service', 'bench',
       '--outbound-port', String(ports.outbound),
       '--inbound-port', String(ports.inbound),
@@ -176,7 +179,13 @@ const trellis = {
       /* not JSON: keep the ports we asked for */
     }
     await waitForPort(ports.outbound, READY_TIMEOUT_MS, child);
-    return { child, port: ports.outbound, adminPort: ports.admin, pid: child.pid, failures, notes: [] };
+    // Listening is not ready: /ready turns 200 once the snapshot from the stream is applied.
+    const until = Date.now() + READY_TIMEOUT_MS;
+    while ((await get(ports.admin, '/ready').catch(() => ({ status: 0 }))).status !== 200) {
+      if (Date.now() > until) throw Object.assign(new Error(`/ready not 200 within ${READY_TIMEOUT_MS / 1000} s (snapshot not applied?)`), { child });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { child, port: ports.outbound, adminPort: ports.admin, pid: child.pid, failures, stream, notes: [] };
   },
 
   /** Confirms the features the row claims are really on: trace context added, metrics counting. */
@@ -191,8 +200,14 @@ const trellis = {
   },
 
   /** After the run: what the proxy's own metrics counted, and whether it logged failures. */
-  async afterRun({ adminPort, failures }) {
+  async afterRun({ adminPort, failures, stream }) {
     const notes = [];
+    if (stream) {
+      const c = stream.counts;
+      notes.push(`stream: snapshot acked ${c.acks}x, ${c.metricReports} metric reports, ${c.spans} spans in ${c.spanMessages} batches`);
+      if (c.nacks.length) notes.push(`snapshot REFUSED: ${c.nacks[0]}`);
+      stream.close();
+    }
     const metrics = await get(adminPort, '/metrics').catch((err) => ({ status: 0, body: String(err) }));
     if (metrics.status !== 200) {
       notes.push(`/metrics ${metrics.status || 'unreachable'}`);

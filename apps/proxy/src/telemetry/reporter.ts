@@ -10,8 +10,13 @@ export interface TelemetrySink {
 }
 
 export const REPORT_INTERVAL_MS = 1000;
-/** Spans per message (the stream schema allows 10,000). */
-const MAX_SPANS_PER_MESSAGE = 2000;
+/**
+ * Spans leave in small batches ten times a second rather than once a second in one: turning 1,000 spans
+ * into JSON holds the event loop for milliseconds, which showed in the proxy's p99 at 1,000 req/s.
+ */
+export const SPAN_INTERVAL_MS = 100;
+/** Spans per message (the stream schema allows 10,000): up to 5,000 spans/s per proxy. */
+const MAX_SPANS_PER_MESSAGE = 500;
 /** Hold spans back while this much is still unsent on the socket: a slow control plane is not flooded. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -22,6 +27,7 @@ const MAX_BUFFERED_BYTES = 1 << 20;
  */
 export class TelemetryReporter {
   private timer: NodeJS.Timeout | undefined;
+  private spanTimer: NodeJS.Timeout | undefined;
   private lastReport = Date.now();
 
   constructor(
@@ -33,10 +39,13 @@ export class TelemetryReporter {
   start(): void {
     this.timer = setInterval(() => this.report(), REPORT_INTERVAL_MS);
     this.timer.unref();
+    this.spanTimer = setInterval(() => this.sendSpans(), SPAN_INTERVAL_MS);
+    this.spanTimer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.spanTimer);
   }
 
   /** Sends what has accumulated, if the stream is up. */
@@ -48,9 +57,13 @@ export class TelemetryReporter {
       this.sink.send({ type: 'metrics', report: { at: now, intervalMs: Math.max(1, now - this.lastReport), edges: deltas } });
     }
     this.lastReport = now;
+    this.sendSpans();
+  }
+
+  /** Sends the next batch of finished spans, if the stream is up and not backed up. */
+  sendSpans(): void {
     const buffer = this.tracer.buffer;
-    if (buffer.length > 0 && this.sink.bufferedAmount < MAX_BUFFERED_BYTES) {
-      this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
-    }
+    if (buffer.length === 0 || this.sink.state !== 'connected' || this.sink.bufferedAmount >= MAX_BUFFERED_BYTES) return;
+    this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
   }
 }
