@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
-import { proxyError } from '../http/reasons.ts';
+import { isTrellisRateLimited, proxyError } from '../http/reasons.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
 import type { Handler } from '../http/types.ts';
 import type { Tracer } from '../telemetry/tracer.ts';
@@ -50,9 +50,8 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     if (!req.cancellation.cancelled && service.report(endpoint, response.status, response.failure, now - startedAt, now)) req.ejections++;
     req.version = endpoint.version;
     req.upstream = endpoint.key;
-    // Rate-limited on this edge means refused by the destination's Trellis rate limiter, not any 429 an
-    // app sends; the last attempt decides.
-    req.rateLimited = response.status === 429 && response.reason === undefined && response.headers['x-trellis-reason'] === 'rate-limited';
+    // Rate-limited on this edge means refused by the destination's rate limiter; the last attempt decides.
+    req.rateLimited = isTrellisRateLimited(response);
     return response;
   };
 }

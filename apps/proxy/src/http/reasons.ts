@@ -1,4 +1,4 @@
-import type { FailureKind, HeaderMap, ProxyResponse } from './types.ts';
+import { firstValue, type FailureKind, type HeaderMap, type ProxyResponse } from './types.ts';
 
 /**
  * Every answer the proxy makes by itself, in one table: the status it sends, the x-trellis-reason code
@@ -28,6 +28,14 @@ export const REASONS = {
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;
+
+/**
+ * True for a 429 that a Trellis rate limiter gave (at the destination's proxy): what the outbound side
+ * counts as rate-limited, unlike a 429 an app sends itself or one this proxy made.
+ */
+export function isTrellisRateLimited(response: ProxyResponse): boolean {
+  return response.status === 429 && response.reason === undefined && firstValue(response.headers['x-trellis-reason']) === 'rate-limited';
+}
 
 /** A response made by the proxy: status from the table, text body "<message>: <detail>". */
 export function proxyError(

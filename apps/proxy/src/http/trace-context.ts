@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import type { HeaderMap } from './types.ts';
+import { firstValue as first, type HeaderMap } from './types.ts';
 
 /** W3C trace context of one request as the proxy sees it. */
 export interface TraceContext {
@@ -34,9 +34,6 @@ const ZERO_TRACE = '00000000000000000000000000000000';
 const ZERO_SPAN = '0000000000000000';
 const HEX = /^[0-9a-f]+$/;
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** The trace context a request carries: W3C traceparent first, then B3 (single or multi header). */
 export function readTraceContext(headers: HeaderMap): { traceId: string; parentSpanId: string; sampled: boolean | undefined } | undefined {

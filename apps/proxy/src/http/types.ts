@@ -73,9 +73,13 @@ export class ProxyRequest {
   }
 
   header(name: string): string | undefined {
-    const v = this.headers[name];
-    return Array.isArray(v) ? v[0] : v;
+    return firstValue(this.headers[name]);
   }
+}
+
+/** The first value of a header as Node and undici hand it out (a string, or an array when repeated). */
+export function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** A response on its way back: from upstream (streamed body) or made by the proxy itself. */

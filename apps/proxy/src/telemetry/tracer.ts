@@ -1,5 +1,6 @@
 import type { Span } from '@trellis/shared';
-import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import { isTrellisRateLimited } from '../http/reasons.ts';
+import { firstValue, type ProxyRequest, type ProxyResponse } from '../http/types.ts';
 import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
 /**
@@ -77,16 +78,11 @@ export class Tracer {
     if (req.subset) span.attributes.subset = req.subset;
     // Only an answer that came from upstream: a response this proxy made for the attempt says nothing.
     if (response.reason === undefined) {
-      if (status === 429 && headerValue(response.headers, 'x-trellis-reason') === 'rate-limited') span.attributes.rate_limited = true;
-      const cache = headerValue(response.headers, 'x-cache');
+      if (isTrellisRateLimited(response)) span.attributes.rate_limited = true;
+      const cache = firstValue(response.headers['x-cache']);
       if (cache === 'HIT' || cache === 'MISS') span.attributes.cache = cache;
     }
     if (trace.parentSpanId) span.parentSpanId = trace.parentSpanId;
     this.buffer.push(span);
   }
-}
-
-function headerValue(headers: HeaderMap, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -36,7 +36,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly resolve: (response: ProxyResponse) => void,
     headersTimeoutMs: number | undefined,
   ) {
-    if (headersTimeoutMs !== undefined) this.timer = setTimeout(this.timedOut, headersTimeoutMs);
+    if (headersTimeoutMs !== undefined) this.timer = setTimeout(Attempt.timedOut, headersTimeoutMs, this);
     request.onCancel(this.cancelled);
   }
 
@@ -51,7 +51,10 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.request.offCancel(this.cancelled);
   }
 
-  private readonly timedOut = (): void => this.stop('timeout');
+  /** The per-try timer's callback: one function for every attempt rather than a closure each. */
+  private static timedOut(this: void, attempt: Attempt): void {
+    attempt.stop('timeout');
+  }
 
   private readonly cancelled = (): void => this.stop(this.request.reason ?? 'client-gone');
 
