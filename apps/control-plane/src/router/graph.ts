@@ -20,10 +20,10 @@ function graphOf(ctx: Context, input: z.infer<typeof graphInput>) {
 
 export const graphRouter = router({
   /** The service graph: services (with versions, policies, proxies) and the traffic between them. */
-  get: procedure.input(graphInput).query(({ ctx, input }) => graphOf(ctx, input)),
+  get: procedure.meta({ permission: 'mesh:read' }).input(graphInput).query(({ ctx, input }) => graphOf(ctx, input)),
 
   /** One edge with its per-route figures, for a panel that shows one edge of a big graph. */
-  edge: procedure
+  edge: procedure.meta({ permission: 'mesh:read' })
     .input(z.object({ source: z.string(), destination: z.string(), windowSeconds: z.number().int().min(1).max(900).default(10) }))
     .query(({ ctx, input }) => {
       const graph = buildGraph(ctx.telemetry.windows, [], input.windowSeconds, undefined, { only: input });
@@ -31,7 +31,7 @@ export const graphRouter = router({
     }),
 
   /** The same graph, pushed about once a second. */
-  live: procedure.input(graphInput).subscription(async function* ({ ctx, input, signal }) {
+  live: procedure.meta({ permission: 'mesh:read' }).input(graphInput).subscription(async function* ({ ctx, input, signal }) {
     while (!signal?.aborted) {
       yield graphOf(ctx, input);
       await new Promise<void>((resolve) => {

@@ -12,7 +12,7 @@ export const metricsRouter = router({
    * Time series for one edge, one route of a service, or one service (what it receives), over the last
    * `windowSeconds` (1 s points up to 15 minutes, 1 min points up to 24 hours).
    */
-  series: procedure
+  series: procedure.meta({ permission: 'mesh:read' })
     .input(z.intersection(scope, z.object({ windowSeconds: z.number().int().min(10).max(86_400).default(300), maxPoints: z.number().int().min(10).max(1000).default(300) })))
     .query(({ ctx, input }) => {
       const filter =

@@ -7,10 +7,20 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { procedure, router } from './trpc.ts';
 
 const ref = z.object({ kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1).default('default') });
+/** The namespace a resource in an apply names (the default one when it names none). */
+function namespaceOfResource(resource: unknown): string {
+  const ns = (resource as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace;
+  return typeof ns === 'string' && ns ? ns : 'default';
+}
+
 const toRef = (input: z.infer<typeof ref>) => ({ kind: ResourceStore.kind(input.kind), namespace: input.namespace, name: input.name });
 
 /** The most resources one multi-document apply takes (they are written in one transaction). */
 const MAX_DOCUMENTS = 1000;
+
+const read = { permission: 'mesh:read' } as const;
+/** Writes name the namespaces they touch: an editor may be limited to some. */
+const writeRef = { permission: 'policy:write', namespacesOf: (input: unknown) => [(input as { namespace?: string }).namespace ?? 'default'] } as const;
 
 /** What applying `resource` would change, without writing it. */
 async function dryRun(store: ResourceStore, resource: unknown) {
@@ -25,10 +35,11 @@ async function dryRun(store: ResourceStore, resource: unknown) {
 
 export const resourcesRouter = router({
   list: procedure
+    .meta(read)
     .input(z.object({ kind: z.string().optional(), namespace: z.string().optional() }).default({}))
     .query(({ ctx, input }) => ctx.store.list({ kind: input.kind ? ResourceStore.kind(input.kind) : undefined, namespace: input.namespace })),
 
-  get: procedure.input(ref).query(async ({ ctx, input }) => {
+  get: procedure.meta(read).input(ref).query(async ({ ctx, input }) => {
     const found = await ctx.store.get(toRef(input));
     if (!found) throw new NotFoundError(`${toRef(input).kind} ${input.namespace}/${input.name} not found`);
     return found;
@@ -40,6 +51,7 @@ export const resourcesRouter = router({
    * With dryRun, validates and returns the change without writing.
    */
   upsert: procedure
+    .meta({ permission: 'policy:write', namespacesOf: (input) => [namespaceOfResource((input as { resource?: unknown }).resource)] })
     .input(z.object({ resource: z.unknown(), note: z.string().max(2000).optional(), dryRun: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       if (input.dryRun) return dryRun(ctx.store, input.resource);
@@ -52,6 +64,7 @@ export const resourcesRouter = router({
    * none. Validation errors name the document as `documents[i].<field>`.
    */
   upsertMany: procedure
+    .meta({ permission: 'policy:write', namespacesOf: (input) => ((input as { resources?: unknown[] }).resources ?? []).map(namespaceOfResource) })
     .input(
       z.object({
         resources: z.array(z.unknown()).min(1, 'nothing to apply').max(MAX_DOCUMENTS, `at most ${MAX_DOCUMENTS} resources per apply; split the file`),
@@ -78,16 +91,19 @@ export const resourcesRouter = router({
     }),
 
   delete: procedure
+    .meta(writeRef)
     .input(ref.extend({ resourceVersion: z.string().optional(), note: z.string().optional() }))
     .mutation(({ ctx, input }) => ctx.store.delete(toRef(input), { author: ctx.actor, note: input.note, resourceVersion: input.resourceVersion })),
 
-  history: procedure.input(ref).query(({ ctx, input }) => ctx.store.history(toRef(input))),
+  history: procedure.meta(read).input(ref).query(({ ctx, input }) => ctx.store.history(toRef(input))),
 
   diff: procedure
+    .meta(read)
     .input(ref.extend({ from: z.number().int().min(1), to: z.number().int().min(1).optional() }))
     .query(({ ctx, input }) => ctx.store.diff(toRef(input), input.from, input.to)),
 
   rollback: procedure
+    .meta(writeRef)
     .input(ref.extend({ to: z.number().int().min(1), note: z.string().optional() }))
     .mutation(({ ctx, input }) => ctx.store.rollback(toRef(input), input.to, { author: ctx.actor, note: input.note })),
 });

@@ -4,7 +4,7 @@ import { procedure, router } from './trpc.ts';
 
 export const tracesRouter = router({
   /** Traces with a span matching every filter given, newest first. */
-  search: procedure
+  search: procedure.meta({ permission: 'mesh:read' })
     .input(
       z
         .object({
@@ -22,7 +22,7 @@ export const tracesRouter = router({
     .query(({ ctx, input }) => ctx.telemetry.spans.search(input)),
 
   /** One trace's spans, by start time; parentSpanId links them into a tree. */
-  get: procedure.input(z.object({ traceId: z.string().regex(/^[0-9a-f]{32}$/) })).query(async ({ ctx, input }) => {
+  get: procedure.meta({ permission: 'mesh:read' }).input(z.object({ traceId: z.string().regex(/^[0-9a-f]{32}$/) })).query(async ({ ctx, input }) => {
     const spans = await ctx.telemetry.spans.trace(input.traceId);
     if (spans.length === 0) throw new NotFoundError(`trace ${input.traceId} not found (it may be past retention)`);
     return { traceId: input.traceId, spans };

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { FieldError } from '@trellis/shared';
+import type { ProcedureMeta } from '../auth/permissions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { ControlPlaneServices } from '../services.ts';
 
@@ -8,7 +9,7 @@ export interface Context extends ControlPlaneServices {
   actor: string;
 }
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const fieldErrors: FieldError[] | undefined = cause instanceof ValidationError ? cause.fieldErrors : undefined;

@@ -1,0 +1,33 @@
+// Who may do what. Every tRPC procedure names the one permission it needs (its `meta`); one middleware
+// (router/trpc.ts) checks it against the caller's role, so no procedure checks by hand.
+
+export const ROLES = ['viewer', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  /** Read anything: resources, services, proxies, graph, metrics, traces, tap, identities. */
+  'mesh:read',
+  /** Create, change, delete and roll back policies and Service resources (editors: maybe only some namespaces). */
+  'policy:write',
+  /** Create and revoke join tokens that let proxies into the mesh. */
+  'join-tokens:manage',
+  /** Rotate the mesh CA's trust bundle. */
+  'ca:manage',
+  /** People and API tokens: create, change role, revoke sessions and tokens. */
+  'users:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** What each role may do. */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  viewer: ['mesh:read'],
+  editor: ['mesh:read', 'policy:write'],
+  admin: PERMISSIONS,
+};
+
+/** What a procedure declares: the permission it needs, and for namespaced writes which namespace(s) it touches. */
+export interface ProcedureMeta {
+  permission: Permission;
+  /** The namespaces the call writes, read from its input (editors may be limited to some namespaces). */
+  namespacesOf?: (input: unknown) => string[];
+}
