@@ -13,6 +13,10 @@ import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
 import { Telemetry } from './telemetry/index.ts';
 import type { ControlPlaneServices } from './services.ts';
+import { Auth } from './auth/service.ts';
+import type { OidcOptions } from './auth/oidc-config.ts';
+import type { SessionOptions } from './auth/sessions.ts';
+import type { ThrottleOptions } from './auth/throttle.ts';
 
 export interface ControlPlaneOptions {
   port: number;
@@ -33,6 +37,25 @@ export interface ControlPlaneOptions {
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined } | undefined;
   log?: (line: string) => void;
+  /** An admin API token kept in memory only (TRELLIS_BOOTSTRAP_TOKEN): for `trellis up` and automation. */
+  bootstrapToken?: string | undefined;
+  /** The first admin's password (TRELLIS_ADMIN_PASSWORD), used only when there are no users yet. */
+  adminPassword?: string | undefined;
+  /** The dashboard's public URL: sign-in links point to it and its origin may open WebSockets (default http://127.0.0.1:7401). */
+  dashboardUrl?: string | undefined;
+  /** Browser origins allowed to call the API directly (CORS); none by default. */
+  corsOrigins?: string[] | undefined;
+  /** Serve /metrics without credentials. */
+  publicMetrics?: boolean | undefined;
+  sessions?: Partial<SessionOptions> | undefined;
+  signInThrottle?: Partial<ThrottleOptions> | undefined;
+  /** Single sign-on with an OpenID Connect issuer. */
+  oidc?: OidcOptions | undefined;
+  /**
+   * First run (no users): told the new admin's name and one-time sign-in link. Default: logged. Null: no
+   * link is made (`trellis up` makes its own through the bootstrap token).
+   */
+  onFirstRun?: ((admin: { username: string; link: string; expiresAt: Date }) => void) | null;
 }
 
 export interface ControlPlane {
@@ -44,12 +67,35 @@ export interface ControlPlane {
 
 export const DEFAULT_DATA_DIR = path.join('.trellis', 'data');
 export const DEFAULT_PORT = 7400;
+export const DEFAULT_DASHBOARD_URL = 'http://127.0.0.1:7401';
 
 /** Opens the database (applying migrations), starts the config pipeline and serves the API and stream. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, log });
   const metrics = createMetrics();
+  let auth: Auth;
+  try {
+    auth = new Auth(db.prisma, {
+      bootstrapToken: options.bootstrapToken,
+      adminPassword: options.adminPassword,
+      dashboardUrl: options.dashboardUrl ?? DEFAULT_DASHBOARD_URL,
+      corsOrigins: options.corsOrigins ?? [],
+      publicMetrics: options.publicMetrics ?? false,
+      sessions: options.sessions,
+      throttle: options.signInThrottle,
+      oidc: options.oidc,
+    });
+    const onFirstRun =
+      options.onFirstRun === undefined
+        ? (admin: { username: string; link: string }) => log(`first run: created the user "${admin.username}"; sign in once with ${admin.link} (single use, 15 minutes), then set a password`)
+        : options.onFirstRun;
+    const first = await auth.ensureFirstAdmin(onFirstRun !== null);
+    if (first?.link && onFirstRun) onFirstRun({ ...first, link: first.link });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const store = new ResourceStore(db.prisma);
   const registry = new EndpointRegistry();
   const distributor = new ConfigDistributor(store, registry, new VersionCounter(db.prisma), {
@@ -79,7 +125,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const ns = session.identity.namespace;
     telemetry.ingestSpans(spans.map((s) => (s.service.includes('.') ? s : { ...s, service: `${s.service}.${ns}` })));
   });
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, auth };
   let ready = false;
   const { server, closeWebSockets } = createServer(services, () => ready);
   server.keepAliveTimeout = 65_000;
@@ -126,3 +172,4 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
 export type { AppRouter } from './router/root.ts';
 export { openDatabase } from './db/open.ts';
+export { parseRoleMappings, type OidcOptions, type RoleMapping } from './auth/oidc-config.ts';

@@ -3,6 +3,7 @@ import { WebSocketServer } from 'ws';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { STREAM_PATH } from '@trellis/shared';
+import { createAuthHttp } from './auth/http.ts';
 import { appRouter } from './router/root.ts';
 import type { Context } from './router/trpc.ts';
 import type { ControlPlaneServices } from './services.ts';
@@ -23,49 +24,35 @@ function resolveAliases(url: string): string {
   return `${TRPC_PREFIX}/${mapped}${query === undefined ? '' : `?${query}`}`;
 }
 
-function actorFrom(header: string | string[] | undefined, params?: Record<string, unknown> | null): string {
-  const fromParams = params?.user;
-  if (typeof fromParams === 'string' && fromParams) return fromParams.slice(0, 200);
-  const value = Array.isArray(header) ? header[0] : header;
-  return value ? value.slice(0, 200) : 'anonymous';
-}
-
 /**
  * One HTTP server on one port: tRPC over HTTP and WebSocket at /trpc, the proxy stream at /v1/stream,
- * and /healthz, /readyz, /metrics. CORS is open so the dashboard can call the API from its own origin.
+ * the sign-in routes at /auth, and /healthz, /readyz, /metrics. Who may call what is decided in auth/
+ * (credentials, CORS, CSRF, WebSocket origins) and in the one tRPC middleware (permissions).
  */
 export function createServer(services: ControlPlaneServices, isReady: () => boolean) {
+  const authHttp = createAuthHttp(services.auth);
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
-    createContext: ({ req }): Context => ({ ...services, actor: actorFrom(req.headers['x-trellis-user']) }),
+    createContext: async ({ req }): Promise<Context> => ({ ...services, ...(await authHttp.httpCaller(req)), actor: 'anonymous' }),
   });
   const trpcWss = new WebSocketServer({ noServer: true });
   const trpcWs = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
-    createContext: ({ req, info }): Context => ({ ...services, actor: actorFrom(req.headers['x-trellis-user'], info.connectionParams) }),
+    createContext: async ({ req, info }): Promise<Context> => ({ ...services, ...(await authHttp.webSocketCaller(req, info.connectionParams)), actor: 'anonymous' }),
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 5_000 },
   });
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
-    res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
-    res.setHeader('vary', 'origin');
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type',
-        'access-control-max-age': '600',
-      });
-      res.end();
-      return;
-    }
+    if (authHttp.cors(req, res)) return;
     if (url.startsWith(`${TRPC_PREFIX}/`)) {
       req.url = resolveAliases(url);
       trpcHttp(req, res);
       return;
     }
+    if (authHttp.routes(req, res)) return;
     const path = url.split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -73,10 +60,13 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
       const ready = isReady();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
     } else if (path === '/metrics') {
-      services.metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500).end(err.message),
-      );
+      authHttp
+        .metricsAllowed(req, res)
+        .then((allowed) => (allowed ? services.metrics.registry.metrics() : undefined))
+        .then(
+          (text) => text !== undefined && res.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(text),
+          (err: Error) => res.writeHead(500).end(err.message),
+        );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}; the API is at ${TRPC_PREFIX}\n`);
     }
@@ -87,6 +77,7 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     if (path === STREAM_PATH) {
       services.stream.wss.handleUpgrade(req, socket, head, (ws) => services.stream.wss.emit('connection', ws, req));
     } else if (path === TRPC_PREFIX || path?.startsWith(`${TRPC_PREFIX}/`)) {
+      if (authHttp.refuseUpgrade(req, socket)) return;
       trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req));
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

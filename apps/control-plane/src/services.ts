@@ -1,3 +1,4 @@
+import type { Auth } from './auth/service.ts';
 import type { ConfigDistributor } from './compiler/distributor.ts';
 import type { EndpointRegistry } from './discovery/registry.ts';
 import type { ControlPlaneMetrics } from './metrics.ts';
@@ -15,4 +16,6 @@ export interface ControlPlaneServices {
   stream: StreamServer;
   metrics: ControlPlaneMetrics;
   telemetry: Telemetry;
+  /** Accounts, sessions, API tokens, sign-in links, SSO. */
+  auth: Auth;
 }

@@ -25,9 +25,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
 };
 
+/** The least role that has `permission` (for "ask an admin for the editor role"). */
+export function leastRoleWith(permission: Permission): Role {
+  return ROLES.find((r) => ROLE_PERMISSIONS[r].includes(permission)) ?? 'admin';
+}
+
+/** What every signed-in caller may do about themselves (auth.me, auth.changePassword), whatever their role. */
+export const SIGNED_IN = 'signed-in';
+
 /** What a procedure declares: the permission it needs, and for namespaced writes which namespace(s) it touches. */
 export interface ProcedureMeta {
-  permission: Permission;
+  permission: Permission | typeof SIGNED_IN;
   /** The namespaces the call writes, read from its input (editors may be limited to some namespaces). */
   namespacesOf?: (input: unknown) => string[];
 }

@@ -6,6 +6,9 @@ import { graphRouter } from './graph.ts';
 import { metricsRouter } from './metrics.ts';
 import { tracesRouter } from './traces.ts';
 import { tapRouter } from './tap.ts';
+import { authRouter } from './auth.ts';
+import { usersRouter } from './users.ts';
+import { tokensRouter } from './tokens.ts';
 
 export const appRouter = router({
   resources: resourcesRouter,
@@ -15,6 +18,9 @@ export const appRouter = router({
   metrics: metricsRouter,
   traces: tracesRouter,
   tap: tapRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
 });
 
 /** The API's type, imported by the CLI and the dashboard (type only). */
