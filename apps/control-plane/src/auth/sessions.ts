@@ -11,7 +11,7 @@ export interface SessionOptions {
 
 export const DEFAULT_SESSIONS: SessionOptions = { idleMs: 12 * 3600_000, maxAgeMs: 7 * 24 * 3600_000 };
 
-/** lastSeenAt is written at most this often, so reading a page is not a write per request. */
+/** lastSeenAt is written at most this often (or a quarter of the idle time), so reading a page is not a write per request. */
 const TOUCH_EVERY_MS = 60_000;
 
 export type SignInMethod = 'password' | 'link' | 'sso';
@@ -45,7 +45,7 @@ export class SessionStore {
   async resolve(secret: string, now = Date.now()): Promise<(Session & { user: User }) | null> {
     const found = await this.prisma.session.findUnique({ where: { secretHash: hashSecret(secret) }, include: { user: true } });
     if (!found || !this.live(found, now)) return null;
-    if (now - found.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    if (now - found.lastSeenAt.getTime() > Math.min(TOUCH_EVERY_MS, this.options.idleMs / 4)) {
       await this.prisma.session.update({ where: { id: found.id }, data: { lastSeenAt: new Date(now) } });
     }
     return found;
