@@ -1,14 +1,27 @@
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
+import { DEFAULT_DASHBOARD_URL, DEFAULT_DATA_DIR, DEFAULT_PORT, parseRoleMappings, startControlPlane, type OidcOptions } from '@trellis/control-plane';
 import { parseDuration } from '@trellis/shared';
-import { parseCommandArgs, parsePort } from '../args.ts';
+import { parseCommandArgs, parseLifetime, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
-  '                      [--kubernetes [--kubeconfig FILE]]';
+  '                      [--kubernetes [--kubeconfig FILE]]\n' +
+  '                      [--dashboard-url http://127.0.0.1:7401] [--cors-origin ORIGIN]... [--public-metrics] [--no-sign-in-link]\n' +
+  '                      [--session-idle 12h] [--session-max-age 7d]\n' +
+  '                      [--oidc-issuer URL --oidc-client-id ID --oidc-role GROUP=ROLE[:NS,...]... [--oidc-groups-claim groups]\n' +
+  '                       [--oidc-scopes "openid profile email groups"] [--oidc-redirect-url URL] [--oidc-label TEXT]]';
+
+const AUTH_HELP = `
+Who may call the API: people sign in (the dashboard, \`trellis login\`), scripts send an API token.
+  First run (no users): creates "admin" with a random password and prints a one-time sign-in link to
+  the dashboard (--dashboard-url). TRELLIS_ADMIN_PASSWORD sets that password instead (automation).
+  TRELLIS_BOOTSTRAP_TOKEN: an admin API token held in memory only (at least 24 characters).
+  Single sign-on: --oidc-issuer and --oidc-client-id (TRELLIS_OIDC_ISSUER, TRELLIS_OIDC_CLIENT_ID; the
+  secret only as TRELLIS_OIDC_CLIENT_SECRET), groups mapped to roles with --oidc-role (or
+  TRELLIS_OIDC_ROLES="platform=admin;shop-devs=editor:shop"). Register <dashboard-url>/auth/oidc/callback.`;
 
 /** Runs the control plane until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
@@ -25,12 +38,33 @@ export async function run(argv: string[]): Promise<number> {
     kubeconfig: { type: 'string' },
     'span-retention': { type: 'string' },
     'max-spans': { type: 'string' },
+    'dashboard-url': { type: 'string' },
+    'cors-origin': { type: 'string', multiple: true },
+    'public-metrics': { type: 'boolean' },
+    'no-sign-in-link': { type: 'boolean' },
+    'session-idle': { type: 'string' },
+    'session-max-age': { type: 'string' },
+    'oidc-issuer': { type: 'string' },
+    'oidc-client-id': { type: 'string' },
+    'oidc-role': { type: 'string', multiple: true },
+    'oidc-groups-claim': { type: 'string' },
+    'oidc-scopes': { type: 'string' },
+    'oidc-redirect-url': { type: 'string' },
+    'oidc-label': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n`);
+    process.stdout.write(`usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n${AUTH_HELP}\n`);
     return 0;
   }
+  const dashboardUrl = (values['dashboard-url'] ?? cliEnv.dashboardUrl ?? DEFAULT_DASHBOARD_URL).replace(/\/+$/, '');
+  if (!URL.canParse(dashboardUrl)) throw new CliError(`--dashboard-url: "${dashboardUrl}" is not a URL (like http://127.0.0.1:7401)`, 2);
+  for (const origin of values['cors-origin'] ?? []) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new CliError(`--cors-origin: "${origin}" is not an origin (scheme://host[:port], no path)`, 2);
+  }
+  const idleMs = values['session-idle'] === undefined ? undefined : parseLifetime(values['session-idle'], '--session-idle');
+  const maxAgeMs = values['session-max-age'] === undefined ? undefined : parseLifetime(values['session-max-age'], '--session-max-age');
+  const oidc = oidcOptions(values, dashboardUrl);
   const sampling = values['trace-sampling'] === undefined ? undefined : Number(values['trace-sampling']);
   if (sampling !== undefined && !(sampling >= 0 && sampling <= 1)) throw new CliError('--trace-sampling: must be a number from 0 to 1', 2);
   const graceMs = values['endpoint-grace'] === undefined ? undefined : Number(values['endpoint-grace']);
@@ -56,6 +90,15 @@ export async function run(argv: string[]): Promise<number> {
       // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
       kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,
       log,
+      bootstrapToken: cliEnv.bootstrapToken,
+      adminPassword: cliEnv.adminPassword,
+      dashboardUrl,
+      corsOrigins: values['cors-origin'] ?? [],
+      publicMetrics: values['public-metrics'] ?? false,
+      sessions: { ...(idleMs ? { idleMs } : {}), ...(maxAgeMs ? { maxAgeMs } : {}) },
+      oidc,
+      // `trellis up` makes its own link (through the bootstrap token) and prints it where logs do not go.
+      ...(values['no-sign-in-link'] ? { onFirstRun: null } : {}),
     });
   } catch (err) {
     throw new CliError(`trellis control-plane: ${(err as Error).message}`);
@@ -70,4 +113,32 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/** Single sign-on settings from flags and environment, checked; undefined when no issuer is named. */
+function oidcOptions(values: Record<string, string | boolean | string[] | undefined>, dashboardUrl: string): OidcOptions | undefined {
+  const text = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
+  const issuer = text('oidc-issuer') ?? cliEnv.oidc.issuer;
+  if (!issuer) return undefined;
+  if (!URL.canParse(issuer)) throw new CliError(`--oidc-issuer: "${issuer}" is not a URL`, 2);
+  const clientId = text('oidc-client-id') ?? cliEnv.oidc.clientId;
+  if (!clientId) throw new CliError('--oidc-client-id (or TRELLIS_OIDC_CLIENT_ID) is needed with --oidc-issuer: the client id registered at the issuer', 2);
+  let roles;
+  try {
+    const rules = Array.isArray(values['oidc-role']) ? values['oidc-role'] : [];
+    roles = parseRoleMappings([...rules, ...(cliEnv.oidc.roles ? [cliEnv.oidc.roles] : [])]);
+  } catch (err) {
+    throw new CliError(`--oidc-role: ${(err as Error).message}`, 2);
+  }
+  if (roles.length === 0) throw new CliError('--oidc-role: map at least one of the issuer\'s groups to a role (e.g. --oidc-role platform=admin), or nobody can sign in with SSO', 2);
+  return {
+    issuer,
+    clientId,
+    clientSecret: cliEnv.oidc.clientSecret,
+    redirectUrl: text('oidc-redirect-url') ?? `${dashboardUrl}/auth/oidc/callback`,
+    scopes: text('oidc-scopes') ?? 'openid profile email groups',
+    groupsClaim: text('oidc-groups-claim') ?? 'groups',
+    roles,
+    label: text('oidc-label') ?? 'Sign in with SSO',
+  };
 }

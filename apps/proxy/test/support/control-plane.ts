@@ -4,6 +4,9 @@ import { repoRoot, tempDir } from './proxy.ts';
 
 const trellisBin = path.join(repoRoot, 'apps/cli/dist/trellis.js');
 
+/** The admin token the test control plane holds in memory; the helpers below call the API with it. */
+const BOOTSTRAP_TOKEN = 'trb_proxy-tests-bootstrap-token-0123456789';
+
 /** A real `trellis control-plane` process with its own embedded database. */
 export interface ControlPlaneProcess {
   url: string;
@@ -21,7 +24,7 @@ export async function startControlPlane(): Promise<ControlPlaneProcess> {
   const dataDir = tempDir('trellis-proxy-cp-');
   const child = spawn(process.execPath, [trellisBin, 'control-plane', '--port', '0', '--data-dir', dataDir], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: '' },
+    env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,7 +46,7 @@ export async function startControlPlane(): Promise<ControlPlaneProcess> {
   const call = async (procedure: string, body: unknown) => {
     const res = await fetch(`${url}/trpc/${procedure}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-trellis-user': 'proxy-tests' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${procedure} failed: ${res.status} ${await res.text()}`);
@@ -54,7 +57,7 @@ export async function startControlPlane(): Promise<ControlPlaneProcess> {
     apply: (resource) => call('resources.apply', { resource }),
     remove: (kind, name) => call('resources.delete', { kind, name }),
     async query<T>(procedure: string, input: unknown) {
-      const res = await fetch(`${url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`);
+      const res = await fetch(`${url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
       const json = (await res.json()) as { result?: { data: T }; error?: unknown };
       if (!json.result) throw new Error(`${procedure}: ${JSON.stringify(json.error)}`);
       return json.result.data;
