@@ -8,10 +8,19 @@ import { procedure, router } from './trpc.ts';
 const self = { permission: SIGNED_IN } as const;
 
 export const authRouter = router({
-  /** Who the caller is: name, role, namespaces, permissions; for people also whether they have a password and use SSO. */
+  /**
+   * Who the caller is: name, role, namespaces, permissions; for people also whether they have a password,
+   * sign in with SSO, and how this session was opened (a sign-in link's session may set a password without the old one).
+   */
   me: procedure.meta(self).query(async ({ ctx }) => {
     const user = ctx.principal.kind === 'user' ? await ctx.auth.users.byId(ctx.principal.id) : null;
-    return { ...describePrincipal(ctx.principal), hasPassword: !!user?.passwordHash, sso: !!user?.oidcSubject, ssoEnabled: !!ctx.auth.oidc };
+    const session = ctx.principal.via === 'session' ? await ctx.auth.sessions.resolveById(ctx.principal.credentialId) : null;
+    return {
+      ...describePrincipal(ctx.principal),
+      hasPassword: !!user?.passwordHash,
+      sso: !!user?.oidcSubject,
+      signedInWith: session?.method ?? null,
+    };
   }),
 
   /**

@@ -14,6 +14,9 @@ const paths: Record<string, string> = {
   user: 'M12 8m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0M4 21c1.5-4 4.5-6 8-6s6.5 2 8 6',
   history: 'M3 12a9 9 0 1 0 3-6.7M3 4v5h5M12 7v5l3 3',
   plus: 'M12 5v14M5 12h14',
+  users: 'M9 8m-3.5 0a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0M2.5 20c1.2-3.4 3.7-5 6.5-5s5.3 1.6 6.5 5M16 4.6a3.5 3.5 0 0 1 0 6.8M18 15.2c1.7.6 2.9 2.2 3.5 4.8',
+  lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3',
+  signout: 'M15 4h4v16h-4M10 8l-4 4l4 4M6 12h10',
 };
 
 export type IconName = keyof typeof paths;

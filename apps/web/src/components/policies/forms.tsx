@@ -2,6 +2,8 @@
 
 import { RETRY_ON } from '@trellis/shared';
 import { getAt } from '@/lib/paths';
+import { writableNamespaces } from '@/lib/permissions';
+import { useMe } from '../Providers';
 import type { EditableKind } from '@/lib/policies';
 import { Button } from '../ui';
 import { ChecksField, NumberField, OptionalSection, Section, SelectField, TextField, fieldTestId, useForm } from './fields';
@@ -9,6 +11,8 @@ import { ChecksField, NumberField, OptionalSection, Section, SelectField, TextFi
 /** Name (when creating) and the Gateway-API style target: a service, optionally one of its routes. */
 function TargetSection() {
   const { draft, services, creating } = useForm();
+  // An editor limited to some namespaces picks one of them; everyone else types any.
+  const scope = writableNamespaces(useMe());
   const target = getAt(draft, 'spec.targetRef.name') as string | undefined;
   const ns = (getAt(draft, 'spec.targetRef.namespace') as string | undefined) ?? (getAt(draft, 'metadata.namespace') as string | undefined) ?? 'default';
   const names = [...new Set(services.filter((s) => s.namespace === ns).map((s) => s.name))].sort();
@@ -20,7 +24,11 @@ function TargetSection() {
         {creating ? (
           <>
             <TextField path="metadata.name" label="Name" help="Lowercase letters, digits and “-”." mono />
-            <TextField path="metadata.namespace" label="Namespace" mono />
+            {scope ? (
+              <SelectField path="metadata.namespace" label="Namespace" options={scope} help="The namespaces you may change." />
+            ) : (
+              <TextField path="metadata.namespace" label="Namespace" mono />
+            )}
           </>
         ) : null}
         <SelectField path="spec.targetRef.name" label="Service" options={names} />

@@ -1,0 +1,24 @@
+import type { Me } from './session';
+
+/**
+ * Why the signed-in person may not change policies in `namespace`, or null when they may. The same rule
+ * the control plane enforces (it has the last word: a refusal it sends anyway is shown as it says it).
+ */
+export function writeRefusal(me: Me | null, namespace: string): string | null {
+  if (!me) return null;
+  if (!me.permissions.includes('policy:write')) {
+    return `Your role (${me.role}) can look but not change policies. Ask an admin for the editor role.`;
+  }
+  if (me.role !== 'admin' && me.namespaces.length > 0 && !me.namespaces.includes(namespace)) {
+    return `You may change policies only in ${me.namespaces.join(', ')}; this one is in ${namespace}.`;
+  }
+  return null;
+}
+
+/** The namespaces the person may write in, or null for all of them. */
+export function writableNamespaces(me: Me | null): string[] | null {
+  if (!me || me.role === 'admin' || me.namespaces.length === 0) return null;
+  return me.namespaces;
+}
+
+export const isAdmin = (me: Me | null) => !!me?.permissions.includes('users:manage');
