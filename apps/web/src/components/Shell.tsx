@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useConnectivity } from '@/lib/connectivity';
 import { isAdmin } from '@/lib/permissions';
+import { useToasts } from '@/lib/toast';
 import { UserMenu } from './auth/UserMenu';
 import { Icon, type IconName } from './icons';
 import { useDashboardConfig, useMe } from './Providers';
@@ -33,6 +34,20 @@ function UnreachableBanner() {
   return (
     <div className="banner banner-error" role="alert" data-testid="unreachable-banner">
       <strong>Can’t reach the control plane</strong> at <span className="mono">{server}</span> for {seconds} s. Retrying every 2 s — what you see may be out of date.
+    </div>
+  );
+}
+
+/** The corner where toast() messages show (saved, refused, signed out…); read aloud by screen readers. */
+function Toasts() {
+  const toasts = useToasts();
+  return (
+    <div className="toasts" role="status" aria-live="polite" data-testid="toasts">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast ${t.tone === 'error' ? 'toast-error' : ''}`} data-testid="toast">
+          {t.message}
+        </div>
+      ))}
     </div>
   );
 }
@@ -81,6 +96,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </nav>
       <div className="main-wrap">
         <UnreachableBanner />
+        <Toasts />
         <main id="main" className="main" tabIndex={-1}>
           {children}
         </main>
