@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { mutate } from './support/api.ts';
 import { CONTROL_PLANE } from './support/env.ts';
 import { runId, signInWithForm } from './support/auth.ts';
 import { screenshot } from './support/shots.ts';
@@ -68,9 +69,12 @@ test('an admin creates an API token, shown once, that works until it is revoked'
 });
 
 test('Users & tokens fits a 390 px wide phone', async ({ page }) => {
+  // A token in the list, so its table is on the page too.
+  const token = await mutate<{ id: string }>('tokens.create', { name: `phone check ${runId()}`, role: 'viewer', ttlSeconds: 3600 });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/users');
-  await expect(page.getByTestId('people')).toBeVisible();
+  await expect(page.getByTestId('user-row').first()).toBeVisible();
+  await expect(page.getByTestId('token-row').first()).toBeVisible();
   // The page itself does not scroll sideways (wide tables scroll inside their card).
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   const invite = page.getByTestId('invite');
@@ -79,4 +83,5 @@ test('Users & tokens fits a 390 px wide phone', async ({ page }) => {
   await page.goto('/account');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await screenshot(page, 'account-390');
+  await mutate('tokens.revoke', { id: token.id });
 });

@@ -80,7 +80,8 @@ async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-bench-telemetry-'));
   const db = values.postgres ? `Postgres (${values.postgres})` : 'PGlite';
   console.log(`starting a control plane on ${db} ...`);
-  const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
+  // Its own counters are read from /metrics, opened for the bench (a control plane's /metrics otherwise needs a token).
+  const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir, '--public-metrics'], {
     env: { ...process.env, DATABASE_URL: values.postgres ?? '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -65,7 +65,7 @@ export function AccountPage({ welcome }: { welcome: boolean }) {
           items={[
             ['Name', <span key="n" data-testid="account-name">{me.name}</span>],
             ['Role', <Badge key="r" tone="accent" testId="account-role">{me.role}</Badge>],
-            ['Namespaces', me.role === 'editor' ? (me.namespaces.length ? me.namespaces.join(', ') : 'all') : 'all (reading)'],
+            ['May change', me.role === 'viewer' ? 'nothing (reads everything)' : me.role === 'editor' && me.namespaces.length ? `policies in ${me.namespaces.join(', ')}` : 'every namespace'],
             ['Signs in with', [me.hasPassword ? 'password' : '', me.sso ? 'single sign-on' : ''].filter(Boolean).join(', ') || 'one-time links'],
             ['May', <ul key="m" className="plain-list">{me.permissions.map((p) => <li key={p}><span className="mono">{p}</span> — {DESCRIPTIONS[p] ?? p}</li>)}</ul>],
           ]}
