@@ -1,8 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { OIDC_ISSUER } from './support/env.ts';
+import { EXISTING, OIDC_ISSUER } from './support/env.ts';
 import { screenshot } from './support/shots.ts';
 
 test.use({ storageState: { cookies: [], origins: [] } });
+test.skip(EXISTING, 'needs the test OIDC issuer that the e2e product is started with');
 
 /** From the dashboard's sign-in page through the issuer's own sign-in and consent pages, and back. */
 async function signInWithSso(page: Page, login: string, path: string) {

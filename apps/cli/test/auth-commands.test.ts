@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamClient } from '@trellis/stream-client';
+import type { Span } from '@trellis/shared';
 import { repoRoot, startControlPlaneProcess, testConfigHome, trellis } from './support/run.ts';
 
 const ADMIN_PASSWORD = 'cli test admin password';
@@ -15,6 +18,22 @@ spec:
   targetRef: {kind: Service, name: payments}
   attempts: 2
 `;
+
+/** A request catalog's proxy saw, as it reports it. */
+function serverSpan(service: string, path: string): Span {
+  return {
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    kind: 'server',
+    service,
+    name: `GET ${path}`,
+    startMs: Date.now(),
+    durationMs: 12.5,
+    status: 200,
+    error: false,
+    attributes: { route: 'default', 'http.method': 'GET', 'http.path': path, source: 'frontend.default' },
+  };
+}
 
 /** Every file under `dir`, as bytes. */
 async function filesUnder(dir: string): Promise<Buffer[]> {
@@ -127,6 +146,34 @@ describe('trellis login, whoami, token and logout', () => {
     expect(r.stdout).toMatch(/created dana \(viewer\)\. Send them this one-time sign-in link .*\nhttp:\/\/127\.0\.0\.1:7401\/auth\/link\?token=trl_/);
     const list = await trellis(['users', 'list', ...server()], { env: asPerson });
     expect(list.stdout).toMatch(/dana\s+viewer\s+-\s+link only\s+0\s+-/);
+  });
+
+  it('taps a service over the WebSocket with the stored token, and refuses to without one', async () => {
+    const refused = await trellis(['tap', 'catalog', ...server()], { env: { TRELLIS_TOKEN: 'trt_not-a-token' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('tap failed: this API token is unknown, revoked or expired');
+    const child = spawn(process.execPath, [path.join(repoRoot, 'apps/cli/bin/trellis.mjs'), 'tap', 'catalog', ...server()], {
+      cwd: repoRoot,
+      env: { ...process.env, XDG_CONFIG_HOME: testConfigHome, TRELLIS_TOKEN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const proxy = new StreamClient({ controlPlane: cp.url, identity: { service: 'catalog', instance: 'catalog-tap', proxyVersion: 'test' }, apply: () => undefined });
+    try {
+      await proxy.start();
+      while (!out.includes('tapping catalog.default')) await new Promise((r) => setTimeout(r, 50));
+      // The line is printed before the subscription is in place: send until one arrives.
+      for (let i = 0; i < 60 && !out.includes('/products/1'); i++) {
+        proxy.send({ type: 'spans', spans: [serverSpan('catalog', '/products/1')] });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(out).toMatch(/frontend\.default\s+GET\s+\/products\/1\s+200\s+12\.5 ms/);
+    } finally {
+      await proxy.close();
+      child.kill('SIGINT');
+    }
   });
 
   it('logs out: the stored token is revoked and forgotten', async () => {

@@ -25,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
   process.stderr.write(`tapping ${qualified} (sampled requests as they arrive; Ctrl-C to stop)\n`);
+  let failed = false;
   await new Promise<void>((resolve) => {
     const sub = client.tap.watch.subscribe(
       { service: qualified },
@@ -35,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
         },
         onError: (err) => {
           process.stderr.write(`tap failed: ${explain(err, server).message}\n`);
+          failed = true;
           resolve();
         },
       },
@@ -45,5 +47,5 @@ export async function run(argv: string[]): Promise<number> {
     });
   });
   await wsClient.close();
-  return 0;
+  return failed ? 1 : 0;
 }

@@ -10,6 +10,8 @@ export class SignInLinks {
 
   /** A new link's secret for `userId`, valid for `ttlMs`. */
   async create(userId: string, createdBy: string, ttlMs = LINK_TTL_MS): Promise<{ secret: string; expiresAt: Date }> {
+    // Used and expired links are kept a day (for whoever looks at the table), then swept away here.
+    await this.prisma.signInLink.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 24 * 3600_000) } } });
     const secret = newSecret(SECRET_PREFIX.link);
     const expiresAt = new Date(Date.now() + ttlMs);
     await this.prisma.signInLink.create({ data: { secretHash: hashSecret(secret), userId, createdBy, expiresAt } });

@@ -3,7 +3,7 @@ import type { User } from '../generated/prisma/client.ts';
 import { LINK_TTL_MS, SignInLinks } from './links.ts';
 import { OidcError, OidcRelyingParty, type OidcIdentity } from './oidc.ts';
 import { roleForGroups, type OidcOptions } from './oidc-config.ts';
-import { verifyPassword } from './passwords.ts';
+import { passwordProblem, verifyPassword } from './passwords.ts';
 import type { Principal } from './principal.ts';
 import { hashSecret, newSecret, sameSecret } from './secrets.ts';
 import { DEFAULT_SESSIONS, SessionStore, type SessionOptions } from './sessions.ts';
@@ -48,6 +48,8 @@ export class Auth {
     if (options.bootstrapToken !== undefined && options.bootstrapToken.length < 24) {
       throw new Error('the bootstrap token (TRELLIS_BOOTSTRAP_TOKEN) must be at least 24 characters; generate one with `openssl rand -hex 32`');
     }
+    const weak = options.adminPassword === undefined ? null : passwordProblem(options.adminPassword);
+    if (weak) throw new Error(`the first admin's password (TRELLIS_ADMIN_PASSWORD) ${weak}`);
     this.users = new UserStore(prisma);
     this.sessions = new SessionStore(prisma, { ...DEFAULT_SESSIONS, ...options.sessions });
     this.tokens = new TokenStore(prisma);

@@ -25,6 +25,9 @@ export class SessionStore {
 
   /** A new session; returns the cookie's secret and the CSRF token (neither is stored). */
   async create(userId: string, method: SignInMethod, client: { address?: string; userAgent?: string } = {}) {
+    // Sessions that ended more than a day ago are of no use to anyone: each sign-in sweeps them away.
+    const dayAgo = new Date(Date.now() - 24 * 3600_000);
+    await this.prisma.session.deleteMany({ where: { OR: [{ expiresAt: { lt: dayAgo } }, { revokedAt: { lt: dayAgo } }, { lastSeenAt: { lt: new Date(Date.now() - this.options.idleMs - 24 * 3600_000) } }] } });
     const secret = newSecret(SECRET_PREFIX.session);
     const csrf = newSecret();
     const session = await this.prisma.session.create({
