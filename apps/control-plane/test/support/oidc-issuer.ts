@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -42,6 +43,9 @@ export async function startOidcIssuer(options: { redirectUris: string[]; people:
     scopes: ['openid', 'profile', 'email', 'groups'],
     pkce: { required: () => true },
     cookies: { keys: ['trellis-test-issuer-cookie-key'] },
+    // A signing key of its own and explicit lifetimes, instead of the development defaults it warns about.
+    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     features: { devInteractions: { enabled: true } },
   });
   server.on('request', provider.callback());
