@@ -35,6 +35,10 @@ test('a save the role no longer allows is refused by the API (403) and the dashb
     'The control plane refused this change. Your role (viewer) lacks the permission policy:write that resources.upsert needs; ask an admin for the editor role.',
   );
   await expect(page.getByTestId('review-dialog')).toBeHidden();
+  // The page learns the new role: read-only from now on, the typed value still there.
+  await expect(page.getByTestId('user-role')).toHaveText('viewer');
+  await expect(page.getByTestId('read-only-reason')).toBeVisible();
+  await expect(page.getByTestId('field-spec-attempts')).toHaveValue('5');
   await screenshot(page, 'roles-refused');
   expect((await getResource('RetryPolicy', 'payments-retry')).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   await page.context().close();

@@ -77,8 +77,10 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     if (path === STREAM_PATH) {
       services.stream.wss.handleUpgrade(req, socket, head, (ws) => services.stream.wss.emit('connection', ws, req));
     } else if (path === TRPC_PREFIX || path?.startsWith(`${TRPC_PREFIX}/`)) {
-      if (authHttp.refuseUpgrade(req, socket)) return;
-      trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req));
+      void authHttp.refuseUpgrade(req, socket).then(
+        (refused) => refused || trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req)),
+        () => socket.destroy(),
+      );
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     }

@@ -135,6 +135,12 @@ describe.each(DATABASES.slice(0, 1))('browser doors on %s', (_name, create) => {
     const evil = await openSocket(url(), { origin: EVIL, cookie: session.cookie });
     expect(evil.status).toBe(403);
     expect(evil.body).toContain(`origin ${EVIL} may not open this WebSocket`);
+    // Credentials that are there but no good are refused at the upgrade itself.
+    const badToken = await openSocket(url(), { authorization: 'Bearer trt_not-a-real-token' });
+    expect(badToken.status).toBe(401);
+    expect(badToken.body).toContain('unknown, revoked or expired');
+    const badCookie = await openSocket(url(), { origin: DASHBOARD, cookie: 'trellis_session=trs_not-a-session' });
+    expect(badCookie.status).toBe(401);
 
     const own = await openSocket(url(), { origin: DASHBOARD, cookie: session.cookie });
     expect(own.status).toBe(101);

@@ -6,6 +6,11 @@ import { header, sendError } from './request.ts';
 import { AuthRoutes } from './routes.ts';
 import type { Auth } from './service.ts';
 
+function rejectUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = `${message}\n`;
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
 /** What the API's context knows about the caller before the permission middleware looks at it. */
 export interface CallerContext extends Authentication {
   transport: 'http' | 'ws';
@@ -70,12 +75,21 @@ export function createAuthHttp(auth: Auth) {
       return { ...(await authenticator.webSocket(req, connectionParams)), transport: 'ws' };
     },
 
-    /** Refuses (403) a WebSocket upgrade from a browser page of another origin; true when refused. */
-    refuseUpgrade(req: http.IncomingMessage, socket: Duplex): boolean {
+    /**
+     * Refuses a WebSocket upgrade from a browser page of another origin (403), or one whose bearer token
+     * or session cookie is not good (401); resolves true when refused. An upgrade with no credentials is
+     * let through: the CLI sends its token in the first message (connection params), and every call
+     * without one is answered 401.
+     */
+    async refuseUpgrade(req: http.IncomingMessage, socket: Duplex): Promise<boolean> {
       const origin = header(req, 'origin');
-      if (origin === undefined || socketOrigins.has(origin)) return false;
-      const body = `origin ${origin} may not open this WebSocket; the dashboard's origin is ${[...socketOrigins][0] ?? ''} (--dashboard-url, --cors-origin)\n`;
-      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      if (origin !== undefined && !socketOrigins.has(origin)) {
+        rejectUpgrade(socket, 403, 'Forbidden', `origin ${origin} may not open this WebSocket; the dashboard's origin is ${[...socketOrigins][0] ?? ''} (--dashboard-url, --cors-origin)`);
+        return true;
+      }
+      const { refusal } = await authenticator.webSocket(req, null);
+      if (!refusal) return false;
+      rejectUpgrade(socket, 401, 'Unauthorized', refusal.message);
       return true;
     },
 

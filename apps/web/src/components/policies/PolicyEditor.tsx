@@ -121,6 +121,8 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
     if (info.code === 'FORBIDDEN') {
       setReview(null);
       setRefused(info.message);
+      // Ask again who we are: the role changed, so the editor shows what may still be done (the draft stays).
+      router.refresh();
     } else if (info.code === 'CONFLICT') {
       setReview(null);
       setConflict(true);
