@@ -144,7 +144,7 @@ export class AuthRoutes {
     res.writeHead(204, { 'set-cookie': [expiredCookie(SESSION_COOKIE, { secure, httpOnly: true }), expiredCookie(CSRF_COOKIE, { secure, httpOnly: false })] }).end();
   }
 
-  /** A one-time sign-in link: a session, then the dashboard (the first run's goes to the graph, invitations to the account page to set a password). */
+  /** A one-time sign-in link: a session, then the dashboard (the account page for someone who has no password yet, to choose one; else the graph). */
   private async link(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const used = await this.auth.links.consume(url.searchParams.get('token') ?? '');
     const user = used ? await this.auth.users.byId(used.userId) : null;
@@ -153,7 +153,7 @@ export class AuthRoutes {
       return;
     }
     await this.auth.users.recordSignIn(user.id);
-    redirect(res, used.createdBy === 'first run' ? '/graph' : '/account?welcome=1', await this.startSession(req, user, 'link'));
+    redirect(res, user.passwordHash ? '/graph' : '/account?welcome=1', await this.startSession(req, user, 'link'));
   }
 
   private async oidcStart(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
