@@ -10,6 +10,7 @@ import { faultPolicyResource } from './fault-policy.ts';
 import { mirrorPolicyResource } from './mirror-policy.ts';
 import { cachePolicyResource } from './cache-policy.ts';
 import { authorizationPolicyResource } from './authorization-policy.ts';
+import { mutualTlsPolicyResource } from './mutual-tls-policy.ts';
 import { API_VERSION } from './common.ts';
 import { formatIssues, type FieldError } from '../errors.ts';
 
@@ -26,6 +27,7 @@ export const resourceSchemas = {
   MirrorPolicy: mirrorPolicyResource,
   CachePolicy: cachePolicyResource,
   AuthorizationPolicy: authorizationPolicyResource,
+  MutualTLSPolicy: mutualTlsPolicyResource,
 } as const;
 
 export type ResourceKind = keyof typeof resourceSchemas;
@@ -86,3 +88,4 @@ export * from './fault-policy.ts';
 export * from './mirror-policy.ts';
 export * from './cache-policy.ts';
 export * from './authorization-policy.ts';
+export * from './mutual-tls-policy.ts';
