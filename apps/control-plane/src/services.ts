@@ -5,6 +5,8 @@ import type { ResourceStore } from './store/resources.ts';
 import type { StreamServer } from './stream/server.ts';
 import type { Database } from './db/open.ts';
 import type { Telemetry } from './telemetry/index.ts';
+import type { IdentityService } from './identity/service.ts';
+import type { TrustRotation } from './identity/rotation.ts';
 
 /** The parts of a running control plane that API procedures use. */
 export interface ControlPlaneServices {
@@ -15,4 +17,6 @@ export interface ControlPlaneServices {
   stream: StreamServer;
   metrics: ControlPlaneMetrics;
   telemetry: Telemetry;
+  identity: IdentityService;
+  rotation: TrustRotation;
 }

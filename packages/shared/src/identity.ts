@@ -64,3 +64,23 @@ export function identityMatcher(pattern: string): (id: string) => boolean {
     return segments.every((s, i) => s === '*' || s === parts[i]);
   };
 }
+
+/**
+ * A join token: `<id>.<secret>.<pin>`. The id names it (lists, revocation); the control plane keeps only a
+ * hash of the secret; the pin is the sha256 of the root certificate's public key the proxy must find at
+ * the control plane (kubeadm's discovery hash), so a token cannot make a proxy trust another control plane.
+ */
+export interface JoinTokenParts {
+  id: string;
+  secret: string;
+  pin: string;
+}
+
+const JOIN_TOKEN = /^([0-9a-f]{12})\.([A-Za-z0-9_-]{43})\.(sha256-[A-Za-z0-9_-]{43})$/;
+
+export function parseJoinToken(token: string): JoinTokenParts | undefined {
+  const m = JOIN_TOKEN.exec(token.trim());
+  if (!m) return undefined;
+  const [, id = '', secret = '', pin = ''] = m;
+  return { id, secret, pin };
+}

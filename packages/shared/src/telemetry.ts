@@ -72,7 +72,7 @@ export const edgeDelta = z.object({
   rateLimited: count,
   ejections: count,
   /** Requests sent over mutual TLS (the rest went in the clear). */
-  mtls: count.default(0),
+  mtls: count.optional(),
 });
 
 export const metricsReport = z.object({

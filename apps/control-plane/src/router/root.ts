@@ -6,6 +6,7 @@ import { graphRouter } from './graph.ts';
 import { metricsRouter } from './metrics.ts';
 import { tracesRouter } from './traces.ts';
 import { tapRouter } from './tap.ts';
+import { identityRouter } from './identity.ts';
 
 export const appRouter = router({
   resources: resourcesRouter,
@@ -15,6 +16,7 @@ export const appRouter = router({
   metrics: metricsRouter,
   traces: tracesRouter,
   tap: tapRouter,
+  identity: identityRouter,
 });
 
 /** The API's type, imported by the CLI and the dashboard (type only). */
