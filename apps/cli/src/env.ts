@@ -8,6 +8,8 @@ export const cliEnv = {
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.TRELLIS_DATA_DIR,
   redisUrl: process.env.TRELLIS_REDIS_URL,
+  /** `trellis proxy`: the join token (when --token-file is not given). */
+  token: process.env.TRELLIS_TOKEN || undefined,
 };
 
 function safeUsername(): string {

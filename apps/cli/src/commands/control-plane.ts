@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
-import { parseDuration } from '@trellis/shared';
+import { isTrustDomain, parseDuration, parseLifetime } from '@trellis/shared';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -8,7 +8,19 @@ import { CliError } from '../errors.ts';
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
-  '                      [--kubernetes [--kubeconfig FILE]]';
+  '                      [--kubernetes [--kubeconfig FILE]] [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]';
+
+const HELP = `${USAGE}
+
+Without --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.
+
+Identity: the control plane runs the mesh CA. On first start it makes a root and an intermediate (ECDSA
+P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
+  --ca-cert FILE     intermediate certificate (PEM), optionally followed by its chain up to the root
+  --ca-key FILE      its private key (PKCS#8 PEM, ECDSA P-256)
+  --trust-domain TD  SPIFFE trust domain of workload identities (default trellis.local)
+  --cert-ttl 24h     lifetime of workload certificates (proxies renew at two thirds; at least 5s)
+  --tls-san NAME     another name or address proxies reach this control plane by (repeatable)`;
 
 /** Runs the control plane until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
@@ -25,12 +37,24 @@ export async function run(argv: string[]): Promise<number> {
     kubeconfig: { type: 'string' },
     'span-retention': { type: 'string' },
     'max-spans': { type: 'string' },
+    'trust-domain': { type: 'string' },
+    'cert-ttl': { type: 'string' },
+    'ca-cert': { type: 'string' },
+    'ca-key': { type: 'string' },
+    'tls-san': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n`);
+    process.stdout.write(`usage: ${HELP}\n`);
     return 0;
   }
+  const trustDomain = values['trust-domain'];
+  if (trustDomain !== undefined && !isTrustDomain(trustDomain)) throw new CliError(`--trust-domain: "${trustDomain}" is not a trust domain (lowercase letters, digits, "-" and ".")`, 2);
+  const certTtl = values['cert-ttl'] === undefined ? undefined : parseLifetime(values['cert-ttl']);
+  if (values['cert-ttl'] !== undefined && (certTtl === undefined || certTtl < 5000 || certTtl > 365 * 86_400_000)) {
+    throw new CliError('--cert-ttl: write it like "24h" or "30m" (from 5s to 365d)', 2);
+  }
+  if ((values['ca-cert'] === undefined) !== (values['ca-key'] === undefined)) throw new CliError('--ca-cert and --ca-key go together: the intermediate and its key', 2);
   const sampling = values['trace-sampling'] === undefined ? undefined : Number(values['trace-sampling']);
   if (sampling !== undefined && !(sampling >= 0 && sampling <= 1)) throw new CliError('--trace-sampling: must be a number from 0 to 1', 2);
   const graceMs = values['endpoint-grace'] === undefined ? undefined : Number(values['endpoint-grace']);
@@ -55,6 +79,10 @@ export async function run(argv: string[]): Promise<number> {
       otlpEndpoint: values['otlp-endpoint'],
       // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
       kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,
+      ...(trustDomain !== undefined ? { trustDomain } : {}),
+      ...(certTtl !== undefined ? { certTtlMs: certTtl } : {}),
+      ...(values['ca-cert'] !== undefined && values['ca-key'] !== undefined ? { ca: { certFile: path.resolve(values['ca-cert']), keyFile: path.resolve(values['ca-key']) } } : {}),
+      ...(values['tls-san'] ? { tlsHosts: values['tls-san'] } : {}),
       log,
     });
   } catch (err) {

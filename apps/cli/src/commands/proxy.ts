@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJoinToken } from '@trellis/shared';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
@@ -6,7 +8,7 @@ import { CliError } from '../errors.ts';
 
 const USAGE = `trellis proxy --service NAME [--namespace default] [--zone ZONE] [--label key=value ...]
                      [--app-port PORT] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000]
-                     [--control-plane URL | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
+                     [--control-plane URL [--token-file FILE] | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
        trellis proxy --workload service=NAME,app-port=P,inbound-port=P,outbound-port=P[,namespace=..,zone=..,instance=..,
                      label.KEY=VALUE,config=FILE,data-dir=DIR] [--workload ...]   (node agent: one process, many workloads)`;
 
@@ -16,7 +18,10 @@ Sidecar mode serves one workload; node-agent mode (--workload, repeatable) serve
 own listeners, identity, snapshot and disk copy. Flags given next to --workload (--namespace, --zone,
 --label, --address, --control-plane, --data-dir) are defaults for every workload.
 
-  --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400)
+  --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400);
+                             the stream always runs over TLS on that port
+  --token-file FILE          the join token that lets this proxy in the first time (\`trellis token create --service NAME\`);
+                             or TRELLIS_TOKEN. Afterwards the proxy proves itself with its certificate (kept 0600 in --data-dir)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
   --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
   --inbound-port PORT        where other proxies reach this workload (0 = any free port)
@@ -81,6 +86,22 @@ function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' |
   return workload;
 }
 
+/** The join token from --token-file, else TRELLIS_TOKEN; checked for shape so a wrong file is said at once. */
+async function readToken(file: string | undefined): Promise<string | undefined> {
+  let token = cliEnv.token;
+  if (file !== undefined) {
+    try {
+      token = (await readFile(file, 'utf8')).trim();
+    } catch (err) {
+      throw new CliError(`--token-file ${file}: ${(err as Error).message}`, 2);
+    }
+  }
+  if (token !== undefined && !parseJoinToken(token)) {
+    throw new CliError(`${file !== undefined ? `--token-file ${file}` : 'TRELLIS_TOKEN'} does not hold a join token (<id>.<secret>.<pin>, as \`trellis token create --service NAME\` prints it)`, 2);
+  }
+  return token;
+}
+
 /** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -98,6 +119,7 @@ export async function run(argv: string[]): Promise<number> {
       'admin-port': { type: 'string' },
       'admin-address': { type: 'string' },
       'control-plane': { type: 'string' },
+      'token-file': { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       address: { type: 'string' },
@@ -148,6 +170,8 @@ export async function run(argv: string[]): Promise<number> {
     workloads.push(w);
   }
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
+  const token = await readToken(values['token-file']);
+  if (token !== undefined) for (const w of workloads) w.token = token;
   if (values['control-plane'] !== undefined && !needsControlPlane) {
     throw new CliError('--control-plane and --config are alternatives: a proxy takes its config from one of them', 2);
   }

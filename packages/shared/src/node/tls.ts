@@ -20,8 +20,15 @@ export function sniffTls(socket: Socket, onTls: (socket: Socket) => void, onPlai
     socket.off('error', onError);
     socket.pause();
     socket.unshift(chunk);
-    if (chunk[0] === TLS_HANDSHAKE) onTls(socket);
-    else onPlain(socket);
+    if (chunk[0] === TLS_HANDSHAKE) {
+      // A TLS socket reads what is already buffered on the socket it wraps.
+      onTls(socket);
+    } else {
+      onPlain(socket);
+      // An HTTP server reads the socket's handle directly; the first bytes, back in the socket's own
+      // buffer, reach it only as the stream flows again.
+      socket.resume();
+    }
   });
   socket.resume();
 }

@@ -71,6 +71,13 @@ export function parseResource(input: unknown): ParseResult {
   return { ok: true, resource: result.data as Resource };
 }
 
+/** How a policy's target reads in lists: "payments", "payments/list", "namespace shop", "mesh". */
+export function describeTarget(ref: { kind: string; name?: string; namespace?: string; route?: string }): string {
+  if (ref.kind === 'Mesh') return 'mesh';
+  if (ref.kind === 'Namespace') return `namespace ${ref.name ?? ''}`;
+  return `${ref.name ?? ''}${ref.route ? `/${ref.route}` : ''}`;
+}
+
 /** A resource's identity: kind, namespace and name. */
 export function resourceKey(r: { kind: string; metadata: { namespace?: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace ?? 'default'}/${r.metadata.name}`;
