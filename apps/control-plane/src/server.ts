@@ -126,6 +126,9 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
         front.once('error', reject);
         front.listen(port, host, () => {
           front.off('error', reject);
+          // The HTTP server never listens itself (the front hands it connections), but it starts tracking
+          // connections (closeAllConnections, the headers timeout) on its 'listening' event.
+          server.emit('listening');
           resolve((front.address() as AddressInfo).port);
         });
       }),

@@ -20,3 +20,25 @@ export interface StreamCredentials {
   /** Takes a new trust bundle (a rotation under way). */
   installBundle(bundle: TrustBundle): Promise<void> | void;
 }
+
+/**
+ * Credentials of a stream client that is not a data plane (benchmarks, simulations, tools): a join
+ * token only, no certificate. It finds the control plane's root through the token's pin, then keeps the
+ * trust bundle it is sent.
+ */
+export function tokenCredentials(token: string): StreamCredentials {
+  let roots: readonly string[] | undefined;
+  return {
+    trustedRoots: () => roots,
+    clientCertificate: () => undefined,
+    credential: () => ({ kind: 'join-token', token }),
+    certificateRequest: () => Promise.resolve(undefined),
+    renewalRequest: () => Promise.reject(new Error('this client holds no certificate to renew')),
+    installCertificate: (_certificate, bundle) => {
+      roots = bundle.roots;
+    },
+    installBundle: (bundle) => {
+      roots = bundle.roots;
+    },
+  };
+}

@@ -226,9 +226,12 @@ export class StreamServer extends EventEmitter {
         this.emit('metrics', session, { ...msg.report, edges: kept } satisfies MetricsReport);
         break;
       }
-      case 'spans':
-        this.emit('spans', session, ownSpans(session, msg.spans) satisfies Span[]);
+      case 'spans': {
+        const { kept, refused } = ownSpans(session, msg.spans);
+        if (refused > 0) this.metrics.telemetryRefused.inc({ kind: 'span' }, refused);
+        this.emit('spans', session, kept satisfies Span[]);
         break;
+      }
       case 'csr':
         await this.issue(session, msg.csr);
         break;

@@ -12,8 +12,16 @@ export function ownEdges(session: ProxySession, report: MetricsReport): { kept: 
   return { kept, refused: report.edges.length - kept.length };
 }
 
-/** Spans are the reporting proxy's: their service is its authenticated service, whatever they claim. */
-export function ownSpans(session: ProxySession, spans: readonly Span[]): Span[] {
+/**
+ * Spans a proxy may report: its own service's ("name.namespace", or the bare name it knows itself by),
+ * named "name.namespace" from here on. Spans claiming another service are dropped (and counted).
+ */
+export function ownSpans(session: ProxySession, spans: readonly Span[]): { kept: Span[]; refused: number } {
   const self = session.serviceKey;
-  return spans.map((s) => (s.service === self ? s : { ...s, service: self }));
+  const kept: Span[] = [];
+  for (const s of spans) {
+    if (s.service === self) kept.push(s);
+    else if (s.service === session.who.service) kept.push({ ...s, service: self });
+  }
+  return { kept, refused: spans.length - kept.length };
 }

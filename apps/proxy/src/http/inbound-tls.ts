@@ -80,6 +80,9 @@ export class InboundTls {
       this.front.once('error', reject);
       this.front.listen(port, host, () => {
         this.front.off('error', reject);
+        // The HTTP server never listens itself, but it starts tracking connections (the headers timeout
+        // that stops slowloris, closeAllConnections when draining) on its 'listening' event.
+        this.server.emit('listening');
         resolve((this.front.address() as AddressInfo).port);
       });
     });
