@@ -10,13 +10,14 @@ const USAGE = `trellis proxy --service NAME [--namespace default] [--zone ZONE] 
                      [--app-port PORT] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000]
                      [--control-plane URL [--token-file FILE] | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
        trellis proxy --workload service=NAME,app-port=P,inbound-port=P,outbound-port=P[,namespace=..,zone=..,instance=..,
-                     label.KEY=VALUE,config=FILE,data-dir=DIR] [--workload ...]   (node agent: one process, many workloads)`;
+                     label.KEY=VALUE,config=FILE,data-dir=DIR,token-file=FILE] [--workload ...]   (node agent: one process, many workloads)`;
 
 const HELP = `${USAGE}
 
 Sidecar mode serves one workload; node-agent mode (--workload, repeatable) serves several, each with its
-own listeners, identity, snapshot and disk copy. Flags given next to --workload (--namespace, --zone,
---label, --address, --control-plane, --data-dir) are defaults for every workload.
+own listeners, identity (certificate), snapshot and disk copy; each joins with its own token
+(token-file= in its --workload). Flags given next to --workload (--namespace, --zone, --label, --address,
+--control-plane, --data-dir) are defaults for every workload.
 
   --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400);
                              the stream always runs over TLS on that port
@@ -37,7 +38,7 @@ own listeners, identity, snapshot and disk copy. Flags given next to --workload 
 
 Once listening it prints one line: trellis proxy ready {"admin":..,"inbound":..,"outbound":..,"workloads":[..]}`;
 
-const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir']);
+const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir', 'token-file']);
 
 function positiveMs(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -52,8 +53,10 @@ function parseLabel(text: string, flag: string): [string, string] {
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
+type ParsedWorkload = WorkloadOptions & { tokenFile?: string };
+
 /** "service=a,app-port=8080,label.version=v2" -> a workload, with the shared flags as defaults. */
-function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' | 'inboundPort' | 'outboundPort'>): WorkloadOptions {
+function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' | 'inboundPort' | 'outboundPort'>): ParsedWorkload {
   const fields = new Map<string, string>();
   const labels = { ...defaults.labels };
   for (const part of spec.split(',')) {
@@ -65,7 +68,7 @@ function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' |
   const service = fields.get('service');
   if (!service) throw new CliError(`--workload "${spec}": service= is required`, 2);
   const appPort = fields.get('app-port');
-  const workload: WorkloadOptions = {
+  const workload: ParsedWorkload = {
     ...defaults,
     service,
     namespace: fields.get('namespace') ?? defaults.namespace,
@@ -83,12 +86,14 @@ function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' |
   if (config !== undefined) workload.configFile = path.resolve(config);
   const dataDir = fields.get('data-dir');
   if (dataDir !== undefined) workload.dataDir = path.resolve(dataDir);
+  const tokenFile = fields.get('token-file');
+  if (tokenFile !== undefined) workload.tokenFile = path.resolve(tokenFile);
   return workload;
 }
 
 /** The join token from --token-file, else TRELLIS_TOKEN; checked for shape so a wrong file is said at once. */
 async function readToken(file: string | undefined): Promise<string | undefined> {
-  let token = cliEnv.token;
+  let token = file === undefined ? cliEnv.token : undefined;
   if (file !== undefined) {
     try {
       token = (await readFile(file, 'utf8')).trim();
@@ -139,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   const labels = Object.fromEntries((values.label ?? []).map((l) => parseLabel(l, '--label')));
   const namespace = values.namespace ?? 'default';
   const address = values.address ?? '127.0.0.1';
-  const workloads: WorkloadOptions[] = [];
+  const workloads: ParsedWorkload[] = [];
   if (values.workload?.length) {
     for (const flag of ['service', 'app-port', 'inbound-port', 'outbound-port', 'instance', 'config'] as const) {
       if (values[flag] !== undefined) throw new CliError(`--${flag} cannot be combined with --workload; put it inside each --workload`, 2);
@@ -170,8 +175,13 @@ export async function run(argv: string[]): Promise<number> {
     workloads.push(w);
   }
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
+  // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
   const token = await readToken(values['token-file']);
-  if (token !== undefined) for (const w of workloads) w.token = token;
+  for (const w of workloads) {
+    const own = w.tokenFile !== undefined ? await readToken(w.tokenFile) : token;
+    delete w.tokenFile;
+    if (own !== undefined) w.token = own;
+  }
   if (values['control-plane'] !== undefined && !needsControlPlane) {
     throw new CliError('--control-plane and --config are alternatives: a proxy takes its config from one of them', 2);
   }

@@ -49,14 +49,22 @@ export class InboundTls {
     this.tlsServer = tls.createServer({
       ...(identity.serverOptions() ?? {}),
       requestCert: true,
-      rejectUnauthorized: true,
+      // Checked below instead, so each refusal is counted with its reason (no certificate, another CA,
+      // expired); a refused caller's connection is closed before a byte of HTTP is read.
+      rejectUnauthorized: false,
       minVersion: 'TLSv1.3',
       handshakeTimeout: options.handshakeTimeoutMs,
       ALPNProtocols: ['http/1.1'],
     });
     this.tlsServer.on('secureConnection', (socket: TLSSocket) => {
+      const peer = socket.getPeerCertificate();
+      if (!socket.authorized) {
+        handshakes.fail(Object.keys(peer).length === 0 ? 'no-client-certificate' : certificateProblem(socket.authorizationError));
+        socket.destroy();
+        return;
+      }
       handshakes.ok++;
-      const identity = spiffeIdOf(socket.getPeerCertificate());
+      const identity = spiffeIdOf(peer);
       const parts = identity ? parseSpiffeId(identity) : undefined;
       if (identity && parts) (socket as PeerSocket)[PEER] = { identity, service: `${parts.serviceAccount}.${parts.namespace}` };
       server.emit('connection', socket);
@@ -114,4 +122,12 @@ export class InboundTls {
     );
     setTimeout(() => socket.destroy(), 1000).unref();
   }
+}
+
+/** Why a client certificate was not accepted, as a metric label. */
+function certificateProblem(error: Error | string | null | undefined): string {
+  const code = String((error as NodeJS.ErrnoException | null)?.code ?? error ?? '');
+  if (code === 'CERT_HAS_EXPIRED') return 'expired-certificate';
+  if (code === 'CERT_NOT_YET_VALID') return 'not-yet-valid-certificate';
+  return 'untrusted-certificate';
 }
