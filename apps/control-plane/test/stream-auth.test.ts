@@ -147,4 +147,24 @@ describe('who may join the mesh', () => {
     const bundle = (await (await fetch(`${env.cp.url}/v1/trust-bundle`)).json()) as { version: number; roots: string[] };
     expect(bundle.roots).toEqual(env.cp.services.identity.ca.bundle().roots);
   });
+
+  it('sums up security for the dashboard: modes, identities, certificates, and who may call each service', async () => {
+    const apply = (kind: string, name: string, spec: unknown) =>
+      env.client.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind, metadata: { name }, spec } });
+    await apply('AuthorizationPolicy', 'payments-callers', { targetRef: { kind: 'Service', name: 'payments' }, action: 'Allow', rules: [{ from: ['checkout', 'external'], methods: ['POST'] }] });
+    await apply('MutualTLSPolicy', 'payments-permissive', { targetRef: { kind: 'Service', name: 'payments' }, mode: 'PERMISSIVE' });
+    await env.cp.services.distributor.settled();
+    const o = await env.client.identity.overview.query();
+    expect(o.trustDomain).toBe('trellis.local');
+    expect(o.bundle.roots).toHaveLength(1);
+    const payments = o.services.find((s) => s.name === 'payments');
+    expect(payments).toMatchObject({ mtlsMode: 'PERMISSIVE', identity: 'spiffe://trellis.local/ns/default/sa/payments', authorization: { default: 'deny' } });
+    expect(payments?.authorization.policies[0]?.rules[0]).toMatchObject({
+      from: ['checkout', 'external'],
+      identities: ['spiffe://trellis.local/ns/default/sa/checkout', 'external'],
+      methods: ['POST'],
+    });
+    expect(payments?.proxies.some((p) => p.certificate !== null && p.identity === 'spiffe://trellis.local/ns/default/sa/payments')).toBe(true);
+    expect(o.services.find((s) => s.name === 'catalog')).toMatchObject({ mtlsMode: 'STRICT', authorization: { default: 'allow', policies: [] } });
+  });
 });

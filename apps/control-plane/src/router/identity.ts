@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dnsLabel, parseLifetime, STREAM_CLOSE } from '@trellis/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { securityOverview } from '../identity/overview.ts';
 import { RotationError } from '../identity/rotation.ts';
 import { procedure, router } from './trpc.ts';
 
@@ -70,6 +71,9 @@ export const identityRouter = router({
       }
     }),
   }),
+
+  /** The trust bundle and rotation, each service's mTLS mode, identities, certificates and who may call it. */
+  overview: procedure.meta(read).query(({ ctx }) => securityOverview(ctx)),
 
   /** Workload certificates that are still valid, newest first. */
   certificates: procedure.meta(read).query(async ({ ctx }) =>
