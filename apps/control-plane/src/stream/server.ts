@@ -50,6 +50,8 @@ export interface ProxyStatus {
   certificate: { rootId: string; notAfter: string } | null;
   /** The trust bundle version it acknowledged. */
   bundleVersion: number;
+  /** How far its clock is ahead of the control plane's (ms), from its heartbeats; null before the first. */
+  clockSkewMs: number | null;
 }
 
 /**
@@ -146,6 +148,7 @@ export class StreamServer extends EventEmitter {
       identity: s.who.identity,
       certificate: s.certificate ? { rootId: s.certificate.rootId, notAfter: s.certificate.notAfter.toISOString() } : null,
       bundleVersion: s.bundleVersion,
+      clockSkewMs: s.clockSkewMs ?? null,
     };
   }
 
@@ -205,9 +208,12 @@ export class StreamServer extends EventEmitter {
 
   private async onMessage(session: ProxySession, msg: ProxyMessage): Promise<void> {
     switch (msg.type) {
-      case 'ping':
-        session.send({ type: 'pong', at: Date.now() });
+      case 'ping': {
+        const now = Date.now();
+        session.clockSkewMs = msg.at - now;
+        session.send({ type: 'pong', at: now });
         break;
+      }
       case 'ack': {
         const elapsed = session.ack(msg.version);
         if (elapsed !== undefined) this.metrics.pushToAck.observe(elapsed / 1000);
