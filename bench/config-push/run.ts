@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Snapshot } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -68,6 +68,9 @@ async function main() {
       await api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: { egress } } });
     }
     console.log(`declared ${SERVICES} services; connecting ${PROXIES} proxies ...`);
+    // Proxies join as their service with a join token (one per service, shared by its proxies).
+    const joinTokens = new Map<string, string>();
+    for (const name of services) joinTokens.set(name, (await api.identity.joinTokens.create.mutate({ service: name })).token);
 
     let target = 0;
     const acked = new Array<number>(PROXIES).fill(NaN);
@@ -78,6 +81,7 @@ async function main() {
       const client = new StreamClient({
         controlPlane: url,
         identity: { service, instance: `${service}-${i}`, proxyVersion: 'bench', endpoint: { address: '127.0.0.1', port: 20000 + i } },
+        credentials: tokenCredentials(joinTokens.get(service) ?? ''),
         apply: (snapshot: Snapshot) => {
           const auth = snapshot.outbound.services.find((s) => s.name === 'auth');
           const attempts = auth?.routes[auth.routes.length - 1]?.policies.retry?.attempts ?? 0;

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import { latencyBucket, type EdgeDelta } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -197,8 +197,14 @@ async function main() {
 
     // A few proxies share the 2,000 edges and report every second, like sidecars.
     const random = prng(7);
+    const joinToken = (await api.identity.joinTokens.create.mutate({ service: 'bench-load' })).token;
     for (let i = 0; i < PROXIES; i++) {
-      const client = new StreamClient({ controlPlane: url, identity: { service: 'bench-load', instance: `bench-load-${i}`, proxyVersion: 'bench' }, apply: () => undefined });
+      const client = new StreamClient({
+        controlPlane: url,
+        identity: { service: 'bench-load', instance: `bench-load-${i}`, proxyVersion: 'bench' },
+        apply: () => undefined,
+        credentials: tokenCredentials(joinToken),
+      });
       clients.push(client);
       await client.start();
     }

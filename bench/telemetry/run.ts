@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import { latencyBucket, type EdgeDelta, type Span } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -38,6 +38,21 @@ async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
+/** An admin token the bench's control plane holds in memory, for making join tokens. */
+const BOOTSTRAP_TOKEN = 'trb_bench-telemetry-token-0123456789';
+
+/** A join token for `service` (POST /trpc/identity.joinTokens.create, as the bench's admin). */
+async function joinToken(url: string, service: string): Promise<string> {
+  const res = await fetch(`${url}/trpc/identity.joinTokens.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
+    body: JSON.stringify({ service }),
+  });
+  const body = (await res.json()) as { result?: { data: { token: string } }; error?: { message: string } };
+  if (!body.result) throw new Error(`join token for ${service}: ${body.error?.message ?? res.status}`);
+  return body.result.data.token;
+}
+
 async function counters(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
@@ -82,7 +97,7 @@ async function main() {
   console.log(`starting a control plane on ${db} ...`);
   // Its own counters are read from /metrics, opened for the bench (a control plane's /metrics otherwise needs a token).
   const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir, '--public-metrics'], {
-    env: { ...process.env, DATABASE_URL: values.postgres ?? '' },
+    env: { ...process.env, DATABASE_URL: values.postgres ?? '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -97,8 +112,12 @@ async function main() {
   const pid = cp.pid ?? 0;
   const clients: StreamClient[] = [];
   try {
+    // Proxies join as their service with a join token (one per service), made with the bench's admin token.
+    const joinTokens = new Map<string, string>();
+    for (let s = 0; s < Math.min(50, PROXIES); s++) joinTokens.set(`svc-${s}`, await joinToken(url, `svc-${s}`));
     for (let i = 0; i < PROXIES; i++) {
-      const c = new StreamClient({ controlPlane: url, identity: { service: `svc-${i % 50}`, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {} });
+      const service = `svc-${i % 50}`;
+      const c = new StreamClient({ controlPlane: url, identity: { service, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {}, credentials: tokenCredentials(joinTokens.get(service) ?? '') });
       clients.push(c);
       await c.start();
     }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseLifetime } from '@trellis/shared';
 import { CliError } from './errors.ts';
 
 /** node:util parseArgs with errors turned into a usage message for the command. */
@@ -23,12 +24,9 @@ export function parsePort(value: string | undefined, flag: string, fallback: num
   return port;
 }
 
-const LIFETIME = /^(\d+)(s|m|h|d)$/;
-const LIFETIME_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** A lifetime like "30d", "12h", "90m" or "45s" in milliseconds, refused with the flag named when it is not one. */
-export function parseLifetime(value: string, flag: string): number {
-  const m = LIFETIME.exec(value.trim());
-  if (!m?.[1] || !m[2] || Number(m[1]) === 0) throw new CliError(`${flag}: "${value}" is not a lifetime; write it like 30d, 12h, 90m or 45s`, 2);
-  return Number(m[1]) * LIFETIME_MS[m[2] as keyof typeof LIFETIME_MS];
+/** A lifetime flag ("30d", "12h", "90m", "45s") in milliseconds, refused with the flag named when it is not one. */
+export function lifetimeFlag(value: string, flag: string): number {
+  const ms = parseLifetime(value);
+  if (ms === undefined || !(ms > 0)) throw new CliError(`${flag}: "${value}" is not a lifetime; write it like 30d, 12h, 90m or 45s`, 2);
+  return ms;
 }

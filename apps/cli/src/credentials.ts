@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJoinToken } from '@trellis/shared';
 import { cliEnv } from './env.ts';
 
 /** What `trellis login` keeps for one control plane. */
@@ -37,9 +38,13 @@ async function write(file: CredentialsFile): Promise<void> {
   await rename(staging, target);
 }
 
-/** The token to send to `server`: TRELLIS_TOKEN, else the one `trellis login` saved for it. */
+/**
+ * The token to send to `server`: TRELLIS_TOKEN, else the one `trellis login` saved for it. A join token
+ * in TRELLIS_TOKEN (set for `trellis proxy` in the same shell) is a proxy's, not an API credential.
+ */
 export async function tokenFor(server: string): Promise<string | undefined> {
-  return cliEnv.token ?? (await read()).servers[server]?.token;
+  const fromEnv = cliEnv.token && !parseJoinToken(cliEnv.token) ? cliEnv.token : undefined;
+  return fromEnv ?? (await read()).servers[server]?.token;
 }
 
 export async function savedLogin(server: string): Promise<SavedLogin | undefined> {

@@ -4,7 +4,10 @@ import path from 'node:path';
 // The CLI's environment, read once here.
 export const cliEnv = {
   server: process.env.TRELLIS_SERVER,
-  /** An API token for scripts; wins over the one `trellis login` stored. */
+  /**
+   * Commands that call the API: an API token for scripts (wins over the one `trellis login` stored).
+   * `trellis proxy`: its join token, when --token-file is not given (a join token is never sent to the API).
+   */
   token: process.env.TRELLIS_TOKEN || undefined,
   /** Where `trellis login` keeps tokens: $XDG_CONFIG_HOME/trellis, else ~/.config/trellis. */
   configDir: path.join(process.env.XDG_CONFIG_HOME || path.join(process.env.HOME || os.homedir(), '.config'), 'trellis'),

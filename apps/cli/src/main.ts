@@ -15,8 +15,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   login: { summary: 'sign in to a control plane (password, or --sso in the browser) and keep the token', load: () => import('./commands/login.ts') },
   logout: { summary: 'revoke and forget the token `login` kept', load: () => import('./commands/logout.ts') },
   whoami: { summary: 'who the control plane takes you for, and what you may do', load: () => import('./commands/whoami.ts') },
-  token: { summary: 'API tokens for scripts: token create --role editor --namespace shop --ttl 30d | list | revoke ID', load: () => import('./commands/token.ts') },
+  token: {
+    summary: 'tokens: API tokens for scripts (create --role editor --namespace shop --ttl 30d), join tokens for proxies (create --service NAME); list | revoke ID',
+    load: () => import('./commands/token.ts'),
+  },
   users: { summary: 'people (admins): users list | create NAME --role ROLE | link NAME | set-role | sign-out | remove', load: () => import('./commands/users.ts') },
+  ca: { summary: 'the mesh CA: status, and rotating its root without a failed request (ca status | rotate)', load: () => import('./commands/ca.ts') },
+  check: { summary: 'checks the mesh: control plane, CA, proxies in sync, certificates, clock skew', load: () => import('./commands/check.ts') },
 };
 
 function usage(): string {

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Span } from '@trellis/shared';
 import { repoRoot, startControlPlaneProcess, testConfigHome, trellis } from './support/run.ts';
+import { joinToken } from './support/mesh.ts';
 
 const ADMIN_PASSWORD = 'cli test admin password';
 /** As a person at the terminal: no TRELLIS_TOKEN, only what `trellis login` stored. */
@@ -128,7 +129,8 @@ describe('trellis login, whoami, token and logout', () => {
     expect(outside.code).toBe(1);
     expect(outside.stderr).toContain('refused: policy:write refused: namespace "payments" is outside your scope (shop)');
     const listed = await trellis(['token', 'list', ...server()], { env: asPerson });
-    expect(listed.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+NAMESPACES\s+EXPIRES\s+LAST USED\s+CREATED BY/);
+    expect(listed.stdout).toMatch(/^API TOKENS \(people and scripts\)\nID\s+NAME\s+ROLE\s+NAMESPACES\s+EXPIRES\s+LAST USED\s+CREATED BY/);
+    expect(listed.stdout).toContain('JOIN TOKENS (proxies)');
     const row = listed.stdout.split('\n').find((l) => l.includes('shop ci')) ?? '';
     expect(row).toMatch(/shop ci\s+editor\s+shop\s+\d{4}-/);
     const id = row.split(/\s+/)[0] ?? '';
@@ -160,7 +162,12 @@ describe('trellis login, whoami, token and logout', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const proxy = new StreamClient({ controlPlane: cp.url, identity: { service: 'catalog', instance: 'catalog-tap', proxyVersion: 'test' }, apply: () => undefined });
+    const proxy = new StreamClient({
+      controlPlane: cp.url,
+      identity: { service: 'catalog', instance: 'catalog-tap', proxyVersion: 'test' },
+      apply: () => undefined,
+      credentials: tokenCredentials(await joinToken(cp.url, 'catalog')),
+    });
     try {
       await proxy.start();
       while (!out.includes('tapping catalog.default')) await new Promise((r) => setTimeout(r, 50));

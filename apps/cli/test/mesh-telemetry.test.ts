@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlaneProcess } from './support/run.ts';
-import { api, get, sleep, startApp, startProxy, type MeshProxy } from './support/mesh.ts';
+import { api, get, sleep, startApp, startEntryProxy, startProxy, type MeshProxy } from './support/mesh.ts';
 
 // A small real mesh (control plane, two sidecars, two apps): traffic of a known rate and error share
 // must show up on the graph as it was sent, and agree with the proxies' own Prometheus counters.
@@ -23,7 +23,7 @@ describe('the service graph reflects the traffic sent', () => {
     const front = await startApp({ calls: ['back'] });
     apps.push(back, front);
     const backProxy = await startProxy(cp.url, 'back', back.port);
-    const frontProxy = await startProxy(cp.url, 'front', front.port);
+    const frontProxy = await startEntryProxy(cp.url, 'front', front.port);
     proxies.push(backProxy, frontProxy);
     front.setOutbound(frontProxy.outbound);
 

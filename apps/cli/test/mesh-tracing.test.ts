@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlaneProcess } from './support/run.ts';
-import { api, get, sleep, startApp, startProxy, type MeshProxy } from './support/mesh.ts';
+import { api, get, sleep, startApp, startEntryProxy, startProxy, type MeshProxy } from './support/mesh.ts';
 
 type Client = ReturnType<typeof api>;
 type Spans = Awaited<ReturnType<Client['traces']['get']['query']>>['spans'];
@@ -112,7 +112,7 @@ describe('distributed tracing through the mesh', () => {
     apps.push(a, b, c);
     const pc = await startProxy(cp.url, 'c', c.port);
     const pb = await startProxy(cp.url, 'b', b.port);
-    const pa = await startProxy(cp.url, 'a', a.port);
+    const pa = await startEntryProxy(cp.url, 'a', a.port);
     proxies.push(pa, pb, pc);
     a.setOutbound(pa.outbound);
     b.setOutbound(pb.outbound);
@@ -173,7 +173,7 @@ describe('distributed tracing through the mesh', () => {
     const front = await startRecordingApp('sback');
     apps.push(back, front);
     const pBack = await startProxy(cp.url, 'sback', back.port);
-    const pFront = await startProxy(cp.url, 'sfront', front.port);
+    const pFront = await startEntryProxy(cp.url, 'sfront', front.port);
     proxies.push(pFront, pBack);
     front.setOutbound(pFront.outbound);
     await waitFor("sfront's sampling policy and sback's endpoint", async () => {
@@ -259,7 +259,7 @@ describe('distributed tracing through the mesh', () => {
     apps.push(limited, cached, caller);
     const pLimited = await startProxy(cp.url, 'limited', limited.port);
     const pCached = await startProxy(cp.url, 'cached', cached.port);
-    const pCaller = await startProxy(cp.url, 'caller', caller.port);
+    const pCaller = await startEntryProxy(cp.url, 'caller', caller.port);
     proxies.push(pCaller, pLimited, pCached);
     caller.setOutbound(pCaller.outbound);
     await waitFor('the policies and endpoints', async () => {

@@ -8,7 +8,7 @@ import { TEST_BOOTSTRAP_TOKEN, repoRoot } from './support/run.ts';
 import { api, sleep } from './support/mesh.ts';
 
 const DEMO_EDGES = [
-  'external->frontend.default',
+  'loadgen.default->frontend.default',
   'frontend.default->catalog.default',
   'frontend.default->cart.default',
   'frontend.default->reviews.default',
@@ -84,15 +84,19 @@ describe('npm start (trellis up)', () => {
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
 
     let live: string[] = [];
+    let locked: string[] = [];
     while (performance.now() - started < 30_000) {
       await sleep(500);
       if (!output.includes('✓ traffic')) continue;
       const graph = await api('http://127.0.0.1:27600').graph.get.query({ windowSeconds: 5 }).catch(() => undefined);
       live = (graph?.edges ?? []).filter((e) => e.stats.rps > 0).map((e) => e.id);
+      locked = (graph?.edges ?? []).filter((e) => e.stats.mtlsShare === 1).map((e) => e.id);
       if (DEMO_EDGES.every((e) => live.includes(e))) break;
     }
     const seconds = (performance.now() - started) / 1000;
     expect(live.sort(), output).toEqual(expect.arrayContaining(DEMO_EDGES));
+    // STRICT mutual TLS everywhere: every request on every demo edge went over mTLS.
+    expect(locked.sort()).toEqual(expect.arrayContaining(DEMO_EDGES));
     console.log(`every demo edge live after ${seconds.toFixed(1)} s`);
     expect(seconds).toBeLessThan(30);
     // One line per part, in order of coming up.
@@ -118,7 +122,7 @@ describe('npm start (trellis up)', () => {
     for (let i = 0; i < 20 && !(entrance > 25 && entrance < 35); i++) {
       await sleep(500);
       const graph = await api('http://127.0.0.1:27600').graph.get.query({ windowSeconds: 5 });
-      entrance = graph.edges.find((e) => e.id === 'external->frontend.default')?.stats.rps ?? 0;
+      entrance = graph.edges.find((e) => e.id === 'loadgen.default->frontend.default')?.stats.rps ?? 0;
     }
     expect(entrance).toBeGreaterThan(25);
     expect(entrance).toBeLessThan(35);

@@ -2,9 +2,10 @@ import { readdir, writeFile, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import { RESOURCE_KINDS, type Snapshot } from '@trellis/shared';
 import { repoRoot, startControlPlaneProcess, trellis } from './support/run.ts';
+import { joinToken } from './support/mesh.ts';
 
 const RETRY = (attempts: number, name = 'payments-retry') => `apiVersion: trellis.dev/v1alpha1
 kind: RetryPolicy
@@ -47,6 +48,7 @@ describe('trellis resource commands against a real control plane', () => {
       controlPlane: cp.url,
       identity: { service: 'checkout', instance: 'checkout-1', proxyVersion: 'test' },
       apply: (snapshot) => void received.push({ snapshot, at: performance.now() }),
+      credentials: tokenCredentials(await joinToken(cp.url, 'checkout')),
     });
     await client.start();
     try {

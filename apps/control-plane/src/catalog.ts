@@ -21,6 +21,7 @@ export function listServices({ distributor, registry, stream }: Pick<ControlPlan
       };
     });
     const own = [...proxies.values()].filter((p) => p.service === name && p.namespace === namespace && p.connected);
+    const expiries = own.flatMap((p) => (p.certificate ? [p.certificate.notAfter] : [])).sort();
     return {
       name,
       namespace,
@@ -30,6 +31,14 @@ export function listServices({ distributor, registry, stream }: Pick<ControlPlan
       endpoints,
       proxies: { total: own.length, inSync: own.filter((p) => p.inSync).length },
       policies: index.policiesOf(key).map((p) => ({ kind: p.kind, name: p.metadata.name, namespace: p.metadata.namespace })),
+      security: {
+        /** How its proxies take inbound connections (MutualTLSPolicy, STRICT by default). */
+        mtlsMode: index.mtlsMode(key),
+        /** The SPIFFE IDs its connected proxies proved. */
+        identities: [...new Set(own.map((p) => p.identity))].sort(),
+        /** The first of its proxies' certificates to expire (null: none holds one). */
+        certificateExpiry: expiries[0] ?? null,
+      },
     };
   });
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { MetricsReport, Span } from '@trellis/shared';
-import type { AddressInfo } from 'node:net';
+import { DEFAULT_TRUST_DOMAIN, type MetricsReport, type Span } from '@trellis/shared';
 import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
 import { EndpointRegistry } from './discovery/registry.ts';
@@ -12,6 +11,8 @@ import type { ProxySession } from './stream/session.ts';
 import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
 import { Telemetry } from './telemetry/index.ts';
+import { IdentityService } from './identity/service.ts';
+import { TrustRotation } from './identity/rotation.ts';
 import type { ControlPlaneServices } from './services.ts';
 import { Auth } from './auth/service.ts';
 import type { OidcOptions } from './auth/oidc-config.ts';
@@ -36,6 +37,14 @@ export interface ControlPlaneOptions {
   otlpEndpoint?: string | undefined;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined } | undefined;
+  /** The SPIFFE trust domain of workload identities (default trellis.local). */
+  trustDomain?: string;
+  /** An intermediate CA the operator brings (PEM, chain to the root may follow) and its key; else the control plane makes its own CA in dataDir. */
+  ca?: { certFile: string; keyFile: string } | undefined;
+  /** Lifetime of workload certificates (default 24 h; proxies renew at two thirds). */
+  certTtlMs?: number;
+  /** More names or addresses proxies reach the control plane by (its TLS certificate's SANs). */
+  tlsHosts?: string[];
   log?: (line: string) => void;
   /** An admin API token kept in memory only (TRELLIS_BOOTSTRAP_TOKEN): for `trellis up` and automation. */
   bootstrapToken?: string | undefined;
@@ -98,9 +107,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   const store = new ResourceStore(db.prisma);
   const registry = new EndpointRegistry();
+  const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const distributor = new ConfigDistributor(store, registry, new VersionCounter(db.prisma), {
     defaultSampling: options.defaultSampling ?? 1,
     redisUrl: options.redisUrl,
+    trustDomain,
   });
   distributor.on('error', (err: Error) => log(`config compile failed: ${err.message}`));
   await distributor.start();
@@ -110,7 +121,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         throw new Error(`Kubernetes discovery could not start: ${err.message}; check the kubeconfig, or run without --kubernetes`);
       })
     : undefined;
-  const stream = new StreamServer(distributor, registry, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
+  const identity = await IdentityService.start(db.prisma, {
+    trustDomain,
+    dataDir: options.dataDir,
+    operator: options.ca,
+    certTtlMs: options.certTtlMs ?? 24 * 3600_000,
+    hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
+    log,
+  }).catch(async (err: Error) => {
+    await db.close();
+    throw err;
+  });
+  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
+  const rotation = new TrustRotation(identity.ca, stream, log);
   const telemetry = new Telemetry(db.prisma, {
     spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
     maxSpans: options.maxSpans ?? 200_000,
@@ -119,34 +142,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   telemetry.on('warning', log);
   metrics.observeTelemetry(telemetry);
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
-  // Spans name their service as the proxy knows it ("reviews"); qualify it with the proxy's namespace so
-  // spans, edges and graph nodes all say "reviews.default".
-  stream.on('spans', (session: ProxySession, spans: Span[]) => {
-    const ns = session.identity.namespace;
-    telemetry.ingestSpans(spans.map((s) => (s.service.includes('.') ? s : { ...s, service: `${s.service}.${ns}` })));
-  });
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, auth };
+  // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
+  stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, auth };
   let ready = false;
-  const { server, closeWebSockets } = createServer(services, () => ready);
+  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready);
   server.keepAliveTimeout = 65_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} is already in use; stop what is using it or pass --port (or PORT)`)
-          : err,
-      );
-    });
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  }).catch(async (err: unknown) => {
+  const port = await listen(options.port, options.host ?? '127.0.0.1').catch(async (err: NodeJS.ErrnoException) => {
     distributor.stop();
+    rotation.stop();
+    identity.stop();
     await stream.close();
     await db.close();
-    throw err;
+    throw err.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use; stop what is using it or pass --port (or PORT)`) : err;
   });
   ready = true;
-  const { port } = server.address() as AddressInfo;
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   log(`control plane listening on http://${host}:${port} (database: ${db.description})`);
 
@@ -159,12 +170,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       (closing ??= (async () => {
         ready = false;
         distributor.stop();
+        rotation.stop();
+        identity.stop();
         await kubernetes?.stop();
         await stream.close();
         await closeWebSockets();
         await telemetry.close();
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await closeServer();
         await db.close();
       })()),
   };

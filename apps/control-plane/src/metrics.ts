@@ -39,6 +39,23 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    streamRefusals: new Counter({
+      name: 'trellis_cp_stream_refusals_total',
+      help: 'Proxies turned away from the stream before getting anything, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    certificatesIssued: new Counter({
+      name: 'trellis_cp_certificates_issued_total',
+      help: 'Workload certificates the mesh CA signed',
+      registers: [registry],
+    }),
+    telemetryRefused: new Counter({
+      name: 'trellis_cp_telemetry_refused_total',
+      help: 'Edge deltas and spans refused because they were not the reporting proxy\'s own, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     applies: new Counter({
       name: 'trellis_cp_resource_writes_total',
       help: 'Resource writes by outcome',

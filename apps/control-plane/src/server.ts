@@ -1,8 +1,11 @@
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { STREAM_PATH } from '@trellis/shared';
+import { STREAM_PATH, TRUST_BUNDLE_PATH } from '@trellis/shared';
+import { sniffTls } from '@trellis/shared/node';
 import { createAuthHttp } from './auth/http.ts';
 import { appRouter } from './router/root.ts';
 import type { Context } from './router/trpc.ts';
@@ -25,9 +28,12 @@ function resolveAliases(url: string): string {
 }
 
 /**
- * One HTTP server on one port: tRPC over HTTP and WebSocket at /trpc, the proxy stream at /v1/stream,
- * the sign-in routes at /auth, and /healthz, /readyz, /metrics. Who may call what is decided in auth/
- * (credentials, CORS, CSRF, WebSocket origins) and in the one tRPC middleware (permissions).
+ * One port, two protocols: each connection is plain HTTP or TLS, told apart by its first byte. Plain HTTP
+ * serves tRPC over HTTP and WebSocket at /trpc, the sign-in routes at /auth, and /healthz, /readyz,
+ * /metrics; TLS (with the control plane's certificate from the mesh CA, client certificates requested)
+ * serves the same plus the proxy stream at /v1/stream, which is refused in the clear. /v1/trust-bundle is
+ * served on both. Who may call the API is decided in auth/ (credentials, CORS, CSRF, WebSocket origins)
+ * and in the one tRPC middleware (permissions).
  */
 export function createServer(services: ControlPlaneServices, isReady: () => boolean) {
   const authHttp = createAuthHttp(services.auth);
@@ -54,7 +60,10 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     }
     if (authHttp.routes(req, res)) return;
     const path = url.split('?')[0];
-    if (path === '/healthz') {
+    if (path === TRUST_BUNDLE_PATH) {
+      // Public: a proxy checks it against its join token's pin before trusting any of it.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(services.identity.ca.bundle()));
+    } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const ready = isReady();
@@ -75,6 +84,11 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === STREAM_PATH) {
+      if (!(req.socket instanceof tls.TLSSocket)) {
+        const body = 'the proxy stream is served over TLS only (wss://); this proxy is older than the control plane, upgrade it\n';
+        socket.end(`HTTP/1.1 426 Upgrade Required\r\nupgrade: TLS/1.3\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        return;
+      }
       services.stream.wss.handleUpgrade(req, socket, head, (ws) => services.stream.wss.emit('connection', ws, req));
     } else if (path === TRPC_PREFIX || path?.startsWith(`${TRPC_PREFIX}/`)) {
       void authHttp.refuseUpgrade(req, socket).then(
@@ -86,8 +100,37 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     }
   });
 
+  // Client certificates are requested but not required at the TLS layer: a proxy joining for the first
+  // time has only its token. The stream decides who may stay (stream/server.ts).
+  const tlsServer = tls.createServer({ ...services.identity.servingOptions(), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+  tlsServer.on('secureConnection', (socket) => server.emit('connection', socket));
+  tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
+  // A renewed certificate or a new trust bundle applies to new connections; open ones keep theirs.
+  services.identity.on('serving', (options: tls.SecureContextOptions) => tlsServer.setSecureContext(options));
+  const front = net.createServer({ pauseOnConnect: true }, (socket) => {
+    sniffTls(socket, (s) => tlsServer.emit('connection', s), (s) => server.emit('connection', s), 30_000);
+  });
+
   return {
     server,
+    /** Listens on `port` (0: any free one) for both plain HTTP and TLS. */
+    listen: (port: number, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        front.once('error', reject);
+        front.listen(port, host, () => {
+          front.off('error', reject);
+          // The HTTP server never listens itself (the front hands it connections), but it starts tracking
+          // connections (closeAllConnections, the headers timeout) on its 'listening' event.
+          server.emit('listening');
+          resolve((front.address() as AddressInfo).port);
+        });
+      }),
+    /** Stops accepting connections and closes the ones open. */
+    close: async () => {
+      front.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
     /** Tells tRPC subscribers to reconnect elsewhere, then closes their sockets. */
     closeWebSockets: async () => {
       trpcWs.broadcastReconnectNotification();

@@ -6,6 +6,8 @@ import type { ResourceStore } from './store/resources.ts';
 import type { StreamServer } from './stream/server.ts';
 import type { Database } from './db/open.ts';
 import type { Telemetry } from './telemetry/index.ts';
+import type { IdentityService } from './identity/service.ts';
+import type { TrustRotation } from './identity/rotation.ts';
 
 /** The parts of a running control plane that API procedures use. */
 export interface ControlPlaneServices {
@@ -18,4 +20,6 @@ export interface ControlPlaneServices {
   telemetry: Telemetry;
   /** Accounts, sessions, API tokens, sign-in links, SSO. */
   auth: Auth;
+  identity: IdentityService;
+  rotation: TrustRotation;
 }

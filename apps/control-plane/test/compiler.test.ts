@@ -13,7 +13,7 @@ function res(kind: string, name: string, spec: unknown, namespace = 'default'): 
   return parsed.resource;
 }
 const target = (name: string, route?: string) => ({ kind: 'Service', name, ...(route ? { route } : {}) });
-const mesh = { defaultSampling: 1 };
+const mesh = { defaultSampling: 1, trustDomain: 'trellis.local' };
 
 describe('the config compiler', () => {
   const registry = new EndpointRegistry();
@@ -71,5 +71,59 @@ describe('the config compiler', () => {
     expect(digestOf(compileSnapshot('frontend', 'default', new PolicyIndex(resources), registry, mesh))).toBe(a);
     const changed = new PolicyIndex([...resources.slice(0, 1), res('RetryPolicy', 'reviews-all', { targetRef: target('reviews'), attempts: 3 })]);
     expect(digestOf(compileSnapshot('frontend', 'default', changed, registry, mesh))).not.toBe(a);
+  });
+});
+
+describe('the compiler and identities', () => {
+  const registry = new EndpointRegistry();
+  const cartId = 'spiffe://trellis.local/ns/shop/sa/cart';
+  registry.upsert({ service: 'cart', namespace: 'shop', source: 'proxy', address: '10.0.2.1', port: 9001, labels: {}, identity: cartId });
+  registry.upsert({ service: 'cart', namespace: 'shop', source: 'proxy', address: '10.0.2.2', port: 9001, labels: {}, identity: 'spiffe://trellis.local/ns/shop/sa/cart-k8s' });
+  registry.upsert({ service: 'legacy', namespace: 'shop', source: 'kubernetes', address: '10.0.2.9', port: 80, labels: {} });
+  registry.upsert({ service: 'payments', namespace: 'shop', source: 'proxy', address: '10.0.3.1', port: 9001, labels: {}, identity: 'spiffe://trellis.local/ns/shop/sa/payments' });
+
+  it('makes every inbound STRICT unless a MutualTLSPolicy says otherwise: Service over Namespace over Mesh', () => {
+    const mode = (resources: Resource[], service = 'payments') => compileSnapshot(service, 'shop', new PolicyIndex(resources), registry, mesh).inbound.mtls;
+    expect(mode([])).toBe('STRICT');
+    const meshWide = res('MutualTLSPolicy', 'mesh', { targetRef: { kind: 'Mesh' }, mode: 'PERMISSIVE' }, 'trellis-system');
+    const shop = res('MutualTLSPolicy', 'shop', { targetRef: { kind: 'Namespace', name: 'shop' }, mode: 'DISABLE' }, 'shop');
+    const payments = res('MutualTLSPolicy', 'payments', { targetRef: { kind: 'Service', name: 'payments' }, mode: 'STRICT' }, 'shop');
+    expect(mode([meshWide])).toBe('PERMISSIVE');
+    expect(mode([meshWide, shop])).toBe('DISABLE');
+    expect(mode([meshWide, shop, payments])).toBe('STRICT');
+    expect(mode([meshWide, shop, payments], 'cart')).toBe('DISABLE');
+  });
+
+  it('tells callers which identity each endpoint must present, and connects in the clear where mTLS is off', () => {
+    const snap = compileSnapshot('frontend', 'shop', new PolicyIndex([]), registry, mesh);
+    const cart = snap.outbound.services.find((s) => s.name === 'cart');
+    expect(cart?.endpoints.map((e) => e.identity)).toEqual([cartId, 'spiffe://trellis.local/ns/shop/sa/cart-k8s']);
+    // An endpoint without a proxy (discovered from Kubernetes) has no identity: plain HTTP.
+    expect(snap.outbound.services.find((s) => s.name === 'legacy')?.endpoints[0]?.identity).toBeUndefined();
+    const off = res('MutualTLSPolicy', 'cart-off', { targetRef: { kind: 'Service', name: 'cart' }, mode: 'DISABLE' }, 'shop');
+    const plain = compileSnapshot('frontend', 'shop', new PolicyIndex([off]), registry, mesh);
+    expect(plain.outbound.services.find((s) => s.name === 'cart')?.endpoints.every((e) => e.identity === undefined)).toBe(true);
+  });
+
+  it('resolves service names in AuthorizationPolicy to identities, keeps patterns, "external" and "*", and applies namespace-wide policies', () => {
+    const policies = [
+      res('AuthorizationPolicy', 'payments-callers', {
+        targetRef: { kind: 'Service', name: 'payments' },
+        action: 'Allow',
+        rules: [{ from: ['cart', 'ledger.finance', 'spiffe://trellis.local/ns/ops/*', 'external'] }],
+      }, 'shop'),
+      res('AuthorizationPolicy', 'shop-default-deny', { targetRef: { kind: 'Namespace', name: 'shop' }, action: 'Allow', rules: [] }, 'shop'),
+      res('AuthorizationPolicy', 'other-ns', { targetRef: { kind: 'Namespace', name: 'finance' }, action: 'Deny', rules: [{ from: ['*'] }] }, 'finance'),
+    ];
+    const snap = compileSnapshot('payments', 'shop', new PolicyIndex(policies), registry, mesh);
+    expect(snap.inbound.authorization.map((a) => a.id)).toEqual(['shop/payments-callers', 'shop/shop-default-deny']);
+    expect(snap.inbound.authorization[0]?.rules[0]?.from).toEqual([
+      cartId,
+      'spiffe://trellis.local/ns/shop/sa/cart-k8s',
+      'spiffe://trellis.local/ns/finance/sa/ledger',
+      'spiffe://trellis.local/ns/ops/*',
+      'external',
+    ]);
+    expect(snap.inbound.authorization[1]?.rules).toEqual([]);
   });
 });

@@ -67,8 +67,34 @@ describe.each(DATABASES)('migrations on %s', (_name, create) => {
       attributes: { 'retry.attempt': 1 },
     });
 
+    const expires = new Date('2026-12-01T00:00:00.000Z');
+    await p.joinToken.create({ data: { id: 'a1b2c3d4e5f6', secretHash: 'ab'.repeat(32), service: 'payments', namespace: 'shop', createdBy: 'ann', expiresAt: expires } });
+    expect(await p.joinToken.findUniqueOrThrow({ where: { id: 'a1b2c3d4e5f6' } })).toMatchObject({
+      service: 'payments',
+      namespace: 'shop',
+      createdBy: 'ann',
+      expiresAt: expires,
+      revokedAt: null,
+      lastUsedAt: null,
+      uses: 0,
+    });
+    await p.issuedCertificate.create({
+      data: {
+        serial: '0a1b',
+        identity: 'spiffe://trellis.local/ns/shop/sa/payments',
+        service: 'payments',
+        namespace: 'shop',
+        instance: 'payments-1',
+        tokenId: 'a1b2c3d4e5f6',
+        rootId: 'root-1',
+        notBefore: start,
+        notAfter: expires,
+      },
+    });
+    expect(await p.issuedCertificate.findFirstOrThrow({ where: { tokenId: 'a1b2c3d4e5f6' } })).toMatchObject({ serial: '0a1b', rootId: 'root-1', notAfter: expires });
+
     // People, sessions, tokens, throttling, sign-in links and OIDC sign-ins in progress (issue 10).
-    const later = new Date('2026-12-01T00:00:00.000Z');
+    const later = expires;
     const user = await p.user.create({ data: { username: 'ann', role: 'editor', namespaces: ['shop', 'payments'], passwordHash: '$argon2id$x', oidcSubject: 'https://idp ann' } });
     expect(await p.user.findUniqueOrThrow({ where: { username: 'ann' } })).toMatchObject({
       id: user.id,

@@ -3,7 +3,7 @@ import { latencyBucket, type EdgeDelta } from '@trellis/shared';
 import { MetricWindows } from '../src/telemetry/windows.ts';
 import { buildGraph } from '../src/telemetry/graph.ts';
 
-const delta = (source: string, destination: string, route: string, version: string, n: number): EdgeDelta => ({
+const delta = (source: string, destination: string, route: string, version: string, n: number, mtls = n): EdgeDelta => ({
   source,
   destination,
   route,
@@ -14,6 +14,7 @@ const delta = (source: string, destination: string, route: string, version: stri
   retries: 0,
   rateLimited: 0,
   ejections: 0,
+  mtls,
 });
 
 describe('the service graph', () => {
@@ -23,12 +24,13 @@ describe('the service graph', () => {
     windows.add([
       delta('frontend.default', 'reviews.default', 'get-review', 'v1', 9),
       delta('frontend.default', 'reviews.default', 'default', 'v2', 1),
-      delta('external', 'frontend.default', 'default', 'v1', 10),
-      delta('cart.shop', 'payments.shop', 'default', 'v1', 5),
+      delta('external', 'frontend.default', 'default', 'v1', 10, 0),
+      delta('cart.shop', 'payments.shop', 'default', 'v1', 5, 4),
     ], now);
     now += 1000;
   }
-  const services = [{ name: 'reviews', namespace: 'default', versions: ['v1', 'v2'], policies: [], proxies: { total: 2, inSync: 2 } }];
+  const security = { mtlsMode: 'STRICT', identities: ['spiffe://trellis.local/ns/default/sa/reviews'], certificateExpiry: '2026-12-01T00:00:00.000Z' };
+  const services = [{ name: 'reviews', namespace: 'default', versions: ['v1', 'v2'], policies: [], proxies: { total: 2, inSync: 2 }, security }];
 
   it('has services as nodes and traffic as edges, with version shares and routes', () => {
     const g = buildGraph(windows, services, 10);
@@ -43,6 +45,16 @@ describe('the service graph', () => {
       ['default', 10],
       ['get-review', 90],
     ]);
+  });
+
+  it('says which edges are mutual TLS (locked) and how much of the rest is not, and each service\'s identity', () => {
+    const g = buildGraph(windows, services, 10);
+    const share = (id: string) => g.edges.find((e) => e.id === id)?.stats.mtlsShare;
+    expect(share('frontend.default->reviews.default')).toBe(1);
+    expect(share('external->frontend.default')).toBe(0);
+    expect(share('cart.shop->payments.shop')).toBeCloseTo(0.8, 5);
+    expect(g.nodes.find((n) => n.id === 'reviews.default')?.security).toEqual(security);
+    expect(g.nodes.find((n) => n.id === 'external')?.security).toBeNull();
   });
 
   it('filters by namespace (callers outside the mesh stay), leaves out routes when asked, and answers one edge', () => {

@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './support/databases.ts';
 import { retryPolicy, startTestControlPlane } from './support/control-plane.ts';
-import { connectTestProxy, retryOf, sleep } from './support/stream.ts';
+import { connectTestProxy, joinToken, retryOf, sleep } from './support/stream.ts';
 
 describe.each(DATABASES)('a control-plane restart on %s', (_name, create) => {
   it('resends nothing to proxies that already run the current config, and keeps versions monotonic', async () => {
@@ -40,7 +42,7 @@ describe.each(DATABASES)('a control-plane restart on %s', (_name, create) => {
 });
 
 describe('a proxy that outlived its control plane database', () => {
-  it('gets versions higher than the one it runs, even from a fresh database', async () => {
+  it('gets versions higher than the one it runs, even from a fresh database (same CA)', async () => {
     const [[, createDatabase]] = DATABASES as [[string, () => Promise<import('./support/databases.ts').TestDatabase>]];
     const oldDb = await createDatabase();
     const old = await startTestControlPlane(oldDb.options);
@@ -52,7 +54,16 @@ describe('a proxy that outlived its control plane database', () => {
     try {
       const { snapshot } = await proxy.next((s) => retryOf(s, 'payments')?.attempts === 6, 15_000);
       await old.cp.close();
-      const fresh = await startTestControlPlane({ ...freshDb.options, port: old.cp.port });
+      // The database is new, the CA is the old one (an operator-managed CA outlives databases): the proxy
+      // trusts the control plane, which knows none of the old join tokens, so the proxy gets a new one.
+      const caDir = path.join(oldDb.options.dataDir, 'ca');
+      const rootId = (JSON.parse(await readFile(path.join(caDir, 'state.json'), 'utf8')) as { issuingRoot: string }).issuingRoot;
+      const fresh = await startTestControlPlane({
+        ...freshDb.options,
+        port: old.cp.port,
+        ca: { certFile: path.join(caDir, `${rootId}.intermediate.crt`), keyFile: path.join(caDir, `${rootId}.intermediate.key`) },
+      });
+      proxy.useToken(await joinToken(fresh.cp.url, 'frontend'));
       try {
         const next = await proxy.next((s) => retryOf(s, 'payments') === undefined, 8000);
         expect(next.snapshot.version).toBeGreaterThan(snapshot.version);

@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Span } from '@trellis/shared';
 import type { AppRouter } from '../src/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
 import { TEST_BOOTSTRAP_TOKEN, startTestControlPlane } from './support/control-plane.ts';
-import { sleep } from './support/stream.ts';
+import { joinToken, sleep } from './support/stream.ts';
 
 const [[, createDatabase]] = DATABASES as [[string, () => Promise<TestDatabase>]];
 
@@ -47,11 +47,39 @@ describe('spans from the proxy stream', () => {
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', () => r()));
     db = await createDatabase();
     env = await startTestControlPlane({ ...db.options, otlpEndpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` });
-    proxy = new StreamClient({ controlPlane: env.cp.url, identity: { service: 'catalog', instance: 'catalog-1', proxyVersion: 'test' }, apply: () => {} });
+    proxy = new StreamClient({
+      controlPlane: env.cp.url,
+      identity: { service: 'catalog', instance: 'catalog-1', proxyVersion: 'test' },
+      apply: () => {},
+      credentials: tokenCredentials(await joinToken(env.cp.url, 'catalog')),
+    });
     await proxy.start();
     while (proxy.state !== 'connected') await sleep(20);
   });
+  /** A connected proxy of `service`: a proxy reports only its own service's traffic. */
+  const reporters = new Map<string, Promise<StreamClient>>();
+  const reporter = (service: string) => {
+    let found = reporters.get(service);
+    if (!found) {
+      found = (async () => {
+        const client = new StreamClient({
+          controlPlane: env.cp.url,
+          identity: { service, instance: `${service}-1`, proxyVersion: 'test' },
+          apply: () => {},
+          credentials: tokenCredentials(await joinToken(env.cp.url, service)),
+        });
+        await client.start();
+        while (client.state !== 'connected') await sleep(20);
+        // Registered once the control plane answered the hello (a trust bundle, then a snapshot).
+        for (let i = 0; i < 100 && !client.snapshot; i++) await sleep(20);
+        return client;
+      })();
+      reporters.set(service, found);
+    }
+    return found;
+  };
   afterAll(async () => {
+    for (const r of reporters.values()) await (await r).close();
     await proxy?.close();
     await env?.cp.close();
     await db?.cleanup();
@@ -87,8 +115,9 @@ describe('spans from the proxy stream', () => {
       { onData: (g) => graphs.push({ at: Date.now(), rps: g.edges.find((e) => e.id === 'frontend.default->catalog.default')?.stats.rps ?? 0 }) },
     );
     try {
+      const frontend = await reporter('frontend');
       for (let s = 0; s < 4; s++) {
-        proxy.send({
+        frontend.send({
           type: 'metrics',
           report: {
             at: Date.now(),
@@ -144,15 +173,11 @@ describe('spans from the proxy stream', () => {
       rateLimited: 0,
       ejections: 0,
     });
+    const [frontend, admin] = await Promise.all([reporter('frontend'), reporter('admin')]);
     for (let s = 0; s < 3; s++) {
-      proxy.send({
-        type: 'metrics',
-        report: {
-          at: Date.now(),
-          intervalMs: 1000,
-          edges: [edge('frontend.default', 'get-review', 10, 0), edge('frontend.default', 'default', 3, 0), edge('admin.default', 'get-review', 5, 1), edge('frontend.default', 'get-review', 7, 0, 'ratings.default')],
-        },
-      });
+      const report = (edges: ReturnType<typeof edge>[]) => ({ type: 'metrics' as const, report: { at: Date.now(), intervalMs: 1000, edges } });
+      frontend.send(report([edge('frontend.default', 'get-review', 10, 0), edge('frontend.default', 'default', 3, 0), edge('frontend.default', 'get-review', 7, 0, 'ratings.default')]));
+      admin.send(report([edge('admin.default', 'get-review', 5, 1)]));
     }
     // Series end with the last whole second: wait until that covers the three reports.
     const serviceTotal = async () =>
@@ -183,7 +208,7 @@ describe('spans from the proxy stream', () => {
     const now = Date.now();
     const at = (ago: number) => ({ ...serverSpan('search-range', '/r'), startMs: now - ago });
     const [old, middle, recent] = [at(120_000), at(60_000), at(1_000)];
-    proxy.send({ type: 'spans', spans: [old, middle, recent] });
+    (await reporter('search-range')).send({ type: 'spans', spans: [old, middle, recent] });
     const search = (q: { fromMs?: number; toMs?: number }) => env.client.traces.search.query({ service: 'search-range.default', ...q });
     for (let i = 0; i < 50 && (await search({})).length < 3; i++) await sleep(100);
     expect((await search({})).map((t) => t.traceId)).toEqual([recent.traceId, middle.traceId, old.traceId]);
@@ -206,5 +231,48 @@ describe('spans from the proxy stream', () => {
     const resource = found?.body.resourceSpans.find((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.traceId === span.traceId)));
     expect(resource?.resource).toEqual({ attributes: [{ key: 'service.name', value: { stringValue: 'catalog.default' } }] });
     expect(resource?.scopeSpans[0]?.spans.find((s) => s.traceId === span.traceId)).toMatchObject({ name: 'GET /export-me', kind: 2 });
+  });
+
+  it('takes only the traffic of the reporting proxy: forged edges and spans of other services, and impossible counts, never reach the graph', async () => {
+    const forger = await reporter('forger');
+    const refused = async (kind: string) => {
+      const text = await (await fetch(`${env.cp.url}/metrics`)).text();
+      return Number(new RegExp(`trellis_cp_telemetry_refused_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const before = { edge: await refused('edge'), span: await refused('span') };
+    const edge = (source: string, destination: string, side: 'outbound' | 'inbound', ok: number) => ({
+      source,
+      destination,
+      route: 'default',
+      side,
+      codes: { '2xx': ok, '3xx': 0, '4xx': 0, '5xx': 0 },
+      latency: {},
+      retries: 0,
+      rateLimited: 0,
+      ejections: 0,
+    });
+    // Another service's calls, a meshed caller seen from the callee, traffic into another service, and a 1e15 count.
+    forger.send({ type: 'metrics', report: { at: Date.now(), intervalMs: 1000, edges: [edge('cart.default', 'payments.default', 'outbound', 100), edge('cart.default', 'forger.default', 'inbound', 100), edge('external', 'payments.default', 'inbound', 100)] } });
+    forger.send({ type: 'metrics', report: { at: Date.now(), intervalMs: 1000, edges: [edge('forger.default', 'payments.default', 'outbound', 1e15)] } });
+    forger.send({ type: 'metrics', report: { at: Date.now(), intervalMs: 1000, edges: [{ ...edge('forger.default', 'payments.default', 'outbound', 5), codes: { '2xx': -5, '3xx': 0, '4xx': 0, '5xx': 0 } }] } });
+    const forged = serverSpan('payments', '/forged');
+    forger.send({ type: 'spans', spans: [forged] });
+    // What it may report: its own calls.
+    forger.send({ type: 'metrics', report: { at: Date.now(), intervalMs: 1000, edges: [edge('forger.default', 'catalog.default', 'outbound', 7)] } });
+    let own = 0;
+    for (let i = 0; i < 50 && own === 0; i++) {
+      await sleep(100);
+      own = (await env.client.metrics.series.query({ scope: 'edge', source: 'forger.default', destination: 'catalog.default', windowSeconds: 60 })).points.reduce((n, p) => n + p.requests, 0);
+    }
+    expect(own).toBe(7);
+    const graph = await env.client.graph.get.query({ windowSeconds: 60 });
+    const ids = graph.edges.map((e) => e.id);
+    expect(ids).not.toContain('cart.default->payments.default');
+    expect(ids).not.toContain('external->payments.default');
+    expect(ids).not.toContain('forger.default->payments.default');
+    expect(graph.edges.every((e) => e.stats.rps >= 0 && e.stats.rps < 1e6)).toBe(true);
+    expect(await env.client.traces.search.query({ service: 'payments.default' })).toEqual([]);
+    // The three edges that were not its own are counted; the reports with impossible counts were refused whole.
+    expect({ edge: (await refused('edge')) - before.edge, span: (await refused('span')) - before.span }).toEqual({ edge: 3, span: 1 });
   });
 });

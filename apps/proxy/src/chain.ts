@@ -137,8 +137,12 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     if (!pick) return Promise.resolve(proxyError('unknown-service', `no service named "${host}" in this proxy's configuration (Host header)`));
     const endpoint = pick(req);
     if (!endpoint) return Promise.resolve(proxyError('no-healthy-endpoint', `${byHost.get(host)?.key ?? host} has no available endpoint`));
+    const tls = endpoint.tunnelTls();
+    if (tls === null) return Promise.resolve(proxyError('no-certificate', `${endpoint.key} takes only mutual TLS; waiting for a certificate from the control plane`));
     req.destination = byHost.get(host)?.key ?? host;
     req.upstream = endpoint.key;
+    req.upstreamTls = tls;
+    req.mtls = tls !== undefined;
     return Promise.resolve(UPGRADE_ALLOWED);
   });
   return { handle, upgrade };

@@ -22,6 +22,8 @@ export interface WorkloadOptions {
   dataRoot?: string;
   /** A snapshot JSON file to serve instead of a control plane (re-read on SIGHUP). */
   configFile?: string;
+  /** The join token that lets this workload into the mesh the first time (`trellis token create --service`). */
+  token?: string;
 }
 
 export interface ProxyOptions {

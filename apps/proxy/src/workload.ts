@@ -11,6 +11,9 @@ import { readConfigFile } from './config/config-file.ts';
 import { CacheRegistry } from './filters/cache.ts';
 import { withoutHopByHop } from './http/hop-by-hop.ts';
 import { Listener, type ClientLimits } from './http/listener.ts';
+import { peerIdentityOf } from './http/inbound-tls.ts';
+import { WorkloadIdentity } from './identity/workload-identity.ts';
+import { HandshakeCounters } from './telemetry/handshakes.ts';
 import { proxyError } from './http/reasons.ts';
 import { ProxyRequest, type Handler, type ProxyResponse } from './http/types.ts';
 import { PROXY_VERSION, type WorkloadOptions } from './options.ts';
@@ -21,7 +24,8 @@ import { TelemetryReporter } from './telemetry/reporter.ts';
 import { Tracer } from './telemetry/tracer.ts';
 import type { EndpointState } from './upstream/endpoint.ts';
 import { localApp, UpstreamRegistry, type UpstreamService } from './upstream/service.ts';
-import { tunnel, writeRawResponse } from './upstream/tunnel.ts';
+import { tunnel } from './upstream/tunnel.ts';
+import { writeRawResponse } from './http/raw-response.ts';
 
 const NOT_READY = (): Promise<ProxyResponse> => Promise.resolve(proxyError('not-ready', 'waiting for a snapshot from the control plane'));
 
@@ -38,12 +42,16 @@ export class Workload implements MetricsSource {
   ports: { inbound?: number; outbound: number } = { outbound: 0 };
   private active: ActiveConfig | undefined;
   private readonly app: UpstreamService | undefined;
-  private readonly upstreamRegistry = new UpstreamRegistry();
+  private readonly upstreamRegistry: UpstreamRegistry;
   private readonly deps: ChainDeps;
   private readonly inbound: Listener | undefined;
   private readonly outbound: Listener;
   private stream: StreamClient | undefined;
   private reporter: TelemetryReporter | undefined;
+  /** The mesh identity (certificate, trust bundle) when config comes from a control plane; none with --config. */
+  readonly identity: WorkloadIdentity | undefined;
+  readonly inboundHandshakes = new HandshakeCounters();
+  readonly outboundHandshakes = new HandshakeCounters();
 
   constructor(
     readonly options: WorkloadOptions,
@@ -54,6 +62,19 @@ export class Workload implements MetricsSource {
     this.tracer = new Tracer(this.self);
     this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
     const appEndpoint: EndpointState | undefined = this.app?.list[0];
+    const log = (line: string) => shared.log(`${this.self}: ${line}`);
+    const identity = options.configFile === undefined ? new WorkloadIdentity({ token: options.token, log }) : undefined;
+    this.identity = identity;
+    const outboundHandshakes = this.outboundHandshakes;
+    this.upstreamRegistry = new UpstreamRegistry(
+      identity && {
+        get generation() {
+          return identity.generation;
+        },
+        clientContext: () => identity.clientContext(),
+        handshakes: outboundHandshakes,
+      },
+    );
     this.deps = {
       self: this.self,
       namespace: options.namespace,
@@ -64,7 +85,6 @@ export class Workload implements MetricsSource {
       caches: new CacheRegistry(),
       tracer: this.tracer,
     };
-    const log = (line: string) => shared.log(`${this.self}: ${line}`);
     if (options.appPort !== undefined) {
       this.inbound = new Listener({
         name: `${this.self} inbound`,
@@ -75,9 +95,11 @@ export class Workload implements MetricsSource {
         handle: (req) => (this.active ? this.active.inbound(req) : NOT_READY()),
         onDone: (req, status, ms) => {
           this.tracer.serverSpan(req, status, ms);
-          this.edges.inboundEdge(req.source, req.route).record(status, ms, 0, req.rateLimited, req.cache === 'HIT', 0);
+          this.edges.inboundEdge(req.source, req.route).record(status, ms, 0, req.rateLimited, req.cache === 'HIT', 0, req.identity !== undefined);
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
+        // Plain-HTTP callers are served unless the snapshot says STRICT (and until there is one).
+        ...(identity ? { tls: { identity, acceptsPlain: () => (this.active?.snapshot.inbound.mtls ?? 'STRICT') !== 'STRICT', handshakes: this.inboundHandshakes } } : {}),
       });
     }
     this.outbound = new Listener({
@@ -88,7 +110,7 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, req.retries, status === 429 && req.rateLimited, false, req.ejections);
+        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, req.retries, status === 429 && req.rateLimited, false, req.ejections, req.mtls);
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
     });
@@ -106,6 +128,9 @@ export class Workload implements MetricsSource {
     }
     if (!this.shared.controlPlane) throw new Error(`${this.self}: needs --control-plane or --config`);
     const dataDir = options.dataDir ?? path.join(options.dataRoot ?? '.trellis/proxy', `${options.service}-${this.instance.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    const identity = this.identity;
+    if (!identity) throw new Error(`${this.self}: a proxy streaming from a control plane needs a mesh identity`);
+    await identity.load(dataDir);
     // Loaded only here: a standalone proxy (--config) never needs the WebSocket client (memory).
     const { StreamClient } = await import('@trellis/stream-client');
     const stream = new StreamClient({
@@ -123,7 +148,9 @@ export class Workload implements MetricsSource {
       apply: (snapshot, source) => this.apply(snapshot, source),
       cacheFile: path.join(dataDir, 'snapshot.json'),
       log: (line) => this.shared.log(`${this.self}: ${line}`),
+      credentials: identity,
     });
+    identity.requestRenewal = () => stream.renewCertificate();
     this.stream = stream;
     this.tracer.enabled = true;
     this.reporter = new TelemetryReporter(stream, this.edges, this.tracer);
@@ -133,6 +160,9 @@ export class Workload implements MetricsSource {
 
   /** Compiles and swaps in a snapshot; throws, keeping the current one, when it cannot be served. */
   apply(snapshot: Snapshot, source: ActiveConfig['source']): void {
+    if (snapshot.inbound.mtls !== 'DISABLE' && !this.identity && this.inbound) {
+      throw new Error(`inbound.mtls is ${snapshot.inbound.mtls}, but this proxy has no mesh identity (it serves a --config file): use DISABLE, or stream config from a control plane`);
+    }
     const next = compileSnapshot(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
     // One assignment: requests already running keep the chain they started with.
     this.active = next;
@@ -174,6 +204,10 @@ export class Workload implements MetricsSource {
       instance: this.instance,
       ports: this.ports,
       stream: this.stream?.state ?? 'none',
+      identity: this.identity?.identity ?? null,
+      certificateExpiresAt: this.identity?.notAfter ? new Date(this.identity.notAfter).toISOString() : null,
+      trustBundleVersion: this.identity?.trustBundleVersion ?? null,
+      mtls: this.active?.snapshot.inbound.mtls ?? null,
       version: a?.snapshot.version ?? null,
       digest: a?.snapshot.digest ?? null,
       source: a?.source ?? null,
@@ -188,6 +222,7 @@ export class Workload implements MetricsSource {
     this.reporter?.report();
     this.reporter?.stop();
     await this.stream?.close();
+    this.identity?.stop();
     await Promise.all([this.upstreamRegistry.destroy(), this.app?.destroy()]);
   }
 
@@ -195,14 +230,19 @@ export class Workload implements MetricsSource {
     return this.tracer.buffer.dropped;
   }
 
+  certificateExpiry(): number | undefined {
+    return this.identity?.notAfter;
+  }
+
   private upgrade(incoming: IncomingMessage, socket: Duplex, head: Buffer, check: Handler): void {
-    const req = new ProxyRequest(incoming, incoming.method ?? 'GET', incoming.url ?? '/', withoutHopByHop(incoming.headers, false), null, performance.now());
+    const headers = withoutHopByHop(incoming.headers, false, peerIdentityOf(incoming.socket) === undefined);
+    const req = new ProxyRequest(incoming, incoming.method ?? 'GET', incoming.url ?? '/', headers, null, performance.now());
     check(req).then(
       (answer) => {
         const target = req.upstream;
         if (answer !== UPGRADE_ALLOWED || target === undefined) return writeRawResponse(socket, answer);
         const colon = target.lastIndexOf(':');
-        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers);
+        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers, req.upstreamTls);
       },
       (err: Error) => writeRawResponse(socket, proxyError('internal-error', err.message)),
     );

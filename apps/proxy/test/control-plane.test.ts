@@ -12,6 +12,7 @@ let cp: ControlPlaneProcess;
 let app: Upstream;
 let reviews: ProxyProcess;
 let web: ProxyProcess;
+let webEnv: Record<string, string>;
 const webDataDir = path.join(tempDir(), 'web');
 
 const webArgs = () => ['--service', 'web', '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0', '--control-plane', cp.url, '--data-dir', webDataDir];
@@ -38,8 +39,10 @@ beforeAll(async () => {
   app = await startUpstream('reviews app');
   reviews = await startProxy({
     rawArgs: ['--service', 'reviews', '--app-port', String(app.port), '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0', '--control-plane', cp.url, '--data-dir', path.join(tempDir(), 'reviews'), '--label', 'version=v1'],
+    env: await cp.tokenEnv('reviews'),
   });
-  web = await startProxy({ rawArgs: webArgs() });
+  webEnv = await cp.tokenEnv('web');
+  web = await startProxy({ rawArgs: webArgs(), env: webEnv });
   await until(async () => (await send(web.outbound, { host: 'reviews' })).status === 200, 10_000);
 }, 120_000);
 

@@ -68,9 +68,9 @@ test('x-request-id is created when missing and kept when given; x-forwarded-* ar
   expect(app.lastHeaders?.['x-request-id']).toBe('abc-123');
 });
 
-test('the destination learns the calling service, and an app cannot claim another one', async () => {
-  await send(caller.outbound, { host: 'reviews', headers: { 'x-trellis-source': 'admin.default' } });
-  expect(app.lastHeaders?.['x-trellis-source']).toBe('web.default');
+test('x-trellis-* headers an app sends never leave its proxy (only proxies, over mutual TLS, set them)', async () => {
+  await send(caller.outbound, { host: 'reviews', headers: { 'x-trellis-source': 'admin.default', 'x-trellis-client-id': 'spiffe://trellis.local/ns/default/sa/admin', 'x-trellis-anything': '1' } });
+  expect(Object.keys(app.lastHeaders ?? {}).filter((h) => h.startsWith('x-trellis-'))).toEqual([]);
 });
 
 test('traceparent is created when missing and continued when present; B3 is accepted', async () => {

@@ -12,9 +12,13 @@ test('/ready is 503 and traffic gets not-ready until a snapshot is applied', asy
     const ready = await fetch(`${proxy.admin}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.text()).toContain('waiting for a snapshot');
-    const r = await send(proxy.inbound);
+    const r = await send(proxy.outbound, { host: 'anything' });
     expect(r.status).toBe(503);
     expect(r.headers['x-trellis-reason']).toBe('not-ready');
+    // Until a snapshot says otherwise, the inbound port takes only mutual TLS (STRICT).
+    const inbound = await send(proxy.inbound);
+    expect(inbound.status).toBe(403);
+    expect(inbound.headers['x-trellis-reason']).toBe('mtls-required');
     expect(app.hits).toBe(0);
     const config = (await (await fetch(`${proxy.admin}/config`)).json()) as { version: number | null };
     expect(config.version).toBeNull();

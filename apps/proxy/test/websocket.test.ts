@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 test('a WebSocket upgrade passes through both proxies and messages flow both ways', async () => {
-  const ws = new WebSocket(`${caller.outbound.replace('http', 'ws')}/socket`, { headers: { host: 'chat' } });
+  // The app claims to be someone else: x-trellis-* from an app never reach the other side.
+  const ws = new WebSocket(`${caller.outbound.replace('http', 'ws')}/socket`, { headers: { host: 'chat', 'x-trellis-source': 'admin.default' } });
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
@@ -43,7 +44,8 @@ test('a WebSocket upgrade passes through both proxies and messages flow both way
   for (const m of ['one', 'two', 'three']) ws.send(m);
   await got;
   expect(replies).toEqual(['echo one', 'echo two', 'echo three']);
-  expect(seenSource).toBe('web.default');
+  // Without mutual TLS (these proxies serve snapshot files) the destination learns no caller at all.
+  expect(seenSource).toBeUndefined();
   ws.close();
 });
 

@@ -11,6 +11,17 @@ export function parseDuration(text: string): number | undefined {
   return Number(amount) * UNIT_MS[unit];
 }
 
+const LIFETIME = /^(\d+(?:\.\d+)?)d$/;
+
+/**
+ * Parses a lifetime (of a token or certificate): a duration, or whole or fractional days ("30d"), which
+ * policy durations never need. Undefined when the text is neither.
+ */
+export function parseLifetime(text: string): number | undefined {
+  const days = LIFETIME.exec(text.trim());
+  return days ? Number(days[1]) * 86_400_000 : parseDuration(text);
+}
+
 /** Formats milliseconds the way users write them ("250ms", "2s", "1.5m"). */
 export function formatDuration(ms: number): string {
   if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LB_ALGORITHMS, RETRY_ON, labels, routeMatch, httpMethod, pathMatch } from './resources/index.ts';
+import { LB_ALGORITHMS, MTLS_MODES, RETRY_ON, labels, routeMatch, httpMethod, pathMatch } from './resources/index.ts';
 
 // The per-proxy config snapshot: compiled by the control plane from resources and discovered endpoints,
 // validated again by the proxy before it swaps it in. Durations are milliseconds here, defaults filled
@@ -14,6 +14,11 @@ export const endpointSchema = z.object({
   labels: labels.default({}),
   /** The proxy instance serving it, when it is meshed. */
   instance: z.string().optional(),
+  /**
+   * The SPIFFE ID the endpoint's proxy must present. When set, callers connect with mutual TLS and refuse
+   * a server with any other identity; when absent (a plain-HTTP endpoint), they connect in the clear.
+   */
+  identity: z.string().max(1024).optional(),
 });
 
 export const compiledRetry = z.object({
@@ -77,7 +82,12 @@ export const compiledAuthorization = z.object({
   id: z.string(),
   action: z.enum(['Allow', 'Deny']),
   rules: z.array(
-    z.object({ from: z.array(z.string()), paths: z.array(pathMatch).optional(), methods: z.array(httpMethod).optional() }),
+    z.object({
+      /** "*" (anyone), "external" (no mesh identity), or SPIFFE ID patterns; service names are already resolved. */
+      from: z.array(z.string()),
+      paths: z.array(pathMatch).optional(),
+      methods: z.array(httpMethod).optional(),
+    }),
   ),
 });
 
@@ -131,6 +141,8 @@ export const snapshotSchema = z.object({
   inbound: z.object({
     routes: z.array(route(inboundRoutePolicies)).min(1),
     authorization: z.array(compiledAuthorization),
+    /** How the inbound listener takes connections (MutualTLSPolicy); a snapshot file without it is plain HTTP. */
+    mtls: z.enum(MTLS_MODES).default('DISABLE'),
   }),
   outbound: z.object({ services: z.array(outboundService) }),
   tracing: z.object({ sampling: z.number().min(0).max(1) }),

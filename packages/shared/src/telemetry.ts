@@ -47,33 +47,42 @@ export function histogramQuantile(counts: ReadonlyMap<number, number> | Record<n
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 export type StatusClass = (typeof STATUS_CLASSES)[number];
 
+/**
+ * A count in a report: a whole number, never negative, and bounded (a proxy cannot serve more than this in
+ * one interval), so a forged or broken report cannot push a figure to 1e15 or below zero.
+ */
+const count = z.number().int().min(0).max(1e9);
+const name = z.string().max(253);
+
 /** Requests on one edge (source service -> destination service, route) over one reporting interval. */
 export const edgeDelta = z.object({
   /** "name.namespace"; "external" for callers outside the mesh. */
-  source: z.string(),
-  destination: z.string(),
-  route: z.string(),
+  source: name,
+  destination: name,
+  route: z.string().max(256),
   /** The destination subset that served them (its version label), when known. */
-  version: z.string().optional(),
+  version: z.string().max(63).optional(),
   /** outbound: counted by the caller's proxy; inbound: by the destination's proxy (callers outside the mesh). */
   side: z.enum(['outbound', 'inbound']),
   /** Requests by status class; `other` counts requests that got no HTTP response at all. */
-  codes: z.object({ '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() }),
+  codes: z.object({ '2xx': count, '3xx': count, '4xx': count, '5xx': count }),
   /** Sparse latency histogram: bucket index (LATENCY_BUCKETS_MS) -> count. */
-  latency: z.record(z.string(), z.number()),
-  retries: z.number(),
-  rateLimited: z.number(),
-  ejections: z.number(),
+  latency: z.record(z.string().regex(/^\d{1,3}$/), count),
+  retries: count,
+  rateLimited: count,
+  ejections: count,
+  /** Requests sent over mutual TLS (the rest went in the clear). */
+  mtls: count.optional(),
 });
 
 export const metricsReport = z.object({
   /** End of the interval, ms since the epoch (the proxy's clock). */
   at: z.number(),
-  intervalMs: z.number().positive(),
-  edges: z.array(edgeDelta),
+  intervalMs: z.number().positive().max(3_600_000),
+  edges: z.array(edgeDelta).max(10_000),
 });
 
-const attributeValue = z.union([z.string(), z.number(), z.boolean()]);
+const attributeValue = z.union([z.string().max(2048), z.number(), z.boolean()]);
 
 export const spanSchema = z.object({
   traceId: z.string().regex(/^[0-9a-f]{32}$/),
@@ -81,13 +90,17 @@ export const spanSchema = z.object({
   parentSpanId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   /** server: a request a proxy received; client: one attempt a proxy sent upstream. */
   kind: z.enum(['server', 'client']),
-  service: z.string(),
-  name: z.string(),
+  /** The reporting proxy's service; the control plane replaces it with the proxy's authenticated one. */
+  service: name,
+  name: z.string().max(1024),
   startMs: z.number(),
-  durationMs: z.number().min(0),
-  status: z.number().int(),
+  durationMs: z.number().min(0).max(86_400_000),
+  status: z.number().int().min(0).max(999),
   error: z.boolean(),
-  attributes: z.record(z.string(), attributeValue).default({}),
+  attributes: z
+    .record(z.string().max(128), attributeValue)
+    .refine((a) => Object.keys(a).length <= 64, { error: 'at most 64 attributes' })
+    .default({}),
 });
 
 export type EdgeDelta = z.infer<typeof edgeDelta>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, formatDuration, ms, parseDuration } from '../src/index.ts';
+import { duration, formatDuration, ms, parseDuration, parseLifetime } from '../src/index.ts';
 
 describe('parseDuration', () => {
   it.each([
@@ -93,5 +93,16 @@ describe('duration(bounds)', () => {
     const r = duration({ min: 100, max: 90_000 }).safeParse('2m');
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toBe('must be between 100ms and 90s (got 2m)');
+  });
+});
+
+describe('parseLifetime', () => {
+  it('takes days as well as durations, for token and certificate lifetimes', () => {
+    expect(parseLifetime('30d')).toBe(30 * 86_400_000);
+    expect(parseLifetime('0.5d')).toBe(43_200_000);
+    expect(parseLifetime('24h')).toBe(86_400_000);
+    expect(parseLifetime('90s')).toBe(90_000);
+    expect(parseLifetime('1w')).toBeUndefined();
+    expect(parseLifetime('d')).toBeUndefined();
   });
 });

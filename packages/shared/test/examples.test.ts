@@ -14,7 +14,7 @@ const files = readdirSync(EXAMPLES)
   .sort();
 
 /** "RetryPolicy" -> "retry-policy.yaml": one file per kind, named after it. */
-const fileFor = (kind: ResourceKind) => `${kind.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.yaml`;
+const fileFor = (kind: ResourceKind) => `${kind.replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.yaml`;
 
 /** Every document of a file as plain data, failing on YAML errors (empty documents are skipped). */
 function documents(file: string): unknown[] {
@@ -70,7 +70,7 @@ describe('examples/', () => {
     }
   });
 
-  it('is one coherent shop: every policy targets a Service (and route) that service.yaml declares', () => {
+  it('is one coherent shop: every policy aimed at a Service targets one (and a route) that service.yaml declares', () => {
     const examples = parsedExamples();
     const services = new Map(
       examples.flatMap(({ resource: r }) => (r.kind === 'Service' ? [[r.metadata.name, new Set(r.spec.routes.map((route) => route.name))] as const] : [])),
@@ -82,7 +82,10 @@ describe('examples/', () => {
         for (const egress of r.spec.egress ?? []) expect(services.has(egress.split('.')[0] ?? ''), `${file}: egress ${egress}`).toBe(true);
         continue;
       }
-      const { name, route } = r.spec.targetRef;
+      const target = r.spec.targetRef;
+      if (target.kind !== 'Service') continue;
+      const { name } = target;
+      const route = 'route' in target ? target.route : undefined;
       expect(services.has(name), `${file}: targets unknown service ${name}`).toBe(true);
       if (route !== undefined) expect(services.get(name)?.has(route), `${file}: ${name} has no route ${route}`).toBe(true);
     }

@@ -31,19 +31,34 @@ describe('AuthorizationPolicy', () => {
     rejectAt(authz({ action: 'Permit', rules: [{ from: ['cart'] }] }), 'spec.action', /expected one of "Allow"\|"Deny"/);
   });
 
-  it('wants at least one rule, and at least one source in each', () => {
-    rejectAt(authz({ action: 'Allow', rules: [] }), 'spec.rules', /needs at least one rule/);
+  it('wants at least one rule in a Deny policy, and at least one source in each rule', () => {
+    rejectAt(authz({ action: 'Deny', rules: [] }), 'spec.rules', /needs at least one rule/);
     rejectAt(authz({ action: 'Allow', rules: [{ from: [] }] }), 'spec.rules[0].from', />=1 items/);
     rejectAt(authz({ action: 'Allow', rules: [{ paths: [{ type: 'Exact', value: '/' }] }] }), 'spec.rules[0].from', /^is required$/);
   });
 
-  it('refuses sources that are not service names, naming which one', () => {
-    rejectAt(authz({ action: 'Allow', rules: [{ from: ['cart', 'Frontend'] }] }), 'spec.rules[0].from[1]', /"name", "name\.namespace" or "\*"/);
+  it('takes an Allow policy without rules on a namespace: a default-deny', () => {
+    const r = accept('AuthorizationPolicy', resource('AuthorizationPolicy', { targetRef: { kind: 'Namespace', name: 'shop' }, action: 'Allow', rules: [] }));
+    expect(r.spec.targetRef).toEqual({ kind: 'Namespace', name: 'shop' });
     rejectAt(
-      authz({ action: 'Allow', rules: [{ from: ['spiffe://trellis.local/ns/default/sa/cart'] }] }),
-      'spec.rules[0].from[0]',
-      /"name\.namespace"/,
+      resource('AuthorizationPolicy', { targetRef: { kind: 'Pod', name: 'x' }, action: 'Allow', rules: [] }),
+      'spec.targetRef.kind',
+      /"Service" or "Namespace"/,
     );
+  });
+
+  it('takes identities as sources: SPIFFE ID patterns, "external" and "*"', () => {
+    const r = accept(
+      'AuthorizationPolicy',
+      authz({ action: 'Allow', rules: [{ from: ['spiffe://trellis.local/ns/default/sa/cart', 'spiffe://trellis.local/ns/shop/*', 'external', '*'] }] }),
+    );
+    expect(r.spec.rules[0]?.from).toHaveLength(4);
+  });
+
+  it('refuses sources that are neither service names nor identities, naming which one', () => {
+    rejectAt(authz({ action: 'Allow', rules: [{ from: ['cart', 'Frontend'] }] }), 'spec.rules[0].from[1]', /"name", "name\.namespace"/);
+    rejectAt(authz({ action: 'Allow', rules: [{ from: ['spiffe://trellis.local/pods/x'] }] }), 'spec.rules[0].from[0]', /SPIFFE ID pattern/);
+    rejectAt(authz({ action: 'Allow', rules: [{ from: ['spiffe://Bad Domain/ns/a/sa/b'] }] }), 'spec.rules[0].from[0]', /SPIFFE ID pattern/);
   });
 
   it('refuses a path regular expression that does not compile', () => {

@@ -14,18 +14,18 @@ const hello = {
 describe('the proxy stream messages', () => {
   it('serves the stream at a fixed path and protocol version', () => {
     expect(STREAM_PATH).toBe('/v1/stream');
-    expect(STREAM_PROTOCOL_VERSION).toBe(1);
+    expect(STREAM_PROTOCOL_VERSION).toBe(2);
   });
 
   it('accepts a hello, filling in namespace, labels and ports', () => {
-    const parsed = helloMessage.parse({ type: 'hello', protocol: 1, proxy: { service: 'frontend', instance: 'frontend-1', proxyVersion: '0.1.0' } });
+    const parsed = helloMessage.parse({ type: 'hello', protocol: 2, proxy: { service: 'frontend', instance: 'frontend-1', proxyVersion: '0.1.0' } });
     expect(parsed.proxy).toEqual({ service: 'frontend', namespace: 'default', instance: 'frontend-1', labels: {}, ports: {}, proxyVersion: '0.1.0' });
     expect(parsed.current).toBeUndefined();
     expect(proxyMessage.parse(hello)).toMatchObject({ type: 'hello', current: { version: 4 } });
   });
 
   it('refuses a hello from another protocol version', () => {
-    expect(paths(helloMessage.safeParse({ ...hello, protocol: 2 }))).toEqual(['protocol']);
+    expect(paths(helloMessage.safeParse({ ...hello, protocol: 1 }))).toEqual(['protocol']);
   });
 
   it('refuses a proxy identity with a bad service name, empty instance or missing version', () => {
@@ -72,5 +72,23 @@ describe('the proxy stream messages', () => {
     expect(controlMessage.parse({ type: 'pong', at: 5 })).toEqual({ type: 'pong', at: 5 });
     expect(controlMessage.parse({ type: 'error', message: 'unsupported protocol' })).toEqual({ type: 'error', message: 'unsupported protocol' });
     expect(paths(controlMessage.safeParse({ type: 'error' }))).toEqual(['message']);
+  });
+});
+
+describe('identity messages on the stream', () => {
+  it('takes a join token and a CSR in the hello, and certificates, bundles and renewals from the control plane', () => {
+    const parsed = helloMessage.parse({ ...hello, credential: { kind: 'join-token', token: 'abc' }, csr: '-----BEGIN CERTIFICATE REQUEST-----' });
+    expect(parsed.credential).toEqual({ kind: 'join-token', token: 'abc' });
+    expect(proxyMessage.parse({ type: 'csr', csr: 'pem' })).toEqual({ type: 'csr', csr: 'pem' });
+    expect(proxyMessage.parse({ type: 'bundle-ack', version: 2 })).toEqual({ type: 'bundle-ack', version: 2 });
+    const trustBundle = { version: 2, roots: ['root-1', 'root-2'] };
+    expect(controlMessage.parse({ type: 'certificate', certificate: { chain: 'pem', identity: 'spiffe://trellis.local/ns/default/sa/reviews', notAfter: '2026-12-01T00:00:00Z' }, trustBundle })).toMatchObject({ type: 'certificate' });
+    expect(controlMessage.parse({ type: 'trust-bundle', trustBundle })).toEqual({ type: 'trust-bundle', trustBundle });
+    expect(controlMessage.parse({ type: 'error', code: 'unauthenticated', message: 'no credential' })).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses an unknown credential kind and an empty bundle', () => {
+    expect(paths(helloMessage.safeParse({ ...hello, credential: { kind: 'password', token: 'x' } }))).toEqual(['credential.kind']);
+    expect(paths(controlMessage.safeParse({ type: 'trust-bundle', trustBundle: { version: 1, roots: [] } }))).toEqual(['trustBundle.roots']);
   });
 });

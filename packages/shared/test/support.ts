@@ -64,6 +64,7 @@ export const MINIMAL_SPECS: Record<ResourceKind, () => Record<string, unknown>> 
   MirrorPolicy: () => ({ targetRef: target(), selector: { version: 'v2' } }),
   CachePolicy: () => ({ targetRef: target() }),
   AuthorizationPolicy: () => ({ targetRef: target(), action: 'Allow', rules: [{ from: ['frontend'] }] }),
+  MutualTLSPolicy: () => ({ targetRef: { kind: 'Mesh' }, mode: 'STRICT' }),
 };
 
 /** A valid per-proxy snapshot for the frontend: one inbound route, reviews as its one upstream. */
@@ -78,6 +79,7 @@ export function validSnapshot(version = 1): Snapshot {
       authorization: [
         { id: 'AuthorizationPolicy/default/frontend-callers', action: 'Allow', rules: [{ from: ['*'], methods: ['GET'] }] },
       ],
+      mtls: 'STRICT',
     },
     outbound: {
       services: [
@@ -87,7 +89,7 @@ export function validSnapshot(version = 1): Snapshot {
           hostnames: ['reviews', 'reviews.default', 'reviews.default.svc.cluster.local'],
           endpoints: [
             { address: '10.0.0.11', port: 9080, labels: { version: 'v1' }, zone: 'a' },
-            { address: '10.0.0.12', port: 9080, labels: { version: 'v2' }, instance: 'reviews-v2-1' },
+            { address: '10.0.0.12', port: 9080, labels: { version: 'v2' }, instance: 'reviews-v2-1', identity: 'spiffe://trellis.local/ns/default/sa/reviews' },
           ],
           routes: [
             {

@@ -1,22 +1,41 @@
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
+import type { RequestOptions } from 'node:https';
+import type { PeerCertificate } from 'node:tls';
+import WebSocket, { type ClientOptions } from 'ws';
 import {
+  CONTROL_PLANE_NAMESPACE,
+  CONTROL_PLANE_SERVICE_ACCOUNT,
   HEARTBEAT_INTERVAL_MS,
   STREAM_PATH,
   STREAM_PROTOCOL_VERSION,
   controlMessage,
   describeErrors,
   formatIssues,
+  parseSpiffeId,
   snapshotSchema,
+  type ControlMessage,
   type ProxyIdentity,
   type ProxyMessage,
   type Snapshot,
 } from '@trellis/shared';
+import { spiffeIdOf } from '@trellis/shared/node';
 import { backoffDelay } from './backoff.ts';
+import { pinnedRoots } from './bootstrap.ts';
+import type { StreamCredentials } from './credentials.ts';
 import { loadSnapshot, saveSnapshot } from './disk-cache.ts';
 
+/**
+ * The control plane's certificate must carry its SPIFFE ID (any trust domain: the root it chains to is
+ * already the one we trust). Host names are not checked, so the control plane can be reached by any address.
+ */
+function checkControlPlane(_host: string, cert: PeerCertificate): Error | undefined {
+  const parts = parseSpiffeId(spiffeIdOf(cert) ?? '');
+  if (parts?.namespace === CONTROL_PLANE_NAMESPACE && parts.serviceAccount === CONTROL_PLANE_SERVICE_ACCOUNT) return undefined;
+  return new Error(`the server's certificate is not the Trellis control plane's (${cert.subjectaltname ?? 'no subjectAltName'})`);
+}
+
 export interface StreamClientOptions {
-  /** The control plane's base URL, e.g. http://127.0.0.1:7400. */
+  /** The control plane's base URL, e.g. http://127.0.0.1:7400 (the stream itself always uses TLS on that port). */
   controlPlane: string;
   identity: Omit<ProxyIdentity, 'namespace' | 'labels' | 'ports'> & Partial<Pick<ProxyIdentity, 'namespace' | 'labels' | 'ports'>>;
   /**
@@ -28,13 +47,16 @@ export interface StreamClientOptions {
   cacheFile?: string;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** How the proxy proves who it is and keeps its certificate. */
+  credentials: StreamCredentials;
 }
 
 export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
 /**
- * The proxy's side of the control-plane stream. Events: 'state' (StreamState), 'applied' (Snapshot),
- * 'rejected' ({version, reason}).
+ * The proxy's side of the control-plane stream, over TLS. Events: 'state' (StreamState), 'applied'
+ * (Snapshot), 'rejected' ({version, reason}), 'refused' (the control plane's reason for turning us away),
+ * 'certificate' (IssuedCertificate).
  */
 export class StreamClient extends EventEmitter {
   private ws: WebSocket | undefined;
@@ -83,6 +105,27 @@ export class StreamClient extends EventEmitter {
     return true;
   }
 
+  /** Certificates, bundles and renewal requests, applied in order with snapshots (a snapshot may need the new certificate). */
+  private onIdentity(message: ControlMessage): Promise<void> {
+    const { credentials } = this.options;
+    switch (message.type) {
+      case 'certificate':
+        return Promise.resolve(credentials.installCertificate(message.certificate, message.trustBundle)).then(() => {
+          this.send({ type: 'bundle-ack', version: message.trustBundle.version });
+          this.emit('certificate', message.certificate);
+        });
+      case 'trust-bundle':
+        return Promise.resolve(credentials.installBundle(message.trustBundle)).then(() => {
+          this.send({ type: 'bundle-ack', version: message.trustBundle.version });
+        });
+      case 'renew':
+        this.options.log?.(`control plane asked for a new certificate: ${message.reason}`);
+        return this.renewCertificate().then(() => undefined);
+      default:
+        return Promise.resolve();
+    }
+  }
+
   /** Bytes waiting in the socket's buffer: senders can hold back when the control plane is slow. */
   get bufferedAmount(): number {
     return this.ws?.bufferedAmount ?? 0;
@@ -111,22 +154,46 @@ export class StreamClient extends EventEmitter {
     this.emit('state', state);
   }
 
+  /** Sends a CSR for a new key now (renewal); false when not connected (the next hello carries one instead). */
+  async renewCertificate(): Promise<boolean> {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    return this.send({ type: 'csr', csr: await this.options.credentials.renewalRequest() });
+  }
+
   private connect(): void {
     if (this.closed) return;
-    const url = new URL(STREAM_PATH, this.options.controlPlane.replace(/^http/, 'ws'));
     this.setState('connecting');
-    const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false });
+    void this.open().catch((err: Error) => {
+      // Could not even try (no root to trust yet): log, and try again later like any failed connection.
+      if (this.attempt === 0 || this.attempt % 10 === 0) this.options.log?.(`cannot connect to the control plane: ${err.message}`);
+      this.retry();
+    });
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    this.setState('disconnected');
+    const delay = backoffDelay(this.attempt++);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async open(): Promise<void> {
+    const origin = new URL(this.options.controlPlane);
+    const { credentials } = this.options;
+    const roots = credentials.trustedRoots() ?? (await pinnedRoots(origin, credentials.credential()));
+    if (this.closed) return;
+    const url = new URL(STREAM_PATH, origin);
+    url.protocol = 'wss:';
+    const client = credentials.clientCertificate();
+    // ws hands these to tls.connect; its own typing of checkServerIdentity is older than Node's.
+    const tlsOptions: RequestOptions = { ca: [...roots], checkServerIdentity: checkControlPlane, ...(client ? { cert: client.cert, key: client.key } : {}) };
+    const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false, ...(tlsOptions as ClientOptions) });
     this.ws = ws;
     ws.on('open', () => {
       this.lastHeard = Date.now();
       this.setState('connected');
-      const { identity } = this.options;
-      this.send({
-        type: 'hello',
-        protocol: STREAM_PROTOCOL_VERSION,
-        proxy: { namespace: 'default', labels: {}, ports: {}, ...identity },
-        ...(this.current ? { current: { version: this.current.version, digest: this.current.digest } } : {}),
-      });
+      void this.hello(ws, client !== undefined);
       const every = this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
       this.heartbeat = setInterval(() => {
         // Three missed heartbeats: the connection is dead even if TCP has not noticed.
@@ -140,17 +207,29 @@ export class StreamClient extends EventEmitter {
       this.onMessage(data.toString('utf8'));
     });
     ws.on('error', (err) => {
-      if (this.state === 'connecting' && this.attempt === 0) this.options.log?.(`control plane unreachable at ${url.origin}: ${err.message}`);
+      if (this.state === 'connecting' && this.attempt === 0) this.options.log?.(`control plane unreachable at ${url.host}: ${err.message}`);
     });
     ws.on('close', () => {
       clearInterval(this.heartbeat);
       if (this.ws !== ws) return;
       this.ws = undefined;
-      if (this.closed) return;
-      this.setState('disconnected');
-      const delay = backoffDelay(this.attempt++);
-      this.reconnectTimer = setTimeout(() => this.connect(), delay);
-      this.reconnectTimer.unref();
+      this.retry();
+    });
+  }
+
+  /** Says who we are: the certificate already presented, or a credential; with a CSR when a certificate is due. */
+  private async hello(ws: WebSocket, presentedCertificate: boolean): Promise<void> {
+    const { identity, credentials } = this.options;
+    const credential = presentedCertificate ? undefined : credentials.credential();
+    const csr = await credentials.certificateRequest();
+    if (ws !== this.ws || ws.readyState !== WebSocket.OPEN) return;
+    this.send({
+      type: 'hello',
+      protocol: STREAM_PROTOCOL_VERSION,
+      proxy: { namespace: 'default', labels: {}, ports: {}, ...identity },
+      ...(this.current ? { current: { version: this.current.version, digest: this.current.digest } } : {}),
+      ...(credential ? { credential } : {}),
+      ...(csr ? { csr } : {}),
     });
   }
 
@@ -173,7 +252,21 @@ export class StreamClient extends EventEmitter {
     }
     const parsed = controlMessage.safeParse(json);
     if (!parsed.success) return;
-    if (parsed.data.type === 'error') this.options.log?.(`control plane: ${parsed.data.message}`);
+    const message = parsed.data;
+    if (message.type === 'error') {
+      if (message.code === 'unauthenticated' || message.code === 'forbidden') {
+        this.options.log?.(`control plane refused this proxy (${message.code}): ${message.message}`);
+        this.emit('refused', message);
+      } else {
+        this.options.log?.(`control plane: ${message.message}`);
+      }
+      return;
+    }
+    if (message.type === 'certificate' || message.type === 'trust-bundle' || message.type === 'renew') {
+      this.applying = this.applying.then(() =>
+        this.onIdentity(message).catch((err: Error) => this.options.log?.(`could not take the ${message.type} message: ${err.message}`)),
+      );
+    }
   }
 
   private async onSnapshot(raw: unknown): Promise<void> {

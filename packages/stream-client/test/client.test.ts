@@ -1,12 +1,31 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { STREAM_PATH, STREAM_PROTOCOL_VERSION, proxyMessage, type ProxyMessage, type Snapshot } from '@trellis/shared';
-import { StreamClient, loadSnapshot, saveSnapshot, type StreamClientOptions, type StreamState } from '../src/index.ts';
+import { STREAM_PATH, STREAM_PROTOCOL_VERSION, TRUST_BUNDLE_PATH, proxyMessage, type ProxyMessage, type Snapshot } from '@trellis/shared';
+import { StreamClient, loadSnapshot, saveSnapshot, type StreamClientOptions, type StreamCredentials, type StreamState } from '../src/index.ts';
 import { snapshot } from './fixtures.ts';
+import { CONTROL_PLANE_ID, testPki, type TestPki } from './pki.ts';
+
+let pki: TestPki;
+let serving: { key: string; cert: string };
+
+/** Credentials that trust the test root and hold no certificate of their own. */
+function trusting(roots: string[] | undefined, overrides: Partial<StreamCredentials> = {}): StreamCredentials {
+  return {
+    trustedRoots: () => roots,
+    clientCertificate: () => undefined,
+    credential: () => undefined,
+    certificateRequest: () => Promise.resolve(undefined),
+    renewalRequest: () => Promise.resolve('csr'),
+    installCertificate: () => undefined,
+    installBundle: () => undefined,
+    ...overrides,
+  };
+}
 
 type Received = { socket: WebSocket; message: ProxyMessage };
 type Waiter = { match: (r: Received) => boolean; resolve: (r: Received) => void };
@@ -24,7 +43,9 @@ class FakeControlPlane {
 
   private constructor(
     private readonly wss: WebSocketServer,
+    private readonly https: https.Server,
     readonly port: number,
+    readonly roots: string[],
   ) {
     wss.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -40,15 +61,20 @@ class FakeControlPlane {
     });
   }
 
-  static async start(port = 0): Promise<FakeControlPlane> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port, path: STREAM_PATH });
-    await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve);
-      wss.once('error', reject);
+  /** Over TLS, with the control plane's identity from `cert` (the test CA's by default); serves its roots at /v1/trust-bundle. */
+  static async start(port = 0, cert = serving, roots = [pki.root]): Promise<FakeControlPlane> {
+    const server = https.createServer({ ...cert }, (req, res) => {
+      if (req.url === TRUST_BUNDLE_PATH) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 1, roots }));
+      else res.writeHead(404).end();
     });
-    const address = wss.address();
+    const wss = new WebSocketServer({ server, path: STREAM_PATH });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-    return new FakeControlPlane(wss, address.port);
+    return new FakeControlPlane(wss, server, address.port, roots);
   }
 
   get url(): string {
@@ -90,6 +116,8 @@ class FakeControlPlane {
   async close(): Promise<void> {
     this.dropAll();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.https.closeAllConnections();
+    await new Promise<void>((resolve) => this.https.close(() => resolve()));
   }
 }
 
@@ -112,6 +140,11 @@ const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 3000):
 };
 
 describe('StreamClient against a WebSocket control plane', () => {
+  beforeAll(async () => {
+    pki = await testPki('test root');
+    serving = await pki.leaf(CONTROL_PLANE_ID);
+  });
+
   let dir: string;
   let cacheFile: string;
   let server: FakeControlPlane | undefined;
@@ -133,6 +166,7 @@ describe('StreamClient against a WebSocket control plane', () => {
       },
       cacheFile,
       log: (line) => logs.push(line),
+      credentials: trusting([pki.root]),
       ...options,
     });
     c.on('state', (s: StreamState) => states.push(s));
@@ -371,5 +405,100 @@ describe('StreamClient against a WebSocket control plane', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(cp.all('hello')).toHaveLength(1);
     expect(cp.sockets.size).toBe(0);
+  });
+
+  describe('trust and identity', () => {
+    it('trusts only its roots: a server with a certificate from another CA never hears from it', async () => {
+      const rogue = await testPki('rogue root');
+      const cp = (server = await FakeControlPlane.start(0, await rogue.leaf(CONTROL_PLANE_ID), [rogue.root]));
+      newClient(cp.url);
+      await client?.start();
+      await until(() => logs.some((l) => l.includes('unreachable')), 3000);
+      expect(cp.received).toHaveLength(0);
+      expect(logs.join('\n')).toMatch(/certificate/i);
+    });
+
+    it('checks the control plane\'s identity, not just the CA: a workload certificate of our CA is refused', async () => {
+      const cp = (server = await FakeControlPlane.start(0, await pki.leaf('spiffe://trellis.local/ns/default/sa/payments')));
+      newClient(cp.url);
+      await client?.start();
+      await until(() => logs.some((l) => l.includes('unreachable')), 3000);
+      expect(cp.received).toHaveLength(0);
+      expect(logs.join('\n')).toContain("is not the Trellis control plane's");
+    });
+
+    it('first time: finds the root its join token pins, trusts only it, and sends the token with a CSR in its hello', async () => {
+      const { rootPin } = await import('@trellis/shared/node');
+      const rogue = await testPki('extra root');
+      // The control plane publishes two roots; the token pins ours.
+      const cp = (server = await FakeControlPlane.start(0, serving, [rogue.root, pki.root]));
+      const token = `0123456789ab.${'s'.repeat(43)}.${rootPin(pki.root)}`;
+      const hello = cp.next('hello');
+      newClient(cp.url, {
+        credentials: trusting(undefined, { credential: () => ({ kind: 'join-token', token }), certificateRequest: () => Promise.resolve('csr-pem') }),
+      });
+      await client?.start();
+      const { message } = await hello;
+      expect(message.credential).toEqual({ kind: 'join-token', token });
+      expect(message.csr).toBe('csr-pem');
+    });
+
+    it('sends nothing to a control plane that does not hold the pinned root, and says why', async () => {
+      const { rootPin } = await import('@trellis/shared/node');
+      const other = await testPki('other root');
+      const cp = (server = await FakeControlPlane.start());
+      const token = `0123456789ab.${'s'.repeat(43)}.${rootPin(other.root)}`;
+      newClient(cp.url, { credentials: trusting(undefined, { credential: () => ({ kind: 'join-token', token }) }) });
+      await client?.start();
+      await until(() => logs.some((l) => l.includes('does not hold the root this join token pins')), 3000);
+      expect(cp.received).toHaveLength(0);
+    });
+
+    it('installs a certificate, then a new bundle, acknowledging each; answers a renewal request with a CSR', async () => {
+      const installed: string[] = [];
+      const cp = (server = await FakeControlPlane.start());
+      const helloSeen = cp.next('hello');
+      newClient(cp.url, {
+        credentials: trusting([pki.root], {
+          installCertificate: async (c, b) => {
+            await new Promise((r) => setTimeout(r, 30));
+            installed.push(`cert ${c.identity} bundle ${b.version}`);
+          },
+          installBundle: (b) => void installed.push(`bundle ${b.version}`),
+          renewalRequest: () => Promise.resolve('renewal-csr'),
+        }),
+      });
+      await client?.start();
+      const { socket } = await helloSeen;
+      const certificate = { chain: 'pem', identity: 'spiffe://trellis.local/ns/default/sa/frontend', notAfter: '2030-01-01T00:00:00Z' };
+      const firstAck = cp.next('bundle-ack');
+      cp.send(socket, { type: 'certificate', certificate, trustBundle: { version: 1, roots: [pki.root] } });
+      // A snapshot right behind the certificate is applied only once the certificate is in.
+      cp.send(socket, { type: 'snapshot', snapshot: snapshot(1) });
+      expect((await firstAck).message).toEqual({ type: 'bundle-ack', version: 1 });
+      await cp.next('ack');
+      expect(installed).toEqual(['cert spiffe://trellis.local/ns/default/sa/frontend bundle 1']);
+      const secondAck = cp.next('bundle-ack');
+      cp.send(socket, { type: 'trust-bundle', trustBundle: { version: 2, roots: [pki.root, pki.root] } });
+      expect((await secondAck).message.version).toBe(2);
+      const csr = cp.next('csr');
+      cp.send(socket, { type: 'renew', reason: 'rotation' });
+      expect((await csr).message.csr).toBe('renewal-csr');
+      expect(installed).toEqual(['cert spiffe://trellis.local/ns/default/sa/frontend bundle 1', 'bundle 2']);
+    });
+
+    it('logs a refusal with the control plane\'s reason and keeps trying later', async () => {
+      const cp = (server = await FakeControlPlane.start());
+      cp.onHello = (socket) => {
+        cp.send(socket, { type: 'error', code: 'unauthenticated', message: 'join token 0123456789ab was revoked' });
+        socket.close(4401, 'revoked');
+      };
+      const refused: unknown[] = [];
+      newClient(cp.url).on('refused', (m: unknown) => refused.push(m));
+      await client?.start();
+      await until(() => refused.length > 0);
+      expect(logs.join('\n')).toContain('control plane refused this proxy (unauthenticated): join token 0123456789ab was revoked');
+      await until(() => cp.all('hello').length >= 2, 3000);
+    });
   });
 });

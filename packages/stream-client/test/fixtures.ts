@@ -7,7 +7,7 @@ export function snapshot(version: number): Snapshot {
     digest: `digest-${version}`,
     createdAt: '2025-01-01T00:00:00.000Z',
     service: { name: 'frontend', namespace: 'default' },
-    inbound: { routes: [{ name: 'default', match: {}, policies: {} }], authorization: [] },
+    inbound: { routes: [{ name: 'default', match: {}, policies: {} }], authorization: [], mtls: 'STRICT' },
     outbound: {
       services: [
         {

@@ -1,24 +1,38 @@
 import path from 'node:path';
 import { DEFAULT_DASHBOARD_URL, DEFAULT_DATA_DIR, DEFAULT_PORT, parseRoleMappings, startControlPlane, type OidcOptions } from '@trellis/control-plane';
-import { parseDuration } from '@trellis/shared';
-import { parseCommandArgs, parseLifetime, parsePort } from '../args.ts';
+import { isTrustDomain, parseDuration, parseLifetime } from '@trellis/shared';
+import { lifetimeFlag, parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
-  '                      [--kubernetes [--kubeconfig FILE]]\n' +
+  '                      [--kubernetes [--kubeconfig FILE]] [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]\n' +
   '                      [--dashboard-url http://127.0.0.1:7401] [--cors-origin ORIGIN]... [--public-metrics] [--no-sign-in-link]\n' +
   '                      [--session-idle 12h] [--session-max-age 7d]\n' +
   '                      [--oidc-issuer URL --oidc-client-id ID --oidc-role GROUP=ROLE[:NS,...]... [--oidc-groups-claim groups]\n' +
   '                       [--oidc-scopes "openid profile email groups"] [--oidc-redirect-url URL] [--oidc-label TEXT]]';
 
-const AUTH_HELP = `
+const HELP = `${USAGE}
+
+Without --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.
+
+Identity: the control plane runs the mesh CA. On first start it makes a root and an intermediate (ECDSA
+P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
+  --ca-cert FILE     intermediate certificate (PEM), optionally followed by its chain up to the root
+  --ca-key FILE      its private key (PKCS#8 PEM, ECDSA P-256)
+  --trust-domain TD  SPIFFE trust domain of workload identities (default trellis.local)
+  --cert-ttl 24h     lifetime of workload certificates (proxies renew at two thirds; at least 5s)
+  --tls-san NAME     another name or address proxies reach this control plane by (repeatable)
+
 Who may call the API: people sign in (the dashboard, \`trellis login\`), scripts send an API token.
   First run (no users): creates "admin" with a random password and prints a one-time sign-in link to
   the dashboard (--dashboard-url). TRELLIS_ADMIN_PASSWORD sets that password instead (automation).
   TRELLIS_BOOTSTRAP_TOKEN: an admin API token held in memory only (at least 24 characters).
+  --cors-origin ORIGIN  a browser origin allowed to call the API directly (repeatable; none by default)
+  --public-metrics      serve /metrics without credentials (otherwise a token with mesh:read)
+  --session-idle 12h, --session-max-age 7d  when a browser session ends
   Single sign-on: --oidc-issuer and --oidc-client-id (TRELLIS_OIDC_ISSUER, TRELLIS_OIDC_CLIENT_ID; the
   secret only as TRELLIS_OIDC_CLIENT_SECRET), groups mapped to roles with --oidc-role (or
   TRELLIS_OIDC_ROLES="platform=admin;shop-devs=editor:shop"). Register <dashboard-url>/auth/oidc/callback.`;
@@ -38,6 +52,11 @@ export async function run(argv: string[]): Promise<number> {
     kubeconfig: { type: 'string' },
     'span-retention': { type: 'string' },
     'max-spans': { type: 'string' },
+    'trust-domain': { type: 'string' },
+    'cert-ttl': { type: 'string' },
+    'ca-cert': { type: 'string' },
+    'ca-key': { type: 'string' },
+    'tls-san': { type: 'string', multiple: true },
     'dashboard-url': { type: 'string' },
     'cors-origin': { type: 'string', multiple: true },
     'public-metrics': { type: 'boolean' },
@@ -54,16 +73,23 @@ export async function run(argv: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n${AUTH_HELP}\n`);
+    process.stdout.write(`usage: ${HELP}\n`);
     return 0;
   }
+  const trustDomain = values['trust-domain'];
+  if (trustDomain !== undefined && !isTrustDomain(trustDomain)) throw new CliError(`--trust-domain: "${trustDomain}" is not a trust domain (lowercase letters, digits, "-" and ".")`, 2);
+  const certTtl = values['cert-ttl'] === undefined ? undefined : parseLifetime(values['cert-ttl']);
+  if (values['cert-ttl'] !== undefined && (certTtl === undefined || certTtl < 5000 || certTtl > 365 * 86_400_000)) {
+    throw new CliError('--cert-ttl: write it like "24h" or "30m" (from 5s to 365d)', 2);
+  }
+  if ((values['ca-cert'] === undefined) !== (values['ca-key'] === undefined)) throw new CliError('--ca-cert and --ca-key go together: the intermediate and its key', 2);
   const dashboardUrl = (values['dashboard-url'] ?? cliEnv.dashboardUrl ?? DEFAULT_DASHBOARD_URL).replace(/\/+$/, '');
   if (!URL.canParse(dashboardUrl)) throw new CliError(`--dashboard-url: "${dashboardUrl}" is not a URL (like http://127.0.0.1:7401)`, 2);
   for (const origin of values['cors-origin'] ?? []) {
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new CliError(`--cors-origin: "${origin}" is not an origin (scheme://host[:port], no path)`, 2);
   }
-  const idleMs = values['session-idle'] === undefined ? undefined : parseLifetime(values['session-idle'], '--session-idle');
-  const maxAgeMs = values['session-max-age'] === undefined ? undefined : parseLifetime(values['session-max-age'], '--session-max-age');
+  const idleMs = values['session-idle'] === undefined ? undefined : lifetimeFlag(values['session-idle'], '--session-idle');
+  const maxAgeMs = values['session-max-age'] === undefined ? undefined : lifetimeFlag(values['session-max-age'], '--session-max-age');
   const oidc = oidcOptions(values, dashboardUrl);
   const sampling = values['trace-sampling'] === undefined ? undefined : Number(values['trace-sampling']);
   if (sampling !== undefined && !(sampling >= 0 && sampling <= 1)) throw new CliError('--trace-sampling: must be a number from 0 to 1', 2);
@@ -89,6 +115,10 @@ export async function run(argv: string[]): Promise<number> {
       otlpEndpoint: values['otlp-endpoint'],
       // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
       kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,
+      ...(trustDomain !== undefined ? { trustDomain } : {}),
+      ...(certTtl !== undefined ? { certTtlMs: certTtl } : {}),
+      ...(values['ca-cert'] !== undefined && values['ca-key'] !== undefined ? { ca: { certFile: path.resolve(values['ca-cert']), keyFile: path.resolve(values['ca-key']) } } : {}),
+      ...(values['tls-san'] ? { tlsHosts: values['tls-san'] } : {}),
       log,
       bootstrapToken: cliEnv.bootstrapToken,
       adminPassword: cliEnv.adminPassword,

@@ -1,4 +1,4 @@
-import { resolveKind, RESOURCE_KINDS } from '@trellis/shared';
+import { describeTarget, resolveKind, RESOURCE_KINDS } from '@trellis/shared';
 import { parseCommandArgs } from '../args.ts';
 import { controlPlaneClient, explain } from '../client.ts';
 import { CliError } from '../errors.ts';
@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
           list.map((r) => [
             r.metadata.namespace,
             r.metadata.name,
-            'targetRef' in r.spec ? `${r.spec.targetRef.name}${r.spec.targetRef.route ? `/${r.spec.targetRef.route}` : ''}` : '-',
+            'targetRef' in r.spec ? describeTarget(r.spec.targetRef) : '-',
             r.metadata.resourceVersion ?? '',
             r.metadata.creationTimestamp ? age(r.metadata.creationTimestamp) : '',
           ]),

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJoinToken } from '@trellis/shared';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
@@ -6,17 +8,21 @@ import { CliError } from '../errors.ts';
 
 const USAGE = `trellis proxy --service NAME [--namespace default] [--zone ZONE] [--label key=value ...]
                      [--app-port PORT] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000]
-                     [--control-plane URL | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
+                     [--control-plane URL [--token-file FILE] | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
        trellis proxy --workload service=NAME,app-port=P,inbound-port=P,outbound-port=P[,namespace=..,zone=..,instance=..,
-                     label.KEY=VALUE,config=FILE,data-dir=DIR] [--workload ...]   (node agent: one process, many workloads)`;
+                     label.KEY=VALUE,config=FILE,data-dir=DIR,token-file=FILE] [--workload ...]   (node agent: one process, many workloads)`;
 
 const HELP = `${USAGE}
 
 Sidecar mode serves one workload; node-agent mode (--workload, repeatable) serves several, each with its
-own listeners, identity, snapshot and disk copy. Flags given next to --workload (--namespace, --zone,
---label, --address, --control-plane, --data-dir) are defaults for every workload.
+own listeners, identity (certificate), snapshot and disk copy; each joins with its own token
+(token-file= in its --workload). Flags given next to --workload (--namespace, --zone, --label, --address,
+--control-plane, --data-dir) are defaults for every workload.
 
-  --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400)
+  --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400);
+                             the stream always runs over TLS on that port
+  --token-file FILE          the join token that lets this proxy in the first time (\`trellis token create --service NAME\`);
+                             or TRELLIS_TOKEN. Afterwards the proxy proves itself with its certificate (kept 0600 in --data-dir)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
   --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
   --inbound-port PORT        where other proxies reach this workload (0 = any free port)
@@ -32,7 +38,7 @@ own listeners, identity, snapshot and disk copy. Flags given next to --workload 
 
 Once listening it prints one line: trellis proxy ready {"admin":..,"inbound":..,"outbound":..,"workloads":[..]}`;
 
-const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir']);
+const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir', 'token-file']);
 
 function positiveMs(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -47,8 +53,10 @@ function parseLabel(text: string, flag: string): [string, string] {
   return [text.slice(0, eq), text.slice(eq + 1)];
 }
 
+type ParsedWorkload = WorkloadOptions & { tokenFile?: string };
+
 /** "service=a,app-port=8080,label.version=v2" -> a workload, with the shared flags as defaults. */
-function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' | 'inboundPort' | 'outboundPort'>): WorkloadOptions {
+function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' | 'inboundPort' | 'outboundPort'>): ParsedWorkload {
   const fields = new Map<string, string>();
   const labels = { ...defaults.labels };
   for (const part of spec.split(',')) {
@@ -60,7 +68,7 @@ function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' |
   const service = fields.get('service');
   if (!service) throw new CliError(`--workload "${spec}": service= is required`, 2);
   const appPort = fields.get('app-port');
-  const workload: WorkloadOptions = {
+  const workload: ParsedWorkload = {
     ...defaults,
     service,
     namespace: fields.get('namespace') ?? defaults.namespace,
@@ -78,7 +86,25 @@ function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' |
   if (config !== undefined) workload.configFile = path.resolve(config);
   const dataDir = fields.get('data-dir');
   if (dataDir !== undefined) workload.dataDir = path.resolve(dataDir);
+  const tokenFile = fields.get('token-file');
+  if (tokenFile !== undefined) workload.tokenFile = path.resolve(tokenFile);
   return workload;
+}
+
+/** The join token from --token-file, else TRELLIS_TOKEN; checked for shape so a wrong file is said at once. */
+async function readToken(file: string | undefined): Promise<string | undefined> {
+  let token = file === undefined ? cliEnv.token : undefined;
+  if (file !== undefined) {
+    try {
+      token = (await readFile(file, 'utf8')).trim();
+    } catch (err) {
+      throw new CliError(`--token-file ${file}: ${(err as Error).message}`, 2);
+    }
+  }
+  if (token !== undefined && !parseJoinToken(token)) {
+    throw new CliError(`${file !== undefined ? `--token-file ${file}` : 'TRELLIS_TOKEN'} does not hold a join token (<id>.<secret>.<pin>, as \`trellis token create --service NAME\` prints it)`, 2);
+  }
+  return token;
 }
 
 /** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
@@ -98,6 +124,7 @@ export async function run(argv: string[]): Promise<number> {
       'admin-port': { type: 'string' },
       'admin-address': { type: 'string' },
       'control-plane': { type: 'string' },
+      'token-file': { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       address: { type: 'string' },
@@ -117,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
   const labels = Object.fromEntries((values.label ?? []).map((l) => parseLabel(l, '--label')));
   const namespace = values.namespace ?? 'default';
   const address = values.address ?? '127.0.0.1';
-  const workloads: WorkloadOptions[] = [];
+  const workloads: ParsedWorkload[] = [];
   if (values.workload?.length) {
     for (const flag of ['service', 'app-port', 'inbound-port', 'outbound-port', 'instance', 'config'] as const) {
       if (values[flag] !== undefined) throw new CliError(`--${flag} cannot be combined with --workload; put it inside each --workload`, 2);
@@ -148,6 +175,13 @@ export async function run(argv: string[]): Promise<number> {
     workloads.push(w);
   }
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
+  // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
+  const token = await readToken(values['token-file']);
+  for (const w of workloads) {
+    const own = w.tokenFile !== undefined ? await readToken(w.tokenFile) : token;
+    delete w.tokenFile;
+    if (own !== undefined) w.token = own;
+  }
   if (values['control-plane'] !== undefined && !needsControlPlane) {
     throw new CliError('--control-plane and --config are alternatives: a proxy takes its config from one of them', 2);
   }

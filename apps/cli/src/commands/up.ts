@@ -8,22 +8,24 @@ import { parseCommandArgs, parsePort } from '../args.ts';
 import { childEnv, cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 import { repoRoot, trellisCommand } from '../paths.ts';
-import { DEMO_RESOURCES, SHOP, portsOf } from '../demo/shop.ts';
+import { DEMO_RESOURCES, DEMO_SERVICES, LOADGEN, SHOP, portsOf } from '../demo/shop.ts';
 import { startApp } from '../demo/apps.ts';
 import { startTraffic } from '../demo/traffic.ts';
 import { Supervisor } from '../demo/supervisor.ts';
 import { buildDashboard, dashboardBuildIsStale } from '../demo/web-build.ts';
 
 const USAGE = `trellis up [--port 7400] [--dashboard-port 7401] [--port-base 7410] [--rps 20] [--data-dir .trellis/data] [--fresh]`;
+const PORTS = (SHOP.length + 1) * 4;
 const HELP = `${USAGE}
 
 Runs the whole product on this machine: the control plane (embedded PGlite in --data-dir, or the
 Postgres in DATABASE_URL), the dashboard (a production build, made once), and a demo shop of ${SHOP.length}
-workloads, each a small HTTP app with its own sidecar proxy, with steady traffic into the frontend.
+workloads, each a small HTTP app with its own sidecar proxy, with steady traffic into the frontend from a
+load generator with a sidecar of its own. Every proxy joins with a join token and talks mutual TLS.
 
   --port N            control plane API and proxy stream (default 7400, or PORT)
   --dashboard-port N  the dashboard (default 7401)
-  --port-base N       first of ${SHOP.length * 4} ports for the demo apps and their proxies (default 7410)
+  --port-base N       first of ${PORTS} ports for the demo apps and their proxies (default 7410)
   --rps N             demo requests per second into the frontend (default 20)
   --data-dir DIR      the embedded database and logs (default .trellis/data; TRELLIS_DATA_DIR)
   --fresh             start from an empty database
@@ -55,13 +57,23 @@ async function assertFree(port: number, what: string, flag: string): Promise<voi
   });
 }
 
-/** The control plane's API as the bootstrap admin (the token this run gave it). */
-function bootstrapClient(url: string, token: string) {
+/** The API as `trellis up` calls it: with the admin token it gave its control plane for this run. */
+function apiClient(url: string, token: string) {
   return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${token}` } })] });
 }
 
+/** One join token per demo service, for this run only (proxies keep their certificates for the next). */
+async function joinTokens(api: ReturnType<typeof apiClient>): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>();
+  for (const service of DEMO_SERVICES) {
+    const { token } = await api.identity.joinTokens.create.mutate({ service, namespace: 'default', ttl: '1h' });
+    tokens.set(service, token);
+  }
+  return tokens;
+}
+
 /** Applies the demo resources that do not exist yet, so edits made in the dashboard survive restarts. */
-async function applyDemoResources(api: ReturnType<typeof bootstrapClient>): Promise<string[]> {
+async function applyDemoResources(api: ReturnType<typeof apiClient>): Promise<string[]> {
   const created: string[] = [];
   for (const resource of DEMO_RESOURCES) {
     try {
@@ -79,7 +91,7 @@ async function applyDemoResources(api: ReturnType<typeof bootstrapClient>): Prom
  * A one-time sign-in link for the first admin, so `npm start` takes whoever runs it straight into the
  * dashboard. Printed here only (the control plane's log files never hold it).
  */
-async function signInLink(api: ReturnType<typeof bootstrapClient>): Promise<{ url: string; username: string } | undefined> {
+async function signInLink(api: ReturnType<typeof apiClient>): Promise<{ url: string; username: string } | undefined> {
   const admin = (await api.users.list.query()).filter((u) => u.role === 'admin').sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))[0];
   return admin ? api.users.signInLink.mutate({ id: admin.id }) : undefined;
 }
@@ -111,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
 
   await assertFree(cpPort, 'control plane', '--port');
   if (withDashboard) await assertFree(dashboardPort, 'dashboard', '--dashboard-port');
-  for (const [i, w] of SHOP.entries()) {
+  for (const [i, w] of [...SHOP, LOADGEN].entries()) {
     for (const [role, port] of Object.entries(portsOf(portBase, i))) await assertFree(port, `${w.id} ${role}`, '--port-base');
   }
 
@@ -160,7 +172,8 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   const [node, trellis] = trellisCommand(root);
-  // An admin token for this run only, held in memory by the control plane: it applies the demo policies.
+  // An admin credential for this run only: given to the control plane in its environment, never stored
+  // (TRELLIS_BOOTSTRAP_TOKEN sets it, for automation).
   const bootstrapToken = cliEnv.bootstrapToken ?? `trb_${randomBytes(32).toString('base64url')}`;
   const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
   try {
@@ -174,11 +187,19 @@ export async function run(argv: string[]): Promise<number> {
     const cpUrl = cp.match[1] ?? `http://127.0.0.1:${cpPort}`;
     say(`✓ control plane   ${cpUrl}  (${databaseUrl ? 'Postgres from DATABASE_URL' : `PGlite in ${path.relative(process.cwd(), dataDir) || dataDir}`})`);
 
-    const api = bootstrapClient(cpUrl, bootstrapToken);
+    const api = apiClient(cpUrl, bootstrapToken);
     const created = await applyDemoResources(api);
     say(`✓ demo policies   ${created.length ? `applied ${created.join(', ')}` : 'already in place (kept as you left them)'}`);
     const link = withDashboard ? await signInLink(api) : undefined;
     if (link) say(`✓ sign-in link    ${link.url}  (one-time, 15 minutes: opens the dashboard as ${link.username})`);
+    const tokens = await joinTokens(api);
+    const proxyArgs = (id: string, service: string, zone: string, ports: ReturnType<typeof portsOf>) => [
+      ...trellis, 'proxy',
+      '--service', service, '--instance', id, '--zone', zone,
+      '--outbound-port', String(ports.outbound), '--admin-port', String(ports.admin), '--control-plane', cpUrl,
+      '--data-dir', path.join(path.dirname(dataDir), 'proxies', id),
+    ]; // prettier-ignore
+    const proxyEnv = (service: string) => ({ env: childEnv({ TRELLIS_TOKEN: tokens.get(service) }), ready: /trellis proxy ready/ });
 
     // The sidecars start together: each takes about a second, mostly Node starting up.
     await Promise.all(
@@ -187,23 +208,26 @@ export async function run(argv: string[]): Promise<number> {
         const app = await startApp(w, ports.app, ports.outbound);
         apps.push(app);
         if (interrupted) app.close();
-        await supervisor.start(`proxy-${w.id}`, node, [
-          ...trellis, 'proxy',
-          '--service', w.service, '--instance', w.id, '--zone', w.zone, '--label', `version=${w.version}`,
-          '--app-port', String(ports.app), '--inbound-port', String(ports.inbound), '--outbound-port', String(ports.outbound),
-          '--admin-port', String(ports.admin), '--control-plane', cpUrl, '--data-dir', path.join(path.dirname(dataDir), 'proxies', w.id),
-        ], { ready: /trellis proxy ready/ });
+        await supervisor.start(
+          `proxy-${w.id}`,
+          node,
+          [...proxyArgs(w.id, w.service, w.zone, ports), '--label', `version=${w.version}`, '--app-port', String(ports.app), '--inbound-port', String(ports.inbound)],
+          proxyEnv(w.service),
+        );
       }),
     );
+    const loadgen = portsOf(portBase, SHOP.length);
+    await supervisor.start(`proxy-${LOADGEN.id}`, node, proxyArgs(LOADGEN.id, LOADGEN.service, LOADGEN.zone, loadgen), proxyEnv(LOADGEN.service));
     for (const [i, w] of SHOP.entries()) {
       const ports = portsOf(portBase, i);
       say(`✓ ${w.id.padEnd(15)} app :${ports.app}, sidecar in :${ports.inbound} out :${ports.outbound} admin :${ports.admin}`);
     }
 
+    say(`✓ ${LOADGEN.id.padEnd(15)} no app, sidecar out :${loadgen.outbound} admin :${loadgen.admin}`);
+
     if (interrupted) throw new Error('interrupted');
-    const frontend = portsOf(portBase, 0);
-    traffic = startTraffic(`http://127.0.0.1:${frontend.inbound}`, rps);
-    say(`✓ traffic         ${rps} requests/s into frontend; the service graph is live at ${cpUrl}/trpc/graph.get`);
+    traffic = startTraffic(`http://127.0.0.1:${loadgen.outbound}`, rps);
+    say(`✓ traffic         ${rps} requests/s into frontend through ${LOADGEN.id}'s sidecar, every hop mutual TLS; the service graph is live at ${cpUrl}/trpc/graph.get`);
 
     if (withDashboard) {
       // Built after the mesh is up, so the graph has traffic while next build runs.

@@ -37,6 +37,15 @@ export const SHOP: Workload[] = [
   { id: 'payments', service: 'payments', version: 'v1', zone: 'zone-b', calls: [], failureRate: 0.05, latency: { baseMs: 8, jitterMs: 10, tailShare: 0.03, tailMs: 250 } },
 ];
 
+/**
+ * The demo's traffic comes from here: a workload with a sidecar and no app (like users behind a meshed
+ * ingress), so even the mesh's entrance is mutual TLS and every demo edge is locked.
+ */
+export const LOADGEN = { id: 'loadgen', service: 'loadgen', zone: 'zone-a' };
+
+/** Every workload that gets a sidecar: the shop, then the load generator. */
+export const DEMO_SERVICES = [...new Set([...SHOP.map((w) => w.service), LOADGEN.service])];
+
 const meta = (name: string) => ({ name, namespace: 'default' });
 const api = 'trellis.dev/v1alpha1';
 const target = (name: string) => ({ kind: 'Service', name });

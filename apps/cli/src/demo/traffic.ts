@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 
 const PATHS = ['/', '/', '/', '/product/1', '/product/2', '/cart'];
 
-/** Sends `rps` requests per second to `target` (the frontend's inbound proxy) until stopped. */
+/** Sends `rps` requests per second for the frontend to `target` (the load generator's outbound listener) until stopped. */
 export function startTraffic(target: string, rps: number): { stop(): Promise<void>; sent(): number } {
   const pool = new Pool(target, { connections: 8 });
   let sent = 0;

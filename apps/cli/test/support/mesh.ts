@@ -24,15 +24,21 @@ export interface MeshProxy {
   stop(): Promise<void>;
 }
 
-/** `trellis proxy` for one service, streaming config from the control plane at `cpUrl`. */
+/** A join token for `service`, made through the API. */
+export async function joinToken(cpUrl: string, service: string): Promise<string> {
+  return (await api(cpUrl).identity.joinTokens.create.mutate({ service })).token;
+}
+
+/** `trellis proxy` for one service, joining the control plane at `cpUrl` with a join token of its own. */
 export async function startProxy(cpUrl: string, service: string, appPort: number, labels: Record<string, string> = {}): Promise<MeshProxy> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `trellis-mesh-${service}-`));
+  const token = await joinToken(cpUrl, service);
   const child = spawn(
     process.execPath,
     [bin, 'proxy', '--service', service, '--app-port', String(appPort), '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0',
       '--control-plane', cpUrl, '--data-dir', dataDir, '--instance', `${service}-${process.pid}`,
       ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`])],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRELLIS_TOKEN: token } },
   );
   let out = '';
   const ready = await new Promise<{ inbound: number; outbound: number; admin: number }>((resolve, reject) => {
@@ -64,6 +70,17 @@ export async function startProxy(cpUrl: string, service: string, appPort: number
       await exited;
     },
   };
+}
+
+/**
+ * A proxy for the mesh's entrance: its service takes plain HTTP from the test (the outside world) as
+ * well as mutual TLS from the mesh (a PERMISSIVE MutualTLSPolicy), like a frontend users reach directly.
+ */
+export async function startEntryProxy(cpUrl: string, service: string, appPort: number): Promise<MeshProxy> {
+  await api(cpUrl).resources.upsert.mutate({
+    resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'MutualTLSPolicy', metadata: { name: `${service}-entrance` }, spec: { targetRef: { kind: 'Service', name: service }, mode: 'PERMISSIVE' } },
+  });
+  return startProxy(cpUrl, service, appPort);
 }
 
 const PROPAGATE = ['traceparent', 'tracestate', 'b3', 'x-request-id'];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OutboundService, ServiceRoute, Snapshot } from '@trellis/shared';
+import { spiffeId, type OutboundService, type ServiceRoute, type Snapshot } from '@trellis/shared';
 import { serviceKey, type EndpointRegistry, type ServiceKey } from '../discovery/registry.ts';
 import type { PolicyIndex } from './policy-index.ts';
 import {
@@ -22,6 +22,8 @@ export interface MeshSettings {
   /** Trace sampling for services whose Service resource does not set one. */
   defaultSampling: number;
   redisUrl?: string | undefined;
+  /** The SPIFFE trust domain: service names in AuthorizationPolicy resolve to identities in it. */
+  trustDomain: string;
 }
 
 const CATCH_ALL: ServiceRoute = { name: 'default', match: {} };
@@ -66,9 +68,14 @@ export function compileSnapshot(
       },
     };
   });
+  const sources = (from: string) => resolveSource(from, namespace, registry, mesh.trustDomain);
   return {
     service: { name, namespace },
-    inbound: { routes: inboundRoutes, authorization: index.allOf('AuthorizationPolicy', self).map(compileAuthorization) },
+    inbound: {
+      routes: inboundRoutes,
+      authorization: index.allOf('AuthorizationPolicy', self).map((p) => compileAuthorization(p, sources)),
+      mtls: index.mtlsMode(self),
+    },
     outbound: { services: outbound },
     tracing: { sampling: own?.spec.tracing?.sampling ?? mesh.defaultSampling },
     mesh: mesh.redisUrl ? { redisUrl: mesh.redisUrl } : {},
@@ -98,6 +105,8 @@ function outboundService(key: ServiceKey, callerNamespace: string, index: Policy
   });
   const circuitBreaker = index.policyFor('CircuitBreakerPolicy', key);
   const loadBalancer = index.policyFor('LoadBalancerPolicy', key);
+  // Callers use mutual TLS to endpoints whose proxy has a certificate, unless the service turned it off.
+  const mtls = index.mtlsMode(key) !== 'DISABLE';
   const fqdn = `${name}.${namespace}.svc.cluster.local`;
   const hostnames = [`${name}.${namespace}`, `${name}.${namespace}.svc`, fqdn];
   if (namespace === callerNamespace) hostnames.unshift(name);
@@ -105,17 +114,30 @@ function outboundService(key: ServiceKey, callerNamespace: string, index: Policy
     name,
     namespace,
     hostnames,
-    endpoints: registry.endpoints(key).map(({ address, port, zone, labels, instance }) => ({
+    endpoints: registry.endpoints(key).map(({ address, port, zone, labels, instance, identity }) => ({
       address,
       port,
       ...(zone ? { zone } : {}),
       labels,
       ...(instance ? { instance } : {}),
+      ...(mtls && identity ? { identity } : {}),
     })),
     routes,
     ...(circuitBreaker ? { circuitBreaker: compileCircuitBreaker(circuitBreaker) } : {}),
     loadBalancer: loadBalancer ? compileLoadBalancer(loadBalancer) : DEFAULT_LOAD_BALANCER,
   };
+}
+
+/**
+ * An AuthorizationPolicy source as the proxy matches it: "*", "external" and identity patterns as
+ * written; a service name ("cart" in `namespace`, or "cart.shop") becomes the identities its proxies
+ * hold: the one its name gives outside Kubernetes, and any other its endpoints were seen with.
+ */
+export function resolveSource(from: string, namespace: string, registry: EndpointRegistry, trustDomain: string): string[] {
+  if (from === '*' || from === 'external' || from.startsWith('spiffe://')) return [from];
+  const [svc = from, ns = namespace] = from.split('.');
+  const seen = registry.endpoints(serviceKey(svc, ns)).flatMap((e) => (e.identity ? [e.identity] : []));
+  return [...new Set([spiffeId(trustDomain, ns, svc), ...seen])];
 }
 
 /** sha256 of the snapshot body: proxies with equal digests run equal config. */

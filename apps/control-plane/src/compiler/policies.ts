@@ -95,12 +95,13 @@ export function compileCache(r: ResourceOf<'CachePolicy'>): CompiledCache {
   };
 }
 
-export function compileAuthorization(r: ResourceOf<'AuthorizationPolicy'>): CompiledAuthorization {
+/** `sources` turns one `from` entry into what the proxy matches (service names become identities). */
+export function compileAuthorization(r: ResourceOf<'AuthorizationPolicy'>, sources: (from: string) => string[]): CompiledAuthorization {
   return {
     id: `${r.metadata.namespace}/${r.metadata.name}`,
     action: r.spec.action,
     rules: r.spec.rules.map((rule) => ({
-      from: rule.from,
+      from: [...new Set(rule.from.flatMap(sources))],
       ...(rule.paths ? { paths: rule.paths } : {}),
       ...(rule.methods ? { methods: rule.methods } : {}),
     })),

@@ -9,6 +9,7 @@ import { tapRouter } from './tap.ts';
 import { authRouter } from './auth.ts';
 import { usersRouter } from './users.ts';
 import { tokensRouter } from './tokens.ts';
+import { identityRouter } from './identity.ts';
 
 export const appRouter = router({
   resources: resourcesRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   tokens: tokensRouter,
+  identity: identityRouter,
 });
 
 /** The API's type, imported by the CLI and the dashboard (type only). */

@@ -1,17 +1,26 @@
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   HEARTBEAT_INTERVAL_MS,
+  STREAM_CLOSE,
   describeErrors,
   formatIssues,
   proxyMessage,
+  type HelloMessage,
   type MetricsReport,
+  type ProxyMessage,
   type Span,
+  type TrustBundle,
 } from '@trellis/shared';
 import type { ConfigDistributor } from '../compiler/distributor.ts';
 import { serviceKey, type EndpointRegistry } from '../discovery/registry.ts';
+import { CsrError } from '../identity/ca.ts';
+import type { IdentityService } from '../identity/service.ts';
 import type { ControlPlaneMetrics } from '../metrics.ts';
 import { ProxySession } from './session.ts';
+import { ownEdges, ownSpans } from './telemetry-guard.ts';
 
 export interface StreamServerOptions {
   /** How long a disconnected proxy's endpoint stays in its service (it may just be reconnecting). */
@@ -35,12 +44,23 @@ export interface ProxyStatus {
   desiredVersion: number | null;
   inSync: boolean;
   lastError: string | null;
+  /** The SPIFFE ID it authenticated as. */
+  identity: string;
+  /** Its certificate: the root it chains to and its expiry; null when it has none (it cannot do mTLS). */
+  certificate: { rootId: string; notAfter: string } | null;
+  /** The trust bundle version it acknowledged. */
+  bundleVersion: number;
+  /** How far its clock is ahead of the control plane's (ms), from its heartbeats; null before the first. */
+  clockSkewMs: number | null;
 }
 
 /**
- * The proxy stream (ws at STREAM_PATH): hello -> snapshot -> ACK/NACK, heartbeats, telemetry. Proxy
- * hellos are also a discovery source: a proxy's endpoint joins its service while it is connected and
- * leaves `endpointGraceMs` after it disconnects. Events: 'metrics' (session, report), 'spans' (session, spans).
+ * The proxy stream (wss at STREAM_PATH): authenticate -> certificate -> snapshot -> ACK/NACK,
+ * heartbeats, renewals, trust bundles, telemetry. Nothing is sent to a proxy, and its endpoint is not
+ * registered, before it proves who it is (a client certificate of ours, or a join token). Proxy hellos
+ * are also a discovery source: a proxy's endpoint joins its service while it is connected and leaves
+ * `endpointGraceMs` after it disconnects. Events: 'metrics' (session, report), 'spans' (session, spans),
+ * 'hello', 'ack', 'nack', 'bundle-ack', 'certificate', 'departed' (session).
  */
 export class StreamServer extends EventEmitter {
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024, perMessageDeflate: false });
@@ -53,17 +73,19 @@ export class StreamServer extends EventEmitter {
   constructor(
     private readonly distributor: ConfigDistributor,
     private readonly registry: EndpointRegistry,
+    private readonly identity: IdentityService,
     private readonly metrics: ControlPlaneMetrics,
     private readonly options: StreamServerOptions,
   ) {
     super();
-    this.wss.on('connection', (ws) => this.accept(ws));
+    this.wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.accept(ws, req));
     // A proxy silent for three heartbeats is gone even if its TCP connection has not noticed.
     this.sweeper = setInterval(() => {
       const cutoff = Date.now() - HEARTBEAT_INTERVAL_MS * 3;
       for (const s of this.sessions.values()) if (s.lastSeen < cutoff) s.terminate();
     }, HEARTBEAT_INTERVAL_MS);
     this.sweeper.unref();
+    identity.on('bundle', (bundle: TrustBundle) => this.broadcastBundle(bundle));
   }
 
   /** Every proxy connected now, and those that left within the grace period. */
@@ -73,8 +95,18 @@ export class StreamServer extends EventEmitter {
     );
   }
 
+  /** The proxies connected now. */
+  connected(): ProxySession[] {
+    return [...this.sessions.values()];
+  }
+
   get connectedCount(): number {
     return this.sessions.size;
+  }
+
+  /** Asks every connected proxy for a new certificate now (a rotation switched the issuing root). */
+  requestRenewal(reason: string, only?: (s: ProxySession) => boolean): void {
+    for (const s of this.sessions.values()) if (!only || only(s)) s.send({ type: 'renew', reason });
   }
 
   async close(): Promise<void> {
@@ -90,8 +122,12 @@ export class StreamServer extends EventEmitter {
     clearTimeout(cutoff);
   }
 
+  private broadcastBundle(trustBundle: TrustBundle): void {
+    for (const s of this.sessions.values()) s.send({ type: 'trust-bundle', trustBundle });
+  }
+
   private status(s: ProxySession): ProxyStatus {
-    const desired = this.distributor.group(serviceKey(s.identity.service, s.identity.namespace))?.snapshot;
+    const desired = this.distributor.group(s.serviceKey)?.snapshot;
     const { identity } = s;
     return {
       id: s.id,
@@ -109,65 +145,59 @@ export class StreamServer extends EventEmitter {
       desiredVersion: desired?.version ?? null,
       inSync: !s.disconnectedAt && !!desired && s.applied?.digest === desired.digest,
       lastError: s.rejected ? `version ${s.rejected.version} refused: ${s.rejected.reason}` : null,
+      identity: s.who.identity,
+      certificate: s.certificate ? { rootId: s.certificate.rootId, notAfter: s.certificate.notAfter.toISOString() } : null,
+      bundleVersion: s.bundleVersion,
+      clockSkewMs: s.clockSkewMs ?? null,
     };
   }
 
-  private accept(ws: WebSocket): void {
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const socket = req.socket instanceof TLSSocket ? req.socket : undefined;
     let session: ProxySession | undefined;
+    let authenticating = false;
     const helloTimer = setTimeout(() => ws.close(4000, 'expected a hello message first'), this.options.helloTimeoutMs ?? 10_000);
+    const error = (message: string, code?: 'unauthenticated' | 'forbidden' | 'invalid') => ws.send(JSON.stringify({ type: 'error', message, ...(code ? { code } : {}) }));
     ws.on('message', (data: Buffer) => {
       let json: unknown;
       try {
         json = JSON.parse(data.toString('utf8'));
       } catch {
-        ws.send(JSON.stringify({ type: 'error', message: 'messages must be JSON' }));
+        error('messages must be JSON', 'invalid');
         return;
       }
       const parsed = proxyMessage.safeParse(json);
       if (!parsed.success) {
         const message = `invalid ${(json as { type?: string })?.type ?? ''} message: ${describeErrors(formatIssues(parsed.error.issues))}`;
-        ws.send(JSON.stringify({ type: 'error', message }));
-        if (!session) ws.close(4001, 'invalid hello');
+        error(message, 'invalid');
+        if (!session && !authenticating) ws.close(4001, 'invalid hello');
         return;
       }
       const msg = parsed.data;
       if (!session) {
+        // Until the hello is checked nothing else is taken (heartbeats that race it are dropped).
+        if (authenticating) return;
         if (msg.type !== 'hello') {
-          ws.send(JSON.stringify({ type: 'error', message: 'expected a hello message first' }));
+          error('expected a hello message first', 'invalid');
           ws.close(4000, 'expected hello');
           return;
         }
         clearTimeout(helloTimer);
-        session = this.hello(ws, msg.proxy, msg.current);
+        authenticating = true;
+        this.hello(ws, socket, msg).then(
+          (s) => {
+            session = s;
+            authenticating = false;
+          },
+          (err: Error) => {
+            error(`the control plane could not take this proxy: ${err.message}`);
+            ws.close(1011, 'internal error');
+          },
+        );
         return;
       }
       session.lastSeen = Date.now();
-      switch (msg.type) {
-        case 'ping':
-          ws.send(JSON.stringify({ type: 'pong', at: Date.now() }));
-          break;
-        case 'ack': {
-          const elapsed = session.ack(msg.version);
-          if (elapsed !== undefined) this.metrics.pushToAck.observe(elapsed / 1000);
-          this.metrics.acks.inc();
-          this.emit('ack', session, msg.version);
-          break;
-        }
-        case 'nack':
-          session.nack(msg.version, msg.reason);
-          this.metrics.nacks.inc();
-          this.emit('nack', session, msg.version, msg.reason);
-          break;
-        case 'metrics':
-          this.emit('metrics', session, msg.report satisfies MetricsReport);
-          break;
-        case 'spans':
-          this.emit('spans', session, msg.spans satisfies Span[]);
-          break;
-        case 'hello':
-          ws.send(JSON.stringify({ type: 'error', message: 'hello was already received on this connection' }));
-          break;
-      }
+      void this.onMessage(session, msg);
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
@@ -176,7 +206,104 @@ export class StreamServer extends EventEmitter {
     ws.on('error', () => ws.terminate());
   }
 
-  private hello(ws: WebSocket, identity: ProxySession['identity'], current: { version: number; digest: string } | undefined): ProxySession {
+  private async onMessage(session: ProxySession, msg: ProxyMessage): Promise<void> {
+    switch (msg.type) {
+      case 'ping': {
+        const now = Date.now();
+        session.clockSkewMs = msg.at - now;
+        session.send({ type: 'pong', at: now });
+        break;
+      }
+      case 'ack': {
+        const elapsed = session.ack(msg.version);
+        if (elapsed !== undefined) this.metrics.pushToAck.observe(elapsed / 1000);
+        this.metrics.acks.inc();
+        this.emit('ack', session, msg.version);
+        break;
+      }
+      case 'nack':
+        session.nack(msg.version, msg.reason);
+        this.metrics.nacks.inc();
+        this.emit('nack', session, msg.version, msg.reason);
+        break;
+      case 'metrics': {
+        const { kept, refused } = ownEdges(session, msg.report);
+        if (refused > 0) this.metrics.telemetryRefused.inc({ kind: 'edge' }, refused);
+        this.emit('metrics', session, { ...msg.report, edges: kept } satisfies MetricsReport);
+        break;
+      }
+      case 'spans': {
+        const { kept, refused } = ownSpans(session, msg.spans);
+        if (refused > 0) this.metrics.telemetryRefused.inc({ kind: 'span' }, refused);
+        this.emit('spans', session, kept satisfies Span[]);
+        break;
+      }
+      case 'csr':
+        await this.issue(session, msg.csr);
+        break;
+      case 'bundle-ack':
+        session.bundleVersion = msg.version;
+        this.emit('bundle-ack', session);
+        break;
+      case 'hello':
+        session.send({ type: 'error', message: 'hello was already received on this connection', code: 'invalid' });
+        break;
+    }
+  }
+
+  /** Authenticates the proxy, gives it a certificate (when it asked) or the trust bundle, then registers it. */
+  private async hello(ws: WebSocket, socket: TLSSocket | undefined, msg: HelloMessage): Promise<ProxySession | undefined> {
+    const claimed = msg.proxy;
+    const refuse = (code: 'unauthenticated' | 'forbidden', reason: string, message: string) => {
+      this.metrics.streamRefusals.inc({ reason });
+      ws.send(JSON.stringify({ type: 'error', code, message }));
+      ws.close(STREAM_CLOSE[code], message.slice(0, 120));
+      this.emit('refused', { instance: claimed.instance, service: claimed.service, namespace: claimed.namespace, reason, message });
+      return undefined;
+    };
+    const auth = await this.identity.authenticate(socket, msg.credential, claimed);
+    if (!auth.ok) return refuse(auth.code, auth.reason, auth.message);
+    const { who } = auth;
+    // An instance name is taken by the first service that connects with it: another service's proxy
+    // cannot push it out by claiming the same name.
+    const previous = this.sessions.get(claimed.instance);
+    if (previous && previous.serviceKey !== serviceKey(who.service, who.namespace)) {
+      return refuse('forbidden', 'instance-taken', `instance "${claimed.instance}" is connected as ${previous.serviceKey}; choose another --instance`);
+    }
+    if (ws.readyState !== ws.OPEN) return undefined;
+    const session = new ProxySession(claimed, who, ws, () => this.metrics.pushes.inc());
+    if (socket && who.via === 'certificate') {
+      const cert = socket.getPeerCertificate(true);
+      const rootId = this.identity.ca.rootOf(`-----BEGIN CERTIFICATE-----\n${cert.raw.toString('base64')}\n-----END CERTIFICATE-----`);
+      if (rootId) session.certificate = { rootId, notAfter: new Date(cert.valid_to) };
+    }
+    if (msg.csr) {
+      if (!(await this.issue(session, msg.csr))) return undefined;
+    } else {
+      session.send({ type: 'trust-bundle', trustBundle: this.identity.ca.bundle() });
+    }
+    if (ws.readyState !== ws.OPEN) return undefined;
+    return this.register(session, msg.current);
+  }
+
+  /** Signs a CSR for the session's identity and sends the certificate; false when it was refused. */
+  private async issue(session: ProxySession, csr: string): Promise<boolean> {
+    try {
+      const issued = await this.identity.issue(csr, session.who, session.identity.instance);
+      session.certificate = { rootId: issued.rootId, notAfter: new Date(issued.certificate.notAfter) };
+      session.send({ type: 'certificate', certificate: issued.certificate, trustBundle: issued.trustBundle });
+      this.metrics.certificatesIssued.inc();
+      this.emit('certificate', session);
+      return true;
+    } catch (err) {
+      if (!(err instanceof CsrError)) throw err;
+      session.send({ type: 'error', code: 'invalid', message: err.message });
+      return false;
+    }
+  }
+
+  private register(session: ProxySession, current: { version: number; digest: string } | undefined): ProxySession {
+    const { identity, who } = session;
     // A proxy reconnecting before its old connection was noticed dead replaces it.
     const previous = this.sessions.get(identity.instance);
     if (previous) {
@@ -184,41 +311,43 @@ export class StreamServer extends EventEmitter {
       previous.terminate();
     }
     this.departed.delete(identity.instance);
-    const session = new ProxySession(identity, ws, () => this.metrics.pushes.inc());
     session.adoptReported(current);
     this.sessions.set(identity.instance, session);
     this.metrics.connected.set(this.sessions.size);
     if (identity.endpoint) {
       this.registry.upsert({
-        service: identity.service,
-        namespace: identity.namespace,
+        service: who.service,
+        namespace: who.namespace,
         source: 'proxy',
         address: identity.endpoint.address,
         port: identity.endpoint.port,
         labels: identity.labels,
         instance: identity.instance,
+        // Callers connect with mTLS and expect this identity only when the proxy holds a certificate.
+        ...(session.certificate ? { identity: who.identity } : {}),
         ...(identity.zone ? { zone: identity.zone } : {}),
       });
     }
-    void this.distributor.join(identity.service, identity.namespace, session);
+    void this.distributor.join(who.service, who.namespace, session);
     this.emit('hello', session);
     return session;
   }
 
   private departure(session: ProxySession): void {
-    const { identity } = session;
+    const { identity, who } = session;
     if (this.sessions.get(identity.instance) !== session) return;
     this.sessions.delete(identity.instance);
     this.metrics.connected.set(this.sessions.size);
-    this.distributor.leave(identity.service, identity.namespace, session);
+    this.distributor.leave(who.service, who.namespace, session);
     session.disconnectedAt = new Date();
     this.departed.set(identity.instance, session);
+    this.emit('departed', session);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.departed.get(identity.instance) !== session) return;
       this.departed.delete(identity.instance);
       if (identity.endpoint && !this.sessions.has(identity.instance)) {
-        this.registry.remove({ service: identity.service, namespace: identity.namespace, source: 'proxy', ...identity.endpoint });
+        this.registry.remove({ service: who.service, namespace: who.namespace, source: 'proxy', ...identity.endpoint });
       }
     }, this.options.endpointGraceMs);
     this.timers.add(timer);

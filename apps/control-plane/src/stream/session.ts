@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { ProxyIdentity, Snapshot } from '@trellis/shared';
+import type { ControlMessage, ProxyIdentity, Snapshot } from '@trellis/shared';
 import type { GroupMember } from '../compiler/distributor.ts';
+import type { Authenticated } from '../identity/service.ts';
 
-/** One connected proxy: who it is, what it was sent, what it applied or refused. */
+/** One connected proxy: who it proved to be, what it was sent, what it applied or refused. */
 export class ProxySession implements GroupMember {
   readonly id = randomUUID();
   readonly connectedAt = new Date();
@@ -15,12 +16,25 @@ export class ProxySession implements GroupMember {
   applied: { version: number; digest: string; at: Date } | undefined;
   rejected: { version: number; reason: string; at: Date } | undefined;
   disconnectedAt: Date | undefined;
+  /** The trust bundle version the proxy last acknowledged. */
+  bundleVersion = 0;
+  /** How far the proxy's clock is ahead of ours (ms; negative: behind), from its last heartbeat. */
+  clockSkewMs: number | undefined;
+  /** The root its current certificate chains to, and when that certificate expires (none: no mTLS). */
+  certificate: { rootId: string; notAfter: Date } | undefined;
 
   constructor(
+    /** What the proxy said in its hello; its service and namespace are the authenticated ones. */
     readonly identity: ProxyIdentity,
+    readonly who: Authenticated,
     private readonly ws: WebSocket,
     private readonly onPush: () => void,
   ) {}
+
+  /** "name.namespace" of the proxy's (authenticated) service. */
+  get serviceKey(): string {
+    return `${this.who.service}.${this.who.namespace}`;
+  }
 
   /** A proxy that reconnects with the config it runs is in sync without being sent anything. */
   adoptReported(current: { version: number; digest: string } | undefined): void {
@@ -32,6 +46,10 @@ export class ProxySession implements GroupMember {
     this.inFlight = { version: snapshot.version, digest: snapshot.digest, at: performance.now() };
     this.ws.send(message);
     this.onPush();
+  }
+
+  send(message: ControlMessage): void {
+    this.ws.send(JSON.stringify(message));
   }
 
   /** Records an ACK; returns the milliseconds since the snapshot was pushed, when it was this one. */

@@ -11,6 +11,8 @@ export interface GraphNode {
   proxies: { total: number; inSync: number };
   /** What the service receives. */
   inbound: Stats | null;
+  /** Its mTLS mode and identities (null for nodes known only from traffic, such as external). */
+  security: KnownService['security'] | null;
 }
 
 export interface GraphEdge {
@@ -36,6 +38,7 @@ export interface KnownService {
   versions: string[];
   policies: GraphNode['policies'];
   proxies: { total: number; inSync: number };
+  security: { mtlsMode: string; identities: string[]; certificateExpiry: string | null };
 }
 
 function splitId(id: string): [string, string] {
@@ -73,7 +76,7 @@ export function buildGraph(
   for (const s of services) {
     const id = `${s.name}.${s.namespace}`;
     if (!visible(id)) continue;
-    nodes.set(id, { id, name: s.name, namespace: s.namespace, external: false, versions: s.versions, policies: s.policies, proxies: s.proxies, inbound: inbound.get(id) ?? null });
+    nodes.set(id, { id, name: s.name, namespace: s.namespace, external: false, versions: s.versions, policies: s.policies, proxies: s.proxies, inbound: inbound.get(id) ?? null, security: s.security });
   }
   const versionsOf = groupChildren(byVersion);
   const routesOf = groupChildren(byRoute);
@@ -84,7 +87,7 @@ export function buildGraph(
     for (const end of [source, destination]) {
       if (nodes.has(end)) continue;
       const [name, ns] = splitId(end);
-      nodes.set(end, { id: end, name, namespace: ns, external: end === 'external', versions: [], policies: [], proxies: { total: 0, inSync: 0 }, inbound: inbound.get(end) ?? null });
+      nodes.set(end, { id: end, name, namespace: ns, external: end === 'external', versions: [], policies: [], proxies: { total: 0, inSync: 0 }, inbound: inbound.get(end) ?? null, security: null });
     }
     edges.push({
       id,

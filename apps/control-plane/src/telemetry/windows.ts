@@ -7,6 +7,8 @@ interface Bucket {
   retries: number;
   rateLimited: number;
   ejections: number;
+  /** Requests that went over mutual TLS. */
+  mtls: number;
 }
 
 /** A fixed ring of time slots: memory is slots x (one bucket per active slot), whatever the traffic. */
@@ -27,7 +29,7 @@ class Ring {
     const i = slot % this.slots;
     let b = this.buckets[i];
     if (!b || this.stamps[i] !== slot) {
-      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0 };
+      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0 };
       this.buckets[i] = b;
       this.stamps[i] = slot;
     }
@@ -67,6 +69,8 @@ export interface Stats {
   rateLimitedPerSecond: number;
   ejections: number;
   codes: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** Share of requests that went over mutual TLS (null without traffic): 1 is a locked edge. */
+  mtlsShare: number | null;
 }
 
 export interface SeriesPoint extends Stats {
@@ -126,6 +130,7 @@ export class MetricWindows {
         b.retries += e.retries;
         b.rateLimited += e.rateLimited;
         b.ejections += e.ejections;
+        b.mtls += e.mtls ?? 0;
       }
     }
   }
@@ -205,9 +210,10 @@ interface Acc {
   retries: number;
   rateLimited: number;
   ejections: number;
+  mtls: number;
 }
 
-const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0 });
+const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0 });
 
 function accumulate(acc: Acc, b: Bucket | undefined): void {
   if (!b) return;
@@ -216,6 +222,7 @@ function accumulate(acc: Acc, b: Bucket | undefined): void {
   acc.retries += b.retries;
   acc.rateLimited += b.rateLimited;
   acc.ejections += b.ejections;
+  acc.mtls += b.mtls;
 }
 
 function finish(acc: Acc, seconds: number): Stats {
@@ -233,5 +240,6 @@ function finish(acc: Acc, seconds: number): Stats {
     rateLimitedPerSecond: acc.rateLimited / seconds,
     ejections: acc.ejections,
     codes: { '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
+    mtlsShare: requests ? Math.min(1, acc.mtls / requests) : null,
   };
 }

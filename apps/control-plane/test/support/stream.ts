@@ -1,8 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Snapshot } from '@trellis/shared';
+import { apiClient } from './control-plane.ts';
 
 export interface TestProxy {
   client: StreamClient;
@@ -13,26 +14,51 @@ export interface TestProxy {
   /** Makes apply() refuse snapshots (the client NACKs them) while set. */
   refuse: string | undefined;
   cacheFile: string;
+  /** Joins with another token from now on (a control plane with a fresh database knows none of the old ones). */
+  useToken(token: string): void;
 }
 
-/** A stream client as a proxy would run it, recording what it applies. */
+/** A join token for `service`, made through the API as an admin would (`trellis token create`). */
+export async function joinToken(controlPlane: string, service: string, namespace = 'default'): Promise<string> {
+  return (await apiClient(controlPlane).identity.joinTokens.create.mutate({ service, namespace })).token;
+}
+
+/**
+ * A stream client as a proxy would run it, recording what it applies. It joins with a join token made
+ * for its service (and no certificate: the data-plane side of identity is the proxy's own tests').
+ */
 export async function connectTestProxy(
   controlPlane: string,
   identity: { service: string; instance: string; labels?: Record<string, string>; endpoint?: { address: string; port: number } },
   cacheFile?: string,
 ): Promise<TestProxy> {
   const file = cacheFile ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'trellis-proxy-')), 'snapshot.json');
+  let credentials = tokenCredentials(await joinToken(controlPlane, identity.service));
   const applied: TestProxy['applied'] = [];
   const waiters: { predicate: (s: Snapshot) => boolean; resolve: (v: { snapshot: Snapshot; at: number }) => void }[] = [];
   const proxy: TestProxy = {
     applied,
     refuse: undefined,
     cacheFile: file,
+    useToken: (token) => {
+      credentials = tokenCredentials(token);
+    },
     client: new StreamClient({
       controlPlane,
       identity: { ...identity, proxyVersion: 'test' },
       cacheFile: file,
       heartbeatMs: 1000,
+      ...(process.env.TRELLIS_TEST_LOG ? { log: (line: string) => console.log(`[${identity.instance}] ${line}`) } : {}),
+      // Read on every connect, so useToken() applies to the next one.
+      credentials: {
+        trustedRoots: () => credentials.trustedRoots(),
+        clientCertificate: () => undefined,
+        credential: () => credentials.credential(),
+        certificateRequest: () => Promise.resolve(undefined),
+        renewalRequest: () => credentials.renewalRequest(),
+        installCertificate: (c, b) => credentials.installCertificate(c, b),
+        installBundle: (b) => credentials.installBundle(b),
+      },
       apply: (snapshot) => {
         if (proxy.refuse) throw new Error(proxy.refuse);
         const entry = { snapshot, at: performance.now() };

@@ -50,6 +50,7 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     if (!req.cancellation.cancelled && service.report(endpoint, response.status, response.failure, now - startedAt, now)) req.ejections++;
     req.version = endpoint.version;
     req.upstream = endpoint.key;
+    req.mtls = endpoint.mtls;
     // Rate-limited on this edge means refused by the destination's rate limiter; the last attempt decides.
     req.rateLimited = isTrellisRateLimited(response);
     return response;

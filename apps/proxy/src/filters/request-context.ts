@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { addForwardedHeaders } from '../http/hop-by-hop.ts';
+import { peerIdentityOf, peerServiceOf } from '../http/inbound-tls.ts';
 import { formatTraceparent, newSpanId, newTraceId, readTraceContext, sampleTrace } from '../http/trace-context.ts';
 import type { Middleware, ProxyRequest } from '../http/types.ts';
 
-/** Names the calling service to the destination's proxy ("name.namespace"); see docs/PROXY.md on trust. */
+/** Tells the app which service called it ("name.namespace"), from the caller's verified certificate. */
 export const SOURCE_HEADER = 'x-trellis-source';
-const SOURCE_SHAPE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Tells the app the caller's SPIFFE ID (as Linkerd's l5d-client-id does). */
+export const CLIENT_ID_HEADER = 'x-trellis-client-id';
 
 const ADDRESS = Symbol('trellis.remoteAddress');
 
@@ -35,21 +37,29 @@ function setTrace(req: ProxyRequest, sampling: number, inbound: boolean): void {
 }
 
 /**
- * First filter of both chains: who is calling, request id, trace context, x-forwarded-*. Outbound, the
- * source header is always overwritten, so an app cannot speak for another service through its proxy.
+ * First filter of both chains: who is calling, request id, trace context, x-forwarded-*. Inbound, the
+ * caller is the identity its proxy's certificate proved (mutual TLS), never a header: x-trellis-* from
+ * anyone else were dropped by the listener, and these two are always set here, for the app.
  */
 export function createRequestContext(config: RequestContextConfig): Middleware {
   const inbound = config.side === 'inbound';
   return (next) => (req) => {
     const headers = req.headers;
     if (inbound) {
-      const claimed = req.header(SOURCE_HEADER);
-      if (claimed !== undefined && SOURCE_SHAPE.test(claimed)) req.source = claimed;
-      else if (claimed !== undefined) delete headers[SOURCE_HEADER];
+      const socket = req.incoming.socket;
+      const identity = peerIdentityOf(socket);
+      if (identity !== undefined) {
+        req.identity = identity;
+        req.source = peerServiceOf(socket) ?? 'external';
+        headers[SOURCE_HEADER] = req.source;
+        headers[CLIENT_ID_HEADER] = identity;
+      } else {
+        delete headers[SOURCE_HEADER];
+        delete headers[CLIENT_ID_HEADER];
+      }
       req.destination = config.self;
     } else {
       req.source = config.self;
-      headers[SOURCE_HEADER] = config.self;
     }
     if (headers['x-request-id'] === undefined) headers['x-request-id'] = randomUUID();
     setTrace(req, config.sampling, inbound);

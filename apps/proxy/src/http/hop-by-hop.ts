@@ -30,11 +30,18 @@ function listedInConnection(connection: string | string[] | undefined): Set<stri
   return names;
 }
 
+/** True for the headers only a Trellis proxy may set (x-trellis-source, x-trellis-reason, ...). */
+export function isTrellisHeader(name: string): boolean {
+  return name.charCodeAt(0) === 120 /* x */ && name.startsWith('x-trellis-');
+}
+
 /**
  * A copy of `headers` without hop-by-hop headers, ready to forward. `te: trailers` survives on requests,
- * as the RFC allows, because it is end-to-end information for gRPC-style servers.
+ * as the RFC allows, because it is end-to-end information for gRPC-style servers. With `dropTrellis`,
+ * x-trellis-* headers go too: only a proxy may set them, so those from an app, or from a caller that did
+ * not come over mutual TLS, are removed at the first proxy they reach.
  */
-export function withoutHopByHop(headers: HeaderMap, keepTeTrailers: boolean): HeaderMap {
+export function withoutHopByHop(headers: HeaderMap, keepTeTrailers: boolean, dropTrellis = false): HeaderMap {
   const listed = listedInConnection(headers.connection);
   const out: HeaderMap = {};
   for (const name in headers) {
@@ -42,7 +49,7 @@ export function withoutHopByHop(headers: HeaderMap, keepTeTrailers: boolean): He
       if (keepTeTrailers && name === 'te' && String(headers.te).toLowerCase().includes('trailers')) out.te = 'trailers';
       continue;
     }
-    if (listed?.has(name)) continue;
+    if (listed?.has(name) || (dropTrellis && isTrellisHeader(name))) continue;
     out[name] = headers[name];
   }
   return out;

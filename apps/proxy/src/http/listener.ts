@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
+import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
 import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
 
@@ -28,6 +29,8 @@ export interface ListenerOptions {
   onDone: (req: ProxyRequest, status: number, durationMs: number, completed: boolean) => void;
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   log: (line: string) => void;
+  /** Mutual TLS on this port (the inbound listener of a workload with a mesh identity). */
+  tls?: Omit<InboundTlsOptions, 'handshakeTimeoutMs'>;
 }
 
 /**
@@ -48,6 +51,7 @@ function requestTarget(url: string, headers: HeaderMap): string {
 /** An HTTP listener that runs a chain per request, streams responses back and drains on demand. */
 export class Listener {
   readonly server: http.Server;
+  private readonly tls: InboundTls | undefined;
   private inFlight = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
@@ -67,9 +71,11 @@ export class Listener {
     this.server.on('request', (incoming: IncomingMessage, res: ServerResponse) => this.onRequest(incoming, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
     if (options.onUpgrade) this.server.on('upgrade', options.onUpgrade);
+    if (options.tls) this.tls = new InboundTls(this.server, { ...options.tls, handshakeTimeoutMs: limits.headersTimeoutMs });
   }
 
   async listen(): Promise<number> {
+    if (this.tls) return this.tls.listen(this.options.port, this.options.host);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
@@ -83,6 +89,7 @@ export class Listener {
   /** Stops accepting, lets in-flight requests finish until `deadline` (performance.now() ms), then closes. */
   async drain(deadline: number): Promise<void> {
     this.draining = true;
+    this.tls?.close();
     this.server.close();
     this.server.closeIdleConnections();
     if (this.inFlight > 0) {
@@ -99,7 +106,8 @@ export class Listener {
 
   private onRequest(incoming: IncomingMessage, res: ServerResponse): void {
     const startedAt = performance.now();
-    const headers = withoutHopByHop(incoming.headers, true);
+    // x-trellis-* headers are believed only from another proxy, over mutual TLS.
+    const headers = withoutHopByHop(incoming.headers, true, peerIdentityOf(incoming.socket) === undefined);
     const body = hasBody(incoming.headers) ? incoming : null;
     const target = requestTarget(incoming.url ?? '/', headers);
     const req = new ProxyRequest(incoming, incoming.method ?? 'GET', target, headers, body, startedAt);

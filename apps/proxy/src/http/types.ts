@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import type { UpstreamBody } from '../upstream/response-body.ts';
 import { Cancellation } from './cancellation.ts';
@@ -23,6 +24,10 @@ export class ProxyRequest {
   body: Readable | Buffer | null;
   /** "name.namespace" of the calling service, or "external" for callers outside the mesh. */
   source = 'external';
+  /** Inbound: the caller's SPIFFE ID, verified by mutual TLS (undefined: no mesh identity). */
+  identity: string | undefined = undefined;
+  /** Outbound: true when the attempt that answered went over mutual TLS. */
+  mtls = false;
   /** Service the request is for ("name.namespace"); set by the outbound router or from the workload. */
   destination = '';
   route = 'unmatched';
@@ -30,6 +35,8 @@ export class ProxyRequest {
   version: string | undefined = undefined;
   /** Address and port of the endpoint that answered. */
   upstream: string | undefined = undefined;
+  /** For an upgrade (WebSocket) to an mTLS endpoint: how to open the tunnel's TLS connection. */
+  upstreamTls: ConnectionOptions | undefined = undefined;
   retries = 0;
   rateLimited = false;
   cache: 'HIT' | 'MISS' | undefined = undefined;

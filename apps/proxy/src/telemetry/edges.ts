@@ -28,12 +28,15 @@ export class EdgeStats {
   rateLimited = 0;
   cacheHits = 0;
   ejections = 0;
+  /** Requests sent over mutual TLS (outbound) or received over it (inbound). */
+  mtls = 0;
   // Interval counters, zeroed by takeDelta().
   private readonly intervalCodes = [0, 0, 0, 0];
   private readonly intervalLatency = new Float64Array(LATENCY_BUCKETS_MS.length);
   private intervalRetries = 0;
   private intervalRateLimited = 0;
   private intervalEjections = 0;
+  private intervalMtls = 0;
   private dirty = false;
 
   constructor(
@@ -44,7 +47,7 @@ export class EdgeStats {
     readonly side: 'inbound' | 'outbound',
   ) {}
 
-  record(status: number, durationMs: number, retries: number, rateLimited: boolean, cacheHit: boolean, ejections: number): void {
+  record(status: number, durationMs: number, retries: number, rateLimited: boolean, cacheHit: boolean, ejections: number, mtls: boolean): void {
     this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
     const cls = Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
     let h = this.byClass[cls];
@@ -73,6 +76,10 @@ export class EdgeStats {
       this.ejections += ejections;
       this.intervalEjections += ejections;
     }
+    if (mtls) {
+      this.mtls++;
+      this.intervalMtls++;
+    }
     this.dirty = true;
   }
 
@@ -98,12 +105,14 @@ export class EdgeStats {
       retries: this.intervalRetries,
       rateLimited: this.intervalRateLimited,
       ejections: this.intervalEjections,
+      mtls: this.intervalMtls,
     };
     if (this.version !== undefined) delta.version = this.version;
     this.intervalCodes.fill(0);
     this.intervalRetries = 0;
     this.intervalRateLimited = 0;
     this.intervalEjections = 0;
+    this.intervalMtls = 0;
     return delta;
   }
 
@@ -146,7 +155,7 @@ export class EdgeTable {
   }
 
   inboundEdge(source: string, route: string): EdgeStats {
-    // Callers name themselves in a header; cap the distinct names so a caller cannot grow memory forever.
+    // Callers are named by their certificates; cap the distinct names all the same, so no caller can grow memory forever.
     if (this.inbound.size >= MAX_INBOUND_SOURCES && !this.inbound.has(source)) source = 'other';
     let byRoute = this.inbound.get(source);
     if (!byRoute) this.inbound.set(source, (byRoute = new Map()));

@@ -1,5 +1,6 @@
 import type { Limiter } from '../ratelimit/registry.ts';
 import type { UpstreamService } from '../upstream/service.ts';
+import type { HandshakeCounters } from './handshakes.ts';
 import { PROM_BUCKETS_S, statusClassName, type EdgeStats, type EdgeTable } from './edges.ts';
 import { CONTENT_TYPE, render, type Family, type Labels, type Sample } from './exposition.ts';
 import { measureLag, processFamilies } from './process-metrics.ts';
@@ -13,6 +14,11 @@ export interface MetricsSource {
   rateLimiters(): Iterable<Limiter>;
   configVersion(): number | undefined;
   spansDropped(): number;
+  /** TLS handshakes of its inbound listener and of its calls to other proxies. */
+  readonly inboundHandshakes: HandshakeCounters;
+  readonly outboundHandshakes: HandshakeCounters;
+  /** When its certificate expires (ms since the epoch); undefined without one. */
+  certificateExpiry(): number | undefined;
 }
 
 /** Adds `value` to the series for `labels` (edges that differ only by version share a series). */
@@ -121,6 +127,34 @@ export class MetricsRegistry {
         help: 'Version of the snapshot in force (0 before the first).',
         type: 'gauge',
         collect: () => [...this.sources()].map((s) => ({ labels: { service: s.self }, value: s.configVersion() ?? 0 })),
+      },
+      {
+        name: 'trellis_tls_handshakes_total',
+        help: 'Mutual TLS handshakes: inbound (callers of this workload) and outbound (this workload calling others), by result and the reason of a failure.',
+        type: 'counter',
+        collect: () => {
+          const out: Sample[] = [];
+          for (const source of this.sources()) {
+            for (const [side, counters] of [['inbound', source.inboundHandshakes], ['outbound', source.outboundHandshakes]] as const) {
+              out.push({ labels: { service: source.self, side, result: 'ok', reason: '' }, value: counters.ok });
+              for (const [reason, n] of counters.failed) out.push({ labels: { service: source.self, side, result: 'failed', reason }, value: n });
+            }
+          }
+          return out;
+        },
+      },
+      {
+        name: 'trellis_certificate_expiry_seconds',
+        help: "Seconds until the workload's certificate expires (absent without one).",
+        type: 'gauge',
+        collect: () => {
+          const out: Sample[] = [];
+          for (const source of this.sources()) {
+            const expiry = source.certificateExpiry();
+            if (expiry !== undefined) out.push({ labels: { service: source.self }, value: Math.round((expiry - Date.now()) / 1000) });
+          }
+          return out;
+        },
       },
       {
         name: 'trellis_proxy_spans_dropped_total',

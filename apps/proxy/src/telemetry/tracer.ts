@@ -26,6 +26,7 @@ export class Tracer {
     const error = status >= 500 || status === 0;
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const attributes: Span['attributes'] = { route: req.route, 'http.method': req.method, 'http.path': req.path, source: req.source };
+    if (req.identity !== undefined) attributes['peer.identity'] = req.identity;
     if (req.rateLimited) attributes.rate_limited = true;
     if (req.cache) attributes.cache = req.cache;
     const span: Span = {
@@ -76,6 +77,7 @@ export class Tracer {
       },
     };
     if (req.subset) span.attributes.subset = req.subset;
+    if (req.mtls) span.attributes.mtls = true;
     // Only an answer that came from upstream: a response this proxy made for the attempt says nothing.
     if (response.reason === undefined) {
       if (isTrellisRateLimited(response)) span.attributes.rate_limited = true;

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Cancellation } from '../http/cancellation.ts';
+import { proxyError } from '../http/reasons.ts';
 import { withoutHopByHop } from '../http/hop-by-hop.ts';
 import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
@@ -35,6 +36,8 @@ class Attempt implements Dispatcher.DispatchHandler {
     private readonly request: Cancellation,
     private readonly resolve: (response: ProxyResponse) => void,
     headersTimeoutMs: number | undefined,
+    /** Drop x-trellis-* from the answer: it did not come from a proxy over mutual TLS. */
+    private readonly dropTrellis: boolean,
   ) {
     if (headersTimeoutMs !== undefined) this.timer = setTimeout(Attempt.timedOut, headersTimeoutMs, this);
     request.onCancel(this.cancelled);
@@ -80,7 +83,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.release(true);
     this.body = new UpstreamBody(controller);
     this.settled = true;
-    this.resolve({ status: statusCode, headers: withoutHopByHop(headers, false), body: this.body });
+    this.resolve({ status: statusCode, headers: withoutHopByHop(headers, false, this.dropTrellis), body: this.body });
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -120,9 +123,15 @@ export function sendToEndpoint(
       body: req.body,
     };
     if (timeouts.bodyTimeoutMs !== undefined) options.bodyTimeout = timeouts.bodyTimeoutMs;
-    const attempt = new Attempt(endpoint.key, cancellation, resolve, timeouts.headersTimeoutMs);
+    const pool = endpoint.connections();
+    if (!pool) {
+      resolve(proxyError('no-certificate', `${endpoint.key} takes only mutual TLS; waiting for a certificate from the control plane`, { failure: 'connect-failure' }));
+      return;
+    }
+    // Only another proxy, over mutual TLS, may answer with x-trellis-* headers; an app's are dropped.
+    const attempt = new Attempt(endpoint.key, cancellation, resolve, timeouts.headersTimeoutMs, !endpoint.mtls);
     try {
-      endpoint.connections().dispatch(options, attempt);
+      pool.dispatch(options, attempt);
     } catch (err) {
       attempt.onResponseError(undefined, err as Error);
     }

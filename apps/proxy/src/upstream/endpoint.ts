@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Endpoint } from '@trellis/shared';
 import type { Pool } from 'undici';
+import type { ConnectionOptions } from 'node:tls';
+import { mtlsConnector, mtlsOptions, type UpstreamTls } from './mtls-connector.ts';
 
 // undici's Pool on its own: the package entry also loads fetch, WebSocket, caches and mocks, ~9 MB of
 // RSS more in a process that never uses them. undici has no "exports" map, so the file is public.
@@ -43,33 +45,44 @@ export class EndpointState {
   consecutiveErrors = 0;
   ejectedUntil = 0;
   ejectionCount = 0;
+  /** The SPIFFE ID the endpoint must present; set means every connection to it is mutual TLS. */
+  identity: string | undefined;
   private pool: Pool | undefined;
+  /** The identity generation the pool's connections were made with. */
+  private poolGeneration = -1;
 
   constructor(
     readonly address: string,
     readonly port: number,
     private connectionLimit: number | null,
-    meta: Pick<Endpoint, 'zone' | 'labels'> = { labels: {} },
+    meta: Pick<Endpoint, 'zone' | 'labels' | 'identity'> = { labels: {} },
+    /** The workload's identity, for endpoints that speak mutual TLS. */
+    private readonly tls?: UpstreamTls,
   ) {
     this.key = `${address}:${port}`;
     this.hash = fnv1a(this.key);
     this.zone = meta.zone;
     this.labels = meta.labels;
     this.version = meta.labels.version;
+    this.identity = meta.identity;
   }
 
-  /** Updates what discovery may change without replacing the endpoint (zone, labels). */
-  update(meta: Pick<Endpoint, 'zone' | 'labels'>, connectionLimit: number | null): void {
+  /** Updates what discovery may change without replacing the endpoint (zone, labels, identity). */
+  update(meta: Pick<Endpoint, 'zone' | 'labels' | 'identity'>, connectionLimit: number | null): void {
     this.zone = meta.zone;
     this.labels = meta.labels;
     this.version = meta.labels.version;
-    if (connectionLimit !== this.connectionLimit) {
-      // A new connection cap needs a new pool; the old one finishes its requests and closes.
+    // A new connection cap or a new identity to check needs a new pool.
+    if (connectionLimit !== this.connectionLimit || meta.identity !== this.identity) {
       this.connectionLimit = connectionLimit;
-      const old = this.pool;
-      this.pool = undefined;
-      void old?.close().catch(() => undefined);
+      this.identity = meta.identity;
+      this.retirePool();
     }
+  }
+
+  /** True when requests to this endpoint go over mutual TLS. */
+  get mtls(): boolean {
+    return this.identity !== undefined;
   }
 
   /** False while outlier detection has it ejected. */
@@ -77,9 +90,39 @@ export class EndpointState {
     return this.ejectedUntil <= now;
   }
 
-  /** The keep-alive connection pool to this endpoint, created on first use. */
-  connections(): Pool {
-    this.pool ??= new PoolClass(`http://${this.key}`, {
+  /**
+   * The keep-alive connection pool to this endpoint, created on first use; for an mTLS endpoint, made
+   * again after the workload's certificate or trust bundle changed (the old pool finishes its requests).
+   * Undefined when the endpoint needs mTLS and the workload has no certificate yet.
+   */
+  connections(): Pool | undefined {
+    const identity = this.identity;
+    if (identity === undefined) {
+      this.pool ??= new PoolClass(`http://${this.key}`, this.poolOptions());
+      return this.pool;
+    }
+    const tls = this.tls;
+    if (this.pool && this.poolGeneration === tls?.generation) return this.pool;
+    this.retirePool();
+    const context = tls?.clientContext();
+    if (!tls || !context) return undefined;
+    this.poolGeneration = tls.generation;
+    this.pool = new PoolClass(`https://${this.key}`, { ...this.poolOptions(), connect: mtlsConnector(context, identity, tls.handshakes, CONNECT_TIMEOUT_MS) });
+    return this.pool;
+  }
+
+  /**
+   * How a raw connection (a WebSocket tunnel) reaches this endpoint: undefined for plain TCP, TLS
+   * options for an mTLS endpoint, or null when it needs mTLS and the workload has no certificate yet.
+   */
+  tunnelTls(): ConnectionOptions | undefined | null {
+    if (this.identity === undefined) return undefined;
+    const context = this.tls?.clientContext();
+    return context ? mtlsOptions(context, this.identity) : null;
+  }
+
+  private poolOptions(): Pool.Options {
+    return {
       connections: this.connectionLimit,
       pipelining: 1,
       keepAliveTimeout: KEEP_ALIVE_MS,
@@ -87,8 +130,14 @@ export class EndpointState {
       // Without a TimeoutPolicy: 5 minutes for the response head, and for silence inside a body.
       headersTimeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
       bodyTimeout: DEFAULT_UPSTREAM_TIMEOUT_MS,
-    });
-    return this.pool;
+    };
+  }
+
+  /** The current pool finishes what it carries, then closes; the next request makes a new one. */
+  private retirePool(): void {
+    const old = this.pool;
+    this.pool = undefined;
+    void old?.close().catch(() => undefined);
   }
 
   /**

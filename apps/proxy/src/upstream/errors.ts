@@ -25,7 +25,14 @@ const TRANSPORT_ERRORS: Record<string, { reason: ReasonCode; failure: FailureKin
   UND_ERR_HEADERS_OVERFLOW: { reason: 'upstream-protocol-error', failure: 'protocol' },
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { reason: 'upstream-protocol-error', failure: 'protocol' },
   HPE_INVALID_CONSTANT: { reason: 'upstream-protocol-error', failure: 'protocol' },
+  // The endpoint's certificate is valid but not for the identity the snapshot expects (checkServerIdentity).
+  ERR_TLS_PEER_IDENTITY: { reason: 'upstream-identity-mismatch', failure: 'connect-failure' },
+  // Any other failed handshake: an unknown CA, an expired or missing certificate, an alert from the peer.
+  ERR_TLS: { reason: 'upstream-tls-error', failure: 'connect-failure' },
 };
+
+/** OpenSSL's certificate verification codes, and Node's and OpenSSL's TLS error codes. */
+const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|CERT_|SELF_SIGNED_|DEPTH_ZERO_|UNABLE_TO_GET_ISSUER)/;
 
 const FALLBACK: { reason: ReasonCode; failure: FailureKind | undefined } = { reason: 'upstream-reset', failure: 'reset' };
 
@@ -34,7 +41,10 @@ export function transportErrorResponse(err: unknown, target: string): ProxyRespo
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   // undici wraps some socket errors; the code that says what happened may sit on the cause.
   const code = e.code && TRANSPORT_ERRORS[e.code] ? e.code : (e.cause?.code ?? e.code ?? '');
-  const entry = (code.startsWith('HPE_') ? TRANSPORT_ERRORS.HPE_INVALID_CONSTANT : TRANSPORT_ERRORS[code]) ?? FALLBACK;
+  const entry =
+    TRANSPORT_ERRORS[code] ??
+    (code.startsWith('HPE_') ? TRANSPORT_ERRORS.HPE_INVALID_CONSTANT : TLS_CODE.test(code) ? TRANSPORT_ERRORS.ERR_TLS : undefined) ??
+    FALLBACK;
   const detail = `${target}: ${code ? `${code} ` : ''}${e.message}`;
   return entry.failure ? proxyError(entry.reason, detail, { failure: entry.failure }) : proxyError(entry.reason, detail);
 }

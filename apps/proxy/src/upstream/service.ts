@@ -1,6 +1,7 @@
 import type { CompiledCircuitBreaker, Endpoint, OutboundService } from '@trellis/shared';
 import type { FailureKind } from '../http/types.ts';
 import { EndpointState } from './endpoint.ts';
+import type { UpstreamTls } from './mtls-connector.ts';
 import { OutlierDetector } from './outlier.ts';
 
 /** EWMA decay: a latency change is mostly forgotten after ~10 s without samples. */
@@ -22,7 +23,10 @@ export class UpstreamService {
   circuitOpen = false;
   limits: CompiledCircuitBreaker | undefined;
 
-  constructor(readonly key: string) {}
+  constructor(
+    readonly key: string,
+    private readonly tls?: UpstreamTls,
+  ) {}
 
   /** Takes the service's endpoints and limits from a new snapshot; endpoints that left are closed. */
   sync(service: Pick<OutboundService, 'endpoints' | 'circuitBreaker'>): void {
@@ -38,7 +42,7 @@ export class UpstreamService {
       let state = this.endpoints.get(key);
       if (state) state.update(e, perEndpoint);
       else {
-        state = new EndpointState(e.address, e.port, perEndpoint, e);
+        state = new EndpointState(e.address, e.port, perEndpoint, e, this.tls);
         this.endpoints.set(key, state);
       }
       next.push(state);
@@ -89,6 +93,9 @@ function connectionShare(maxConnections: number | undefined, endpoints: number):
 export class UpstreamRegistry {
   private readonly services = new Map<string, UpstreamService>();
 
+  /** `tls`: the workload's identity, for endpoints that speak mutual TLS. */
+  constructor(private readonly tls?: UpstreamTls) {}
+
   /** Brings the registry in line with a snapshot's outbound services; returns them by "name.namespace". */
   sync(services: readonly OutboundService[]): Map<string, UpstreamService> {
     const current = new Map<string, UpstreamService>();
@@ -96,7 +103,7 @@ export class UpstreamRegistry {
       const key = `${s.name}.${s.namespace}`;
       let state = this.services.get(key);
       if (!state) {
-        state = new UpstreamService(key);
+        state = new UpstreamService(key, this.tls);
         this.services.set(key, state);
       }
       state.sync(s);

@@ -1,22 +1,14 @@
 import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { HeaderMap, ProxyResponse } from '../http/types.ts';
+import { writeRawResponse } from '../http/raw-response.ts';
+import type { HeaderMap } from '../http/types.ts';
 import { transportErrorResponse } from './errors.ts';
 
 /** Time allowed for the upstream to answer an upgrade request. */
 const UPGRADE_TIMEOUT_MS = 10_000;
-
-/** Writes a complete proxy-made response (text body) on a raw socket and closes it. */
-export function writeRawResponse(socket: Duplex, response: ProxyResponse): void {
-  const body = typeof response.body === 'string' || Buffer.isBuffer(response.body) ? response.body : '';
-  let text = `HTTP/1.1 ${response.status} ${http.STATUS_CODES[response.status] ?? ''}\r\nconnection: close\r\n`;
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (value === undefined || name === 'connection') continue;
-    for (const v of Array.isArray(value) ? value : [value]) text += `${name}: ${v}\r\n`;
-  }
-  socket.end(`${text}\r\n${body.toString()}`);
-}
 
 function head(status: number, statusMessage: string | undefined, rawHeaders: readonly string[]): string {
   let out = `HTTP/1.1 ${status} ${statusMessage ?? http.STATUS_CODES[status] ?? ''}\r\n`;
@@ -29,9 +21,18 @@ function head(status: number, statusMessage: string | undefined, rawHeaders: rea
  * its Connection/Upgrade headers, the upstream's 101 comes back, then bytes flow both ways untouched.
  * A refusal (any other status) is relayed as is.
  */
-export function tunnel(req: IncomingMessage, clientSocket: Duplex, clientHead: Buffer, address: string, port: number, headers: HeaderMap): void {
+export function tunnel(
+  req: IncomingMessage,
+  clientSocket: Duplex,
+  clientHead: Buffer,
+  address: string,
+  port: number,
+  headers: HeaderMap,
+  /** For an mTLS endpoint: the TLS options of the connection (our certificate, its expected identity). */
+  tls?: ConnectionOptions,
+): void {
   const upgrade = req.headers.upgrade ?? 'websocket';
-  const upstreamReq = http.request({
+  const options = {
     host: address,
     port,
     method: req.method,
@@ -39,7 +40,8 @@ export function tunnel(req: IncomingMessage, clientSocket: Duplex, clientHead: B
     headers: { ...headers, connection: 'Upgrade', upgrade },
     agent: false,
     timeout: UPGRADE_TIMEOUT_MS,
-  });
+  } as const;
+  const upstreamReq = tls ? https.request({ ...options, ...tls }) : http.request(options);
   clientSocket.on('error', () => upstreamReq.destroy());
   upstreamReq.on('timeout', () => upstreamReq.destroy(Object.assign(new Error('upgrade timed out'), { code: 'UND_ERR_HEADERS_TIMEOUT' })));
   upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {

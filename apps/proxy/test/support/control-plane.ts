@@ -10,6 +10,8 @@ const BOOTSTRAP_TOKEN = 'trb_proxy-tests-bootstrap-token-0123456789';
 /** A real `trellis control-plane` process with its own embedded database. */
 export interface ControlPlaneProcess {
   url: string;
+  /** Its data directory (the mesh CA's files are in ca/). */
+  dataDir: string;
   child: ChildProcess;
   /** POST /trpc/resources.apply, as the CLI and dashboard do. */
   apply(resource: unknown): Promise<void>;
@@ -17,12 +19,17 @@ export interface ControlPlaneProcess {
   remove(kind: string, name: string): Promise<void>;
   /** A tRPC query (GET /trpc/<path>?input=...). */
   query<T>(procedure: string, input: unknown): Promise<T>;
+  /** A join token for `service` (what `trellis token create --service` makes). */
+  joinToken(service: string, namespace?: string): Promise<string>;
+  /** The environment a proxy of `service` joins with: TRELLIS_TOKEN. */
+  tokenEnv(service: string, namespace?: string): Promise<Record<string, string>>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startControlPlane(): Promise<ControlPlaneProcess> {
+/** Starts one; `args` adds flags (e.g. --cert-ttl). */
+export async function startControlPlane(args: string[] = []): Promise<ControlPlaneProcess> {
   const dataDir = tempDir('trellis-proxy-cp-');
-  const child = spawn(process.execPath, [trellisBin, 'control-plane', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [trellisBin, 'control-plane', '--port', '0', '--data-dir', dataDir, ...args], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,12 +57,18 @@ export async function startControlPlane(): Promise<ControlPlaneProcess> {
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${procedure} failed: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { result: { data: unknown } }).result.data;
   };
+  const joinToken = async (service: string, namespace = 'default') =>
+    ((await call('identity.joinTokens.create', { service, namespace })) as { token: string }).token;
   return {
+    dataDir,
+    joinToken,
+    tokenEnv: async (service, namespace) => ({ TRELLIS_TOKEN: await joinToken(service, namespace) }),
     url,
     child,
-    apply: (resource) => call('resources.apply', { resource }),
-    remove: (kind, name) => call('resources.delete', { kind, name }),
+    apply: async (resource) => void (await call('resources.apply', { resource })),
+    remove: async (kind, name) => void (await call('resources.delete', { kind, name })),
     async query<T>(procedure: string, input: unknown) {
       const res = await fetch(`${url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
       const json = (await res.json()) as { result?: { data: T }; error?: unknown };

@@ -52,6 +52,8 @@ export interface StartOptions {
   args?: string[];
   /** Overrides the default port flags and --service (node-agent tests pass their own). */
   rawArgs?: string[];
+  /** More environment for the process (TRELLIS_TOKEN for a proxy joining a control plane). */
+  env?: Record<string, string>;
 }
 
 /** Starts a proxy and waits for its "trellis proxy ready" line. Every listener is on port 0. */
@@ -74,7 +76,10 @@ export async function startProxy(options: StartOptions = {}): Promise<ProxyProce
     '--data-dir',
     path.join(dir, 'data'),
   ];
-  const child = spawn(process.execPath, [trellisBin, 'proxy', ...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [trellisBin, 'proxy', ...args, ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TRELLIS_TOKEN: '', ...options.env },
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

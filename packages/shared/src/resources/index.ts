@@ -10,6 +10,7 @@ import { faultPolicyResource } from './fault-policy.ts';
 import { mirrorPolicyResource } from './mirror-policy.ts';
 import { cachePolicyResource } from './cache-policy.ts';
 import { authorizationPolicyResource } from './authorization-policy.ts';
+import { mutualTlsPolicyResource } from './mutual-tls-policy.ts';
 import { API_VERSION } from './common.ts';
 import { formatIssues, type FieldError } from '../errors.ts';
 
@@ -26,6 +27,7 @@ export const resourceSchemas = {
   MirrorPolicy: mirrorPolicyResource,
   CachePolicy: cachePolicyResource,
   AuthorizationPolicy: authorizationPolicyResource,
+  MutualTLSPolicy: mutualTlsPolicyResource,
 } as const;
 
 export type ResourceKind = keyof typeof resourceSchemas;
@@ -69,6 +71,13 @@ export function parseResource(input: unknown): ParseResult {
   return { ok: true, resource: result.data as Resource };
 }
 
+/** How a policy's target reads in lists: "payments", "payments/list", "namespace shop", "mesh". */
+export function describeTarget(ref: { kind: string; name?: string; namespace?: string; route?: string }): string {
+  if (ref.kind === 'Mesh') return 'mesh';
+  if (ref.kind === 'Namespace') return `namespace ${ref.name ?? ''}`;
+  return `${ref.name ?? ''}${ref.route ? `/${ref.route}` : ''}`;
+}
+
 /** A resource's identity: kind, namespace and name. */
 export function resourceKey(r: { kind: string; metadata: { namespace?: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace ?? 'default'}/${r.metadata.name}`;
@@ -86,3 +95,4 @@ export * from './fault-policy.ts';
 export * from './mirror-policy.ts';
 export * from './cache-policy.ts';
 export * from './authorization-policy.ts';
+export * from './mutual-tls-policy.ts';

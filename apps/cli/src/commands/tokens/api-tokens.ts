@@ -1,4 +1,4 @@
-import { parseCommandArgs, parseLifetime } from '../../args.ts';
+import { lifetimeFlag, parseCommandArgs } from '../../args.ts';
 import { controlPlaneClient, explain } from '../../client.ts';
 import { CliError } from '../../errors.ts';
 import { table } from '../../output.ts';
@@ -28,7 +28,7 @@ async function create(argv: string[]): Promise<number> {
   }, USAGE.create);
   const role = values.role;
   if (!role || !(ROLES as readonly string[]).includes(role)) throw new CliError(`trellis token create: --role must be one of ${ROLES.join(', ')}\nusage: ${USAGE.create}`, 2);
-  const ttlMs = values.ttl === undefined ? undefined : parseLifetime(values.ttl, '--ttl');
+  const ttlMs = values.ttl === undefined ? undefined : lifetimeFlag(values.ttl, '--ttl');
   const name = values.name ?? `token ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
   const { client, url } = controlPlaneClient(values.server);
   let created;
@@ -60,6 +60,11 @@ async function list(argv: string[]): Promise<number> {
     throw explain(err, url);
   }
   const day = (d: string | Date | null) => (d ? new Date(d).toISOString().slice(0, 10) : '-');
+  process.stdout.write('API TOKENS (people and scripts)\n');
+  if (tokens.length === 0) {
+    process.stdout.write('no API tokens; create one with `trellis token create --role ROLE`\n');
+    return 0;
+  }
   process.stdout.write(
     table(
       ['ID', 'NAME', 'ROLE', 'NAMESPACES', 'EXPIRES', 'LAST USED', 'CREATED BY'],

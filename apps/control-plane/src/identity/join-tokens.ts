@@ -1,0 +1,103 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseJoinToken } from '@trellis/shared';
+import type { Database } from '../db/open.ts';
+
+const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export interface JoinTokenInfo {
+  id: string;
+  service: string;
+  namespace: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  uses: number;
+  state: 'valid' | 'expired' | 'revoked';
+}
+
+export type JoinTokenCheck =
+  | { ok: true; tokenId: string; service: string; namespace: string }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked'; message: string };
+
+/**
+ * Join tokens in the database (the format is in @trellis/shared's identity.ts): created and shown once,
+ * checked in constant time, revocable.
+ */
+export class JoinTokens {
+  constructor(private readonly prisma: Database) {}
+
+  async create(input: { service: string; namespace: string; ttlMs: number; createdBy: string; pin: string }): Promise<{ token: string; info: JoinTokenInfo }> {
+    const id = randomBytes(6).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const row = await this.prisma.joinToken.create({
+      data: {
+        id,
+        secretHash: hash(secret),
+        service: input.service,
+        namespace: input.namespace,
+        createdBy: input.createdBy,
+        expiresAt: new Date(Date.now() + input.ttlMs),
+      },
+    });
+    return { token: `${id}.${secret}.${input.pin}`, info: describe(row) };
+  }
+
+  async list(): Promise<JoinTokenInfo[]> {
+    return (await this.prisma.joinToken.findMany({ orderBy: { createdAt: 'desc' } })).map(describe);
+  }
+
+  /** Revokes a token; returns false when there is no such token. */
+  async revoke(id: string): Promise<JoinTokenInfo | undefined> {
+    const row = await this.prisma.joinToken.findUnique({ where: { id } });
+    if (!row) return undefined;
+    if (row.revokedAt) return describe(row);
+    return describe(await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } }));
+  }
+
+  /** Whether a token may let a proxy in; counts the use when it may. */
+  async check(token: string): Promise<JoinTokenCheck> {
+    const parts = parseJoinToken(token);
+    if (!parts) return { ok: false, reason: 'malformed', message: 'the join token is malformed (expected <id>.<secret>.<pin>, as `trellis token create` prints it)' };
+    const row = await this.prisma.joinToken.findUnique({ where: { id: parts.id } });
+    const expected = Buffer.from(row?.secretHash ?? '0'.repeat(64), 'hex');
+    const matches = timingSafeEqual(expected, Buffer.from(hash(parts.secret), 'hex'));
+    if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };
+    if (row.revokedAt) return { ok: false, reason: 'revoked', message: `join token ${parts.id} was revoked at ${row.revokedAt.toISOString()}` };
+    if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', message: `join token ${parts.id} expired at ${row.expiresAt.toISOString()}; create a new one` };
+    await this.prisma.joinToken.update({ where: { id: row.id }, data: { uses: { increment: 1 }, lastUsedAt: new Date() } });
+    return { ok: true, tokenId: row.id, service: row.service, namespace: row.namespace };
+  }
+
+  /** True when the token a certificate descends from was revoked (or no longer exists). */
+  async isRevoked(id: string): Promise<boolean> {
+    const row = await this.prisma.joinToken.findUnique({ where: { id }, select: { revokedAt: true } });
+    return !row || row.revokedAt !== null;
+  }
+}
+
+function describe(row: {
+  id: string;
+  service: string;
+  namespace: string;
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  uses: number;
+}): JoinTokenInfo {
+  return {
+    id: row.id,
+    service: row.service,
+    namespace: row.namespace,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    uses: row.uses,
+    state: row.revokedAt ? 'revoked' : row.expiresAt.getTime() <= Date.now() ? 'expired' : 'valid',
+  };
+}
