@@ -236,7 +236,7 @@ describe('spans from the proxy stream', () => {
   it('takes only the traffic of the reporting proxy: forged edges and spans of other services, and impossible counts, never reach the graph', async () => {
     const forger = await reporter('forger');
     const refused = async (kind: string) => {
-      const text = await (await fetch(`${env.cp.url}/metrics`)).text();
+      const text = await (await fetch(`${env.cp.url}/metrics`, { headers: { authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` } })).text();
       return Number(new RegExp(`trellis_cp_telemetry_refused_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
     };
     const before = { edge: await refused('edge'), span: await refused('span') };

@@ -5,7 +5,7 @@ import { repoRoot, tempDir } from './proxy.ts';
 const trellisBin = path.join(repoRoot, 'apps/cli/dist/trellis.js');
 
 /** The admin token the test control plane holds in memory; the helpers below call the API with it. */
-const BOOTSTRAP_TOKEN = 'trb_proxy-tests-bootstrap-token-0123456789';
+export const BOOTSTRAP_TOKEN = 'trb_proxy-tests-bootstrap-token-0123456789';
 
 /** A real `trellis control-plane` process with its own embedded database. */
 export interface ControlPlaneProcess {
