@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { regexProblem } from '../regex.ts';
 
 export const API_VERSION = 'trellis.dev/v1alpha1';
 export const DEFAULT_NAMESPACE = 'default';
@@ -41,17 +42,17 @@ export const targetRef = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
 });
 
-/** A regular expression given as text; refused when it does not compile. */
+/**
+ * A regular expression given as text: RE2 syntax (matched in linear time, see regex.ts), refused when it
+ * does not compile or compiles to too large a program.
+ */
 export const regex = z
   .string()
   .min(1)
   .max(1024)
   .superRefine((text, ctx) => {
-    try {
-      new RegExp(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(err as Error).message}` });
-    }
+    const problem = regexProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 export const percentage = z
