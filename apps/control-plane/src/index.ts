@@ -11,6 +11,7 @@ import { StreamServer } from './stream/server.ts';
 import type { ProxySession } from './stream/session.ts';
 import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
 import { Telemetry } from './telemetry/index.ts';
 import type { ControlPlaneServices } from './services.ts';
 
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   maxSpans?: number;
   /** Also send spans to this OpenTelemetry collector (OTLP/HTTP). */
   otlpEndpoint?: string | undefined;
+  /** Largest API request body (and tRPC WebSocket message) accepted, in bytes; larger gets 413. Default 1 MiB. */
+  maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined } | undefined;
   log?: (line: string) => void;
@@ -79,9 +82,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const ns = session.identity.namespace;
     telemetry.ingestSpans(spans.map((s) => (s.service.includes('.') ? s : { ...s, service: `${s.service}.${ns}` })));
   });
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, log };
   let ready = false;
-  const { server, closeWebSockets } = createServer(services, () => ready);
+  const { server, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -126,3 +129,4 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
 export type { AppRouter } from './router/root.ts';
 export { openDatabase } from './db/open.ts';
+export { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';

@@ -15,4 +15,6 @@ export interface ControlPlaneServices {
   stream: StreamServer;
   metrics: ControlPlaneMetrics;
   telemetry: Telemetry;
+  /** The control plane's log (what `trellis control-plane` prints); internal errors are written here with their request id. */
+  log: (line: string) => void;
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
+import { DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
 import { parseDuration } from '@trellis/shared';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
@@ -8,7 +8,7 @@ import { CliError } from '../errors.ts';
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
-  '                      [--kubernetes [--kubeconfig FILE]]';
+  '                      [--max-body-bytes 1048576] [--kubernetes [--kubeconfig FILE]]';
 
 /** Runs the control plane until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
@@ -25,10 +25,14 @@ export async function run(argv: string[]): Promise<number> {
     kubeconfig: { type: 'string' },
     'span-retention': { type: 'string' },
     'max-spans': { type: 'string' },
+    'max-body-bytes': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n`);
+    process.stdout.write(
+      `usage: ${USAGE}\n\nWithout --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.\n` +
+        `--max-body-bytes: the largest API request body (and tRPC WebSocket message) accepted; larger gets 413 (default ${DEFAULT_MAX_BODY_BYTES}, 1 MiB).\n`,
+    );
     return 0;
   }
   const sampling = values['trace-sampling'] === undefined ? undefined : Number(values['trace-sampling']);
@@ -39,6 +43,11 @@ export async function run(argv: string[]): Promise<number> {
   if (retention === undefined && values['span-retention'] !== undefined) throw new CliError('--span-retention: write it like "24h" or "30m"', 2);
   const maxSpans = values['max-spans'] === undefined ? undefined : Number(values['max-spans']);
   if (maxSpans !== undefined && !(Number.isInteger(maxSpans) && maxSpans > 0)) throw new CliError('--max-spans: must be a whole number above 0', 2);
+  const maxBodyBytes = values['max-body-bytes'] === undefined ? undefined : Number(values['max-body-bytes']);
+  // Below 1 KiB not even a small apply fits.
+  if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes >= 1024)) {
+    throw new CliError('--max-body-bytes: must be a whole number of bytes, at least 1024', 2);
+  }
   const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
   let cp;
   try {
@@ -52,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(graceMs !== undefined ? { endpointGraceMs: graceMs } : {}),
       ...(retention !== undefined ? { spanMaxAgeMs: retention } : {}),
       ...(maxSpans !== undefined ? { maxSpans } : {}),
+      ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
       otlpEndpoint: values['otlp-endpoint'],
       // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
       kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineKind } from './define.ts';
-import { httpMethod, pathMatch, targetRef } from './common.ts';
+import { httpMethod, pathMatch, serviceReference, targetRef } from './common.ts';
 
 /**
  * Who may call the target service. With action Allow, requests matching no rule are denied; with Deny,
@@ -12,12 +12,13 @@ export const authorizationPolicySpec = z.strictObject({
   rules: z
     .array(
       z.strictObject({
-        from: z.array(z.string().regex(/^(\*|[a-z0-9-]+(\.[a-z0-9-]+)?)$/, { error: 'must be "name", "name.namespace" or "*"' })).min(1),
-        paths: z.array(pathMatch).optional(),
-        methods: z.array(httpMethod).optional(),
+        from: z.array(serviceReference).min(1).max(64, { error: 'at most 64 sources per rule' }),
+        paths: z.array(pathMatch).max(64, { error: 'at most 64 paths per rule' }).optional(),
+        methods: z.array(httpMethod).max(16, { error: 'at most 16 methods per rule' }).optional(),
       }),
     )
-    .min(1, { error: 'needs at least one rule' }),
+    .min(1, { error: 'needs at least one rule' })
+    .max(64, { error: 'at most 64 rules per policy' }),
 });
 
 export const authorizationPolicyResource = defineKind('AuthorizationPolicy', authorizationPolicySpec);
