@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
 import { retryPolicy, startTestControlPlane } from './support/control-plane.ts';
 
@@ -73,6 +74,19 @@ describe.each(DATABASES)('bounded API inputs on %s', (_name, create) => {
     expect(await stored('big-retry')).toBe(false);
     // The server serves on.
     expect((await env.client.resources.list.query({})).length).toBeGreaterThanOrEqual(0);
+  });
+
+  it('closes a tRPC WebSocket whose message is over the same limit (1009, message too big)', async () => {
+    const ws = new WebSocket(`${env.cp.url.replace('http', 'ws')}/trpc`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.send(JSON.stringify({ id: 1, method: 'mutation', params: { path: 'resources.upsert', input: { resource: 'x'.repeat(2 * 1024 * 1024) } } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('names the field of a procedure input that fails its schema, as resource errors do', async () => {
+    expectField(await get('graph.get', { windowSeconds: 5000 }), 'windowSeconds', /<=900/);
+    expectField(await get('resources.get', { kind: 'RetryPolicy', name: 'n'.repeat(300) }), 'name', /<=253/);
   });
 
   it('refuses annotations over 256 KiB in total with 400 naming metadata.annotations', async () => {
