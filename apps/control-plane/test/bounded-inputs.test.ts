@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import type { AppRouter } from '../src/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
 import { retryPolicy, startTestControlPlane } from './support/control-plane.ts';
 
@@ -150,6 +152,19 @@ describe.each(DATABASES)('bounded API inputs on %s', (_name, create) => {
       'spec.rules',
       /at most 64 rules/,
     );
+  });
+
+  it('records an author named with NUL (WebSocket connection params) in a form Postgres keeps, instead of failing the write', async () => {
+    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never, connectionParams: { user: 'eve\u0000' } });
+    try {
+      const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+      const written = await client.resources.upsert.mutate({ resource: retryPolicy('ws', 3, 'ws-retry') });
+      expect(written.outcome).toBe('created');
+      const [revision] = await env.client.resources.history.query({ kind: 'RetryPolicy', name: 'ws-retry' });
+      expect(revision?.author).toBe('eve\uFFFD');
+    } finally {
+      await wsClient.close();
+    }
   });
 
   it('shows a client only a request id for an internal error; the log has the id and the cause', async () => {
