@@ -10,6 +10,7 @@ import { StreamServer } from './stream/server.ts';
 import type { ProxySession } from './stream/session.ts';
 import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
 import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
@@ -31,6 +32,8 @@ export interface ControlPlaneOptions {
   maxSpans?: number;
   /** Also send spans to this OpenTelemetry collector (OTLP/HTTP). */
   otlpEndpoint?: string | undefined;
+  /** Largest API request body (and tRPC WebSocket message) accepted, in bytes; larger gets 413. Default 1 MiB. */
+  maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined } | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
@@ -98,9 +101,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
   // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
   stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log };
   let ready = false;
-  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready);
+  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;
 
   const port = await listen(options.port, options.host ?? '127.0.0.1').catch(async (err: NodeJS.ErrnoException) => {
@@ -138,3 +141,4 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
 export type { AppRouter } from './router/root.ts';
 export { openDatabase } from './db/open.ts';
+export { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
