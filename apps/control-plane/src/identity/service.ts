@@ -40,6 +40,7 @@ export class IdentityService extends EventEmitter {
   readonly tokens: JoinTokens;
   private serving: tls.SecureContextOptions | undefined;
   private servingTimer: NodeJS.Timeout | undefined;
+  private readonly pruneTimer: NodeJS.Timeout;
 
   private constructor(
     readonly ca: MeshCA,
@@ -48,6 +49,11 @@ export class IdentityService extends EventEmitter {
   ) {
     super();
     this.tokens = new JoinTokens(prisma);
+    // A certificate's row is of no use a day after it expired.
+    this.pruneTimer = setInterval(() => {
+      void prisma.issuedCertificate.deleteMany({ where: { notAfter: { lt: new Date(Date.now() - 86_400_000) } } }).catch(() => undefined);
+    }, 3_600_000);
+    this.pruneTimer.unref();
     ca.on('bundle', (bundle: TrustBundle) => {
       void this.refreshServing().then(() => this.emit('bundle', bundle));
     });
@@ -84,6 +90,7 @@ export class IdentityService extends EventEmitter {
 
   stop(): void {
     clearTimeout(this.servingTimer);
+    clearInterval(this.pruneTimer);
   }
 
   /**
@@ -136,10 +143,6 @@ export class IdentityService extends EventEmitter {
         notAfter: leaf.notAfter,
       },
     });
-    // Old rows are of no use once their certificates have expired for a day.
-    if (Math.random() < 0.01) {
-      void this.prisma.issuedCertificate.deleteMany({ where: { notAfter: { lt: new Date(Date.now() - 86_400_000) } } }).catch(() => undefined);
-    }
     return {
       certificate: { chain: leaf.chain, identity: who.identity, notAfter: leaf.notAfter.toISOString() },
       trustBundle: this.ca.bundle(),
