@@ -14,6 +14,7 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
 import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
+import { kubernetesTokenReviewer } from './identity/token-review.ts';
 import type { ControlPlaneServices } from './services.ts';
 
 export interface ControlPlaneOptions {
@@ -84,6 +85,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     operator: options.ca,
     certTtlMs: options.certTtlMs ?? 24 * 3600_000,
     hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
+    // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
+    tokenReviewer: options.kubernetes ? kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
     log,
   }).catch(async (err: Error) => {
     await db.close();
