@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { joinTokens } from '../lib/join-tokens.ts';
 import type { Snapshot } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -68,10 +69,8 @@ async function main() {
       await api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: { egress } } });
     }
     console.log(`declared ${SERVICES} services; connecting ${PROXIES} proxies ...`);
-    // Proxies join as their service with a join token (one per service, shared by its proxies).
-    const joinTokens = new Map<string, string>();
-    for (const name of services) joinTokens.set(name, (await api.identity.joinTokens.create.mutate({ service: name })).token);
 
+    const tokens = await joinTokens(url, services, BOOTSTRAP_TOKEN);
     let target = 0;
     const acked = new Array<number>(PROXIES).fill(NaN);
     let applyStart = 0;
@@ -81,7 +80,7 @@ async function main() {
       const client = new StreamClient({
         controlPlane: url,
         identity: { service, instance: `${service}-${i}`, proxyVersion: 'bench', endpoint: { address: '127.0.0.1', port: 20000 + i } },
-        credentials: tokenCredentials(joinTokens.get(service) ?? ''),
+        credentials: tokenCredentials(tokens.get(service) ?? ''),
         apply: (snapshot: Snapshot) => {
           const auth = snapshot.outbound.services.find((s) => s.name === 'auth');
           const attempts = auth?.routes[auth.routes.length - 1]?.policies.retry?.attempts ?? 0;

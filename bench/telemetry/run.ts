@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { joinTokens } from '../lib/join-tokens.ts';
 import { latencyBucket, type EdgeDelta, type Span } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -40,18 +41,6 @@ async function rssMb(pid: number): Promise<number> {
 }
 /** An admin token the bench's control plane holds in memory, for making join tokens. */
 const BOOTSTRAP_TOKEN = 'trb_bench-telemetry-token-0123456789';
-
-/** A join token for `service` (POST /trpc/identity.joinTokens.create, as the bench's admin). */
-async function joinToken(url: string, service: string): Promise<string> {
-  const res = await fetch(`${url}/trpc/identity.joinTokens.create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
-    body: JSON.stringify({ service }),
-  });
-  const body = (await res.json()) as { result?: { data: { token: string } }; error?: { message: string } };
-  if (!body.result) throw new Error(`join token for ${service}: ${body.error?.message ?? res.status}`);
-  return body.result.data.token;
-}
 
 async function counters(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -112,12 +101,10 @@ async function main() {
   const pid = cp.pid ?? 0;
   const clients: StreamClient[] = [];
   try {
-    // Proxies join as their service with a join token (one per service), made with the bench's admin token.
-    const joinTokens = new Map<string, string>();
-    for (let s = 0; s < Math.min(50, PROXIES); s++) joinTokens.set(`svc-${s}`, await joinToken(url, `svc-${s}`));
+    const tokens = await joinTokens(url, Array.from({ length: Math.min(50, PROXIES) }, (_, i) => `svc-${i}`), BOOTSTRAP_TOKEN);
     for (let i = 0; i < PROXIES; i++) {
       const service = `svc-${i % 50}`;
-      const c = new StreamClient({ controlPlane: url, identity: { service, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {}, credentials: tokenCredentials(joinTokens.get(service) ?? '') });
+      const c = new StreamClient({ controlPlane: url, identity: { service, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {}, credentials: tokenCredentials(tokens.get(service) ?? '') });
       clients.push(c);
       await c.start();
     }

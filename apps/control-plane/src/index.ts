@@ -10,9 +10,11 @@ import { StreamServer } from './stream/server.ts';
 import type { ProxySession } from './stream/session.ts';
 import { createMetrics } from './metrics.ts';
 import { createServer } from './server.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
 import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
+import { kubernetesTokenReviewer } from './identity/token-review.ts';
 import type { ControlPlaneServices } from './services.ts';
 import { Auth } from './auth/service.ts';
 import type { OidcOptions } from './auth/oidc-config.ts';
@@ -35,6 +37,8 @@ export interface ControlPlaneOptions {
   maxSpans?: number;
   /** Also send spans to this OpenTelemetry collector (OTLP/HTTP). */
   otlpEndpoint?: string | undefined;
+  /** Largest API request body (and tRPC WebSocket message) accepted, in bytes; larger gets 413. Default 1 MiB. */
+  maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined } | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
@@ -127,6 +131,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     operator: options.ca,
     certTtlMs: options.certTtlMs ?? 24 * 3600_000,
     hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
+    // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
+    tokenReviewer: options.kubernetes ? kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
     log,
   }).catch(async (err: Error) => {
     await db.close();
@@ -144,9 +150,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
   // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
   stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, auth };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth };
   let ready = false;
-  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready);
+  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;
 
   const port = await listen(options.port, options.host ?? '127.0.0.1').catch(async (err: NodeJS.ErrnoException) => {
@@ -185,3 +191,4 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 export type { AppRouter } from './router/root.ts';
 export { openDatabase } from './db/open.ts';
 export { parseRoleMappings, type OidcOptions, type RoleMapping } from './auth/oidc-config.ts';
+export { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';

@@ -7,6 +7,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { STREAM_PATH, TRUST_BUNDLE_PATH } from '@trellis/shared';
 import { sniffTls } from '@trellis/shared/node';
 import { createAuthHttp } from './auth/http.ts';
+import { readBoundedBody } from './http/body-limit.ts';
 import { appRouter } from './router/root.ts';
 import type { Context } from './router/trpc.ts';
 import type { ControlPlaneServices } from './services.ts';
@@ -35,14 +36,15 @@ function resolveAliases(url: string): string {
  * served on both. Who may call the API is decided in auth/ (credentials, CORS, CSRF, WebSocket origins)
  * and in the one tRPC middleware (permissions).
  */
-export function createServer(services: ControlPlaneServices, isReady: () => boolean) {
+export function createServer(services: ControlPlaneServices, isReady: () => boolean, limits: { maxBodyBytes: number }) {
   const authHttp = createAuthHttp(services.auth);
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
     createContext: async ({ req }): Promise<Context> => ({ ...services, ...(await authHttp.httpCaller(req)), actor: 'anonymous' }),
   });
-  const trpcWss = new WebSocketServer({ noServer: true });
+  // A tRPC message over WebSocket is held to the same limit as an HTTP body (ws closes with 1009 above it).
+  const trpcWss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const trpcWs = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
@@ -55,7 +57,7 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     if (authHttp.cors(req, res)) return;
     if (url.startsWith(`${TRPC_PREFIX}/`)) {
       req.url = resolveAliases(url);
-      trpcHttp(req, res);
+      readBoundedBody(req, res, limits.maxBodyBytes, () => trpcHttp(req, res));
       return;
     }
     if (authHttp.routes(req, res)) return;

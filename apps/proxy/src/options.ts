@@ -24,6 +24,10 @@ export interface WorkloadOptions {
   configFile?: string;
   /** The join token that lets this workload into the mesh the first time (`trellis token create --service`). */
   token?: string;
+  /** In Kubernetes: a projected ServiceAccount token (audience "trellis") instead of a join token. */
+  serviceAccountTokenFile?: string;
+  /** Roots (PEM) to trust for the control plane until it sends its trust bundle (needed without a join token's pin). */
+  initialRoots?: string[];
 }
 
 export interface ProxyOptions {

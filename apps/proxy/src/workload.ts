@@ -63,7 +63,10 @@ export class Workload implements MetricsSource {
     this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
     const appEndpoint: EndpointState | undefined = this.app?.list[0];
     const log = (line: string) => shared.log(`${this.self}: ${line}`);
-    const identity = options.configFile === undefined ? new WorkloadIdentity({ token: options.token, log }) : undefined;
+    const identity =
+      options.configFile === undefined
+        ? new WorkloadIdentity({ token: options.token, serviceAccountTokenFile: options.serviceAccountTokenFile, initialRoots: options.initialRoots, log })
+        : undefined;
     this.identity = identity;
     const outboundHandshakes = this.outboundHandshakes;
     this.upstreamRegistry = new UpstreamRegistry(

@@ -34,8 +34,10 @@ export function trellis(args: string[], options: { stdin?: string; env?: Record<
  * resolves once it listens. `output()` is everything it printed so far.
  */
 export async function startControlPlaneProcess(
-  options: { args?: string[]; env?: Record<string, string>; dataDir?: string } = {},
+  given: string[] | { args?: string[]; env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<{ url: string; child: ChildProcess; dataDir: string; output(): string; stop(options?: { keepData?: boolean }): Promise<void> }> {
+  // Extra flags alone, or flags, environment and a data directory to reuse.
+  const options = Array.isArray(given) ? { args: given } : given;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'trellis-cli-')));
   const child = spawn(process.execPath, [bin, 'control-plane', '--port', '0', '--data-dir', dataDir, '--endpoint-grace', '300', ...(options.args ?? [])], {
     cwd: repoRoot,

@@ -70,7 +70,7 @@ export async function startControlPlane(args: string[] = []): Promise<ControlPla
     apply: async (resource) => void (await call('resources.apply', { resource })),
     remove: async (kind, name) => void (await call('resources.delete', { kind, name })),
     async query<T>(procedure: string, input: unknown) {
-      const res = await fetch(`${url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
+      const res = await fetch(`${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
       const json = (await res.json()) as { result?: { data: T }; error?: unknown };
       if (!json.result) throw new Error(`${procedure}: ${JSON.stringify(json.error)}`);
       return json.result.data;
