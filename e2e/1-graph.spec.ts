@@ -4,7 +4,7 @@ import { screenshot } from './support/shots.ts';
 
 const SERVICES = ['frontend', 'catalog', 'cart', 'reviews', 'ratings', 'payments'].map((s) => `${s}.default`);
 const EDGES = [
-  'external->frontend.default',
+  'loadgen.default->frontend.default',
   'frontend.default->catalog.default',
   'frontend.default->cart.default',
   'frontend.default->reviews.default',
@@ -35,6 +35,7 @@ test('the graph shows the demo services with live, moving traffic on every edge'
 
   await expect(page.getByTestId('graph-legend')).toBeVisible();
   await expect(page.getByTestId('badges-reviews.default')).toContainText('SPLIT');
-  await expect(page.getByTestId('graph-summary')).toContainText('6 services');
+  // The six demo services and the load generator that sends their traffic.
+  await expect(page.getByTestId('graph-summary')).toContainText('7 services');
   await screenshot(page, '1-graph');
 });
