@@ -30,7 +30,7 @@ export const authorizationPolicySpec = z
     action: z.enum(['Allow', 'Deny']),
     rules: z.array(
       z.strictObject({
-        from: z.array(authorizationSource).min(1),
+        from: z.array(authorizationSource).min(1, { error: 'must name at least one caller ("*" for anyone)' }),
         paths: z.array(pathMatch).optional(),
         methods: z.array(httpMethod).optional(),
       }),
