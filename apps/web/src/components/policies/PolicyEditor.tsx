@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatIssues, resourceSchemas, type FieldError } from '@trellis/shared';
+import { describeTarget, formatIssues, resourceSchemas, type FieldError } from '@trellis/shared';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -9,7 +9,7 @@ import { editable, type Change } from '@/lib/diff';
 import { apiError } from '@/lib/errors';
 import { fmtDateTime } from '@/lib/format';
 import { getAt, setAt, within } from '@/lib/paths';
-import { KIND_INFO, summarize, template, type EditableKind } from '@/lib/policies';
+import { KIND_INFO, inSentence, summarize, template, type EditableKind } from '@/lib/policies';
 import { toast } from '@/lib/toast';
 import { useTRPC } from '@/lib/trpc';
 import { editorHref } from '../canary/CanaryControl';
@@ -184,7 +184,9 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
 
   const target = (getAt(draft, 'spec.targetRef.name') as string | undefined) ?? '';
   const targetNs = (getAt(draft, 'spec.targetRef.namespace') as string | undefined) ?? (getAt(draft, 'metadata.namespace') as string | undefined) ?? 'default';
-  const title = creating ? `New ${KIND_INFO[kind].label.toLowerCase()}` : (name ?? '');
+  // AuthorizationPolicy and MutualTLSPolicy may apply to a whole namespace or the mesh.
+  const scope = (getAt(draft, 'spec.targetRef.kind') as string | undefined) ?? 'Service';
+  const title = creating ? `New ${inSentence(KIND_INFO[kind].label)}` : (name ?? '');
 
   return (
     <div className="page" data-testid="policy-editor" data-kind={kind}>
@@ -196,7 +198,14 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
         }
         subtitle={
           <>
-            {KIND_INFO[kind].blurb} {target ? <>Targets <Link href={`/graph?sel=node:${encodeURIComponent(`${target}.${targetNs}`)}`}>{target}</Link>.</> : null}
+            {KIND_INFO[kind].blurb}{' '}
+            {scope !== 'Service' ? (
+              <>Applies to {scope === 'Mesh' ? 'the whole mesh' : describeTarget({ kind: scope, name: target })}.</>
+            ) : target ? (
+              <>
+                Targets <Link href={`/graph?sel=node:${encodeURIComponent(`${target}.${targetNs}`)}`}>{target}</Link>.
+              </>
+            ) : null}
           </>
         }
         actions={
@@ -272,7 +281,7 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
           )}
         </div>
         <div>
-          {target ? <Rollout target={target} namespace={targetNs} fast={fastRollout} /> : null}
+          {target || scope === 'Mesh' ? <Rollout target={target} namespace={targetNs} scope={scope} fast={fastRollout} /> : null}
           {!creating && loaded.data ? (
             <Card title="Current revision">
               <div className="kv">

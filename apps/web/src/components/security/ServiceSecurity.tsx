@@ -40,7 +40,7 @@ export function ServiceSecurity({ nodeId, node }: { nodeId: string; node: GraphN
           </dd>
         </div>
         <div className="kv-row">
-          <dt>Inbound mTLS</dt>
+          <dt>Inbound</dt>
           <dd data-testid="node-mtls-mode" data-mode={mode ?? 'none'}>
             {isMtlsMode(mode) ? (
               <>
