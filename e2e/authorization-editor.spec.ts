@@ -13,7 +13,16 @@ test('AuthorizationPolicy editor: field errors save nothing; a saved policy show
   const { trustDomain } = await query<{ trustDomain: string }>('identity.overview');
   try {
     await page.goto('/policies');
-    await page.getByTestId('tab-AuthorizationPolicy').click();
+    // The tab switches with a client-side navigation: a click before the page is hydrated does nothing, so
+    // click until the list is the AuthorizationPolicy one (and its "New" button with it).
+    const tab = page.getByTestId('tab-AuthorizationPolicy');
+    await expect(async () => {
+      await tab.click();
+      await expect(tab).toHaveAttribute('aria-selected', 'true', { timeout: 2000 });
+    }).toPass();
+    await expect(page).toHaveURL(/\/policies\?kind=AuthorizationPolicy$/);
+    await expect(page.getByTestId('policies-empty')).toContainText('No authorization policies yet');
+    await expect(page.getByTestId('new-policy')).toHaveText('New authorization policy');
     await page.getByTestId('new-policy').click();
     await expect(page).toHaveURL(/\/policies\/new\?kind=AuthorizationPolicy/);
     const editor = page.getByTestId('policy-editor');
