@@ -3,6 +3,7 @@ import { DEFAULT_TRUST_DOMAIN, type MetricsReport, type Span } from '@trellis/sh
 import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
 import { EndpointRegistry } from './discovery/registry.ts';
+import { EndpointJournal } from './discovery/endpoint-journal.ts';
 import { startKubernetesDiscovery } from './discovery/kubernetes.ts';
 import { ConfigDistributor } from './compiler/distributor.ts';
 import { VersionCounter } from './compiler/version-counter.ts';
@@ -25,6 +26,8 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** How long a disconnected proxy's endpoint stays in its service. */
   endpointGraceMs?: number;
+  /** After a start, how long endpoints of the last run wait for their proxies to reconnect (default 15 s). */
+  warmupMs?: number;
   redisUrl?: string | undefined;
   /** Trace sampling for services that do not set their own. */
   defaultSampling?: number;
@@ -65,6 +68,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const metrics = createMetrics();
   const store = new ResourceStore(db.prisma);
   const registry = new EndpointRegistry();
+  // Endpoints of the last run first, so the first snapshots are as complete as the mesh is.
+  const journal = new EndpointJournal(db.prisma, log);
+  const restored = await journal.restore(registry);
   const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const distributor = new ConfigDistributor(store, registry, new VersionCounter(db.prisma), {
     defaultSampling: options.defaultSampling ?? 1,
@@ -92,7 +98,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await db.close();
     throw err;
   });
-  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
+  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
   const rotation = new TrustRotation(identity.ca, stream, log);
   const telemetry = new Telemetry(db.prisma, {
     spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
@@ -118,6 +124,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use; stop what is using it or pass --port (or PORT)`) : err;
   });
   ready = true;
+  journal.endWarmup(options.warmupMs ?? 15_000, restored, registry, (instance) => stream.isConnected(instance));
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   log(`control plane listening on http://${host}:${port} (database: ${db.description})`);
 
@@ -132,11 +139,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         distributor.stop();
         rotation.stop();
         identity.stop();
+        journal.stop();
         await kubernetes?.stop();
         await stream.close();
         await closeWebSockets();
         await telemetry.close();
         await closeServer();
+        await journal.flushed();
         await db.close();
       })()),
   };
