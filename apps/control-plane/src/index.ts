@@ -4,7 +4,6 @@ import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
 import { EndpointRegistry } from './discovery/registry.ts';
 import { EndpointJournal } from './discovery/endpoint-journal.ts';
-import { startKubernetesDiscovery } from './discovery/kubernetes.ts';
 import { ConfigDistributor } from './compiler/distributor.ts';
 import { VersionCounter } from './compiler/version-counter.ts';
 import { StreamServer } from './stream/server.ts';
@@ -15,7 +14,6 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
 import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
-import { kubernetesTokenReviewer } from './identity/token-review.ts';
 import type { ControlPlaneServices } from './services.ts';
 
 export interface ControlPlaneOptions {
@@ -80,7 +78,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   distributor.on('error', (err: Error) => log(`config compile failed: ${err.message}`));
   await distributor.start();
   const kubernetes = options.kubernetes
-    ? await startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
+    ? // Loaded only here: @kubernetes/client-node takes most of a second to load, and most control planes never need it.
+      await (await import('./discovery/kubernetes.ts')).startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
         await db.close();
         throw new Error(`Kubernetes discovery could not start: ${err.message}; check the kubeconfig, or run without --kubernetes`);
       })
@@ -92,7 +91,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     certTtlMs: options.certTtlMs ?? 24 * 3600_000,
     hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
     // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
-    tokenReviewer: options.kubernetes ? kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
+    tokenReviewer: options.kubernetes ? (await import('./identity/token-review.ts')).kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
     log,
   }).catch(async (err: Error) => {
     await db.close();
