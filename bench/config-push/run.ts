@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { joinTokens } from '../lib/join-tokens.ts';
 import type { Snapshot } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -66,6 +67,7 @@ async function main() {
     }
     console.log(`declared ${SERVICES} services; connecting ${PROXIES} proxies ...`);
 
+    const tokens = await joinTokens(url, services);
     let target = 0;
     const acked = new Array<number>(PROXIES).fill(NaN);
     let applyStart = 0;
@@ -75,6 +77,7 @@ async function main() {
       const client = new StreamClient({
         controlPlane: url,
         identity: { service, instance: `${service}-${i}`, proxyVersion: 'bench', endpoint: { address: '127.0.0.1', port: 20000 + i } },
+        credentials: tokenCredentials(tokens.get(service) ?? ''),
         apply: (snapshot: Snapshot) => {
           const auth = snapshot.outbound.services.find((s) => s.name === 'auth');
           const attempts = auth?.routes[auth.routes.length - 1]?.policies.retry?.attempts ?? 0;

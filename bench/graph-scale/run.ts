@@ -1,10 +1,10 @@
 // Graph scale benchmark: a synthetic mesh of 500 services and 2,000 edges fed to the dashboard's graph
 // page through the real path, and how the page copes.
 //
-//   npm run bench:graph -- [--services 500] [--edges 2000] [--proxies 4] [--seconds 15] [--loads 3]
+//   npm run bench:graph -- [--services 500] [--edges 2000] [--seconds 15] [--loads 3]
 //
-// A real control plane (its own process, embedded PGlite) gets 500 Service resources; a few simulated
-// proxies (the real StreamClient) report metric deltas for 2,000 edges every second, exactly as
+// A real control plane (its own process, embedded PGlite) gets 500 Service resources; one simulated proxy
+// per service (the real StreamClient, joined with a token) reports metric deltas for 2,000 edges every second, exactly as
 // sidecars do; `next start` serves the production dashboard against it; headless Chromium opens the
 // graph page. Printed: time to first render of the whole graph, and what one live update costs the
 // page (its own sync + render time, main-thread long tasks, frames dropped) while updates keep coming.
@@ -18,14 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { joinTokens } from '../lib/join-tokens.ts';
 import { latencyBucket, type EdgeDelta } from '@trellis/shared';
 
 const { values } = parseArgs({
   options: {
     services: { type: 'string', default: '500' },
     edges: { type: 'string', default: '2000' },
-    proxies: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '15' },
     /** Page loads to time the first render over (the median is reported). */
     loads: { type: 'string', default: '3' },
@@ -38,7 +38,6 @@ const { values } = parseArgs({
 });
 const SERVICES = Number(values.services);
 const EDGES = Number(values.edges);
-const PROXIES = Number(values.proxies);
 const SECONDS = Number(values.seconds);
 const LOADS = Math.max(1, Number(values.loads));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -105,7 +104,8 @@ function delta(e: ReturnType<typeof syntheticMesh>['edges'][number], random: () 
     destination: e.destination,
     route: 'default',
     version: 'v1',
-    side: 'outbound',
+    // Traffic from outside the mesh is counted by the destination's proxy, the rest by the caller's.
+    side: e.source === 'external' ? 'inbound' : 'outbound',
     codes: { '2xx': requests - errors, '3xx': 0, '4xx': 0, '5xx': errors },
     latency,
     retries: Math.round(errors * 0.5),
@@ -191,24 +191,31 @@ async function main() {
     await Promise.all(mesh.names.map((name) => api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: {} } })));
     console.log(`declared ${SERVICES} services in ${ms(performance.now() - t0)}`);
 
-    // A few proxies share the 2,000 edges and report every second, like sidecars.
+    // One proxy per service reports its edges every second, like sidecars: a proxy may report only its
+    // own calls, and calls into it from outside the mesh.
     const random = prng(7);
-    for (let i = 0; i < PROXIES; i++) {
-      const client = new StreamClient({ controlPlane: url, identity: { service: 'bench-load', instance: `bench-load-${i}`, proxyVersion: 'bench' }, apply: () => undefined });
+    const bySource = new Map<string, (typeof mesh.edges)[number][]>();
+    for (const e of mesh.edges) {
+      const reporter = e.source === 'external' ? e.destination : e.source;
+      bySource.set(reporter, [...(bySource.get(reporter) ?? []), e]);
+    }
+    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s));
+    const reporters: { client: StreamClient; edges: (typeof mesh.edges)[number][] }[] = [];
+    for (const [source, edges] of bySource) {
+      const service = source.split('.')[0] ?? source;
+      const client = new StreamClient({ controlPlane: url, identity: { service, instance: `bench-${service}`, proxyVersion: 'bench' }, apply: () => undefined, credentials: tokenCredentials(tokens.get(service) ?? '') });
       clients.push(client);
+      reporters.push({ client, edges });
       await client.start();
     }
     while (clients.some((c) => c.state !== 'connected')) await sleep(50);
     const report = () => {
       const at = Date.now();
-      clients.forEach((c, i) => {
-        const edges = mesh.edges.filter((_, j) => j % PROXIES === i).map((e) => delta(e, random));
-        c.send({ type: 'metrics', report: { at, intervalMs: 1000, edges } });
-      });
+      for (const { client, edges } of reporters) client.send({ type: 'metrics', report: { at, intervalMs: 1000, edges: edges.map((e) => delta(e, random)) } });
     };
     report();
     reporter = setInterval(report, 1000);
-    console.log(`${PROXIES} proxies report ${EDGES} edges every second; waiting for a full window ...`);
+    console.log(`${reporters.length} proxies report ${EDGES} edges every second; waiting for a full window ...`);
     await sleep(11_000);
     const graph = await api.graph.get.query({ windowSeconds: 10 });
     // What the graph page receives each second (graph.live without per-route figures) and, for comparison, the whole graph.

@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { StreamClient } from '@trellis/stream-client';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { joinTokens } from '../lib/join-tokens.ts';
 import { latencyBucket, type EdgeDelta, type Span } from '@trellis/shared';
 
 const { values } = parseArgs({
@@ -96,8 +97,10 @@ async function main() {
   const pid = cp.pid ?? 0;
   const clients: StreamClient[] = [];
   try {
+    const tokens = await joinTokens(url, Array.from({ length: Math.min(50, PROXIES) }, (_, i) => `svc-${i}`));
     for (let i = 0; i < PROXIES; i++) {
-      const c = new StreamClient({ controlPlane: url, identity: { service: `svc-${i % 50}`, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {} });
+      const service = `svc-${i % 50}`;
+      const c = new StreamClient({ controlPlane: url, identity: { service, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {}, credentials: tokenCredentials(tokens.get(service) ?? '') });
       clients.push(c);
       await c.start();
     }

@@ -12,6 +12,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   history: { summary: 'list the revisions of a resource (history KIND NAME)', load: () => import('./commands/history.ts') },
   tap: { summary: 'print live requests a service receives (tap SERVICE)', load: () => import('./commands/tap.ts') },
   rollback: { summary: 'restore an earlier revision (rollback KIND NAME --to REVISION)', load: () => import('./commands/rollback.ts') },
+  token: { summary: 'join tokens that let proxies into the mesh (token create --service NAME | list | revoke ID)', load: () => import('./commands/token.ts') },
+  ca: { summary: 'the mesh CA: status, and rotating its root without a failed request (ca status | rotate)', load: () => import('./commands/ca.ts') },
+  check: { summary: 'checks the mesh: control plane, CA, proxies in sync, certificates, clock skew', load: () => import('./commands/check.ts') },
 };
 
 function usage(): string {

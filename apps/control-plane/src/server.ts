@@ -6,6 +6,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { STREAM_PATH, TRUST_BUNDLE_PATH } from '@trellis/shared';
 import { sniffTls } from '@trellis/shared/node';
+import { readBoundedBody } from './http/body-limit.ts';
 import { appRouter } from './router/root.ts';
 import type { Context } from './router/trpc.ts';
 import type { ControlPlaneServices } from './services.ts';
@@ -40,13 +41,14 @@ function actorFrom(header: string | string[] | undefined, params?: Record<string
  * stream at /v1/stream, which is refused in the clear. /v1/trust-bundle is served on both.
  * CORS is open so the dashboard can call the API from its own origin.
  */
-export function createServer(services: ControlPlaneServices, isReady: () => boolean) {
+export function createServer(services: ControlPlaneServices, isReady: () => boolean, limits: { maxBodyBytes: number }) {
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
     createContext: ({ req }): Context => ({ ...services, actor: actorFrom(req.headers['x-trellis-user']) }),
   });
-  const trpcWss = new WebSocketServer({ noServer: true });
+  // A tRPC message over WebSocket is held to the same limit as an HTTP body (ws closes with 1009 above it).
+  const trpcWss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const trpcWs = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
@@ -69,7 +71,7 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     }
     if (url.startsWith(`${TRPC_PREFIX}/`)) {
       req.url = resolveAliases(url);
-      trpcHttp(req, res);
+      readBoundedBody(req, res, limits.maxBodyBytes, () => trpcHttp(req, res));
       return;
     }
     const path = url.split('?')[0];

@@ -19,4 +19,6 @@ export interface ControlPlaneServices {
   telemetry: Telemetry;
   identity: IdentityService;
   rotation: TrustRotation;
+  /** The control plane's log (what `trellis control-plane` prints); internal errors are written here with their request id. */
+  log: (line: string) => void;
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATABASES } from './support/databases.ts';
@@ -58,10 +58,13 @@ describe('a proxy that outlived its control plane database', () => {
       // trusts the control plane, which knows none of the old join tokens, so the proxy gets a new one.
       const caDir = path.join(oldDb.options.dataDir, 'ca');
       const rootId = (JSON.parse(await readFile(path.join(caDir, 'state.json'), 'utf8')) as { issuingRoot: string }).issuingRoot;
+      // An operator's --ca-cert: the intermediate, then the root.
+      const chainFile = path.join(freshDb.options.dataDir, 'issuer-chain.pem');
+      await writeFile(chainFile, `${await readFile(path.join(caDir, `${rootId}.intermediate.crt`), 'utf8')}\n${await readFile(path.join(caDir, `${rootId}.root.crt`), 'utf8')}`);
       const fresh = await startTestControlPlane({
         ...freshDb.options,
         port: old.cp.port,
-        ca: { certFile: path.join(caDir, `${rootId}.intermediate.crt`), keyFile: path.join(caDir, `${rootId}.intermediate.key`) },
+        ca: { certFile: chainFile, keyFile: path.join(caDir, `${rootId}.intermediate.key`) },
       });
       proxy.useToken(await joinToken(fresh.cp.url, 'frontend'));
       try {

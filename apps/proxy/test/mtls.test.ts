@@ -1,5 +1,5 @@
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -2,6 +2,8 @@ export * from './resources/index.ts';
 export * from './duration.ts';
 export * from './errors.ts';
 export * from './identity.ts';
+export * from './input-bounds.ts';
+export * from './regex.ts';
 export * from './snapshot.ts';
 export * from './stream.ts';
 export * from './telemetry.ts';

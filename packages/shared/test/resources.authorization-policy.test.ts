@@ -65,7 +65,7 @@ describe('AuthorizationPolicy', () => {
     rejectAt(
       authz({ action: 'Allow', rules: [{ from: ['cart'], paths: [{ type: 'RegularExpression', value: '/charge/(' }] }] }),
       'spec.rules[0].paths[0].value',
-      /is not a valid regular expression/,
+      /is not a valid RE2 regular expression/,
     );
   });
 

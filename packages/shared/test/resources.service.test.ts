@@ -49,7 +49,7 @@ describe('Service', () => {
     rejectAt(
       withRoute({ path: { type: 'RegularExpression', value: '/reviews/(' } }),
       'spec.routes[0].match.path.value',
-      /is not a valid regular expression: .*Unterminated group/,
+      /is not a valid RE2 regular expression \(.*missing closing \)/,
     );
   });
 
@@ -62,7 +62,7 @@ describe('Service', () => {
         ],
       }),
       'spec.routes[1].match.headers[1].value',
-      /is not a valid regular expression/,
+      /is not a valid RE2 regular expression/,
     );
   });
 
@@ -70,8 +70,26 @@ describe('Service', () => {
     rejectAt(
       withRoute({ queryParams: [{ name: 'q', type: 'RegularExpression', value: '*x' }] }),
       'spec.routes[0].match.queryParams[0].value',
-      /is not a valid regular expression: .*Nothing to repeat/,
+      /is not a valid RE2 regular expression \(.*missing argument to repetition operator/,
     );
+  });
+
+  it('refuses what RE2 cannot do in linear time (lookaround, backreferences), naming the field', () => {
+    rejectAt(withRoute({ path: { type: 'RegularExpression', value: '/(?!admin).*' } }), 'spec.routes[0].match.path.value', /not a valid RE2 .*no lookahead/);
+    rejectAt(
+      withRoute({ headers: [{ name: 'x-pair', type: 'RegularExpression', value: '(a+)-\\1' }] }),
+      'spec.routes[0].match.headers[0].value',
+      /not a valid RE2 .*invalid escape sequence/,
+    );
+  });
+
+  it('accepts a pattern that backtracking engines blow up on: RE2 matches it in linear time', () => {
+    accept('Service', withRoute({ path: { type: 'RegularExpression', value: '/(a+)+b' } }));
+  });
+
+  it('refuses a pattern whose compiled program is larger than the limit, saying how to simplify it', () => {
+    const error = rejectAt(withRoute({ path: { type: 'RegularExpression', value: '/[a-z]{200}' } }), 'spec.routes[0].match.path.value', /too complex/);
+    expect(error.message).toMatch(/more than 100; use fewer or smaller counted repetitions/);
   });
 
   it('refuses an empty regular expression', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
+import { DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
 import { isTrustDomain, parseDuration, parseLifetime } from '@trellis/shared';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
@@ -8,11 +8,13 @@ import { CliError } from '../errors.ts';
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
-  '                      [--kubernetes [--kubeconfig FILE]] [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]';
+  '                      [--max-body-bytes 1048576] [--kubernetes [--kubeconfig FILE]]\n' +
+  '                      [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]';
 
 const HELP = `${USAGE}
 
 Without --database-url (or DATABASE_URL) the embedded PGlite database in --data-dir (TRELLIS_DATA_DIR) is used.
+--max-body-bytes: the largest API request body (and tRPC WebSocket message) accepted; larger gets 413 (default ${DEFAULT_MAX_BODY_BYTES}, 1 MiB).
 
 Identity: the control plane runs the mesh CA. On first start it makes a root and an intermediate (ECDSA
 P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     'ca-cert': { type: 'string' },
     'ca-key': { type: 'string' },
     'tls-san': { type: 'string', multiple: true },
+    'max-body-bytes': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
@@ -63,6 +66,11 @@ export async function run(argv: string[]): Promise<number> {
   if (retention === undefined && values['span-retention'] !== undefined) throw new CliError('--span-retention: write it like "24h" or "30m"', 2);
   const maxSpans = values['max-spans'] === undefined ? undefined : Number(values['max-spans']);
   if (maxSpans !== undefined && !(Number.isInteger(maxSpans) && maxSpans > 0)) throw new CliError('--max-spans: must be a whole number above 0', 2);
+  const maxBodyBytes = values['max-body-bytes'] === undefined ? undefined : Number(values['max-body-bytes']);
+  // Below 1 KiB not even a small apply fits.
+  if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes >= 1024)) {
+    throw new CliError('--max-body-bytes: must be a whole number of bytes, at least 1024', 2);
+  }
   const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
   let cp;
   try {
@@ -76,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(graceMs !== undefined ? { endpointGraceMs: graceMs } : {}),
       ...(retention !== undefined ? { spanMaxAgeMs: retention } : {}),
       ...(maxSpans !== undefined ? { maxSpans } : {}),
+      ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
       otlpEndpoint: values['otlp-endpoint'],
       // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
       kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,

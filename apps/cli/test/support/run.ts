@@ -22,9 +22,9 @@ export function trellis(args: string[], options: { stdin?: string; env?: Record<
 }
 
 /** `trellis control-plane` on a free port with its own PGlite directory; resolves once it listens. */
-export async function startControlPlaneProcess(): Promise<{ url: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
+export async function startControlPlaneProcess(extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-cli-'));
-  const child = spawn(process.execPath, [bin, 'control-plane', '--port', '0', '--data-dir', dataDir, '--endpoint-grace', '300'], {
+  const child = spawn(process.execPath, [bin, 'control-plane', '--port', '0', '--data-dir', dataDir, '--endpoint-grace', '300', ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

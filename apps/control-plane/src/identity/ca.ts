@@ -279,10 +279,14 @@ export class MeshCA extends EventEmitter {
     if (!first) throw new Error(`--ca-cert ${operator.certFile} holds no PEM certificate`);
     const issuer = new NodeCertificate(first);
     if (!issuer.ca) throw new Error(`--ca-cert ${operator.certFile}: the first certificate is not a CA certificate (basicConstraints CA:TRUE)`);
-    // The trust anchor: the last certificate of the chain when it is self-signed, else the issuer itself.
+    // The trust anchor proxies get: the self-signed root at the end of the chain (or the issuer itself,
+    // when the operator brings a root to sign with directly).
     const last = chain[chain.length - 1] ?? first;
     const lastCert = new NodeCertificate(last);
-    const rootPem = lastCert.checkIssued(lastCert) ? last : first;
+    if (!lastCert.checkIssued(lastCert)) {
+      throw new Error(`--ca-cert ${operator.certFile}: put the intermediate first, then its chain up to and including the self-signed root (proxies trust the root)`);
+    }
+    const rootPem = last;
     let key: CryptoKey;
     try {
       key = await importPrivateKey(keyPem);

@@ -6,7 +6,7 @@ import { procedure, router } from './trpc.ts';
 
 const graphInput = z
   .object({
-    namespace: z.string().optional(),
+    namespace: z.string().max(63).optional(),
     /** Rates and percentiles over this many past seconds. */
     windowSeconds: z.number().int().min(1).max(900).default(10),
     /** Include each edge's per-route figures (false makes a big graph about half the size). */
@@ -24,7 +24,7 @@ export const graphRouter = router({
 
   /** One edge with its per-route figures, for a panel that shows one edge of a big graph. */
   edge: procedure.meta({ permission: 'mesh:read' })
-    .input(z.object({ source: z.string(), destination: z.string(), windowSeconds: z.number().int().min(1).max(900).default(10) }))
+    .input(z.object({ source: z.string().max(253), destination: z.string().max(253), windowSeconds: z.number().int().min(1).max(900).default(10) }))
     .query(({ ctx, input }) => {
       const graph = buildGraph(ctx.telemetry.windows, [], input.windowSeconds, undefined, { only: input });
       return graph.edges[0] ?? null;

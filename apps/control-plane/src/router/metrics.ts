@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { procedure, router } from './trpc.ts';
 
+/** A service ("name.namespace") or route name. */
+const name = z.string().max(253);
+
 const scope = z.discriminatedUnion('scope', [
-  z.object({ scope: z.literal('edge'), source: z.string(), destination: z.string() }),
-  z.object({ scope: z.literal('route'), destination: z.string(), route: z.string(), source: z.string().optional() }),
-  z.object({ scope: z.literal('service'), service: z.string() }),
+  z.object({ scope: z.literal('edge'), source: name, destination: name }),
+  z.object({ scope: z.literal('route'), destination: name, route: name, source: name.optional() }),
+  z.object({ scope: z.literal('service'), service: name }),
 ]);
 
 export const metricsRouter = router({

@@ -6,7 +6,9 @@ import { revisionBody } from '../store/representation.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { procedure, router } from './trpc.ts';
 
-const ref = z.object({ kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1).default('default') });
+// Kinds are short words, namespaces DNS labels, names at most 253 characters (as Kubernetes has it).
+const ref = z.object({ kind: z.string().min(1).max(63), name: z.string().min(1).max(253), namespace: z.string().min(1).max(63).default('default') });
+const note = z.string().max(2000);
 /** The namespace a resource in an apply names (the default one when it names none). */
 function namespaceOfResource(resource: unknown): string {
   const ns = (resource as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace;
@@ -36,7 +38,7 @@ async function dryRun(store: ResourceStore, resource: unknown) {
 export const resourcesRouter = router({
   list: procedure
     .meta(read)
-    .input(z.object({ kind: z.string().optional(), namespace: z.string().optional() }).default({}))
+    .input(z.object({ kind: z.string().max(63).optional(), namespace: z.string().max(63).optional() }).default({}))
     .query(({ ctx, input }) => ctx.store.list({ kind: input.kind ? ResourceStore.kind(input.kind) : undefined, namespace: input.namespace })),
 
   get: procedure.meta(read).input(ref).query(async ({ ctx, input }) => {
@@ -52,7 +54,7 @@ export const resourcesRouter = router({
    */
   upsert: procedure
     .meta({ permission: 'policy:write', namespacesOf: (input) => [namespaceOfResource((input as { resource?: unknown }).resource)] })
-    .input(z.object({ resource: z.unknown(), note: z.string().max(2000).optional(), dryRun: z.boolean().default(false) }))
+    .input(z.object({ resource: z.unknown(), note: note.optional(), dryRun: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       if (input.dryRun) return dryRun(ctx.store, input.resource);
       const result = await ctx.store.apply(input.resource, { author: ctx.actor, note: input.note });
@@ -68,7 +70,7 @@ export const resourcesRouter = router({
     .input(
       z.object({
         resources: z.array(z.unknown()).min(1, 'nothing to apply').max(MAX_DOCUMENTS, `at most ${MAX_DOCUMENTS} resources per apply; split the file`),
-        note: z.string().max(2000).optional(),
+        note: note.optional(),
         dryRun: z.boolean().default(false),
       }),
     )
@@ -92,7 +94,7 @@ export const resourcesRouter = router({
 
   delete: procedure
     .meta(writeRef)
-    .input(ref.extend({ resourceVersion: z.string().optional(), note: z.string().optional() }))
+    .input(ref.extend({ resourceVersion: z.string().max(20).optional(), note: note.optional() }))
     .mutation(({ ctx, input }) => ctx.store.delete(toRef(input), { author: ctx.actor, note: input.note, resourceVersion: input.resourceVersion })),
 
   history: procedure.meta(read).input(ref).query(({ ctx, input }) => ctx.store.history(toRef(input))),
@@ -104,6 +106,6 @@ export const resourcesRouter = router({
 
   rollback: procedure
     .meta(writeRef)
-    .input(ref.extend({ to: z.number().int().min(1), note: z.string().optional() }))
+    .input(ref.extend({ to: z.number().int().min(1), note: note.optional() }))
     .mutation(({ ctx, input }) => ctx.store.rollback(toRef(input), input.to, { author: ctx.actor, note: input.note })),
 });

@@ -4,7 +4,7 @@ import { procedure, router } from './trpc.ts';
 
 export const tapRouter = router({
   /** Live (sampled) requests one service ("name.namespace") receives, as they arrive: method, path, status, latency, source. */
-  watch: procedure.meta({ permission: 'mesh:read' }).input(z.object({ service: z.string().min(1) })).subscription(async function* ({ ctx, input, signal }) {
+  watch: procedure.meta({ permission: 'mesh:read' }).input(z.object({ service: z.string().min(1).max(253) })).subscription(async function* ({ ctx, input, signal }) {
     const queue: TapEvent[] = [];
     let wake: (() => void) | undefined;
     const wanted = input.service.includes('.') ? input.service : `${input.service}.default`;

@@ -8,9 +8,9 @@ export const tracesRouter = router({
     .input(
       z
         .object({
-          service: z.string().optional(),
-          source: z.string().optional(),
-          destination: z.string().optional(),
+          service: z.string().max(253).optional(),
+          source: z.string().max(253).optional(),
+          destination: z.string().max(253).optional(),
           status: z.union([z.enum(['error', 'ok']), z.number().int()]).optional(),
           minDurationMs: z.number().min(0).optional(),
           fromMs: z.number().optional(),

@@ -142,7 +142,7 @@ export class ResourceStore extends EventEmitter {
         ...ref,
         revision,
         action: existing ? 'UPDATE' : 'CREATE',
-        author: options.author,
+        author: storable(options.author, 200),
         note: options.note ?? null,
         before: existing ? asJson(revisionBody(toResource(existing))) : undefined,
         after: asJson(body),
@@ -180,7 +180,7 @@ export class ResourceStore extends EventEmitter {
             ...ref,
             revision,
             action: 'DELETE',
-            author: options.author,
+            author: storable(options.author, 200),
             note: options.note ?? null,
             before: asJson(revisionBody(toResource(existing))),
           },
@@ -255,8 +255,25 @@ export class ResourceStore extends EventEmitter {
     detail: string,
     tx: Tx = this.prisma,
   ): Promise<void> {
-    await tx.auditEntry.create({ data: { actor, action, ...ref, outcome, detail } });
+    // Refusals are audited under whatever the input called itself: keep only what Postgres can store.
+    await tx.auditEntry.create({
+      data: {
+        actor: storable(actor, 200),
+        action,
+        kind: storable(ref.kind, 253),
+        namespace: storable(ref.namespace, 253),
+        name: storable(ref.name, 253),
+        outcome,
+        detail: storable(detail, 4000),
+      },
+    });
   }
+}
+
+/** NUL (Postgres refuses it in text) and lone UTF-16 surrogates become U+FFFD; long text is cut. */
+function storable(text: string, max: number): string {
+  const bounded = text.length > max ? `${text.slice(0, max)}…` : text;
+  return bounded.replaceAll('\u0000', '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /** Resources are plain JSON; Prisma's Json input type just cannot see that through zod's types. */

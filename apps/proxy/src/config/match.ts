@@ -1,10 +1,7 @@
-import type { RouteMatch } from '@trellis/shared';
+import { compileFullMatch, type RouteMatch } from '@trellis/shared';
 import type { ProxyRequest } from '../http/types.ts';
 
 export type RequestMatcher = (req: ProxyRequest) => boolean;
-
-/** Regular expressions match the whole value (Envoy's and the Gateway API's usual reading). */
-const fullMatch = (pattern: string): RegExp => new RegExp(`^(?:${pattern})$`);
 
 type PathMatch = NonNullable<RouteMatch['path']>;
 
@@ -18,17 +15,17 @@ function pathPredicate(path: PathMatch): (p: string) => boolean {
       if (prefix === '/') return () => true;
       return (p) => p.startsWith(prefix) && (p.length === prefix.length || p.charCodeAt(prefix.length) === 47 /* / */);
     }
-    case 'RegularExpression': {
-      const re = fullMatch(path.value);
-      return (p) => re.test(p);
-    }
+    // RE2 in linear time (never V8's backtracking RegExp): a request cannot stall the proxy. Regular
+    // expressions match the whole value (Envoy's and the Gateway API's usual reading).
+    case 'RegularExpression':
+      return compileFullMatch(path.value);
   }
 }
 
 function valuePredicate(m: { type: 'Exact' | 'RegularExpression'; value: string }): (v: string | undefined) => boolean {
   if (m.type === 'Exact') return (v) => v === m.value;
-  const re = fullMatch(m.value);
-  return (v) => v !== undefined && re.test(v);
+  const test = compileFullMatch(m.value);
+  return (v) => v !== undefined && test(v);
 }
 
 function queryValue(url: string, name: string): string | undefined {
@@ -39,7 +36,7 @@ function queryValue(url: string, name: string): string | undefined {
 
 /**
  * Compiles a route match once per snapshot into one predicate; every field given must hold. Regular
- * expressions were validated by the schema, so compiling cannot fail here.
+ * expressions were validated by the schema (RE2 syntax, bounded size), so compiling cannot fail here.
  */
 export function compileMatch(match: RouteMatch): RequestMatcher {
   const checks: RequestMatcher[] = [];

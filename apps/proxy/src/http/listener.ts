@@ -7,7 +7,8 @@ import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
-import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
+import { CONNECT_REFUSAL, rawRefusal, readRequestHead, type HeadRefusal } from './request-head.ts';
+import { ProxyRequest, type Handler, type ProxyResponse } from './types.ts';
 
 /** Limits that protect a listener from clients that are slow, huge or broken. */
 export interface ClientLimits {
@@ -33,21 +34,6 @@ export interface ListenerOptions {
   tls?: Omit<InboundTlsOptions, 'handshakeTimeoutMs'>;
 }
 
-/**
- * The origin-form target ("/path?query") of a request. Apps that treat the outbound listener as an HTTP
- * proxy (HTTP_PROXY) send the absolute form ("http://reviews/path"): its authority becomes the Host.
- */
-function requestTarget(url: string, headers: HeaderMap): string {
-  if (url.charCodeAt(0) === 47 /* / */) return url;
-  try {
-    const parsed = new URL(url);
-    headers.host = parsed.host;
-    return `${parsed.pathname}${parsed.search}`;
-  } catch {
-    return '/';
-  }
-}
-
 /** An HTTP listener that runs a chain per request, streams responses back and drains on demand. */
 export class Listener {
   readonly server: http.Server;
@@ -66,11 +52,22 @@ export class Listener {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 2)),
       keepAliveTimeout: 5_000,
       noDelay: true,
+      // Host is checked by readRequestHead (RFC 9112 §3.2), which answers with a reason code.
+      requireHostHeader: false,
     });
     this.server.timeout = limits.idleTimeoutMs;
     this.server.on('request', (incoming: IncomingMessage, res: ServerResponse) => this.onRequest(incoming, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
-    if (options.onUpgrade) this.server.on('upgrade', options.onUpgrade);
+    // Without a listener Node closes a CONNECT's connection with no answer.
+    this.server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseOnSocket(socket, CONNECT_REFUSAL));
+    const onUpgrade = options.onUpgrade;
+    if (onUpgrade) {
+      this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const target = readRequestHead(req, {});
+        if (typeof target === 'string') onUpgrade(req, socket, head);
+        else refuseOnSocket(socket, target);
+      });
+    }
     if (options.tls) this.tls = new InboundTls(this.server, { ...options.tls, handshakeTimeoutMs: limits.headersTimeoutMs });
   }
 
@@ -108,8 +105,12 @@ export class Listener {
     const startedAt = performance.now();
     // x-trellis-* headers are believed only from another proxy, over mutual TLS.
     const headers = withoutHopByHop(incoming.headers, true, peerIdentityOf(incoming.socket) === undefined);
+    const target = readRequestHead(incoming, headers);
+    if (typeof target !== 'string') {
+      this.refuse(res, target);
+      return;
+    }
     const body = hasBody(incoming.headers) ? incoming : null;
-    const target = requestTarget(incoming.url ?? '/', headers);
     const req = new ProxyRequest(incoming, incoming.method ?? 'GET', target, headers, body, startedAt);
     this.inFlight++;
     let status = 0;
@@ -134,6 +135,13 @@ export class Listener {
         this.send(res, response);
       },
     );
+  }
+
+  /** A request head the proxy will not forward: answered at once, the connection closed after it. */
+  private refuse(res: ServerResponse, refusal: HeadRefusal): void {
+    const response = proxyError(refusal.reason, refusal.detail, { headers: { connection: 'close' } });
+    res.writeHead(response.status, response.headers);
+    res.end(response.body);
   }
 
   private send(res: ServerResponse, response: ProxyResponse): void {
@@ -174,4 +182,10 @@ export class Listener {
     // A client that does not read its error response is cut off instead of holding the socket.
     setTimeout(() => socket.destroy(), 1000).unref();
   }
+}
+
+function refuseOnSocket(socket: Duplex, refusal: HeadRefusal): void {
+  socket.end(rawRefusal(refusal));
+  // A client that does not read its answer is cut off instead of holding the socket.
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -7,7 +7,8 @@ import { webcrypto } from 'node:crypto';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// Typed as the DOM's Crypto, which Node's webcrypto is.
+x509.cryptoProvider.set(webcrypto as never);
 const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export interface TestIssuer {

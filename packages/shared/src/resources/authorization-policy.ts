@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isIdentityPattern } from '../identity.ts';
 import { defineKind } from './define.ts';
-import { dnsLabel, httpMethod, pathMatch, targetRef } from './common.ts';
+import { dnsLabel, httpMethod, MAX_NAME_LENGTH, pathMatch, targetRef } from './common.ts';
 
 const SERVICE_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)?$/;
 
@@ -11,7 +11,7 @@ const SERVICE_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)?$/;
  * namespace, or "name.namespace", resolved to that service's identities), or a SPIFFE ID pattern with
  * "*" segments ("spiffe://trellis.local/ns/shop/*").
  */
-export const authorizationSource = z.string().refine((s) => s === '*' || s === 'external' || SERVICE_NAME.test(s) || isIdentityPattern(s), {
+export const authorizationSource = z.string().max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` }).refine((s) => s === '*' || s === 'external' || SERVICE_NAME.test(s) || isIdentityPattern(s), {
   error: 'must be "*", "external", "name", "name.namespace" or a SPIFFE ID pattern like "spiffe://trellis.local/ns/shop/*"',
 });
 
@@ -30,11 +30,11 @@ export const authorizationPolicySpec = z
     action: z.enum(['Allow', 'Deny']),
     rules: z.array(
       z.strictObject({
-        from: z.array(authorizationSource).min(1, { error: 'must name at least one caller ("*" for anyone)' }),
-        paths: z.array(pathMatch).optional(),
-        methods: z.array(httpMethod).optional(),
+        from: z.array(authorizationSource).min(1, { error: 'must name at least one caller ("*" for anyone)' }).max(64, { error: 'at most 64 sources per rule' }),
+        paths: z.array(pathMatch).max(64, { error: 'at most 64 paths per rule' }).optional(),
+        methods: z.array(httpMethod).max(16, { error: 'at most 16 methods per rule' }).optional(),
       }),
-    ),
+    ).max(64, { error: 'at most 64 rules per policy' }),
   })
   .superRefine((spec, ctx) => {
     if (spec.action === 'Deny' && spec.rules.length === 0) {

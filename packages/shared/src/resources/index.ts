@@ -13,6 +13,7 @@ import { authorizationPolicyResource } from './authorization-policy.ts';
 import { mutualTlsPolicyResource } from './mutual-tls-policy.ts';
 import { API_VERSION } from './common.ts';
 import { formatIssues, type FieldError } from '../errors.ts';
+import { checkInputBounds } from '../input-bounds.ts';
 
 /** Every kind a user can write, by name. */
 export const resourceSchemas = {
@@ -56,6 +57,9 @@ export function parseResource(input: unknown): ParseResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [{ path: '', message: 'a resource must be an object with apiVersion, kind, metadata and spec' }] };
   }
+  // Before the schema: NUL, lone surrogates, prototype keys, depth and array sizes, anywhere (status too).
+  const unbounded = checkInputBounds(input);
+  if (unbounded) return { ok: false, errors: [unbounded] };
   const { kind, apiVersion } = input as { kind?: unknown; apiVersion?: unknown };
   if (apiVersion !== API_VERSION) {
     return { ok: false, errors: [{ path: 'apiVersion', message: `must be "${API_VERSION}"` }] };

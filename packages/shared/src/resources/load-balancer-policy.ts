@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineKind } from './define.ts';
-import { targetRef } from './common.ts';
+import { fieldName, targetRef } from './common.ts';
 
 export const LB_ALGORITHMS = ['RoundRobin', 'LeastRequest', 'EWMA', 'ConsistentHash'] as const;
 
@@ -10,7 +10,7 @@ export const loadBalancerPolicySpec = z
     algorithm: z.enum(LB_ALGORITHMS),
     /** ConsistentHash only: what request property picks the endpoint. */
     hashOn: z
-      .union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ cookie: z.string().min(1) })], {
+      .union([z.strictObject({ header: fieldName }), z.strictObject({ cookie: fieldName })], {
         error: 'must name a header or a cookie to hash on, not both: {header: x-user-id} or {cookie: session}',
       })
       .optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineKind } from './define.ts';
-import { targetRef } from './common.ts';
+import { fieldName, targetRef } from './common.ts';
 
 /**
  * A token bucket enforced by the target service's own proxies (inbound). Local mode keeps one bucket per
@@ -19,7 +19,7 @@ export const rateLimitPolicySpec = z
       .discriminatedUnion('type', [
         z.strictObject({ type: z.literal('None') }),
         z.strictObject({ type: z.literal('SourceService') }),
-        z.strictObject({ type: z.literal('Header'), header: z.string().min(1) }),
+        z.strictObject({ type: z.literal('Header'), header: fieldName }),
       ])
       .default({ type: 'None' }),
     mode: z.enum(['Local', 'Global']).default('Local'),

@@ -15,7 +15,10 @@ export const retryPolicySpec = z
       .int({ error: 'must be a whole number' })
       .min(1, { error: 'must be at least 1' })
       .max(MAX_ATTEMPTS, { error: `must be at most ${MAX_ATTEMPTS}` }),
-    retryOn: z.array(z.enum(RETRY_ON)).min(1, { error: 'name at least one condition' }).default(['5xx', 'connect-failure', 'reset']),
+    retryOn: z
+      .array(z.enum(RETRY_ON))
+      .min(1, { error: 'name at least one condition' })
+      .max(RETRY_ON.length, { error: `at most ${RETRY_ON.length} conditions` }).default(['5xx', 'connect-failure', 'reset']),
     perTryTimeout: duration({ min: 1, max: 300_000 }).optional(),
     backoff: z
       .strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineKind } from './define.ts';
-import { dnsLabel, routeMatch } from './common.ts';
+import { dnsLabel, routeMatch, serviceReference } from './common.ts';
 
 /** A named route of a service; policies attach to it with targetRef.route. Routes are tried in order. */
 export const serviceRoute = z.strictObject({
@@ -25,7 +25,7 @@ export const serviceSpec = z
      * The services this one calls (names, "name.namespace", or "*"). Its proxies get config for these only,
      * like Istio's Sidecar egress hosts. Omitted means every service in the mesh.
      */
-    egress: z.array(z.string().regex(/^(\*|[a-z0-9-]+(\.[a-z0-9-]+)?)$/, { error: 'must be "name", "name.namespace" or "*"' })).optional(),
+    egress: z.array(serviceReference).max(1000, { error: 'at most 1000 services' }).optional(),
     /** Fraction of requests traced (0..1); errors and slow requests are always kept. */
     tracing: z
       .strictObject({
