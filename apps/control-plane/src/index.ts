@@ -3,7 +3,7 @@ import { DEFAULT_TRUST_DOMAIN, type MetricsReport, type Span } from '@trellis/sh
 import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
 import { EndpointRegistry } from './discovery/registry.ts';
-import { startKubernetesDiscovery } from './discovery/kubernetes.ts';
+import { EndpointJournal } from './discovery/endpoint-journal.ts';
 import { ConfigDistributor } from './compiler/distributor.ts';
 import { VersionCounter } from './compiler/version-counter.ts';
 import { StreamServer } from './stream/server.ts';
@@ -14,7 +14,6 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';
 import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
-import { kubernetesTokenReviewer } from './identity/token-review.ts';
 import type { ControlPlaneServices } from './services.ts';
 import { Auth } from './auth/service.ts';
 import type { OidcOptions } from './auth/oidc-config.ts';
@@ -29,6 +28,8 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** How long a disconnected proxy's endpoint stays in its service. */
   endpointGraceMs?: number;
+  /** After a start, how long endpoints of the last run wait for their proxies to reconnect (default 15 s). */
+  warmupMs?: number;
   redisUrl?: string | undefined;
   /** Trace sampling for services that do not set their own. */
   defaultSampling?: number;
@@ -111,6 +112,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   const store = new ResourceStore(db.prisma);
   const registry = new EndpointRegistry();
+  // Endpoints of the last run first, so the first snapshots are as complete as the mesh is.
+  const journal = new EndpointJournal(db.prisma, log);
+  const restored = await journal.restore(registry);
   const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const distributor = new ConfigDistributor(store, registry, new VersionCounter(db.prisma), {
     defaultSampling: options.defaultSampling ?? 1,
@@ -120,7 +124,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   distributor.on('error', (err: Error) => log(`config compile failed: ${err.message}`));
   await distributor.start();
   const kubernetes = options.kubernetes
-    ? await startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
+    ? // Loaded only here: @kubernetes/client-node takes most of a second to load, and most control planes never need it.
+      await (await import('./discovery/kubernetes.ts')).startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
         await db.close();
         throw new Error(`Kubernetes discovery could not start: ${err.message}; check the kubeconfig, or run without --kubernetes`);
       })
@@ -132,13 +137,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     certTtlMs: options.certTtlMs ?? 24 * 3600_000,
     hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
     // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
-    tokenReviewer: options.kubernetes ? kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
+    tokenReviewer: options.kubernetes ? (await import('./identity/token-review.ts')).kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
     log,
   }).catch(async (err: Error) => {
     await db.close();
     throw err;
   });
-  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
+  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
   const rotation = new TrustRotation(identity.ca, stream, log);
   const telemetry = new Telemetry(db.prisma, {
     spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
@@ -164,6 +169,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use; stop what is using it or pass --port (or PORT)`) : err;
   });
   ready = true;
+  journal.endWarmup(options.warmupMs ?? 15_000, restored, registry, (instance) => stream.isConnected(instance));
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   log(`control plane listening on http://${host}:${port} (database: ${db.description})`);
 
@@ -178,11 +184,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         distributor.stop();
         rotation.stop();
         identity.stop();
+        journal.stop();
         await kubernetes?.stop();
         await stream.close();
         await closeWebSockets();
         await telemetry.close();
         await closeServer();
+        await journal.flushed();
         await db.close();
       })()),
   };

@@ -98,6 +98,28 @@ describe.each(DATABASES)('who may call the API, on %s', (_name, create) => {
     expect((await admin.resources.get.query({ kind: 'RetryPolicy', name: 'billing-retry', namespace: 'payments' })).spec).toMatchObject({ attempts: 5 });
   });
 
+  it('keeps an editor of shop out of payments however a policy reaches it: a target in payments, a mesh-wide policy, deleting or rolling back one that reaches it', async () => {
+    const editor = apiClient(url(), tokens.ed);
+    const reaching = { ...inNamespace('shop', 'reach'), spec: { ...inNamespace('shop', 'reach').spec, targetRef: { kind: 'Service', name: 'billing', namespace: 'payments' } } };
+    await expect(editor.resources.upsert.mutate({ resource: reaching })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' }, message: expect.stringContaining('namespace "payments"') });
+    const meshWide = { apiVersion: 'trellis.dev/v1alpha1', kind: 'MutualTLSPolicy', metadata: { name: 'everyone-plain', namespace: 'shop' }, spec: { targetRef: { kind: 'Mesh' }, mode: 'DISABLE' } };
+    await expect(editor.resources.upsert.mutate({ resource: meshWide })).rejects.toMatchObject({ message: expect.stringContaining('a mesh-wide policy changes every namespace') });
+    const namespaceWide = { ...meshWide, metadata: { name: 'payments-plain', namespace: 'shop' }, spec: { targetRef: { kind: 'Namespace', name: 'payments' }, mode: 'DISABLE' } };
+    await expect(editor.resources.upsert.mutate({ resource: namespaceWide })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    expect((await editor.resources.upsert.mutate({ resource: { ...namespaceWide, metadata: { name: 'shop-permissive', namespace: 'shop' }, spec: { targetRef: { kind: 'Namespace', name: 'shop' }, mode: 'PERMISSIVE' } } })).outcome).toBe('created');
+
+    // An admin put a policy in shop that reaches payments: the editor may neither delete it nor roll it back.
+    await env.client.resources.upsert.mutate({ resource: reaching });
+    await expect(editor.resources.delete.mutate({ kind: 'RetryPolicy', name: 'reach-retry', namespace: 'shop' })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    // Nor roll a shop-only policy back to a version that reached payments.
+    const local = inNamespace('shop', 'local');
+    await env.client.resources.upsert.mutate({ resource: { ...local, spec: { ...local.spec, targetRef: { kind: 'Service', name: 'billing', namespace: 'payments' } } } });
+    await env.client.resources.upsert.mutate({ resource: local });
+    await expect(editor.resources.rollback.mutate({ kind: 'RetryPolicy', name: 'local-retry', namespace: 'shop', to: 1 })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    expect((await editor.resources.rollback.mutate({ kind: 'RetryPolicy', name: 'local-retry', namespace: 'shop', to: 2 })).outcome).toBe('unchanged');
+    expect((await editor.resources.delete.mutate({ kind: 'RetryPolicy', name: 'local-retry', namespace: 'shop' })).kind).toBe('RetryPolicy');
+  });
+
   it('records the authenticated person or token as the author, never a header\'s claim', async () => {
     await postProcedure(url(), 'resources.apply', { resource: inNamespace('shop', 'authored') }, { ...bearer(tokens.ed ?? ''), 'x-trellis-user': 'admin@corp' });
     const service = await env.client.tokens.create.mutate({ name: 'ci pipeline', role: 'editor', namespaces: ['shop'] });

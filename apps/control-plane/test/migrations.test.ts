@@ -93,6 +93,9 @@ describe.each(DATABASES)('migrations on %s', (_name, create) => {
     });
     expect(await p.issuedCertificate.findFirstOrThrow({ where: { tokenId: 'a1b2c3d4e5f6' } })).toMatchObject({ serial: '0a1b', rootId: 'root-1', notAfter: expires });
 
+    await p.proxyEndpoint.create({ data: { instance: 'payments-1', service: 'payments', namespace: 'shop', address: '10.0.0.7', port: 15006, labels: { version: 'v2' }, identity: 'spiffe://trellis.local/ns/shop/sa/payments' } });
+    expect(await p.proxyEndpoint.findUniqueOrThrow({ where: { instance: 'payments-1' } })).toMatchObject({ port: 15006, zone: null, labels: { version: 'v2' }, identity: 'spiffe://trellis.local/ns/shop/sa/payments' });
+
     // People, sessions, tokens, throttling, sign-in links and OIDC sign-ins in progress (issue 10).
     const later = expires;
     const user = await p.user.create({ data: { username: 'ann', role: 'editor', namespaces: ['shop', 'payments'], passwordHash: '$argon2id$x', oidcSubject: 'https://idp ann' } });

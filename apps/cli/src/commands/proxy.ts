@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, parseAppProbe, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -26,6 +26,10 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
   --service-account-token-file FILE
                              in Kubernetes, instead of a join token: a projected ServiceAccount token (audience "trellis"),
                              checked by the control plane with a TokenReview; re-read at every use
+  --app-probe tcp|http:/PATH|none
+                             how the sidecar checks its app (default tcp: a connection every second; http: a GET
+                             answered below 500); after 2 failures the app's endpoint leaves its service until it answers again
+  --app-probe-interval MS    time between probes (default 1000)
   --ca-file FILE             roots (PEM) to trust for the control plane before its first trust bundle (needed
                              with a ServiceAccount token; a join token carries a pin instead)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
@@ -145,6 +149,8 @@ export async function run(argv: string[]): Promise<number> {
       'token-file': { type: 'string' },
       'service-account-token-file': { type: 'string' },
       'ca-file': { type: 'string' },
+      'app-probe': { type: 'string' },
+      'app-probe-interval': { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       address: { type: 'string' },
@@ -198,12 +204,16 @@ export async function run(argv: string[]): Promise<number> {
   // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
   const token = await readToken(values['token-file']);
   const initialRoots = values['ca-file'] === undefined ? undefined : await readRoots(values['ca-file']);
+  const appProbe = values['app-probe'] === undefined ? undefined : parseAppProbe(values['app-probe']);
+  if (values['app-probe'] !== undefined && !appProbe) throw new CliError(`--app-probe: "${values['app-probe']}" is not tcp, none or http:/PATH`, 2);
   for (const w of workloads) {
     const own = w.tokenFile !== undefined ? await readToken(w.tokenFile) : token;
     delete w.tokenFile;
     if (own !== undefined) w.token = own;
     if (values['service-account-token-file'] !== undefined) w.serviceAccountTokenFile = path.resolve(values['service-account-token-file']);
     if (initialRoots) w.initialRoots = initialRoots;
+    if (appProbe) w.appProbe = appProbe;
+    if (values['app-probe-interval'] !== undefined) w.appProbeIntervalMs = positiveMs(values['app-probe-interval'], '--app-probe-interval', 1000);
   }
   if (values['control-plane'] !== undefined && !needsControlPlane) {
     throw new CliError('--control-plane and --config are alternatives: a proxy takes its config from one of them', 2);

@@ -26,9 +26,10 @@ export function permissionsOf(role: Role): readonly Permission[] {
   return ROLE_PERMISSIONS[role];
 }
 
-/** Why `principal` may not write in `namespace`, or null when it may. */
+/** Why `principal` may not write in `namespace` ("*": every namespace, a mesh-wide policy), or null when it may. */
 export function namespaceRefusal(principal: Principal, namespace: string): string | null {
   if (principal.role === 'admin' || principal.namespaces.length === 0 || principal.namespaces.includes(namespace)) return null;
+  if (namespace === '*') return `a mesh-wide policy changes every namespace, and yours are only ${principal.namespaces.join(', ')}`;
   return `namespace "${namespace}" is outside your scope (${principal.namespaces.join(', ')})`;
 }
 

@@ -80,7 +80,7 @@ const enforce = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
     });
   }
   if (meta.namespacesOf) {
-    for (const namespace of new Set(meta.namespacesOf(await getRawInput()))) {
+    for (const namespace of new Set(await meta.namespacesOf(await getRawInput(), ctx))) {
       const refusal = namespaceRefusal(principal, namespace);
       if (refusal) throw new TRPCError({ code: 'FORBIDDEN', message: `${meta.permission} refused: ${refusal}; ask an admin to add it` });
     }

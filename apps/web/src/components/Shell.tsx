@@ -16,6 +16,7 @@ const NAV: { href: string; label: string; icon: IconName }[] = [
   { href: '/policies', label: 'Policies', icon: 'policies' },
   { href: '/canary', label: 'Canary', icon: 'canary' },
   { href: '/proxies', label: 'Proxies', icon: 'proxies' },
+  { href: '/security', label: 'Security', icon: 'security' },
   { href: '/tap', label: 'Live tap', icon: 'tap' },
 ];
 

@@ -6,6 +6,7 @@ const paths: Record<string, string> = {
   canary: 'M4 7h10M4 17h16M14 4l3 3l-3 3M17 14l3 3l-3 3',
   proxies: 'M4 5h16v5H4zM4 14h16v5H4zM8 7.5h.01M8 16.5h.01',
   tap: 'M3 12h4l3-7l4 14l3-7h4',
+  security: 'M5.5 11h13v9.5h-13zM8.5 11V7.5a3.5 3.5 0 0 1 7 0V11M12 14.5v2.5',
   search: 'M11 11m-6 0a6 6 0 1 0 12 0a6 6 0 1 0-12 0M20 20l-4.5-4.5',
   fit: 'M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5',
   layout: 'M4 4h6v6H4zM14 14h6v6h-6zM10 7h4v10',

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatIssues, resourceSchemas, type FieldError } from '@trellis/shared';
+import { describeTarget, formatIssues, resourceSchemas, type FieldError } from '@trellis/shared';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -9,8 +9,8 @@ import { editable, type Change } from '@/lib/diff';
 import { apiError } from '@/lib/errors';
 import { fmtDateTime } from '@/lib/format';
 import { getAt, setAt, within } from '@/lib/paths';
-import { writableNamespaces, writeRefusal } from '@/lib/permissions';
-import { KIND_INFO, summarize, template, type EditableKind } from '@/lib/policies';
+import { resourceRefusal, writableNamespaces, writeRefusal } from '@/lib/permissions';
+import { KIND_INFO, inSentence, summarize, template, type EditableKind } from '@/lib/policies';
 import { toast } from '@/lib/toast';
 import { useTRPC } from '@/lib/trpc';
 import { editorHref } from '../canary/CanaryControl';
@@ -40,8 +40,8 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
   const trpc = useTRPC();
   const me = useMe();
   // An editor limited to some namespaces starts a new policy in one of theirs.
-  const scope = writableNamespaces(me);
-  const namespace = !name && scope && !scope.includes(asked) ? (scope[0] ?? asked) : asked;
+  const writable = writableNamespaces(me);
+  const namespace = !name && writable && !writable.includes(asked) ? (writable[0] ?? asked) : asked;
   const router = useRouter();
   const queryClient = useQueryClient();
   const creating = !name;
@@ -195,12 +195,14 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
   }
   if (!draft || !api) return <Loading />;
 
-  const draftNamespace = (getAt(draft, 'metadata.namespace') as string | undefined) || namespace;
-  // Viewers see the editor read-only, with the reason; so does an editor outside their namespaces.
-  const readOnly = writeRefusal(me, draftNamespace) ?? (!creating ? writeRefusal(me, namespace) : null);
+  // Viewers see the editor read-only, with the reason; so does an editor outside their namespaces (where
+  // the policy lives as stored, or where the draft would take effect).
+  const readOnly = (!creating ? (resourceRefusal(me, loaded.data) ?? writeRefusal(me, namespace)) : null) ?? resourceRefusal(me, draft);
   const target = (getAt(draft, 'spec.targetRef.name') as string | undefined) ?? '';
   const targetNs = (getAt(draft, 'spec.targetRef.namespace') as string | undefined) ?? (getAt(draft, 'metadata.namespace') as string | undefined) ?? 'default';
-  const title = creating ? `New ${KIND_INFO[kind].label.toLowerCase()}` : (name ?? '');
+  // AuthorizationPolicy and MutualTLSPolicy may apply to a whole namespace or the mesh.
+  const scope = (getAt(draft, 'spec.targetRef.kind') as string | undefined) ?? 'Service';
+  const title = creating ? `New ${inSentence(KIND_INFO[kind].label)}` : (name ?? '');
 
   return (
     <div className="page" data-testid="policy-editor" data-kind={kind}>
@@ -212,7 +214,14 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
         }
         subtitle={
           <>
-            {KIND_INFO[kind].blurb} {target ? <>Targets <Link href={`/graph?sel=node:${encodeURIComponent(`${target}.${targetNs}`)}`}>{target}</Link>.</> : null}
+            {KIND_INFO[kind].blurb}{' '}
+            {scope !== 'Service' ? (
+              <>Applies to {scope === 'Mesh' ? 'the whole mesh' : describeTarget({ kind: scope, name: target })}.</>
+            ) : target ? (
+              <>
+                Targets <Link href={`/graph?sel=node:${encodeURIComponent(`${target}.${targetNs}`)}`}>{target}</Link>.
+              </>
+            ) : null}
           </>
         }
         actions={
@@ -301,7 +310,7 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
           )}
         </div>
         <div>
-          {target ? <Rollout target={target} namespace={targetNs} fast={fastRollout} /> : null}
+          {target || scope === 'Mesh' ? <Rollout target={target} namespace={targetNs} scope={scope} fast={fastRollout} /> : null}
           {!creating && loaded.data ? (
             <Card title="Current revision">
               <div className="kv">

@@ -6,7 +6,9 @@ import { writableNamespaces } from '@/lib/permissions';
 import { useMe } from '../Providers';
 import type { EditableKind } from '@/lib/policies';
 import { Button } from '../ui';
+import { AuthorizationForm } from './AuthorizationForm';
 import { ChecksField, NumberField, OptionalSection, Section, SelectField, TextField, fieldTestId, useForm } from './fields';
+import { MutualTlsForm } from './MutualTlsForm';
 
 /** Name (when creating) and the Gateway-API style target: a service, optionally one of its routes. */
 function TargetSection() {
@@ -243,13 +245,18 @@ const FORMS: Record<EditableKind, () => React.JSX.Element> = {
   CircuitBreakerPolicy: CircuitBreakerForm,
   TimeoutPolicy: TimeoutForm,
   FaultPolicy: FaultForm,
+  AuthorizationPolicy: AuthorizationForm,
+  MutualTLSPolicy: MutualTlsForm,
 };
+
+/** Kinds that may target a whole namespace or the mesh bring their own target section (ScopeTarget.tsx). */
+const OWN_TARGET: ReadonlySet<EditableKind> = new Set(['AuthorizationPolicy', 'MutualTLSPolicy']);
 
 export function PolicyForm({ kind }: { kind: EditableKind }) {
   const Form = FORMS[kind];
   return (
     <div className="form" data-testid={`form-${kind}`}>
-      <TargetSection />
+      {OWN_TARGET.has(kind) ? null : <TargetSection />}
       <Form />
     </div>
   );
