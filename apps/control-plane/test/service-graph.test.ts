@@ -3,7 +3,8 @@ import { latencyBucket, type EdgeDelta } from '@trellis/shared';
 import { MetricWindows } from '../src/telemetry/windows.ts';
 import { buildGraph } from '../src/telemetry/graph.ts';
 
-const delta = (source: string, destination: string, route: string, version: string, n: number, mtls = n): EdgeDelta => ({
+/** n requests, of which `reached` reached an endpoint (the proxy answered the rest itself), `mtls` of those over mutual TLS. */
+const delta = (source: string, destination: string, route: string, version: string, n: number, mtls = n, reached = n): EdgeDelta => ({
   source,
   destination,
   route,
@@ -15,6 +16,7 @@ const delta = (source: string, destination: string, route: string, version: stri
   rateLimited: 0,
   ejections: 0,
   mtls,
+  plain: reached - mtls,
 });
 
 describe('the service graph', () => {
@@ -26,6 +28,8 @@ describe('the service graph', () => {
       delta('frontend.default', 'reviews.default', 'default', 'v2', 1),
       delta('external', 'frontend.default', 'default', 'v1', 10, 0),
       delta('cart.shop', 'payments.shop', 'default', 'v1', 5, 4),
+      // Two of three answered by the caller's proxy (no endpoint yet, say): they were sent over neither transport.
+      delta('cart.shop', 'ledger.shop', 'default', 'v1', 3, 1, 1),
     ], now);
     now += 1000;
   }
@@ -34,7 +38,7 @@ describe('the service graph', () => {
 
   it('has services as nodes and traffic as edges, with version shares and routes', () => {
     const g = buildGraph(windows, services, 10);
-    expect(g.nodes.map((n) => n.id)).toEqual(['cart.shop', 'external', 'frontend.default', 'payments.shop', 'reviews.default']);
+    expect(g.nodes.map((n) => n.id)).toEqual(['cart.shop', 'external', 'frontend.default', 'ledger.shop', 'payments.shop', 'reviews.default']);
     const reviews = g.edges.find((e) => e.id === 'frontend.default->reviews.default');
     expect(reviews?.stats.rps).toBeCloseTo(10, 5);
     expect(reviews?.versions).toEqual([
@@ -53,12 +57,13 @@ describe('the service graph', () => {
     expect(share('frontend.default->reviews.default')).toBe(1);
     expect(share('external->frontend.default')).toBe(0);
     expect(share('cart.shop->payments.shop')).toBeCloseTo(0.8, 5);
+    expect(share('cart.shop->ledger.shop')).toBe(1);
     expect(g.nodes.find((n) => n.id === 'reviews.default')?.security).toEqual(security);
     expect(g.nodes.find((n) => n.id === 'external')?.security).toBeNull();
   });
 
   it('filters by namespace (callers outside the mesh stay), leaves out routes when asked, and answers one edge', () => {
-    expect(buildGraph(windows, services, 10, 'shop').edges.map((e) => e.id)).toEqual(['cart.shop->payments.shop']);
+    expect(buildGraph(windows, services, 10, 'shop').edges.map((e) => e.id)).toEqual(['cart.shop->ledger.shop', 'cart.shop->payments.shop']);
     expect(buildGraph(windows, services, 10, undefined, { routes: false }).edges.every((e) => e.routes.length === 0)).toBe(true);
     const one = buildGraph(windows, [], 10, undefined, { only: { source: 'frontend.default', destination: 'reviews.default' } });
     expect(one.edges).toHaveLength(1);

@@ -71,8 +71,10 @@ export const edgeDelta = z.object({
   retries: count,
   rateLimited: count,
   ejections: count,
-  /** Requests sent over mutual TLS (the rest went in the clear). */
+  /** Requests sent over mutual TLS. */
   mtls: count.optional(),
+  /** Requests sent in the clear. Answers a proxy made itself (no endpoint reached) are in neither count. */
+  plain: count.optional(),
 });
 
 export const metricsReport = z.object({

@@ -9,6 +9,7 @@ interface Bucket {
   ejections: number;
   /** Requests that went over mutual TLS. */
   mtls: number;
+  plain: number;
 }
 
 /** A fixed ring of time slots: memory is slots x (one bucket per active slot), whatever the traffic. */
@@ -29,7 +30,7 @@ class Ring {
     const i = slot % this.slots;
     let b = this.buckets[i];
     if (!b || this.stamps[i] !== slot) {
-      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0 };
+      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0 };
       this.buckets[i] = b;
       this.stamps[i] = slot;
     }
@@ -69,7 +70,7 @@ export interface Stats {
   rateLimitedPerSecond: number;
   ejections: number;
   codes: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
-  /** Share of requests that went over mutual TLS (null without traffic): 1 is a locked edge. */
+  /** Share of the requests that reached an endpoint which went over mutual TLS (null without any): 1 is a locked edge. */
   mtlsShare: number | null;
 }
 
@@ -131,6 +132,7 @@ export class MetricWindows {
         b.rateLimited += e.rateLimited;
         b.ejections += e.ejections;
         b.mtls += e.mtls ?? 0;
+        b.plain += e.plain ?? 0;
       }
     }
   }
@@ -211,9 +213,10 @@ interface Acc {
   rateLimited: number;
   ejections: number;
   mtls: number;
+  plain: number;
 }
 
-const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0 });
+const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0 });
 
 function accumulate(acc: Acc, b: Bucket | undefined): void {
   if (!b) return;
@@ -223,6 +226,7 @@ function accumulate(acc: Acc, b: Bucket | undefined): void {
   acc.rateLimited += b.rateLimited;
   acc.ejections += b.ejections;
   acc.mtls += b.mtls;
+  acc.plain += b.plain;
 }
 
 function finish(acc: Acc, seconds: number): Stats {
@@ -240,6 +244,6 @@ function finish(acc: Acc, seconds: number): Stats {
     rateLimitedPerSecond: acc.rateLimited / seconds,
     ejections: acc.ejections,
     codes: { '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
-    mtlsShare: requests ? Math.min(1, acc.mtls / requests) : null,
+    mtlsShare: acc.mtls + acc.plain ? acc.mtls / (acc.mtls + acc.plain) : null,
   };
 }

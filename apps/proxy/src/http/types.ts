@@ -27,8 +27,11 @@ export class ProxyRequest {
   source = 'external';
   /** Inbound: the caller's SPIFFE ID, verified by mutual TLS (undefined: no mesh identity). */
   identity: string | undefined = undefined;
-  /** Outbound: true when the attempt that answered went over mutual TLS. */
-  mtls = false;
+  /**
+   * Outbound: whether the attempt that answered went over mutual TLS; undefined when no attempt reached an
+   * endpoint (the proxy answered itself), so such answers count towards neither transport.
+   */
+  mtls: boolean | undefined = undefined;
   /** Outbound: endpoints an earlier attempt of this request failed on; retries go elsewhere when they can. */
   failedEndpoints: EndpointState[] | undefined = undefined;
   /** Service the request is for ("name.namespace"); set by the outbound router or from the workload. */

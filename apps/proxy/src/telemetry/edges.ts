@@ -30,6 +30,8 @@ export class EdgeStats {
   ejections = 0;
   /** Requests sent over mutual TLS (outbound) or received over it (inbound). */
   mtls = 0;
+  /** Requests sent or received in the clear. Answers the proxy made itself count in neither. */
+  plain = 0;
   // Interval counters, zeroed by takeDelta().
   private readonly intervalCodes = [0, 0, 0, 0];
   private readonly intervalLatency = new Float64Array(LATENCY_BUCKETS_MS.length);
@@ -37,6 +39,7 @@ export class EdgeStats {
   private intervalRateLimited = 0;
   private intervalEjections = 0;
   private intervalMtls = 0;
+  private intervalPlain = 0;
   private dirty = false;
 
   constructor(
@@ -47,7 +50,7 @@ export class EdgeStats {
     readonly side: 'inbound' | 'outbound',
   ) {}
 
-  record(status: number, durationMs: number, retries: number, rateLimited: boolean, cacheHit: boolean, ejections: number, mtls: boolean): void {
+  record(status: number, durationMs: number, retries: number, rateLimited: boolean, cacheHit: boolean, ejections: number, mtls: boolean | undefined): void {
     this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
     const cls = Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
     let h = this.byClass[cls];
@@ -76,9 +79,12 @@ export class EdgeStats {
       this.ejections += ejections;
       this.intervalEjections += ejections;
     }
-    if (mtls) {
+    if (mtls === true) {
       this.mtls++;
       this.intervalMtls++;
+    } else if (mtls === false) {
+      this.plain++;
+      this.intervalPlain++;
     }
     this.dirty = true;
   }
@@ -106,6 +112,7 @@ export class EdgeStats {
       rateLimited: this.intervalRateLimited,
       ejections: this.intervalEjections,
       mtls: this.intervalMtls,
+      plain: this.intervalPlain,
     };
     if (this.version !== undefined) delta.version = this.version;
     this.intervalCodes.fill(0);
@@ -113,6 +120,7 @@ export class EdgeStats {
     this.intervalRateLimited = 0;
     this.intervalEjections = 0;
     this.intervalMtls = 0;
+    this.intervalPlain = 0;
     return delta;
   }
 
