@@ -304,7 +304,8 @@ async function main() {
     peerCore: pinning?.peer,
   };
   const selected = TARGETS.filter((t) => !opts.only || opts.only.has(t.name));
-  const handshakeSeconds = selected.some((t) => t.handshakes) ? 2 * (opts.duration + 2) : 0;
+  // Full and resumed, against the proxy and against the node:tls floor.
+  const handshakeSeconds = selected.some((t) => t.handshakes) ? 4 * (opts.duration + 2) : 0;
   const seconds = selected.length * (opts.warmup + opts.settle + opts.duration * 2 + 2) + handshakeSeconds + 3;
   // A hard bound on the whole run: every measurement may be repeated once, and Trellis may build first.
   const budget = seconds + REPEATS * opts.duration + 180;
