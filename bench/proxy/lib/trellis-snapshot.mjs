@@ -72,3 +72,8 @@ export function calleeSnapshot({ mtls, version = 1 }) {
     version,
   );
 }
+
+/** One hop: the caller's endpoint is the upstream app at `upstreamPort` (also bench/proxy-regex's snapshot). */
+export function benchSnapshot({ upstreamPort, version = 1 }) {
+  return callerSnapshot({ endpoint: { address: '127.0.0.1', port: upstreamPort }, version });
+}

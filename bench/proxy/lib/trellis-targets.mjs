@@ -6,7 +6,7 @@
 import { stop } from './processes.mjs';
 import { workloadId } from './mesh-ca.mjs';
 import { startStreamStub } from './stream-stub.mjs';
-import { CALLER_SERVICE, UPSTREAM_SERVICE, calleeSnapshot, callerSnapshot } from './trellis-snapshot.mjs';
+import { CALLER_SERVICE, UPSTREAM_SERVICE, benchSnapshot, calleeSnapshot, callerSnapshot } from './trellis-snapshot.mjs';
 import { counterSum, get, metricsOf, startTrellisProxy } from './trellis-proxy.mjs';
 import { measureHandshakes } from './handshakes.mjs';
 
@@ -28,15 +28,16 @@ async function startChain(ctx, { name, hops, mtls }) {
   const started = [];
   const common = { dir: ctx.dir, stream, repoRoot: ctx.repoRoot, trellisBin: ctx.trellisBin };
   try {
-    let endpoint = { address: '127.0.0.1', port: ctx.upstreamPort };
     let callee;
     if (hops === 2) {
       stream.snapshots.set(UPSTREAM_SERVICE, calleeSnapshot({ mtls: mtls ? 'STRICT' : 'DISABLE' }));
       callee = await startTrellisProxy({ ...common, name: `${name}-callee`, service: UPSTREAM_SERVICE, appPort: ctx.upstreamPort, core: ctx.peerCore });
       started.push(callee);
-      endpoint = { address: '127.0.0.1', port: callee.ports.inbound, ...(mtls ? { identity: workloadId(UPSTREAM_SERVICE) } : {}) };
+      const endpoint = { address: '127.0.0.1', port: callee.ports.inbound, ...(mtls ? { identity: workloadId(UPSTREAM_SERVICE) } : {}) };
+      stream.snapshots.set(CALLER_SERVICE, callerSnapshot({ endpoint }));
+    } else {
+      stream.snapshots.set(CALLER_SERVICE, benchSnapshot({ upstreamPort: ctx.upstreamPort }));
     }
-    stream.snapshots.set(CALLER_SERVICE, callerSnapshot({ endpoint }));
     // One hop keeps the app port it always had (an inbound listener nobody calls); a two-hop caller only calls out.
     const caller = await startTrellisProxy({ ...common, name, service: CALLER_SERVICE, appPort: hops === 1 ? ctx.upstreamPort : undefined, core: ctx.core });
     started.push(caller);
