@@ -87,7 +87,12 @@ export async function startStreamStub() {
         counts.metricReports++;
         return;
       }
-      const message = JSON.parse(text);
+      let message;
+      try {
+        message = JSON.parse(text);
+      } catch {
+        return refuse(ws, 'unauthenticated', 'messages must be JSON');
+      }
       if (!greeted) {
         if (message.type !== 'hello' || message.protocol !== PROTOCOL) return refuse(ws, 'unauthenticated', `expected a protocol ${PROTOCOL} hello first`);
         greeted = true;

@@ -52,6 +52,7 @@ async function startChain(ctx, { name, hops, mtls }) {
       port: caller.ports.outbound,
       caller,
       callee,
+      calleeMode: callee ? (mtls ? 'STRICT' : 'DISABLE') : undefined,
       stream,
       notes,
       cleanup: () => stream.close(),
@@ -65,7 +66,7 @@ async function startChain(ctx, { name, hops, mtls }) {
 }
 
 /** Confirms the features the row claims are really on: trace context added; for two hops, the inbound mode. */
-async function verify({ port, caller, callee }) {
+async function verify({ port, caller, callee, calleeMode }) {
   const notes = [];
   const seen = await get(port, '/_bench/headers', UPSTREAM_SERVICE);
   const traceparent = /traceparent=(\S+)/.exec(seen.body)?.[1];
@@ -78,7 +79,7 @@ async function verify({ port, caller, callee }) {
     // A plain request straight to the callee's inbound: refused under STRICT (counted as a "plaintext"
     // handshake failure), served under DISABLE.
     const plain = await get(callee.ports.inbound, '/', UPSTREAM_SERVICE).catch((err) => ({ status: 0, body: err.message }));
-    notes.push(`plain request to the callee's inbound: ${plain.status || plain.body}`);
+    notes.push(`callee inbound ${calleeMode}: a plain request straight to it got ${plain.status || plain.body}`);
   }
   return notes;
 }
