@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { getResource, restore, type StoredResource } from './support/api.ts';
+import { ADMIN } from './support/env.ts';
 import { clickGraphElement } from './support/graph.ts';
 import { screenshot } from './support/shots.ts';
 
@@ -25,7 +26,7 @@ async function expectInHistory(page: Page, note: string) {
   await page.getByTestId('tab-history').click();
   const revision = page.getByTestId('revision').filter({ hasText: note });
   await expect(revision).toBeVisible();
-  await expect(revision.getByTestId('revision-author')).toHaveText('dashboard');
+  await expect(revision.getByTestId('revision-author')).toHaveText(ADMIN.username);
 }
 
 async function expectRolledOut(page: Page) {

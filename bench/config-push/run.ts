@@ -39,11 +39,14 @@ async function rssOf(pid: number): Promise<{ rss: number; hwm: number }> {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/** An admin token the bench's control plane holds in memory, for applying its resources. */
+const BOOTSTRAP_TOKEN = 'trb_bench-config-push-token-0123456789';
+
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-bench-'));
   console.log(`starting a control plane (PGlite in ${dataDir}) ...`);
   const cpProcess = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DATABASE_URL: '' },
+    env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -55,7 +58,7 @@ async function main() {
     });
     cpProcess.on('exit', (code) => reject(new Error(`control plane exited (${code})`)));
   });
-  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+  const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })] });
   const clients: StreamClient[] = [];
   try {
     // Every service calls the shared `auth` service and its two neighbours, as in a real mesh where
@@ -67,7 +70,7 @@ async function main() {
     }
     console.log(`declared ${SERVICES} services; connecting ${PROXIES} proxies ...`);
 
-    const tokens = await joinTokens(url, services);
+    const tokens = await joinTokens(url, services, BOOTSTRAP_TOKEN);
     let target = 0;
     const acked = new Array<number>(PROXIES).fill(NaN);
     let applyStart = 0;

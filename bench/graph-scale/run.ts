@@ -170,6 +170,10 @@ interface PageFigures {
   frames: number[];
 }
 
+/** The bench's control plane: an admin token in memory for setup, and the first admin's password for the browser. */
+const BOOTSTRAP_TOKEN = 'trb_bench-graph-scale-token-0123456789';
+const ADMIN_PASSWORD = 'bench admin password';
+
 async function main() {
   ensureDashboardBuilt();
   const mesh = syntheticMesh(SERVICES, EDGES);
@@ -180,12 +184,12 @@ async function main() {
   try {
     console.log(`starting a control plane (PGlite in ${dataDir}) ...`);
     const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
-      env: { ...process.env, DATABASE_URL: '' },
+      env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, TRELLIS_ADMIN_PASSWORD: ADMIN_PASSWORD },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(cp);
     const url = (await waitForLine(cp, /listening on (http:\/\/[\d.:]+)/, 'the control plane'))[1] ?? '';
-    const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxItems: 50 })] });
+    const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxItems: 50, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })] });
 
     const t0 = performance.now();
     await Promise.all(mesh.names.map((name) => api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: {} } })));
@@ -199,7 +203,7 @@ async function main() {
       const reporter = e.source === 'external' ? e.destination : e.source;
       bySource.set(reporter, [...(bySource.get(reporter) ?? []), e]);
     }
-    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s));
+    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s), BOOTSTRAP_TOKEN);
     const reporters: { client: StreamClient; edges: (typeof mesh.edges)[number][] }[] = [];
     for (const [source, edges] of bySource) {
       const service = source.split('.')[0] ?? source;
@@ -235,6 +239,9 @@ async function main() {
     const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // Signed in as the admin (the page's request context shares the browser's cookies).
+      const signIn = await page.request.post(`http://127.0.0.1:${port}/auth/sign-in`, { headers: { 'x-trellis-csrf': 'bench' }, data: { username: 'admin', password: ADMIN_PASSWORD } });
+      if (!signIn.ok()) throw new Error(`signing in to the dashboard failed: ${signIn.status()} ${await signIn.text()}`);
       // Given as text: tsx's keepNames helpers (__name) do not exist inside the page.
       await page.addInitScript({
         content: `

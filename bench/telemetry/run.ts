@@ -39,6 +39,9 @@ async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
+/** An admin token the bench's control plane holds in memory, for making join tokens. */
+const BOOTSTRAP_TOKEN = 'trb_bench-telemetry-token-0123456789';
+
 async function counters(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
@@ -81,8 +84,9 @@ async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-bench-telemetry-'));
   const db = values.postgres ? `Postgres (${values.postgres})` : 'PGlite';
   console.log(`starting a control plane on ${db} ...`);
-  const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DATABASE_URL: values.postgres ?? '' },
+  // Its own counters are read from /metrics, opened for the bench (a control plane's /metrics otherwise needs a token).
+  const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir, '--public-metrics'], {
+    env: { ...process.env, DATABASE_URL: values.postgres ?? '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -97,7 +101,7 @@ async function main() {
   const pid = cp.pid ?? 0;
   const clients: StreamClient[] = [];
   try {
-    const tokens = await joinTokens(url, Array.from({ length: Math.min(50, PROXIES) }, (_, i) => `svc-${i}`));
+    const tokens = await joinTokens(url, Array.from({ length: Math.min(50, PROXIES) }, (_, i) => `svc-${i}`), BOOTSTRAP_TOKEN);
     for (let i = 0; i < PROXIES; i++) {
       const service = `svc-${i % 50}`;
       const c = new StreamClient({ controlPlane: url, identity: { service, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {}, credentials: tokenCredentials(tokens.get(service) ?? '') });

@@ -1,9 +1,11 @@
-import { CONTROL_PLANE } from './env.ts';
+import { ADMIN_TOKEN, CONTROL_PLANE } from './env.ts';
 
-/** Calls the control plane's tRPC API directly (plain JSON), for setup and clean-up around a spec. */
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** Calls the control plane's tRPC API directly (plain JSON, as the e2e admin's token), for setup and clean-up around a spec. */
 export async function query<T>(procedure: string, input?: unknown): Promise<T> {
   const qs = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-  const res = await fetch(`${CONTROL_PLANE}/trpc/${procedure}${qs}`);
+  const res = await fetch(`${CONTROL_PLANE}/trpc/${procedure}${qs}`, { headers: auth });
   const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
   if (!res.ok || !body.result) throw new Error(`${procedure}: ${body.error?.message ?? res.status}`);
   return body.result.data;
@@ -12,7 +14,7 @@ export async function query<T>(procedure: string, input?: unknown): Promise<T> {
 export async function mutate<T>(procedure: string, input: unknown): Promise<T> {
   const res = await fetch(`${CONTROL_PLANE}/trpc/${procedure}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-trellis-user': 'e2e-cleanup' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify(input),
   });
   const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseLifetime } from '@trellis/shared';
 import { CliError } from './errors.ts';
 
 /** node:util parseArgs with errors turned into a usage message for the command. */
@@ -21,4 +22,11 @@ export function parsePort(value: string | undefined, flag: string, fallback: num
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`${flag}: "${value}" is not a port number (0-65535)`, 2);
   return port;
+}
+
+/** A lifetime flag ("30d", "12h", "90m", "45s") in milliseconds, refused with the flag named when it is not one. */
+export function lifetimeFlag(value: string, flag: string): number {
+  const ms = parseLifetime(value);
+  if (ms === undefined || !(ms > 0)) throw new CliError(`${flag}: "${value}" is not a lifetime; write it like 30d, 12h, 90m or 45s`, 2);
+  return ms;
 }

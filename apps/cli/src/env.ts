@@ -1,24 +1,33 @@
 import os from 'node:os';
+import path from 'node:path';
 
 // The CLI's environment, read once here.
 export const cliEnv = {
   server: process.env.TRELLIS_SERVER,
-  user: process.env.TRELLIS_USER ?? safeUsername(),
+  /**
+   * Commands that call the API: an API token for scripts (wins over the one `trellis login` stored).
+   * `trellis proxy`: its join token, when --token-file is not given (a join token is never sent to the API).
+   */
+  token: process.env.TRELLIS_TOKEN || undefined,
+  /** Where `trellis login` keeps tokens: $XDG_CONFIG_HOME/trellis, else ~/.config/trellis. */
+  configDir: path.join(process.env.XDG_CONFIG_HOME || path.join(process.env.HOME || os.homedir(), '.config'), 'trellis'),
   port: process.env.PORT,
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.TRELLIS_DATA_DIR,
   redisUrl: process.env.TRELLIS_REDIS_URL,
-  /** `trellis proxy`: the join token (when --token-file is not given). */
-  token: process.env.TRELLIS_TOKEN || undefined,
+  /** `trellis control-plane`: an in-memory admin token (never stored); `trellis up` makes one per run unless given. */
+  bootstrapToken: process.env.TRELLIS_BOOTSTRAP_TOKEN || undefined,
+  /** `trellis control-plane`: the first admin's password, for automation (otherwise random, and a sign-in link is printed). */
+  adminPassword: process.env.TRELLIS_ADMIN_PASSWORD || undefined,
+  dashboardUrl: process.env.TRELLIS_DASHBOARD_URL || undefined,
+  oidc: {
+    issuer: process.env.TRELLIS_OIDC_ISSUER || undefined,
+    clientId: process.env.TRELLIS_OIDC_CLIENT_ID || undefined,
+    /** Only from the environment: a secret does not belong in a command line others can read in `ps`. */
+    clientSecret: process.env.TRELLIS_OIDC_CLIENT_SECRET || undefined,
+    roles: process.env.TRELLIS_OIDC_ROLES || undefined,
+  },
 };
-
-function safeUsername(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'cli';
-  }
-}
 
 /** The environment for a child process: ours, plus `extra`. */
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {

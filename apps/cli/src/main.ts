@@ -12,7 +12,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   history: { summary: 'list the revisions of a resource (history KIND NAME)', load: () => import('./commands/history.ts') },
   tap: { summary: 'print live requests a service receives (tap SERVICE)', load: () => import('./commands/tap.ts') },
   rollback: { summary: 'restore an earlier revision (rollback KIND NAME --to REVISION)', load: () => import('./commands/rollback.ts') },
-  token: { summary: 'join tokens that let proxies into the mesh (token create --service NAME | list | revoke ID)', load: () => import('./commands/token.ts') },
+  login: { summary: 'sign in to a control plane (password, or --sso in the browser) and keep the token', load: () => import('./commands/login.ts') },
+  logout: { summary: 'revoke and forget the token `login` kept', load: () => import('./commands/logout.ts') },
+  whoami: { summary: 'who the control plane takes you for, and what you may do', load: () => import('./commands/whoami.ts') },
+  token: {
+    summary: 'tokens: API tokens for scripts (create --role editor --namespace shop --ttl 30d), join tokens for proxies (create --service NAME); list | revoke ID',
+    load: () => import('./commands/token.ts'),
+  },
+  users: { summary: 'people (admins): users list | create NAME --role ROLE | link NAME | set-role | sign-out | remove', load: () => import('./commands/users.ts') },
   ca: { summary: 'the mesh CA: status, and rotating its root without a failed request (ca status | rotate)', load: () => import('./commands/ca.ts') },
   check: { summary: 'checks the mesh: control plane, CA, proxies in sync, certificates, clock skew', load: () => import('./commands/check.ts') },
 };
@@ -24,7 +31,8 @@ function usage(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Commands that talk to a control plane take --server URL (or TRELLIS_SERVER; default http://127.0.0.1:7400).',
+    'Commands that talk to a control plane take --server URL (or TRELLIS_SERVER; default http://127.0.0.1:7400)',
+    'and send the token `trellis login` kept for it, or TRELLIS_TOKEN.',
   ].join('\n');
 }
 

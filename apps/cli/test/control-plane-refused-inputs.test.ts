@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startControlPlaneProcess } from './support/run.ts';
+import { TEST_BOOTSTRAP_TOKEN, startControlPlaneProcess } from './support/run.ts';
+
+const auth = { authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` };
 
 // Issue 11: a control plane fed a 50 MB annotation grew from 308 MB to 1,390 MB and kept it. A real
 // `trellis control-plane` process gets the fuzz inputs of the issue over and over; every one is refused
@@ -36,14 +38,14 @@ const FUZZ: Array<{ name: string; body: string; status: number }> = [
 ];
 
 async function send(body: string): Promise<number> {
-  const res = await fetch(`${cp.url}/trpc/resources.apply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const res = await fetch(`${cp.url}/trpc/resources.apply`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
   await res.arrayBuffer();
   return res.status;
 }
 
 /** Heap in use and resident memory, as the control plane reports them on /metrics. */
 async function memory(): Promise<{ heapMb: number; rssMb: number }> {
-  const text = await (await fetch(`${cp.url}/metrics`)).text();
+  const text = await (await fetch(`${cp.url}/metrics`, { headers: auth })).text();
   const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) / 1024 / 1024;
   return { heapMb: read('trellis_cp_nodejs_heap_size_used_bytes'), rssMb: read('trellis_cp_process_resident_memory_bytes') };
 }
@@ -63,7 +65,7 @@ test('the fuzz inputs of issue 11 are refused with 4xx, and sending them 40 time
   expect(after.heapMb - before.heapMb, report).toBeLessThan(40);
   expect(after.rssMb - before.rssMb, report).toBeLessThan(80);
   // Nothing was stored, and the API still answers.
-  const list = await fetch(`${cp.url}/trpc/resources.list`);
+  const list = await fetch(`${cp.url}/trpc/resources.list`, { headers: auth });
   expect(list.status).toBe(200);
   expect(((await list.json()) as { result: { data: unknown[] } }).result.data).toEqual([]);
   console.log(`refused inputs: ${report}`);

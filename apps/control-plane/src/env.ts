@@ -7,6 +7,16 @@ const schema = z.object({
   TRELLIS_DATA_DIR: z.string().optional(),
   TRELLIS_REDIS_URL: z.string().optional(),
   TRELLIS_TRACE_SAMPLING: z.coerce.number().min(0).max(1).optional(),
+  /** An admin API token held in memory only (ControlPlaneOptions.bootstrapToken). */
+  TRELLIS_BOOTSTRAP_TOKEN: z.string().min(24, { error: 'TRELLIS_BOOTSTRAP_TOKEN must be at least 24 characters' }).optional(),
+  /** The first admin's password, when there are no users yet (ControlPlaneOptions.adminPassword). */
+  TRELLIS_ADMIN_PASSWORD: z.string().min(10, { error: 'TRELLIS_ADMIN_PASSWORD must be at least 10 characters' }).optional(),
+  TRELLIS_DASHBOARD_URL: z.string().url({ error: 'TRELLIS_DASHBOARD_URL must be a URL like http://127.0.0.1:7401' }).optional(),
+  TRELLIS_OIDC_ISSUER: z.string().url({ error: 'TRELLIS_OIDC_ISSUER must be the issuer URL' }).optional(),
+  TRELLIS_OIDC_CLIENT_ID: z.string().optional(),
+  TRELLIS_OIDC_CLIENT_SECRET: z.string().optional(),
+  /** "platform=admin;shop-devs=editor:shop" (oidc-config.ts parseRoleMappings). */
+  TRELLIS_OIDC_ROLES: z.string().optional(),
 });
 
 export type ControlPlaneEnv = z.infer<typeof schema>;

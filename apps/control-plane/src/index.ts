@@ -3,7 +3,7 @@ import { DEFAULT_TRUST_DOMAIN, type MetricsReport, type Span } from '@trellis/sh
 import { openDatabase } from './db/open.ts';
 import { ResourceStore } from './store/resources.ts';
 import { EndpointRegistry } from './discovery/registry.ts';
-import { startKubernetesDiscovery } from './discovery/kubernetes.ts';
+import { EndpointJournal } from './discovery/endpoint-journal.ts';
 import { ConfigDistributor } from './compiler/distributor.ts';
 import { VersionCounter } from './compiler/version-counter.ts';
 import { StreamServer } from './stream/server.ts';
@@ -15,6 +15,10 @@ import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
 import type { ControlPlaneServices } from './services.ts';
+import { Auth } from './auth/service.ts';
+import type { OidcOptions } from './auth/oidc-config.ts';
+import type { SessionOptions } from './auth/sessions.ts';
+import type { ThrottleOptions } from './auth/throttle.ts';
 
 export interface ControlPlaneOptions {
   port: number;
@@ -24,6 +28,8 @@ export interface ControlPlaneOptions {
   dataDir: string;
   /** How long a disconnected proxy's endpoint stays in its service. */
   endpointGraceMs?: number;
+  /** After a start, how long endpoints of the last run wait for their proxies to reconnect (default 15 s). */
+  warmupMs?: number;
   redisUrl?: string | undefined;
   /** Trace sampling for services that do not set their own. */
   defaultSampling?: number;
@@ -45,6 +51,25 @@ export interface ControlPlaneOptions {
   /** More names or addresses proxies reach the control plane by (its TLS certificate's SANs). */
   tlsHosts?: string[];
   log?: (line: string) => void;
+  /** An admin API token kept in memory only (TRELLIS_BOOTSTRAP_TOKEN): for `trellis up` and automation. */
+  bootstrapToken?: string | undefined;
+  /** The first admin's password (TRELLIS_ADMIN_PASSWORD), used only when there are no users yet. */
+  adminPassword?: string | undefined;
+  /** The dashboard's public URL: sign-in links point to it and its origin may open WebSockets (default http://127.0.0.1:7401). */
+  dashboardUrl?: string | undefined;
+  /** Browser origins allowed to call the API directly (CORS); none by default. */
+  corsOrigins?: string[] | undefined;
+  /** Serve /metrics without credentials. */
+  publicMetrics?: boolean | undefined;
+  sessions?: Partial<SessionOptions> | undefined;
+  signInThrottle?: Partial<ThrottleOptions> | undefined;
+  /** Single sign-on with an OpenID Connect issuer. */
+  oidc?: OidcOptions | undefined;
+  /**
+   * First run (no users): told the new admin's name and one-time sign-in link. Default: logged. Null: no
+   * link is made (`trellis up` makes its own through the bootstrap token).
+   */
+  onFirstRun?: ((admin: { username: string; link: string; expiresAt: Date }) => void) | null;
 }
 
 export interface ControlPlane {
@@ -56,14 +81,40 @@ export interface ControlPlane {
 
 export const DEFAULT_DATA_DIR = path.join('.trellis', 'data');
 export const DEFAULT_PORT = 7400;
+export const DEFAULT_DASHBOARD_URL = 'http://127.0.0.1:7401';
 
 /** Opens the database (applying migrations), starts the config pipeline and serves the API and stream. */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, log });
   const metrics = createMetrics();
+  let auth: Auth;
+  try {
+    auth = new Auth(db.prisma, {
+      bootstrapToken: options.bootstrapToken,
+      adminPassword: options.adminPassword,
+      dashboardUrl: options.dashboardUrl ?? DEFAULT_DASHBOARD_URL,
+      corsOrigins: options.corsOrigins ?? [],
+      publicMetrics: options.publicMetrics ?? false,
+      sessions: options.sessions,
+      throttle: options.signInThrottle,
+      oidc: options.oidc,
+    });
+    const onFirstRun =
+      options.onFirstRun === undefined
+        ? (admin: { username: string; link: string }) => log(`first run: created the user "${admin.username}"; sign in once with ${admin.link} (single use, 15 minutes), then set a password`)
+        : options.onFirstRun;
+    const first = await auth.ensureFirstAdmin(onFirstRun !== null);
+    if (first?.link && onFirstRun) onFirstRun({ ...first, link: first.link });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const store = new ResourceStore(db.prisma);
   const registry = new EndpointRegistry();
+  // Endpoints of the last run first, so the first snapshots are as complete as the mesh is.
+  const journal = new EndpointJournal(db.prisma, log);
+  const restored = await journal.restore(registry);
   const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
   const distributor = new ConfigDistributor(store, registry, new VersionCounter(db.prisma), {
     defaultSampling: options.defaultSampling ?? 1,
@@ -73,7 +124,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   distributor.on('error', (err: Error) => log(`config compile failed: ${err.message}`));
   await distributor.start();
   const kubernetes = options.kubernetes
-    ? await startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
+    ? // Loaded only here: @kubernetes/client-node takes most of a second to load, and most control planes never need it.
+      await (await import('./discovery/kubernetes.ts')).startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
         await db.close();
         throw new Error(`Kubernetes discovery could not start: ${err.message}; check the kubeconfig, or run without --kubernetes`);
       })
@@ -84,12 +136,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     operator: options.ca,
     certTtlMs: options.certTtlMs ?? 24 * 3600_000,
     hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
+    // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
+    tokenReviewer: options.kubernetes ? (await import('./identity/token-review.ts')).kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
     log,
   }).catch(async (err: Error) => {
     await db.close();
     throw err;
   });
-  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 });
+  const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
   const rotation = new TrustRotation(identity.ca, stream, log);
   const telemetry = new Telemetry(db.prisma, {
     spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
@@ -101,7 +155,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
   // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
   stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth };
   let ready = false;
   const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;
@@ -115,6 +169,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use; stop what is using it or pass --port (or PORT)`) : err;
   });
   ready = true;
+  journal.endWarmup(options.warmupMs ?? 15_000, restored, registry, (instance) => stream.isConnected(instance));
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
   log(`control plane listening on http://${host}:${port} (database: ${db.description})`);
 
@@ -129,11 +184,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         distributor.stop();
         rotation.stop();
         identity.stop();
+        journal.stop();
         await kubernetes?.stop();
         await stream.close();
         await closeWebSockets();
         await telemetry.close();
         await closeServer();
+        await journal.flushed();
         await db.close();
       })()),
   };
@@ -141,4 +198,5 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
 export type { AppRouter } from './router/root.ts';
 export { openDatabase } from './db/open.ts';
+export { parseRoleMappings, type OidcOptions, type RoleMapping } from './auth/oidc-config.ts';
 export { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';

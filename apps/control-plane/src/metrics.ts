@@ -29,6 +29,7 @@ export function createMetrics() {
       new Gauge({ name: 'trellis_cp_metric_series', help: 'Metric series held in memory', registers: [registry], collect() { this.set(telemetry.windows.size); } });
     },
     connected: new Gauge({ name: 'trellis_cp_connected_proxies', help: 'Proxies connected to the stream', registers: [registry] }),
+    subscriptions: new Gauge({ name: 'trellis_cp_api_subscriptions', help: 'Live API subscriptions open now (dashboards, trellis tap)', labelNames: ['procedure'], registers: [registry] }),
     pushes: new Counter({ name: 'trellis_cp_snapshot_pushes_total', help: 'Snapshots sent to proxies', registers: [registry] }),
     acks: new Counter({ name: 'trellis_cp_snapshot_acks_total', help: 'Snapshots proxies accepted', registers: [registry] }),
     nacks: new Counter({ name: 'trellis_cp_snapshot_nacks_total', help: 'Snapshots proxies refused', registers: [registry] }),

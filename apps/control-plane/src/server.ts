@@ -6,6 +6,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { STREAM_PATH, TRUST_BUNDLE_PATH } from '@trellis/shared';
 import { sniffTls } from '@trellis/shared/node';
+import { createAuthHttp } from './auth/http.ts';
 import { readBoundedBody } from './http/body-limit.ts';
 import { appRouter } from './router/root.ts';
 import type { Context } from './router/trpc.ts';
@@ -27,53 +28,39 @@ function resolveAliases(url: string): string {
   return `${TRPC_PREFIX}/${mapped}${query === undefined ? '' : `?${query}`}`;
 }
 
-function actorFrom(header: string | string[] | undefined, params?: Record<string, unknown> | null): string {
-  const fromParams = params?.user;
-  if (typeof fromParams === 'string' && fromParams) return fromParams.slice(0, 200);
-  const value = Array.isArray(header) ? header[0] : header;
-  return value ? value.slice(0, 200) : 'anonymous';
-}
-
 /**
  * One port, two protocols: each connection is plain HTTP or TLS, told apart by its first byte. Plain HTTP
- * serves tRPC over HTTP and WebSocket at /trpc and /healthz, /readyz, /metrics; TLS (with the control
- * plane's certificate from the mesh CA, client certificates requested) serves the same plus the proxy
- * stream at /v1/stream, which is refused in the clear. /v1/trust-bundle is served on both.
- * CORS is open so the dashboard can call the API from its own origin.
+ * serves tRPC over HTTP and WebSocket at /trpc, the sign-in routes at /auth, and /healthz, /readyz,
+ * /metrics; TLS (with the control plane's certificate from the mesh CA, client certificates requested)
+ * serves the same plus the proxy stream at /v1/stream, which is refused in the clear. /v1/trust-bundle is
+ * served on both. Who may call the API is decided in auth/ (credentials, CORS, CSRF, WebSocket origins)
+ * and in the one tRPC middleware (permissions).
  */
 export function createServer(services: ControlPlaneServices, isReady: () => boolean, limits: { maxBodyBytes: number }) {
+  const authHttp = createAuthHttp(services.auth);
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
-    createContext: ({ req }): Context => ({ ...services, actor: actorFrom(req.headers['x-trellis-user']) }),
+    createContext: async ({ req }): Promise<Context> => ({ ...services, ...(await authHttp.httpCaller(req)), actor: 'anonymous' }),
   });
   // A tRPC message over WebSocket is held to the same limit as an HTTP body (ws closes with 1009 above it).
   const trpcWss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const trpcWs = applyWSSHandler({
     wss: trpcWss,
     router: appRouter,
-    createContext: ({ req, info }): Context => ({ ...services, actor: actorFrom(req.headers['x-trellis-user'], info.connectionParams) }),
+    createContext: async ({ req, info }): Promise<Context> => ({ ...services, ...(await authHttp.webSocketCaller(req, info.connectionParams)), actor: 'anonymous' }),
     keepAlive: { enabled: true, pingMs: 20_000, pongWaitMs: 5_000 },
   });
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
-    res.setHeader('access-control-allow-origin', req.headers.origin ?? '*');
-    res.setHeader('vary', 'origin');
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'content-type',
-        'access-control-max-age': '600',
-      });
-      res.end();
-      return;
-    }
+    if (authHttp.cors(req, res)) return;
     if (url.startsWith(`${TRPC_PREFIX}/`)) {
       req.url = resolveAliases(url);
       readBoundedBody(req, res, limits.maxBodyBytes, () => trpcHttp(req, res));
       return;
     }
+    if (authHttp.routes(req, res)) return;
     const path = url.split('?')[0];
     if (path === TRUST_BUNDLE_PATH) {
       // Public: a proxy checks it against its join token's pin before trusting any of it.
@@ -84,10 +71,13 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
       const ready = isReady();
       res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
     } else if (path === '/metrics') {
-      services.metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500).end(err.message),
-      );
+      authHttp
+        .metricsAllowed(req, res)
+        .then((allowed) => (allowed ? services.metrics.registry.metrics() : undefined))
+        .then(
+          (text) => text !== undefined && res.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(text),
+          (err: Error) => res.writeHead(500).end(err.message),
+        );
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}; the API is at ${TRPC_PREFIX}\n`);
     }
@@ -103,7 +93,10 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
       }
       services.stream.wss.handleUpgrade(req, socket, head, (ws) => services.stream.wss.emit('connection', ws, req));
     } else if (path === TRPC_PREFIX || path?.startsWith(`${TRPC_PREFIX}/`)) {
-      trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req));
+      void authHttp.refuseUpgrade(req, socket).then(
+        (refused) => refused || trpcWss.handleUpgrade(req, socket, head, (ws) => trpcWss.emit('connection', ws, req)),
+        () => socket.destroy(),
+      );
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
     }

@@ -1,3 +1,4 @@
+import type { Auth } from './auth/service.ts';
 import type { ConfigDistributor } from './compiler/distributor.ts';
 import type { EndpointRegistry } from './discovery/registry.ts';
 import type { ControlPlaneMetrics } from './metrics.ts';
@@ -17,6 +18,8 @@ export interface ControlPlaneServices {
   stream: StreamServer;
   metrics: ControlPlaneMetrics;
   telemetry: Telemetry;
+  /** Accounts, sessions, API tokens, sign-in links, SSO. */
+  auth: Auth;
   identity: IdentityService;
   rotation: TrustRotation;
   /** The control plane's log (what `trellis control-plane` prints); internal errors are written here with their request id. */

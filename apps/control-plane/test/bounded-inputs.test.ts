@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import type { AppRouter } from '../src/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
-import { retryPolicy, startTestControlPlane } from './support/control-plane.ts';
+import { TEST_BOOTSTRAP_TOKEN, retryPolicy, startTestControlPlane } from './support/control-plane.ts';
 
 // Issue 11: a 50 MB annotation was accepted and stored, request bodies had no limit, a NUL anywhere gave
 // a 500 whose body was Prisma's error text, and `__proto__` in a label selector was dropped silently.
@@ -30,11 +30,11 @@ describe.each(DATABASES)('bounded API inputs on %s', (_name, create) => {
 
   /** POSTs `body` (text, sent as it is) to a procedure. */
   const post = async (procedure: string, body: string) => {
-    const res = await fetch(`${env.cp.url}/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${env.cp.url}/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` }, body });
     return { status: res.status, body: (await res.json()) as ErrorBody };
   };
   const get = async (procedure: string, input: unknown) => {
-    const res = await fetch(`${env.cp.url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const res = await fetch(`${env.cp.url}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, { headers: { authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` } });
     return { status: res.status, body: (await res.json()) as ErrorBody };
   };
   const apply = (resource: unknown) => post('resources.apply', JSON.stringify({ resource }));
@@ -154,14 +154,18 @@ describe.each(DATABASES)('bounded API inputs on %s', (_name, create) => {
     );
   });
 
-  it('records an author named with NUL (WebSocket connection params) in a form Postgres keeps, instead of failing the write', async () => {
-    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never, connectionParams: { user: 'eve\u0000' } });
+  it('takes no author from WebSocket connection params (NUL or otherwise): the author is the authenticated caller', async () => {
+    const wsClient = createWSClient({
+      url: `${env.cp.url.replace('http', 'ws')}/trpc`,
+      WebSocket: WebSocket as never,
+      connectionParams: { user: 'eve\u0000', token: TEST_BOOTSTRAP_TOKEN },
+    });
     try {
       const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
       const written = await client.resources.upsert.mutate({ resource: retryPolicy('ws', 3, 'ws-retry') });
       expect(written.outcome).toBe('created');
       const [revision] = await env.client.resources.history.query({ kind: 'RetryPolicy', name: 'ws-retry' });
-      expect(revision?.author).toBe('eve\uFFFD');
+      expect(revision?.author).toBe('token:bootstrap');
     } finally {
       await wsClient.close();
     }

@@ -18,8 +18,8 @@ describe.each(DATABASES)('optimistic concurrency on %s', (_name, create) => {
     await env.client.resources.upsert.mutate({ resource: retryPolicy('payments', 2) });
     const current = await env.client.resources.get.query({ kind: 'RetryPolicy', name: 'payments-retry' });
     const rv = current.metadata.resourceVersion;
-    const alice = apiClient(env.cp.url, 'alice');
-    const bob = apiClient(env.cp.url, 'bob');
+    const alice = apiClient(env.cp.url);
+    const bob = apiClient(env.cp.url);
     const edit = (attempts: number) => ({ ...retryPolicy('payments', attempts), metadata: { name: 'payments-retry', namespace: 'default', resourceVersion: rv } });
     const results = await Promise.allSettled([
       alice.resources.upsert.mutate({ resource: edit(4) }),

@@ -67,4 +67,48 @@ describe('Kubernetes discovery (EndpointSlices and Pods, list and watch)', () =>
     expect(reviewsIn(gone.snapshot)).toEqual([]);
     await sleep(50);
   });
+
+  it('lets a proxy in with a projected ServiceAccount token Kubernetes vouches for (TokenReview): its identity is its namespace and ServiceAccount', async () => {
+    kube.addServiceAccountToken('sa-token-cart', 'shop', 'cart');
+    kube.addServiceAccountToken('sa-token-wrong-audience', 'shop', 'cart', ['kubernetes']);
+    const { StreamClient } = await import('@trellis/stream-client');
+    const { generateKeyPair, x509, EC_P256 } = await import('../src/identity/x509.ts');
+    const roots = env.cp.services.identity.ca.bundle().roots;
+    const join = async (service: string, token: string) => {
+      const keys = await generateKeyPair();
+      const csr = (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=x', keys, signingAlgorithm: EC_P256 })).toString('pem');
+      const got: string[] = [];
+      const logs: string[] = [];
+      const client = new StreamClient({
+        controlPlane: env.cp.url,
+        identity: { service, namespace: 'shop', instance: `${service}-${token}`, proxyVersion: 'test' },
+        apply: () => undefined,
+        log: (l) => logs.push(l),
+        credentials: {
+          trustedRoots: () => roots,
+          clientCertificate: () => undefined,
+          credential: () => ({ kind: 'service-account-token', token }),
+          certificateRequest: () => Promise.resolve(csr),
+          renewalRequest: () => Promise.resolve(csr),
+          installCertificate: (c) => void got.push(c.identity),
+          installBundle: () => undefined,
+        },
+      });
+      await client.start();
+      for (let i = 0; i < 100 && got.length === 0 && !logs.some((l) => l.includes('refused this proxy')); i++) await sleep(30);
+      await client.close();
+      return { got, logs: logs.join('\n') };
+    };
+    expect((await join('cart', 'sa-token-cart')).got).toEqual(['spiffe://trellis.local/ns/shop/sa/cart']);
+    expect(kube.requests).toContain('POST /apis/authentication.k8s.io/v1/tokenreviews');
+    const unknown = await join('cart', 'not-a-token');
+    expect(unknown.got).toEqual([]);
+    expect(unknown.logs).toContain('Kubernetes did not accept the ServiceAccount token: invalid bearer token');
+    const audience = await join('cart', 'sa-token-wrong-audience');
+    expect(audience.got).toEqual([]);
+    // cart's token cannot join as another service.
+    const other = await join('payments', 'sa-token-cart');
+    expect(other.got).toEqual([]);
+    expect(other.logs).toContain('may not join as payments.shop');
+  });
 });

@@ -93,6 +93,46 @@ describe.each(DATABASES)('migrations on %s', (_name, create) => {
     });
     expect(await p.issuedCertificate.findFirstOrThrow({ where: { tokenId: 'a1b2c3d4e5f6' } })).toMatchObject({ serial: '0a1b', rootId: 'root-1', notAfter: expires });
 
+    await p.proxyEndpoint.create({ data: { instance: 'payments-1', service: 'payments', namespace: 'shop', address: '10.0.0.7', port: 15006, labels: { version: 'v2' }, identity: 'spiffe://trellis.local/ns/shop/sa/payments' } });
+    expect(await p.proxyEndpoint.findUniqueOrThrow({ where: { instance: 'payments-1' } })).toMatchObject({ port: 15006, zone: null, labels: { version: 'v2' }, identity: 'spiffe://trellis.local/ns/shop/sa/payments' });
+
+    // People, sessions, tokens, throttling, sign-in links and OIDC sign-ins in progress (issue 10).
+    const later = expires;
+    const user = await p.user.create({ data: { username: 'ann', role: 'editor', namespaces: ['shop', 'payments'], passwordHash: '$argon2id$x', oidcSubject: 'https://idp ann' } });
+    expect(await p.user.findUniqueOrThrow({ where: { username: 'ann' } })).toMatchObject({
+      id: user.id,
+      role: 'editor',
+      namespaces: ['shop', 'payments'],
+      passwordHash: '$argon2id$x',
+      oidcSubject: 'https://idp ann',
+      lastSignInAt: null,
+    });
+    expect((await p.user.create({ data: { username: 'bob', role: 'viewer' } })).namespaces).toEqual([]);
+    await p.session.create({ data: { secretHash: 's1', csrfHash: 'c1', userId: user.id, method: 'password', address: '10.0.0.1', userAgent: 'ua', expiresAt: later } });
+    expect(await p.session.findUniqueOrThrow({ where: { secretHash: 's1' }, include: { user: true } })).toMatchObject({
+      csrfHash: 'c1',
+      method: 'password',
+      address: '10.0.0.1',
+      expiresAt: later,
+      revokedAt: null,
+      user: { username: 'ann' },
+    });
+    await p.apiToken.create({ data: { name: 'ci', secretHash: 't1', prefix: 'trt_abc', role: 'editor', namespaces: ['shop'], createdBy: 'ann', expiresAt: later } });
+    await p.apiToken.create({ data: { name: 'cli', secretHash: 't2', prefix: 'trt_def', userId: user.id, createdBy: 'ann' } });
+    expect(await p.apiToken.findUniqueOrThrow({ where: { secretHash: 't1' } })).toMatchObject({ role: 'editor', namespaces: ['shop'], userId: null, expiresAt: later });
+    expect(await p.apiToken.findUniqueOrThrow({ where: { secretHash: 't2' }, include: { user: true } })).toMatchObject({ role: null, user: { username: 'ann' } });
+    await p.signInThrottle.create({ data: { key: 'account:ann', failures: 3, firstFailureAt: start, lastFailureAt: later, lockedUntil: later } });
+    expect(await p.signInThrottle.findUniqueOrThrow({ where: { key: 'account:ann' } })).toEqual({ key: 'account:ann', failures: 3, firstFailureAt: start, lastFailureAt: later, lockedUntil: later });
+    await p.signInLink.create({ data: { secretHash: 'l1', userId: user.id, createdBy: 'first run', expiresAt: later } });
+    expect(await p.signInLink.findUniqueOrThrow({ where: { secretHash: 'l1' } })).toMatchObject({ userId: user.id, createdBy: 'first run', usedAt: null });
+    await p.oidcLogin.create({ data: { stateHash: 'o1', codeVerifier: 'v', nonce: 'n', returnTo: '/graph', cliRedirect: 'http://127.0.0.1:1/callback', cliChallenge: 'c', expiresAt: later } });
+    await p.oidcLogin.update({ where: { stateHash: 'o1' }, data: { cliCodeHash: 'code', userId: user.id } });
+    expect(await p.oidcLogin.findUniqueOrThrow({ where: { cliCodeHash: 'code' } })).toMatchObject({ codeVerifier: 'v', nonce: 'n', returnTo: '/graph', userId: user.id });
+    // Removing a person removes their sessions, tokens and links with them.
+    await p.user.delete({ where: { id: user.id } });
+    expect([await p.session.count(), await p.apiToken.count(), await p.signInLink.count()]).toEqual([0, 1, 0]);
+    await expect(p.user.create({ data: { username: 'bob', role: 'admin' } })).rejects.toMatchObject({ code: 'P2002' });
+
     // Unique constraints the store relies on for conflicts exist.
     await expect(
       p.resource.create({ data: { kind: 'RetryPolicy', namespace: 'shop', name: 'r', revision: 1, spec: {} } }),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
-import { retryPolicy, startTestControlPlane } from './support/control-plane.ts';
+import { TEST_BOOTSTRAP_TOKEN, retryPolicy, startTestControlPlane } from './support/control-plane.ts';
 
 describe.each(DATABASES)('resources API on %s', (_name, create) => {
   let db: TestDatabase;
@@ -57,10 +57,10 @@ describe.each(DATABASES)('resources API on %s', (_name, create) => {
     });
     const history = await client.resources.history.query({ kind: 'RetryPolicy', name: 'payments-retry' });
     expect(history.map((h) => [h.revision, h.action, h.author])).toEqual([
-      [4, 'DELETE', 'test-user'],
-      [3, 'ROLLBACK', 'test-user'],
-      [2, 'UPDATE', 'test-user'],
-      [1, 'CREATE', 'test-user'],
+      [4, 'DELETE', 'token:bootstrap'],
+      [3, 'ROLLBACK', 'token:bootstrap'],
+      [2, 'UPDATE', 'token:bootstrap'],
+      [1, 'CREATE', 'token:bootstrap'],
     ]);
     expect(history[3]?.note).toBe('first try');
     expect(history[2]?.before).toMatchObject({ spec: { attempts: 3 } });
@@ -108,11 +108,12 @@ describe.each(DATABASES)('resources API on %s', (_name, create) => {
     expect((await client.resources.get.query({ kind: 'RetryPolicy', name: 'ratings-retry' })).spec).toMatchObject({ attempts: 2 });
   });
 
-  it('serves health, readiness and Prometheus metrics', async () => {
+  it('serves health and readiness to anyone, and Prometheus metrics to a caller with credentials', async () => {
     const base = env.cp.url;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` } })).text();
     expect(metrics).toContain('trellis_cp_connected_proxies');
   });
 });

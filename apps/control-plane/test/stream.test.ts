@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
-import { retryPolicy, startTestControlPlane } from './support/control-plane.ts';
+import { TEST_BOOTSTRAP_TOKEN, retryPolicy, startTestControlPlane } from './support/control-plane.ts';
 import { connectTestProxy, retryOf, sleep, type TestProxy } from './support/stream.ts';
 
 // The first database is enough here: the stream does not depend on which one stores the resources.
@@ -116,10 +116,10 @@ describe('the proxy stream', () => {
     expect(seenAgo).toBeLessThan(2000);
   });
 
-  it('accepts resources.apply over plain HTTP JSON, as scripts call it', async () => {
+  it('accepts resources.apply over plain HTTP JSON with a bearer token, as scripts call it', async () => {
     const res = await fetch(`${env.cp.url}/trpc/resources.apply`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` },
       body: JSON.stringify({ resource: retryPolicy('curl', 2) }),
     });
     expect(res.status).toBe(200);
@@ -127,7 +127,7 @@ describe('the proxy stream', () => {
     expect(body.result.data.outcome).toBe('created');
     const bad = await fetch(`${env.cp.url}/trpc/resources.apply`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` },
       body: JSON.stringify({ resource: retryPolicy('curl', 0) }),
     });
     expect(bad.status).toBe(400);

@@ -8,7 +8,7 @@ import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Span } from '@trellis/shared';
 import type { AppRouter } from '../src/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
-import { startTestControlPlane } from './support/control-plane.ts';
+import { TEST_BOOTSTRAP_TOKEN, startTestControlPlane } from './support/control-plane.ts';
 import { joinToken, sleep } from './support/stream.ts';
 
 const [[, createDatabase]] = DATABASES as [[string, () => Promise<TestDatabase>]];
@@ -87,7 +87,7 @@ describe('spans from the proxy stream', () => {
   });
 
   it('streams live requests of one service to a tap subscriber', async () => {
-    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never });
+    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never, connectionParams: { token: TEST_BOOTSTRAP_TOKEN } });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     const events: { path: string; status: number; source: string; service: string }[] = [];
     const sub = client.tap.watch.subscribe({ service: 'catalog.default' }, { onData: (e) => events.push(e) });
@@ -107,7 +107,7 @@ describe('spans from the proxy stream', () => {
   });
 
   it('turns metric deltas into the live graph (pushed about once a second) and time series', async () => {
-    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never });
+    const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never, connectionParams: { token: TEST_BOOTSTRAP_TOKEN } });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     const graphs: { at: number; rps: number }[] = [];
     const sub = client.graph.live.subscribe(
@@ -236,7 +236,7 @@ describe('spans from the proxy stream', () => {
   it('takes only the traffic of the reporting proxy: forged edges and spans of other services, and impossible counts, never reach the graph', async () => {
     const forger = await reporter('forger');
     const refused = async (kind: string) => {
-      const text = await (await fetch(`${env.cp.url}/metrics`)).text();
+      const text = await (await fetch(`${env.cp.url}/metrics`, { headers: { authorization: `Bearer ${TEST_BOOTSTRAP_TOKEN}` } })).text();
       return Number(new RegExp(`trellis_cp_telemetry_refused_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
     };
     const before = { edge: await refused('edge'), span: await refused('span') };

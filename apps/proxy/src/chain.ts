@@ -20,6 +20,7 @@ import { createMirror } from './filters/mirror.ts';
 import { createRateLimit } from './filters/rate-limit.ts';
 import { createRequestContext } from './filters/request-context.ts';
 import { createRetry } from './filters/retry.ts';
+import { SAFE_RETRY } from './upstream/defaults.ts';
 import { createInboundRouter, createOutboundRouter, hostName, type RouteEntry, type ServiceEntry } from './filters/router.ts';
 import { createSplit } from './filters/split.ts';
 import { createTimeout } from './filters/timeout.ts';
@@ -103,7 +104,8 @@ function outboundRoutes(service: OutboundService, upstream: UpstreamService, dep
           createTimeout(p.timeout),
           createMirror(p.mirror, mirrorTargets, balancer),
           createSplit(p.split, backends),
-          createRetry(p.retry),
+          // Without a RetryPolicy, a request without a body that reached no app gets one more try elsewhere.
+          p.retry ? createRetry(p.retry) : createRetry(SAFE_RETRY, false),
           createCircuitBreaker(service.circuitBreaker, upstream),
         ],
         endpointCall,

@@ -5,3 +5,4 @@ export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, PROXY_VERSION, type ProxyOpti
 export { readConfigFile } from './config/config-file.ts';
 export { capYoungGeneration } from './young-generation.ts';
 export { REASONS, type ReasonCode } from './http/reasons.ts';
+export { parseAppProbe, type AppProbeSpec } from './upstream/app-probe.ts';

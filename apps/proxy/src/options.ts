@@ -1,4 +1,5 @@
 import type { ClientLimits } from './http/listener.ts';
+import type { AppProbeSpec } from './upstream/app-probe.ts';
 
 export const PROXY_VERSION = '0.1.0';
 
@@ -24,7 +25,19 @@ export interface WorkloadOptions {
   configFile?: string;
   /** The join token that lets this workload into the mesh the first time (`trellis token create --service`). */
   token?: string;
+  /** In Kubernetes: a projected ServiceAccount token (audience "trellis") instead of a join token. */
+  serviceAccountTokenFile?: string;
+  /** Roots (PEM) to trust for the control plane until it sends its trust bundle (needed without a join token's pin). */
+  initialRoots?: string[];
+  /** How the sidecar checks its app (default: a TCP connect every second); a failing app is taken out of its service. */
+  appProbe?: AppProbeSpec;
+  appProbeIntervalMs?: number;
 }
+
+export const DEFAULT_APP_PROBE: AppProbeSpec = { kind: 'tcp' };
+export const DEFAULT_APP_PROBE_INTERVAL_MS = 1000;
+/** Failed probes in a row before the app is reported not ready. */
+export const APP_PROBE_FAILURES = 2;
 
 export interface ProxyOptions {
   workloads: WorkloadOptions[];

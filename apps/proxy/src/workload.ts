@@ -16,7 +16,8 @@ import { WorkloadIdentity } from './identity/workload-identity.ts';
 import { HandshakeCounters } from './telemetry/handshakes.ts';
 import { proxyError } from './http/reasons.ts';
 import { ProxyRequest, type Handler, type ProxyResponse } from './http/types.ts';
-import { PROXY_VERSION, type WorkloadOptions } from './options.ts';
+import { APP_PROBE_FAILURES, DEFAULT_APP_PROBE, DEFAULT_APP_PROBE_INTERVAL_MS, PROXY_VERSION, type WorkloadOptions } from './options.ts';
+import { AppProbe } from './upstream/app-probe.ts';
 import { LimiterRegistry, type Limiter } from './ratelimit/registry.ts';
 import { EdgeTable, UNKNOWN_DESTINATION } from './telemetry/edges.ts';
 import type { MetricsSource } from './telemetry/metrics.ts';
@@ -50,6 +51,8 @@ export class Workload implements MetricsSource {
   private reporter: TelemetryReporter | undefined;
   /** The mesh identity (certificate, trust bundle) when config comes from a control plane; none with --config. */
   readonly identity: WorkloadIdentity | undefined;
+  /** Whether the local app answers (a sidecar's readiness probe); undefined without an app. */
+  readonly appProbe: AppProbe | undefined;
   readonly inboundHandshakes = new HandshakeCounters();
   readonly outboundHandshakes = new HandshakeCounters();
 
@@ -63,7 +66,22 @@ export class Workload implements MetricsSource {
     this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
     const appEndpoint: EndpointState | undefined = this.app?.list[0];
     const log = (line: string) => shared.log(`${this.self}: ${line}`);
-    const identity = options.configFile === undefined ? new WorkloadIdentity({ token: options.token, log }) : undefined;
+    this.appProbe =
+      options.appPort === undefined
+        ? undefined
+        : new AppProbe({
+            port: options.appPort,
+            spec: options.appProbe ?? DEFAULT_APP_PROBE,
+            intervalMs: options.appProbeIntervalMs ?? DEFAULT_APP_PROBE_INTERVAL_MS,
+            failureThreshold: APP_PROBE_FAILURES,
+          });
+    this.appProbe?.on('change', (ready: boolean, reason: string | undefined) => {
+      log(ready ? 'the app answers its probe again: ready' : `the app does not answer its probe (${reason ?? '?'}): not ready, its endpoint leaves the service`);
+    });
+    const identity =
+      options.configFile === undefined
+        ? new WorkloadIdentity({ token: options.token, serviceAccountTokenFile: options.serviceAccountTokenFile, initialRoots: options.initialRoots, log })
+        : undefined;
     this.identity = identity;
     const outboundHandshakes = this.outboundHandshakes;
     this.upstreamRegistry = new UpstreamRegistry(
@@ -120,6 +138,7 @@ export class Workload implements MetricsSource {
   async start(adminPort: number): Promise<void> {
     const { options } = this;
     if (this.inbound) this.ports.inbound = await this.inbound.listen();
+    this.appProbe?.start();
     this.ports.outbound = await this.outbound.listen();
     this.instance = options.instance ?? `${os.hostname()}:${this.ports.inbound ?? this.ports.outbound}`;
     if (options.configFile) {
@@ -151,6 +170,11 @@ export class Workload implements MetricsSource {
       credentials: identity,
     });
     identity.requestRenewal = () => stream.renewCertificate();
+    const probe = this.appProbe;
+    if (probe) {
+      stream.setReady(probe.ready, probe.reason);
+      probe.on('change', (ready: boolean, reason: string | undefined) => stream.setReady(ready, reason));
+    }
     this.stream = stream;
     this.tracer.enabled = true;
     this.reporter = new TelemetryReporter(stream, this.edges, this.tracer);
@@ -208,6 +232,7 @@ export class Workload implements MetricsSource {
       certificateExpiresAt: this.identity?.notAfter ? new Date(this.identity.notAfter).toISOString() : null,
       trustBundleVersion: this.identity?.trustBundleVersion ?? null,
       mtls: this.active?.snapshot.inbound.mtls ?? null,
+      app: this.appProbe ? { ready: this.appProbe.ready, reason: this.appProbe.reason ?? null } : null,
       version: a?.snapshot.version ?? null,
       digest: a?.snapshot.digest ?? null,
       source: a?.source ?? null,
@@ -223,6 +248,7 @@ export class Workload implements MetricsSource {
     this.reporter?.stop();
     await this.stream?.close();
     this.identity?.stop();
+    this.appProbe?.stop();
     await Promise.all([this.upstreamRegistry.destroy(), this.app?.destroy()]);
   }
 

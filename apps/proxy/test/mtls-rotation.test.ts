@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { send } from './support/load.ts';
-import { startControlPlane, type ControlPlaneProcess } from './support/control-plane.ts';
+import { BOOTSTRAP_TOKEN, startControlPlane, type ControlPlaneProcess } from './support/control-plane.ts';
 import { startProxy, tempDir, type ProxyProcess } from './support/proxy.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
 
@@ -70,7 +70,7 @@ test('five certificate renewals and one root rotation under steady traffic throu
   const before = await cp.query<{ issuingRoot: string; bundleVersion: number }>('identity.ca.status', undefined);
 
   // Rotation: a new root, everyone trusts it, everyone gets a certificate from it, the old root goes.
-  const res = await fetch(`${cp.url}/trpc/identity.ca.rotate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${cp.url}/trpc/identity.ca.rotate`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP_TOKEN}` }, body: '{}' });
   expect(res.status).toBe(200);
   let status = await cp.query<{ issuingRoot: string; bundleVersion: number; roots: { id: string }[]; rotation: { phase: string; lastCompletedAt: string | null } }>('identity.ca.status', undefined);
   for (let i = 0; i < 200 && !(status.rotation.phase === 'idle' && status.rotation.lastCompletedAt); i++) {

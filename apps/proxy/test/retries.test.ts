@@ -25,6 +25,7 @@ beforeAll(async () => {
   });
   healthy = await startUpstream('healthy');
   const dead = await closedPort();
+  const dead2 = await closedPort();
   proxy = await startProxy({
     config: snapshot({
       outbound: [
@@ -41,6 +42,8 @@ beforeAll(async () => {
           policies: { retry: retry({ attempts: 2, retryOn: ['connect-failure'] }) },
           routes: [outboundRoute('no-retry', {}, { path: { type: 'PathPrefix', value: '/no-retry' } })],
         }),
+        // Nothing listens behind any endpoint.
+        service({ name: 'all-dead', endpoints: [endpoint(dead), endpoint(dead2)] }),
       ],
     }),
   });
@@ -59,12 +62,16 @@ test('a service failing 30 % of requests is seen as at least 99 % successful wit
   expect(flaky.hits).toBeGreaterThan(1200);
 });
 
-test('a connect failure is retried on another endpoint; without a retry policy the caller sees 503', async () => {
+test('a connect failure is retried on another endpoint, with a retry policy or without one (the safe default)', async () => {
   const retried = await sendMany(proxy.outbound, 20, 1, { host: 'half-dead' });
   expect(retried.every((r) => r.status === 200)).toBe(true);
-  const plain = await sendMany(proxy.outbound, 4, 1, { host: 'half-dead', path: '/no-retry' });
+  // No RetryPolicy on this route: nothing reached an app, so one more try elsewhere is always safe.
+  const byDefault = await sendMany(proxy.outbound, 20, 1, { host: 'half-dead', path: '/no-retry' });
+  expect(byDefault.every((r) => r.status === 200)).toBe(true);
+  // When every endpoint refuses, the caller is told why.
+  const plain = await sendMany(proxy.outbound, 4, 1, { host: 'all-dead' });
   const refused = plain.filter((r) => r.status === 503);
-  expect(refused.length).toBeGreaterThan(0);
+  expect(refused.length).toBe(4);
   expect(refused[0]?.headers['x-trellis-reason']).toBe('upstream-connect-error');
   expect(refused[0]?.body).toContain('upstream connect error');
   expect(refused[0]?.body).toContain('ECONNREFUSED');

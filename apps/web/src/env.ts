@@ -5,11 +5,10 @@ import { z } from 'zod';
  * build serves any control plane.
  */
 const schema = z.object({
+  /** The control plane the dashboard passes the browser's API calls to (and asks who is signed in). */
   TRELLIS_SERVER: z.url().default('http://127.0.0.1:7400'),
-  /** Recorded as the author of the revisions this dashboard writes, unless the user names themselves. */
-  TRELLIS_USER: z.string().min(1).max(200).default('dashboard'),
 });
 
 export function serverEnv(): z.infer<typeof schema> {
-  return schema.parse({ TRELLIS_SERVER: process.env.TRELLIS_SERVER || undefined, TRELLIS_USER: process.env.TRELLIS_USER || undefined });
+  return schema.parse({ TRELLIS_SERVER: process.env.TRELLIS_SERVER || undefined });
 }

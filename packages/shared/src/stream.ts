@@ -14,7 +14,8 @@ export const STREAM_PATH = '/v1/stream';
 /** Served over TLS to anyone: the roots a proxy checks against its join token's pin before it trusts them. */
 export const TRUST_BUNDLE_PATH = '/v1/trust-bundle';
 export const STREAM_PROTOCOL_VERSION = 2;
-export const HEARTBEAT_INTERVAL_MS = 5_000;
+/** A proxy pings this often; three missed in a row and either side takes the connection for dead. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
 
 /** WebSocket close codes the control plane uses when it turns a proxy away. */
 export const STREAM_CLOSE = {
@@ -62,6 +63,8 @@ export const helloMessage = z.object({
   credential: proxyCredential.optional(),
   /** A PKCS#10 request (PEM) for a certificate, when the proxy has none or it is due for renewal. */
   csr: pem.optional(),
+  /** Whether its app answers its readiness probe: only a ready proxy's endpoint is given to callers. */
+  ready: z.boolean().default(true),
 });
 
 export const proxyMessage = z.discriminatedUnion('type', [
@@ -75,6 +78,8 @@ export const proxyMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('csr'), csr: pem }),
   /** The proxy now trusts this bundle version (rotation waits for every proxy's). */
   z.object({ type: z.literal('bundle-ack'), version: z.number().int() }),
+  /** Its app started or stopped answering the readiness probe. */
+  z.object({ type: z.literal('readiness'), ready: z.boolean(), reason: z.string().max(1024).optional() }),
 ]);
 
 export const issuedCertificate = z.object({

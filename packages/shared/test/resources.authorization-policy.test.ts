@@ -33,7 +33,7 @@ describe('AuthorizationPolicy', () => {
 
   it('wants at least one rule in a Deny policy, and at least one source in each rule', () => {
     rejectAt(authz({ action: 'Deny', rules: [] }), 'spec.rules', /needs at least one rule/);
-    rejectAt(authz({ action: 'Allow', rules: [{ from: [] }] }), 'spec.rules[0].from', />=1 items/);
+    rejectAt(authz({ action: 'Allow', rules: [{ from: [] }] }), 'spec.rules[0].from', /^must name at least one caller/);
     rejectAt(authz({ action: 'Allow', rules: [{ paths: [{ type: 'Exact', value: '/' }] }] }), 'spec.rules[0].from', /^is required$/);
   });
 

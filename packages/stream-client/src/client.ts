@@ -67,6 +67,8 @@ export class StreamClient extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   private applying: Promise<void> = Promise.resolve();
+  /** Whether the proxy's app answers its probe, as last told to the control plane. */
+  private ready = true;
   state: StreamState = 'disconnected';
 
   constructor(private readonly options: StreamClientOptions) {
@@ -154,6 +156,13 @@ export class StreamClient extends EventEmitter {
     this.emit('state', state);
   }
 
+  /** Tells the control plane whether the app is ready (its endpoint is given to callers only when it is). */
+  setReady(ready: boolean, reason?: string): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    this.send({ type: 'readiness', ready, ...(reason ? { reason } : {}) });
+  }
+
   /** Sends a CSR for a new key now (renewal); false when not connected (the next hello carries one instead). */
   async renewCertificate(): Promise<boolean> {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
@@ -230,6 +239,7 @@ export class StreamClient extends EventEmitter {
       ...(this.current ? { current: { version: this.current.version, digest: this.current.digest } } : {}),
       ...(credential ? { credential } : {}),
       ...(csr ? { csr } : {}),
+      ready: this.ready,
     });
   }
 

@@ -207,6 +207,7 @@ describe('StreamClient against a WebSocket control plane', () => {
       type: 'hello',
       protocol: STREAM_PROTOCOL_VERSION,
       proxy: { service: 'frontend', namespace: 'default', instance: 'frontend-1', zone: 'a', labels: { version: 'v1' }, ports: {}, proxyVersion: 'test' },
+      ready: true,
     });
     expect((await ack).message).toEqual({ type: 'ack', version: 1 });
     expect(applied).toEqual([{ snapshot: snapshot(1), source: 'control-plane' }]);

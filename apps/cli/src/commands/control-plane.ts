@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startControlPlane } from '@trellis/control-plane';
+import { DEFAULT_DASHBOARD_URL, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, parseRoleMappings, startControlPlane, type OidcOptions } from '@trellis/control-plane';
 import { isTrustDomain, parseDuration, parseLifetime } from '@trellis/shared';
-import { parseCommandArgs, parsePort } from '../args.ts';
+import { lifetimeFlag, parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 
@@ -9,7 +9,11 @@ const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
   '                      [--max-body-bytes 1048576] [--kubernetes [--kubeconfig FILE]]\n' +
-  '                      [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]';
+  '                      [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]\n' +
+  '                      [--dashboard-url http://127.0.0.1:7401] [--cors-origin ORIGIN]... [--public-metrics] [--no-sign-in-link]\n' +
+  '                      [--session-idle 12h] [--session-max-age 7d]\n' +
+  '                      [--oidc-issuer URL --oidc-client-id ID --oidc-role GROUP=ROLE[:NS,...]... [--oidc-groups-claim groups]\n' +
+  '                       [--oidc-scopes "openid profile email groups"] [--oidc-redirect-url URL] [--oidc-label TEXT]]';
 
 const HELP = `${USAGE}
 
@@ -22,7 +26,18 @@ P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
   --ca-key FILE      its private key (PKCS#8 PEM, ECDSA P-256)
   --trust-domain TD  SPIFFE trust domain of workload identities (default trellis.local)
   --cert-ttl 24h     lifetime of workload certificates (proxies renew at two thirds; at least 5s)
-  --tls-san NAME     another name or address proxies reach this control plane by (repeatable)`;
+  --tls-san NAME     another name or address proxies reach this control plane by (repeatable)
+
+Who may call the API: people sign in (the dashboard, \`trellis login\`), scripts send an API token.
+  First run (no users): creates "admin" with a random password and prints a one-time sign-in link to
+  the dashboard (--dashboard-url). TRELLIS_ADMIN_PASSWORD sets that password instead (automation).
+  TRELLIS_BOOTSTRAP_TOKEN: an admin API token held in memory only (at least 24 characters).
+  --cors-origin ORIGIN  a browser origin allowed to call the API directly (repeatable; none by default)
+  --public-metrics      serve /metrics without credentials (otherwise a token with mesh:read)
+  --session-idle 12h, --session-max-age 7d  when a browser session ends
+  Single sign-on: --oidc-issuer and --oidc-client-id (TRELLIS_OIDC_ISSUER, TRELLIS_OIDC_CLIENT_ID; the
+  secret only as TRELLIS_OIDC_CLIENT_SECRET), groups mapped to roles with --oidc-role (or
+  TRELLIS_OIDC_ROLES="platform=admin;shop-devs=editor:shop"). Register <dashboard-url>/auth/oidc/callback.`;
 
 /** Runs the control plane until SIGINT/SIGTERM. */
 export async function run(argv: string[]): Promise<number> {
@@ -45,6 +60,19 @@ export async function run(argv: string[]): Promise<number> {
     'ca-key': { type: 'string' },
     'tls-san': { type: 'string', multiple: true },
     'max-body-bytes': { type: 'string' },
+    'dashboard-url': { type: 'string' },
+    'cors-origin': { type: 'string', multiple: true },
+    'public-metrics': { type: 'boolean' },
+    'no-sign-in-link': { type: 'boolean' },
+    'session-idle': { type: 'string' },
+    'session-max-age': { type: 'string' },
+    'oidc-issuer': { type: 'string' },
+    'oidc-client-id': { type: 'string' },
+    'oidc-role': { type: 'string', multiple: true },
+    'oidc-groups-claim': { type: 'string' },
+    'oidc-scopes': { type: 'string' },
+    'oidc-redirect-url': { type: 'string' },
+    'oidc-label': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
@@ -58,6 +86,14 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError('--cert-ttl: write it like "24h" or "30m" (from 5s to 365d)', 2);
   }
   if ((values['ca-cert'] === undefined) !== (values['ca-key'] === undefined)) throw new CliError('--ca-cert and --ca-key go together: the intermediate and its key', 2);
+  const dashboardUrl = (values['dashboard-url'] ?? cliEnv.dashboardUrl ?? DEFAULT_DASHBOARD_URL).replace(/\/+$/, '');
+  if (!URL.canParse(dashboardUrl)) throw new CliError(`--dashboard-url: "${dashboardUrl}" is not a URL (like http://127.0.0.1:7401)`, 2);
+  for (const origin of values['cors-origin'] ?? []) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) throw new CliError(`--cors-origin: "${origin}" is not an origin (scheme://host[:port], no path)`, 2);
+  }
+  const idleMs = values['session-idle'] === undefined ? undefined : lifetimeFlag(values['session-idle'], '--session-idle');
+  const maxAgeMs = values['session-max-age'] === undefined ? undefined : lifetimeFlag(values['session-max-age'], '--session-max-age');
+  const oidc = oidcOptions(values, dashboardUrl);
   const sampling = values['trace-sampling'] === undefined ? undefined : Number(values['trace-sampling']);
   if (sampling !== undefined && !(sampling >= 0 && sampling <= 1)) throw new CliError('--trace-sampling: must be a number from 0 to 1', 2);
   const graceMs = values['endpoint-grace'] === undefined ? undefined : Number(values['endpoint-grace']);
@@ -93,6 +129,15 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['ca-cert'] !== undefined && values['ca-key'] !== undefined ? { ca: { certFile: path.resolve(values['ca-cert']), keyFile: path.resolve(values['ca-key']) } } : {}),
       ...(values['tls-san'] ? { tlsHosts: values['tls-san'] } : {}),
       log,
+      bootstrapToken: cliEnv.bootstrapToken,
+      adminPassword: cliEnv.adminPassword,
+      dashboardUrl,
+      corsOrigins: values['cors-origin'] ?? [],
+      publicMetrics: values['public-metrics'] ?? false,
+      sessions: { ...(idleMs ? { idleMs } : {}), ...(maxAgeMs ? { maxAgeMs } : {}) },
+      oidc,
+      // `trellis up` makes its own link (through the bootstrap token) and prints it where logs do not go.
+      ...(values['no-sign-in-link'] ? { onFirstRun: null } : {}),
     });
   } catch (err) {
     throw new CliError(`trellis control-plane: ${(err as Error).message}`);
@@ -107,4 +152,32 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/** Single sign-on settings from flags and environment, checked; undefined when no issuer is named. */
+function oidcOptions(values: Record<string, string | boolean | string[] | undefined>, dashboardUrl: string): OidcOptions | undefined {
+  const text = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
+  const issuer = text('oidc-issuer') ?? cliEnv.oidc.issuer;
+  if (!issuer) return undefined;
+  if (!URL.canParse(issuer)) throw new CliError(`--oidc-issuer: "${issuer}" is not a URL`, 2);
+  const clientId = text('oidc-client-id') ?? cliEnv.oidc.clientId;
+  if (!clientId) throw new CliError('--oidc-client-id (or TRELLIS_OIDC_CLIENT_ID) is needed with --oidc-issuer: the client id registered at the issuer', 2);
+  let roles;
+  try {
+    const rules = Array.isArray(values['oidc-role']) ? values['oidc-role'] : [];
+    roles = parseRoleMappings([...rules, ...(cliEnv.oidc.roles ? [cliEnv.oidc.roles] : [])]);
+  } catch (err) {
+    throw new CliError(`--oidc-role: ${(err as Error).message}`, 2);
+  }
+  if (roles.length === 0) throw new CliError('--oidc-role: map at least one of the issuer\'s groups to a role (e.g. --oidc-role platform=admin), or nobody can sign in with SSO', 2);
+  return {
+    issuer,
+    clientId,
+    clientSecret: cliEnv.oidc.clientSecret,
+    redirectUrl: text('oidc-redirect-url') ?? `${dashboardUrl}/auth/oidc/callback`,
+    scopes: text('oidc-scopes') ?? 'openid profile email groups',
+    groupsClaim: text('oidc-groups-claim') ?? 'groups',
+    roles,
+    label: text('oidc-label') ?? 'Sign in with SSO',
+  };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, parseAppProbe, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -23,6 +23,15 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
                              the stream always runs over TLS on that port
   --token-file FILE          the join token that lets this proxy in the first time (\`trellis token create --service NAME\`);
                              or TRELLIS_TOKEN. Afterwards the proxy proves itself with its certificate (kept 0600 in --data-dir)
+  --service-account-token-file FILE
+                             in Kubernetes, instead of a join token: a projected ServiceAccount token (audience "trellis"),
+                             checked by the control plane with a TokenReview; re-read at every use
+  --app-probe tcp|http:/PATH|none
+                             how the sidecar checks its app (default tcp: a connection every second; http: a GET
+                             answered below 500); after 2 failures the app's endpoint leaves its service until it answers again
+  --app-probe-interval MS    time between probes (default 1000)
+  --ca-file FILE             roots (PEM) to trust for the control plane before its first trust bundle (needed
+                             with a ServiceAccount token; a join token carries a pin instead)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
   --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
   --inbound-port PORT        where other proxies reach this workload (0 = any free port)
@@ -107,6 +116,19 @@ async function readToken(file: string | undefined): Promise<string | undefined> 
   return token;
 }
 
+/** The PEM certificates in --ca-file. */
+async function readRoots(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--ca-file ${file}: ${(err as Error).message}`, 2);
+  }
+  const roots = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!roots) throw new CliError(`--ca-file ${file} holds no PEM certificate (the control plane's roots: GET /v1/trust-bundle)`, 2);
+  return roots;
+}
+
 /** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -125,6 +147,10 @@ export async function run(argv: string[]): Promise<number> {
       'admin-address': { type: 'string' },
       'control-plane': { type: 'string' },
       'token-file': { type: 'string' },
+      'service-account-token-file': { type: 'string' },
+      'ca-file': { type: 'string' },
+      'app-probe': { type: 'string' },
+      'app-probe-interval': { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       address: { type: 'string' },
@@ -177,10 +203,17 @@ export async function run(argv: string[]): Promise<number> {
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
   // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
   const token = await readToken(values['token-file']);
+  const initialRoots = values['ca-file'] === undefined ? undefined : await readRoots(values['ca-file']);
+  const appProbe = values['app-probe'] === undefined ? undefined : parseAppProbe(values['app-probe']);
+  if (values['app-probe'] !== undefined && !appProbe) throw new CliError(`--app-probe: "${values['app-probe']}" is not tcp, none or http:/PATH`, 2);
   for (const w of workloads) {
     const own = w.tokenFile !== undefined ? await readToken(w.tokenFile) : token;
     delete w.tokenFile;
     if (own !== undefined) w.token = own;
+    if (values['service-account-token-file'] !== undefined) w.serviceAccountTokenFile = path.resolve(values['service-account-token-file']);
+    if (initialRoots) w.initialRoots = initialRoots;
+    if (appProbe) w.appProbe = appProbe;
+    if (values['app-probe-interval'] !== undefined) w.appProbeIntervalMs = positiveMs(values['app-probe-interval'], '--app-probe-interval', 1000);
   }
   if (values['control-plane'] !== undefined && !needsControlPlane) {
     throw new CliError('--control-plane and --config are alternatives: a proxy takes its config from one of them', 2);

@@ -1,76 +1,70 @@
-import { parseCommandArgs } from '../args.ts';
-import { controlPlaneClient, explain } from '../client.ts';
 import { CliError } from '../errors.ts';
-import { table } from '../output.ts';
 
-const USAGE = `trellis token create --service NAME [--namespace default] [--ttl 24h] [--server URL]
-       trellis token list [--server URL]
-       trellis token revoke ID [--server URL]`;
+/**
+ * `trellis token ...` covers both kinds of token, each in its own module under tokens/: API tokens for
+ * people's scripts (role and namespaces) and join tokens that let proxies into the mesh (service and
+ * namespace). `create` goes to the kind its flags name (--role or --service), `revoke` to the kind whose
+ * IDs look like the one given, `list` lists both.
+ */
+interface TokenKind {
+  summary: string;
+  /** Whether `create` with these arguments, or `revoke` of this ID, is this kind's. */
+  creates(argv: string[]): boolean;
+  owns(id: string | undefined): boolean;
+  load(): Promise<{ run(action: string, argv: string[]): Promise<number> }>;
+}
 
-const HELP = `${USAGE}
+const JOIN_ID = /^[0-9a-f]{12}$/;
 
-Join tokens let proxies outside Kubernetes into the mesh as one service. A proxy sends its token once,
-with a request for a certificate; the control plane answers with a certificate for exactly that
-service's identity (spiffe://<trust domain>/ns/<namespace>/sa/<service>), and the proxy proves itself
-with that certificate from then on. The token also pins the control plane's root certificate, so a proxy
-given it cannot be pointed at another control plane.
+/** The first argument that is not a flag or a flag's value (`revoke --server URL ID` names ID). */
+function firstPositional(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (!a.startsWith('-')) return a;
+    if (!a.includes('=')) i++;
+  }
+  return undefined;
+}
 
-  create   prints the token once, on stdout (the rest goes to stderr): trellis token create --service payments > payments.token
-  list     every token: id, service, state, expiry, uses (never the token itself; only its hash is kept)
-  revoke   no proxy joins with it again, and proxies whose certificates descend from it are disconnected`;
+const KINDS: TokenKind[] = [
+  {
+    summary: 'API tokens for scripts and CI: create --role viewer|editor|admin [--namespace NS]... [--ttl 30d] [--name NAME]',
+    creates: (argv) => argv.some((a) => a === '--role' || a.startsWith('--role=')),
+    owns: (id) => !!id && !JOIN_ID.test(id),
+    load: () => import('./tokens/api-tokens.ts'),
+  },
+  {
+    summary: 'join tokens for proxies: create --service NAME [--namespace default] [--ttl 24h]',
+    creates: (argv) => argv.some((a) => a === '--service' || a.startsWith('--service=')),
+    owns: (id) => !!id && JOIN_ID.test(id),
+    load: () => import('./tokens/join-tokens.ts'),
+  },
+];
+
+const USAGE = `trellis token create|list|revoke ... [--server URL]
+${KINDS.map((k) => `  ${k.summary}`).join('\n')}
+  list       both kinds (never the tokens themselves: only their hashes are kept)
+  revoke ID  the token with that ID, of either kind (its next use fails)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('token', argv, {
-    service: { type: 'string' },
-    namespace: { type: 'string', short: 'n' },
-    ttl: { type: 'string' },
-    server: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  }, USAGE); // prettier-ignore
-  const [action, id] = positionals;
-  if (values.help) {
-    process.stdout.write(`usage: ${HELP}\n`);
-    return 0;
+  const [action, ...rest] = argv;
+  if (!action || action === '--help' || action === '-h') {
+    process.stdout.write(`usage: ${USAGE}\n`);
+    return action ? 0 : 2;
   }
-  const { client, url } = controlPlaneClient(values.server);
-  try {
-    switch (action) {
-      case 'create': {
-        if (!values.service) throw new CliError(`trellis token create: --service is required (the service the proxy will run as)\nusage: ${USAGE}`, 2);
-        const { token, info } = await client.identity.joinTokens.create.mutate({
-          service: values.service,
-          namespace: values.namespace ?? 'default',
-          ...(values.ttl !== undefined ? { ttl: values.ttl } : {}),
-        });
-        process.stderr.write(`join token ${info.id} for ${info.service}.${info.namespace}, valid until ${info.expiresAt}; shown once:\n`);
-        process.stdout.write(`${token}\n`);
-        process.stderr.write(`start the proxy with it: trellis proxy --service ${info.service} --token-file FILE (or TRELLIS_TOKEN)\n`);
-        return 0;
-      }
-      case 'list': {
-        const tokens = await client.identity.joinTokens.list.query();
-        if (tokens.length === 0) process.stdout.write('no join tokens; create one with `trellis token create --service NAME`\n');
-        else {
-          process.stdout.write(
-            table(
-              ['ID', 'SERVICE', 'STATE', 'EXPIRES', 'USES', 'LAST USED', 'CREATED BY'],
-              tokens.map((t) => [t.id, `${t.service}.${t.namespace}`, t.state, t.expiresAt, String(t.uses), t.lastUsedAt ?? '-', t.createdBy]),
-            ),
-          );
-        }
-        return 0;
-      }
-      case 'revoke': {
-        if (!id) throw new CliError(`trellis token revoke: which token? (its ID, from \`trellis token list\`)\nusage: ${USAGE}`, 2);
-        const revoked = await client.identity.joinTokens.revoke.mutate({ id });
-        process.stdout.write(`join token ${revoked.id} revoked; ${revoked.disconnected} proxy connection(s) closed\n`);
-        return 0;
-      }
-      default:
-        throw new CliError(`trellis token: ${action ? `unknown action "${action}"` : 'create, list or revoke?'}\nusage: ${USAGE}`, 2);
+  if (action === 'list') {
+    let code = 0;
+    for (const [i, kind] of KINDS.entries()) {
+      if (i > 0) process.stdout.write('\n');
+      code = Math.max(code, await (await kind.load()).run('list', rest));
     }
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw explain(err, url);
+    return code;
   }
+  const kind =
+    action === 'create' ? KINDS.find((k) => k.creates(rest)) : action === 'revoke' ? KINDS.find((k) => k.owns(firstPositional(rest))) : undefined;
+  if (!kind) {
+    const why = action === 'create' ? 'say which kind: --role ROLE (an API token) or --service NAME (a join token)' : action === 'revoke' ? 'which token? its ID, from `trellis token list`' : `unknown action "${action}"`;
+    throw new CliError(`trellis token ${action}: ${why}\nusage: ${USAGE}`, 2);
+  }
+  return (await kind.load()).run(action, rest);
 }

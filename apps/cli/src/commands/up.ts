@@ -30,7 +30,12 @@ load generator with a sidecar of its own. Every proxy joins with a join token an
   --data-dir DIR      the embedded database and logs (default .trellis/data; TRELLIS_DATA_DIR)
   --fresh             start from an empty database
   --no-dashboard      skip the dashboard
-Logs of every process are in <data-dir>/../logs. Ctrl-C stops everything.`;
+Logs of every process are in <data-dir>/../logs. Ctrl-C stops everything.
+
+Signing in: the first start creates the user "admin" with a random password nobody sees; every start
+prints a one-time sign-in link (15 minutes) that opens the dashboard as that admin, where you can set a
+password and invite people. The demo policies are applied with an admin token made for this run and
+held in memory by the control plane (TRELLIS_BOOTSTRAP_TOKEN sets it, for automation).`;
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -80,6 +85,15 @@ async function applyDemoResources(api: ReturnType<typeof apiClient>): Promise<st
     }
   }
   return created;
+}
+
+/**
+ * A one-time sign-in link for the first admin, so `npm start` takes whoever runs it straight into the
+ * dashboard. Printed here only (the control plane's log files never hold it).
+ */
+async function signInLink(api: ReturnType<typeof apiClient>): Promise<{ url: string; username: string } | undefined> {
+  const admin = (await api.users.list.query()).filter((u) => u.role === 'admin').sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)))[0];
+  return admin ? api.users.signInLink.mutate({ id: admin.id }) : undefined;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -158,20 +172,26 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   const [node, trellis] = trellisCommand(root);
-  // An admin credential for this run only: given to the control plane in its environment, never stored.
-  const bootstrapToken = randomBytes(32).toString('base64url');
+  // An admin credential for this run only: given to the control plane in its environment, never stored
+  // (TRELLIS_BOOTSTRAP_TOKEN sets it, for automation).
+  const bootstrapToken = cliEnv.bootstrapToken ?? `trb_${randomBytes(32).toString('base64url')}`;
+  const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
   try {
     const databaseUrl = cliEnv.databaseUrl;
-    const cp = await supervisor.start('control-plane', node, [...trellis, 'control-plane', '--port', String(cpPort), '--data-dir', dataDir], {
-      ready: /listening on (http:\/\/[\d.:]+) \(database: ([^)]+)\)/,
-      env: childEnv({ TRELLIS_BOOTSTRAP_TOKEN: bootstrapToken }),
-    });
+    const cp = await supervisor.start(
+      'control-plane',
+      node,
+      [...trellis, 'control-plane', '--port', String(cpPort), '--data-dir', dataDir, '--dashboard-url', dashboardUrl, '--no-sign-in-link'],
+      { ready: /listening on (http:\/\/[\d.:]+) \(database: ([^)]+)\)/, env: childEnv({ TRELLIS_BOOTSTRAP_TOKEN: bootstrapToken }) },
+    );
     const cpUrl = cp.match[1] ?? `http://127.0.0.1:${cpPort}`;
     say(`✓ control plane   ${cpUrl}  (${databaseUrl ? 'Postgres from DATABASE_URL' : `PGlite in ${path.relative(process.cwd(), dataDir) || dataDir}`})`);
 
     const api = apiClient(cpUrl, bootstrapToken);
     const created = await applyDemoResources(api);
     say(`✓ demo policies   ${created.length ? `applied ${created.join(', ')}` : 'already in place (kept as you left them)'}`);
+    const link = withDashboard ? await signInLink(api) : undefined;
+    if (link) say(`✓ sign-in link    ${link.url}  (one-time, 15 minutes: opens the dashboard as ${link.username})`);
     const tokens = await joinTokens(api);
     const proxyArgs = (id: string, service: string, zone: string, ports: ReturnType<typeof portsOf>) => [
       ...trellis, 'proxy',
@@ -226,7 +246,7 @@ export async function run(argv: string[]): Promise<number> {
       say(`✓ dashboard       http://127.0.0.1:${dashboardPort}`);
     }
     say(`\nlogs: ${logDir}`);
-    say(withDashboard ? `dashboard: http://127.0.0.1:${dashboardPort}` : `control plane: ${cpUrl}`);
+    say(withDashboard ? `dashboard: ${dashboardUrl}${link ? ' (open the one-time sign-in link above)' : ''}` : `control plane: ${cpUrl}`);
   } catch (err) {
     if (!interrupted) {
       await stopAll();

@@ -7,12 +7,13 @@ import path from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { request } from 'undici';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { repoRoot } from './run.ts';
+import { TEST_BOOTSTRAP_TOKEN, repoRoot } from './run.ts';
 
 const bin = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');
 
-export function api(url: string) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { 'x-trellis-user': 'test' } })] });
+/** The control plane's API as the test bootstrap admin (or with `token`). */
+export function api(url: string, token = TEST_BOOTSTRAP_TOKEN) {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${token}` } })] });
 }
 
 export interface MeshProxy {

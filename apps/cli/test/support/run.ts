@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,10 +8,17 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const bin = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');
 
-/** Runs `trellis ...args` to completion, as a user would in a terminal. */
+/** The admin token test control planes hold in memory (TRELLIS_BOOTSTRAP_TOKEN); commands send it as TRELLIS_TOKEN unless told otherwise. */
+export const TEST_BOOTSTRAP_TOKEN = 'trb_cli-test-bootstrap-token-0123456789';
+
+/** A config directory of this test run's own, so `trellis login` never touches the real one. */
+export const testConfigHome = mkdtempSync(path.join(os.tmpdir(), 'trellis-config-'));
+
+/** Runs `trellis ...args` to completion, as a user would in a terminal (with TRELLIS_TOKEN set to the bootstrap token unless `env` says otherwise). */
 export function trellis(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...options.env } });
+    const env = { ...process.env, XDG_CONFIG_HOME: testConfigHome, TRELLIS_TOKEN: TEST_BOOTSTRAP_TOKEN, ...options.env };
+    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -21,12 +29,19 @@ export function trellis(args: string[], options: { stdin?: string; env?: Record<
   });
 }
 
-/** `trellis control-plane` on a free port with its own PGlite directory; resolves once it listens. */
-export async function startControlPlaneProcess(extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess; dataDir: string; stop(): Promise<void> }> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-cli-'));
-  const child = spawn(process.execPath, [bin, 'control-plane', '--port', '0', '--data-dir', dataDir, '--endpoint-grace', '300', ...extraArgs], {
+/**
+ * `trellis control-plane` on a free port with its own PGlite directory and the test bootstrap token;
+ * resolves once it listens. `output()` is everything it printed so far.
+ */
+export async function startControlPlaneProcess(
+  given: string[] | { args?: string[]; env?: Record<string, string>; dataDir?: string } = {},
+): Promise<{ url: string; child: ChildProcess; dataDir: string; output(): string; stop(options?: { keepData?: boolean }): Promise<void> }> {
+  // Extra flags alone, or flags, environment and a data directory to reuse.
+  const options = Array.isArray(given) ? { args: given } : given;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'trellis-cli-')));
+  const child = spawn(process.execPath, [bin, 'control-plane', '--port', '0', '--data-dir', dataDir, '--endpoint-grace', '300', ...(options.args ?? [])], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: '' },
+    env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: TEST_BOOTSTRAP_TOKEN, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -48,13 +63,14 @@ export async function startControlPlaneProcess(extraArgs: string[] = []): Promis
     url,
     child,
     dataDir,
-    stop: async () => {
+    output: () => output,
+    stop: async ({ keepData = false } = {}) => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,3 +1,5 @@
+import type { ResourceStore } from '../store/resources.ts';
+
 // Who may do what. Every tRPC procedure names the one permission it needs (its `meta`); one middleware
 // (router/trpc.ts) checks it against the caller's role, so no procedure checks by hand.
 
@@ -25,9 +27,20 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
 };
 
+/** The least role that has `permission` (for "ask an admin for the editor role"). */
+export function leastRoleWith(permission: Permission): Role {
+  return ROLES.find((r) => ROLE_PERMISSIONS[r].includes(permission)) ?? 'admin';
+}
+
+/** What every signed-in caller may do about themselves (auth.me, auth.changePassword), whatever their role. */
+export const SIGNED_IN = 'signed-in';
+
 /** What a procedure declares: the permission it needs, and for namespaced writes which namespace(s) it touches. */
 export interface ProcedureMeta {
-  permission: Permission;
-  /** The namespaces the call writes, read from its input (editors may be limited to some namespaces). */
-  namespacesOf?: (input: unknown) => string[];
+  permission: Permission | typeof SIGNED_IN;
+  /**
+   * The namespaces the call changes, from its input and, where the input names a stored resource, from
+   * that resource (editors may be limited to some namespaces; "*" means every namespace).
+   */
+  namespacesOf?: (input: unknown, ctx: { store: ResourceStore }) => string[] | Promise<string[]>;
 }

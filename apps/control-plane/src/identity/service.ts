@@ -6,6 +6,7 @@ import { spiffeIdOf } from '@trellis/shared/node';
 import type { Database } from '../db/open.ts';
 import { MeshCA, type CaOptions } from './ca.ts';
 import { JoinTokens } from './join-tokens.ts';
+import type { TokenReviewer } from './token-review.ts';
 
 /** Who a proxy proved to be, and how. */
 export interface Authenticated {
@@ -14,7 +15,7 @@ export interface Authenticated {
   namespace: string;
   /** The join token this proxy's certificates descend from (null for Kubernetes ServiceAccount tokens). */
   tokenId: string | null;
-  via: 'certificate' | 'join-token';
+  via: 'certificate' | 'join-token' | 'service-account-token';
 }
 
 export type AuthResult =
@@ -26,6 +27,8 @@ export interface IdentityOptions extends CaOptions {
   certTtlMs: number;
   /** Names and addresses the control plane is reached by (its serving certificate's SANs). */
   hosts: readonly string[];
+  /** Checks Kubernetes ServiceAccount tokens (with --kubernetes); without it they are refused. */
+  tokenReviewer?: TokenReviewer | undefined;
 }
 
 const SERVING_TTL = 30 * 86_400_000;
@@ -40,6 +43,7 @@ export class IdentityService extends EventEmitter {
   readonly tokens: JoinTokens;
   private serving: tls.SecureContextOptions | undefined;
   private servingTimer: NodeJS.Timeout | undefined;
+  private readonly pruneTimer: NodeJS.Timeout;
 
   private constructor(
     readonly ca: MeshCA,
@@ -48,6 +52,11 @@ export class IdentityService extends EventEmitter {
   ) {
     super();
     this.tokens = new JoinTokens(prisma);
+    // A certificate's row is of no use a day after it expired.
+    this.pruneTimer = setInterval(() => {
+      void prisma.issuedCertificate.deleteMany({ where: { notAfter: { lt: new Date(Date.now() - 86_400_000) } } }).catch(() => undefined);
+    }, 3_600_000);
+    this.pruneTimer.unref();
     ca.on('bundle', (bundle: TrustBundle) => {
       void this.refreshServing().then(() => this.emit('bundle', bundle));
     });
@@ -84,6 +93,7 @@ export class IdentityService extends EventEmitter {
 
   stop(): void {
     clearTimeout(this.servingTimer);
+    clearInterval(this.pruneTimer);
   }
 
   /**
@@ -98,7 +108,12 @@ export class IdentityService extends EventEmitter {
       if (!check.ok) return { ok: false, code: 'unauthenticated', reason: `token-${check.reason}`, message: check.message };
       who = { identity: this.identityOf(check.service, check.namespace), service: check.service, namespace: check.namespace, tokenId: check.tokenId, via: 'join-token' };
     } else if (!who && credential?.kind === 'service-account-token') {
-      return { ok: false, code: 'unauthenticated', reason: 'no-token-review', message: 'ServiceAccount tokens are accepted only when the control plane runs with --kubernetes' };
+      const review = this.options.tokenReviewer;
+      if (!review) return { ok: false, code: 'unauthenticated', reason: 'no-token-review', message: 'ServiceAccount tokens are accepted only when the control plane runs with --kubernetes' };
+      const result = await review(credential.token);
+      if (!result.ok) return { ok: false, code: 'unauthenticated', reason: 'service-account-token', message: result.message };
+      // Until pods are mapped to services, a workload's service is its ServiceAccount's name.
+      who = { identity: spiffeId(this.ca.trustDomain, result.namespace, result.serviceAccount), service: result.serviceAccount, namespace: result.namespace, tokenId: null, via: 'service-account-token' };
     }
     if (!who) {
       if (fromCertificate && !fromCertificate.ok) return fromCertificate;
@@ -136,10 +151,6 @@ export class IdentityService extends EventEmitter {
         notAfter: leaf.notAfter,
       },
     });
-    // Old rows are of no use once their certificates have expired for a day.
-    if (Math.random() < 0.01) {
-      void this.prisma.issuedCertificate.deleteMany({ where: { notAfter: { lt: new Date(Date.now() - 86_400_000) } } }).catch(() => undefined);
-    }
     return {
       certificate: { chain: leaf.chain, identity: who.identity, notAfter: leaf.notAfter.toISOString() },
       trustBundle: this.ca.bundle(),

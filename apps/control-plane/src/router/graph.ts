@@ -32,12 +32,17 @@ export const graphRouter = router({
 
   /** The same graph, pushed about once a second. */
   live: procedure.meta({ permission: 'mesh:read' }).input(graphInput).subscription(async function* ({ ctx, input, signal }) {
-    while (!signal?.aborted) {
-      yield graphOf(ctx, input);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 1000);
-        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
+    ctx.metrics.subscriptions.inc({ procedure: 'graph.live' });
+    try {
+      while (!signal?.aborted) {
+        yield graphOf(ctx, input);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    } finally {
+      ctx.metrics.subscriptions.dec({ procedure: 'graph.live' });
     }
   }),
 });

@@ -4,16 +4,12 @@ import { ResourceStore, type ApplyOutcome } from '../store/resources.ts';
 import { diffObjects } from '../store/diff.ts';
 import { revisionBody } from '../store/representation.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { affectedNamespaces, storedNamespaces } from '../auth/scope.ts';
 import { procedure, router } from './trpc.ts';
 
 // Kinds are short words, namespaces DNS labels, names at most 253 characters (as Kubernetes has it).
 const ref = z.object({ kind: z.string().min(1).max(63), name: z.string().min(1).max(253), namespace: z.string().min(1).max(63).default('default') });
 const note = z.string().max(2000);
-/** The namespace a resource in an apply names (the default one when it names none). */
-function namespaceOfResource(resource: unknown): string {
-  const ns = (resource as { metadata?: { namespace?: unknown } } | null)?.metadata?.namespace;
-  return typeof ns === 'string' && ns ? ns : 'default';
-}
 
 const toRef = (input: z.infer<typeof ref>) => ({ kind: ResourceStore.kind(input.kind), namespace: input.namespace, name: input.name });
 
@@ -21,8 +17,12 @@ const toRef = (input: z.infer<typeof ref>) => ({ kind: ResourceStore.kind(input.
 const MAX_DOCUMENTS = 1000;
 
 const read = { permission: 'mesh:read' } as const;
-/** Writes name the namespaces they touch: an editor may be limited to some. */
-const writeRef = { permission: 'policy:write', namespacesOf: (input: unknown) => [(input as { namespace?: string }).namespace ?? 'default'] } as const;
+/** The stored resource a delete or rollback names, as its namespaces are read from it. */
+function refOf(input: unknown): { kind: string; name: string; namespace: string } {
+  const i = (input ?? {}) as { kind?: unknown; name?: unknown; namespace?: unknown };
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' && v ? v : fallback);
+  return { kind: text(i.kind, ''), name: text(i.name, ''), namespace: text(i.namespace, 'default') };
+}
 
 /** What applying `resource` would change, without writing it. */
 async function dryRun(store: ResourceStore, resource: unknown) {
@@ -53,7 +53,8 @@ export const resourcesRouter = router({
    * With dryRun, validates and returns the change without writing.
    */
   upsert: procedure
-    .meta({ permission: 'policy:write', namespacesOf: (input) => [namespaceOfResource((input as { resource?: unknown }).resource)] })
+    // Writes name the namespaces they change (where the resource lives and where it takes effect): an editor may be limited to some.
+    .meta({ permission: 'policy:write', namespacesOf: (input) => affectedNamespaces((input as { resource?: unknown }).resource) })
     .input(z.object({ resource: z.unknown(), note: note.optional(), dryRun: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       if (input.dryRun) return dryRun(ctx.store, input.resource);
@@ -66,7 +67,7 @@ export const resourcesRouter = router({
    * none. Validation errors name the document as `documents[i].<field>`.
    */
   upsertMany: procedure
-    .meta({ permission: 'policy:write', namespacesOf: (input) => ((input as { resources?: unknown[] }).resources ?? []).map(namespaceOfResource) })
+    .meta({ permission: 'policy:write', namespacesOf: (input) => (Array.isArray((input as { resources?: unknown }).resources) ? (input as { resources: unknown[] }).resources : []).flatMap(affectedNamespaces) })
     .input(
       z.object({
         resources: z.array(z.unknown()).min(1, 'nothing to apply').max(MAX_DOCUMENTS, `at most ${MAX_DOCUMENTS} resources per apply; split the file`),
@@ -93,7 +94,7 @@ export const resourcesRouter = router({
     }),
 
   delete: procedure
-    .meta(writeRef)
+    .meta({ permission: 'policy:write', namespacesOf: (input, ctx) => storedNamespaces(ctx.store, refOf(input)) })
     .input(ref.extend({ resourceVersion: z.string().max(20).optional(), note: note.optional() }))
     .mutation(({ ctx, input }) => ctx.store.delete(toRef(input), { author: ctx.actor, note: input.note, resourceVersion: input.resourceVersion })),
 
@@ -105,7 +106,7 @@ export const resourcesRouter = router({
     .query(({ ctx, input }) => ctx.store.diff(toRef(input), input.from, input.to)),
 
   rollback: procedure
-    .meta(writeRef)
+    .meta({ permission: 'policy:write', namespacesOf: (input, ctx) => storedNamespaces(ctx.store, refOf(input), Number((input as { to?: unknown } | null)?.to)) })
     .input(ref.extend({ to: z.number().int().min(1), note: note.optional() }))
     .mutation(({ ctx, input }) => ctx.store.rollback(toRef(input), input.to, { author: ctx.actor, note: input.note })),
 });

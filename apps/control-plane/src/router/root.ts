@@ -6,6 +6,9 @@ import { graphRouter } from './graph.ts';
 import { metricsRouter } from './metrics.ts';
 import { tracesRouter } from './traces.ts';
 import { tapRouter } from './tap.ts';
+import { authRouter } from './auth.ts';
+import { usersRouter } from './users.ts';
+import { tokensRouter } from './tokens.ts';
 import { identityRouter } from './identity.ts';
 
 export const appRouter = router({
@@ -16,6 +19,9 @@ export const appRouter = router({
   metrics: metricsRouter,
   traces: tracesRouter,
   tap: tapRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
   identity: identityRouter,
 });
 

@@ -14,6 +14,7 @@ export const tapRouter = router({
       wake?.();
     };
     ctx.telemetry.on('tap', onTap);
+    ctx.metrics.subscriptions.inc({ procedure: 'tap.watch' });
     try {
       while (!signal?.aborted) {
         const next = queue.shift();
@@ -28,6 +29,7 @@ export const tapRouter = router({
         wake = undefined;
       }
     } finally {
+      ctx.metrics.subscriptions.dec({ procedure: 'tap.watch' });
       ctx.telemetry.off('tap', onTap);
     }
   }),

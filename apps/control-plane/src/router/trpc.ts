@@ -1,18 +1,26 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { checkInputBounds } from '@trellis/shared';
-import type { ProcedureMeta } from '../auth/permissions.ts';
+import type { CallerContext } from '../auth/http.ts';
+import { leastRoleWith, SIGNED_IN, type ProcedureMeta } from '../auth/permissions.ts';
+import { actorOf, namespaceRefusal, permissionsOf } from '../auth/principal.ts';
 import { errorShape } from './error-shape.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { ControlPlaneServices } from '../services.ts';
 
-export interface Context extends ControlPlaneServices {
-  /** Who is calling, recorded as the author of revisions (header x-trellis-user, or connection params). */
+export interface Context extends ControlPlaneServices, CallerContext {
+  /**
+   * Who is calling, recorded as the author of revisions: the signed-in person's name or `token:<name>`
+   * (set by the permission middleware from the authenticated principal, never from a header).
+   */
   actor: string;
 }
 
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   // Field errors for bad input; only a request id (its details in the log) for anything unexpected.
   errorFormatter: ({ shape, error, path, ctx }) => errorShape({ shape, error, path, log: ctx?.log }),
+  // Subscriptions over HTTP (server-sent events, what the dashboard uses through its proxy) get a ping
+  // now and then, so idle streams are not cut by anything in between and a dead one is noticed.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
 });
 
 /**
@@ -47,5 +55,39 @@ const domainErrors = t.middleware(async ({ next, getRawInput }) => {
   return result;
 });
 
+/**
+ * The one place permissions are enforced: every procedure declares the permission it needs (meta), the
+ * caller's role must have it (401 for nobody, 403 naming what is missing), and an editor limited to some
+ * namespaces may write only there. A WebSocket's caller is checked again on every call, so revoking a
+ * token or session takes effect on its next call there too.
+ */
+const enforce = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  if (!meta) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} declares no permission; it is refused until it does` });
+  if (ctx.refusal) throw new TRPCError(ctx.refusal);
+  const principal = ctx.principal && ctx.transport === 'ws' ? await ctx.auth.stillValid(ctx.principal) : ctx.principal;
+  if (!principal) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: ctx.principal
+        ? 'your credentials were revoked or have expired; sign in again'
+        : 'not signed in: send Authorization: Bearer <token> (`trellis login`, or a token from `trellis token create`) or sign in to the dashboard',
+    });
+  }
+  if (meta.permission !== SIGNED_IN && !permissionsOf(principal.role).includes(meta.permission)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `your role (${principal.role}) lacks the permission ${meta.permission} that ${path} needs; ask an admin for the ${leastRoleWith(meta.permission)} role`,
+    });
+  }
+  if (meta.namespacesOf) {
+    for (const namespace of new Set(await meta.namespacesOf(await getRawInput(), ctx))) {
+      const refusal = namespaceRefusal(principal, namespace);
+      if (refusal) throw new TRPCError({ code: 'FORBIDDEN', message: `${meta.permission} refused: ${refusal}; ask an admin to add it` });
+    }
+  }
+  return next({ ctx: { principal, actor: actorOf(principal) } });
+});
+
 export const router = t.router;
-export const procedure = t.procedure.use(domainErrors);
+// Who may call comes first: a caller without the permission learns nothing about its input.
+export const procedure = t.procedure.use(enforce).use(domainErrors);

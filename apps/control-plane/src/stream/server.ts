@@ -15,6 +15,7 @@ import {
   type TrustBundle,
 } from '@trellis/shared';
 import type { ConfigDistributor } from '../compiler/distributor.ts';
+import type { EndpointJournal } from '../discovery/endpoint-journal.ts';
 import { serviceKey, type EndpointRegistry } from '../discovery/registry.ts';
 import { CsrError } from '../identity/ca.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -52,6 +53,9 @@ export interface ProxyStatus {
   bundleVersion: number;
   /** How far its clock is ahead of the control plane's (ms), from its heartbeats; null before the first. */
   clockSkewMs: number | null;
+  /** Whether its app answers the proxy's readiness probe (a proxy whose app does not is not given to callers). */
+  ready: boolean;
+  notReadyReason: string | null;
 }
 
 /**
@@ -76,6 +80,8 @@ export class StreamServer extends EventEmitter {
     private readonly identity: IdentityService,
     private readonly metrics: ControlPlaneMetrics,
     private readonly options: StreamServerOptions,
+    /** Where announced endpoints are kept for the next start. */
+    private readonly journal?: EndpointJournal,
   ) {
     super();
     this.wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.accept(ws, req));
@@ -149,6 +155,8 @@ export class StreamServer extends EventEmitter {
       certificate: s.certificate ? { rootId: s.certificate.rootId, notAfter: s.certificate.notAfter.toISOString() } : null,
       bundleVersion: s.bundleVersion,
       clockSkewMs: s.clockSkewMs ?? null,
+      ready: s.ready,
+      notReadyReason: s.notReadyReason ?? null,
     };
   }
 
@@ -199,9 +207,10 @@ export class StreamServer extends EventEmitter {
       session.lastSeen = Date.now();
       void this.onMessage(session, msg);
     });
-    ws.on('close', () => {
+    ws.on('close', (code: number) => {
       clearTimeout(helloTimer);
-      if (session) this.departure(session);
+      // 1000: the proxy said goodbye (it is stopping); anything else may be a blip it comes back from.
+      if (session) this.departure(session, code === 1000);
     });
     ws.on('error', () => ws.terminate());
   }
@@ -245,6 +254,12 @@ export class StreamServer extends EventEmitter {
         session.bundleVersion = msg.version;
         this.emit('bundle-ack', session);
         break;
+      case 'readiness':
+        session.ready = msg.ready;
+        session.notReadyReason = msg.ready ? undefined : (msg.reason ?? 'its app does not answer');
+        this.announce(session);
+        this.emit('readiness', session);
+        break;
       case 'hello':
         session.send({ type: 'error', message: 'hello was already received on this connection', code: 'invalid' });
         break;
@@ -272,6 +287,8 @@ export class StreamServer extends EventEmitter {
     }
     if (ws.readyState !== ws.OPEN) return undefined;
     const session = new ProxySession(claimed, who, ws, () => this.metrics.pushes.inc());
+    session.ready = msg.ready;
+    if (!msg.ready) session.notReadyReason = 'its app does not answer yet';
     if (socket && who.via === 'certificate') {
       const cert = socket.getPeerCertificate(true);
       const rootId = this.identity.ca.rootOf(`-----BEGIN CERTIFICATE-----\n${cert.raw.toString('base64')}\n-----END CERTIFICATE-----`);
@@ -314,26 +331,40 @@ export class StreamServer extends EventEmitter {
     session.adoptReported(current);
     this.sessions.set(identity.instance, session);
     this.metrics.connected.set(this.sessions.size);
-    if (identity.endpoint) {
-      this.registry.upsert({
-        service: who.service,
-        namespace: who.namespace,
-        source: 'proxy',
-        address: identity.endpoint.address,
-        port: identity.endpoint.port,
-        labels: identity.labels,
-        instance: identity.instance,
-        // Callers connect with mTLS and expect this identity only when the proxy holds a certificate.
-        ...(session.certificate ? { identity: who.identity } : {}),
-        ...(identity.zone ? { zone: identity.zone } : {}),
-      });
-    }
+    this.announce(session);
     void this.distributor.join(who.service, who.namespace, session);
     this.emit('hello', session);
     return session;
   }
 
-  private departure(session: ProxySession): void {
+  /** Puts the proxy's endpoint in its service while its app is ready, takes it out while it is not. */
+  private announce(session: ProxySession): void {
+    const { identity, who } = session;
+    if (!identity.endpoint) return;
+    const endpoint = { service: who.service, namespace: who.namespace, source: 'proxy' as const, address: identity.endpoint.address, port: identity.endpoint.port };
+    if (!session.ready) {
+      this.registry.remove(endpoint);
+      this.journal?.forget(identity.instance);
+      return;
+    }
+    const announced = {
+      ...endpoint,
+      labels: identity.labels,
+      instance: identity.instance,
+      // Callers connect with mTLS and expect this identity only when the proxy holds a certificate.
+      ...(session.certificate ? { identity: who.identity } : {}),
+      ...(identity.zone ? { zone: identity.zone } : {}),
+    };
+    this.registry.upsert(announced);
+    this.journal?.save(announced);
+  }
+
+  /** True when a proxy with this instance name is connected now. */
+  isConnected(instance: string): boolean {
+    return this.sessions.has(instance);
+  }
+
+  private departure(session: ProxySession, saidGoodbye: boolean): void {
     const { identity, who } = session;
     if (this.sessions.get(identity.instance) !== session) return;
     this.sessions.delete(identity.instance);
@@ -342,12 +373,19 @@ export class StreamServer extends EventEmitter {
     session.disconnectedAt = new Date();
     this.departed.set(identity.instance, session);
     this.emit('departed', session);
+    // A proxy that is stopping leaves its service at once; one that vanished keeps its place for the grace
+    // period (callers set it aside by themselves if it really is gone).
+    if (saidGoodbye && identity.endpoint) {
+      this.registry.remove({ service: who.service, namespace: who.namespace, source: 'proxy', ...identity.endpoint });
+      this.journal?.forget(identity.instance);
+    }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.departed.get(identity.instance) !== session) return;
       this.departed.delete(identity.instance);
       if (identity.endpoint && !this.sessions.has(identity.instance)) {
         this.registry.remove({ service: who.service, namespace: who.namespace, source: 'proxy', ...identity.endpoint });
+        this.journal?.forget(identity.instance);
       }
     }, this.options.endpointGraceMs);
     this.timers.add(timer);

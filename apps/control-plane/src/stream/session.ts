@@ -18,6 +18,9 @@ export class ProxySession implements GroupMember {
   disconnectedAt: Date | undefined;
   /** The trust bundle version the proxy last acknowledged. */
   bundleVersion = 0;
+  /** Whether its app answers its readiness probe, and why not: only a ready proxy's endpoint is in its service. */
+  ready = true;
+  notReadyReason: string | undefined;
   /** How far the proxy's clock is ahead of ours (ms; negative: behind), from its last heartbeat. */
   clockSkewMs: number | undefined;
   /** The root its current certificate chains to, and when that certificate expires (none: no mTLS). */

@@ -6,7 +6,8 @@ import path from 'node:path';
 
 // A stand-in for the Kubernetes API server (we cannot run one here) that speaks its wire format for the
 // two resources discovery reads: list responses (`{kind: XList, metadata: {resourceVersion}, items}`) and
-// watch streams (one `{type: ADDED|MODIFIED|DELETED, object}` JSON document per line).
+// watch streams (one `{type: ADDED|MODIFIED|DELETED, object}` JSON document per line); and TokenReview
+// (authentication.k8s.io/v1), answering for the ServiceAccount tokens a test gives it.
 
 interface K8sObject {
   metadata: { name: string; namespace: string; resourceVersion?: string; uid?: string; labels?: Record<string, string> };
@@ -24,10 +25,38 @@ export async function startFakeKubernetes() {
   const objects = new Map<ResourcePath, Map<string, K8sObject>>(Object.keys(RESOURCES).map((p) => [p as ResourcePath, new Map()]));
   const watchers = new Map<ResourcePath, Set<http.ServerResponse>>(Object.keys(RESOURCES).map((p) => [p as ResourcePath, new Set()]));
   const requests: string[] = [];
+  /** token -> the ServiceAccount it belongs to and the audiences it was made for. */
+  const tokens = new Map<string, { namespace: string; serviceAccount: string; audiences: string[] }>();
+
+  const tokenReview = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const review = JSON.parse(body) as { spec: { token: string; audiences?: string[] } };
+      const sa = tokens.get(review.spec.token);
+      const wanted = review.spec.audiences ?? [];
+      const audiences = sa ? sa.audiences.filter((a) => wanted.length === 0 || wanted.includes(a)) : [];
+      const status =
+        sa && audiences.length > 0
+          ? {
+              authenticated: true,
+              user: { username: `system:serviceaccount:${sa.namespace}:${sa.serviceAccount}`, uid: `${sa.namespace}-${sa.serviceAccount}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`] },
+              audiences,
+            }
+          : { authenticated: false, error: sa ? 'token audiences do not match' : 'invalid bearer token' };
+      res.writeHead(201, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: review.spec, status }),
+      );
+    });
+  };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(`${req.method} ${url.pathname}${url.search}`);
+    if (req.method === 'POST' && url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews') {
+      tokenReview(req, res);
+      return;
+    }
     const resource = RESOURCES[url.pathname as ResourcePath] as (typeof RESOURCES)[ResourcePath] | undefined;
     if (!resource) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
@@ -88,6 +117,9 @@ export async function startFakeKubernetes() {
     kubeconfig,
     requests,
     putPod: (pod: K8sObject) => put('/api/v1/pods', pod),
+    /** Makes `token` a ServiceAccount token of `namespace/serviceAccount` for the given audiences. */
+    addServiceAccountToken: (token: string, namespace: string, serviceAccount: string, audiences = ['trellis']) =>
+      tokens.set(token, { namespace, serviceAccount, audiences }),
     putSlice: (slice: K8sObject) => put('/apis/discovery.k8s.io/v1/endpointslices', slice),
     deleteSlice: (namespace: string, name: string) => remove('/apis/discovery.k8s.io/v1/endpointslices', namespace, name),
     close: async () => {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
-import { isTrellisRateLimited, proxyError } from '../http/reasons.ts';
+import type { EndpointState } from '../upstream/endpoint.ts';
+import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/reasons.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
 import type { Handler } from '../http/types.ts';
 import type { Tracer } from '../telemetry/tracer.ts';
@@ -23,7 +24,8 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
   return async (req) => {
     const targets = req.targets ?? all;
     const startedAt = performance.now();
-    const endpoint = balancer(targets, req, startedAt);
+    const failed = req.failedEndpoints;
+    const endpoint = failed === undefined ? balancer(targets, req, startedAt) : elsewhere(balancer(targets, req, startedAt), failed, targets, startedAt);
     if (!endpoint) {
       const what = req.subset ? `subset ${req.subset} of ${service.key}` : service.key;
       const why = targets.all.length === 0 ? 'has no endpoints' : 'has every endpoint ejected';
@@ -37,6 +39,10 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
       headersTimeoutMs: req.tryTimeoutMs,
       bodyTimeoutMs: req.idleTimeoutMs,
     });
+    // The destination's proxy (believed over mTLS only) says its app could not be reached, or broke off:
+    // the hop failed as a transport would (retried elsewhere when safe, a mark against the endpoint).
+    if (endpoint.mtls && response.failure === undefined) response.failure = appFailureOf(response);
+    if (response.failure !== undefined || response.status >= 500) (req.failedEndpoints ??= []).push(endpoint);
     const now = performance.now();
     // The attempt's number now: a retry counts the next one before this body has been drained.
     const attempt = req.retries;
@@ -55,4 +61,19 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     req.rateLimited = isTrellisRateLimited(response);
     return response;
   };
+}
+
+/**
+ * For a retry: the balancer's pick, unless an earlier attempt of the request failed there and another
+ * available endpoint is left (then the first such one, from a random start, so retries spread).
+ */
+function elsewhere(picked: EndpointState | undefined, failed: readonly EndpointState[], targets: EndpointSet, now: number): EndpointState | undefined {
+  if (picked === undefined || !failed.includes(picked)) return picked;
+  const list = targets.all;
+  const start = (Math.random() * list.length) | 0;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[(start + i) % list.length];
+    if (e && e.isAvailable(now) && !failed.includes(e)) return e;
+  }
+  return picked;
 }

@@ -47,9 +47,10 @@ function retryDelay(policy: CompiledRetry, on: ReadonlySet<string>, req: ProxyRe
 /**
  * Retries: up to `attempts` tries in all, on the configured conditions, with exponential backoff and
  * full jitter, per-try timeouts, and a budget so a failing service is not hit with a retry storm.
- * A request is retried only when its body can be replayed (none, or at most MAX_REPLAYABLE_BODY_BYTES).
+ * A request is retried only when its body can be replayed: none, or (with `replayBodies`, what a
+ * RetryPolicy asks for) a body of at most MAX_REPLAYABLE_BODY_BYTES, kept while the request runs.
  */
-export function createRetry(policy: CompiledRetry | undefined): Middleware | null {
+export function createRetry(policy: CompiledRetry | undefined, replayBodies = true): Middleware | null {
   if (!policy || policy.attempts <= 1) return null;
   const on = new Set<string>(policy.retryOn);
   // One budget per route and snapshot: a config push starts a fresh one-second window, nothing more.
@@ -59,6 +60,7 @@ export function createRetry(policy: CompiledRetry | undefined): Middleware | nul
     if (policy.perTryTimeoutMs !== undefined) req.tryTimeoutMs = policy.perTryTimeoutMs;
     // Most requests have no body: skip the await (a promise and a microtask turn each).
     if (req.body !== null && !Buffer.isBuffer(req.body)) {
+      if (!replayBodies) return next(req);
       let replayable: boolean;
       try {
         replayable = await makeReplayable(req);

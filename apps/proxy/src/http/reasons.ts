@@ -46,6 +46,30 @@ export function isTrellisRateLimited(response: ProxyResponse): boolean {
   return response.status === 429 && response.reason === undefined && firstValue(response.headers['x-trellis-reason']) === 'rate-limited';
 }
 
+/**
+ * What a destination's proxy's answer says about its app, as a transport failure of the whole hop: its
+ * app refused or never answered the connection (the request reached no app: `connect-failure`), or the
+ * connection to its app broke mid-way (`reset`: it may have acted).
+ */
+const APP_FAILURES: Partial<Record<ReasonCode, FailureKind>> = {
+  'upstream-connect-error': 'connect-failure',
+  'upstream-connect-timeout': 'connect-failure',
+  'no-local-app': 'connect-failure',
+  'not-ready': 'connect-failure',
+  'upstream-reset': 'reset',
+};
+
+/**
+ * The failure an answer from another Trellis proxy stands for, when it says its app could not be reached
+ * or broke off (then the caller retries and sets the endpoint aside as if the hop had failed). Only to be
+ * believed from a proxy over mutual TLS: an app's x-trellis-* never get that far.
+ */
+export function appFailureOf(response: ProxyResponse): FailureKind | undefined {
+  if (response.reason !== undefined || response.status < 500) return undefined;
+  const reason = firstValue(response.headers['x-trellis-reason']);
+  return reason === undefined ? undefined : APP_FAILURES[reason as ReasonCode];
+}
+
 /** A response made by the proxy: status from the table, text body "<message>: <detail>". */
 export function proxyError(
   reason: ReasonCode,

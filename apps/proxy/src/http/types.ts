@@ -6,6 +6,7 @@ import { Cancellation } from './cancellation.ts';
 import type { ReasonCode } from './reasons.ts';
 import type { TraceContext } from './trace-context.ts';
 import type { EndpointSet } from '../balancer/endpoint-set.ts';
+import type { EndpointState } from '../upstream/endpoint.ts';
 
 /** Header values as Node and undici hand them out: lowercase names, repeated headers as arrays. */
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -28,6 +29,8 @@ export class ProxyRequest {
   identity: string | undefined = undefined;
   /** Outbound: true when the attempt that answered went over mutual TLS. */
   mtls = false;
+  /** Outbound: endpoints an earlier attempt of this request failed on; retries go elsewhere when they can. */
+  failedEndpoints: EndpointState[] | undefined = undefined;
   /** Service the request is for ("name.namespace"); set by the outbound router or from the workload. */
   destination = '';
   route = 'unmatched';

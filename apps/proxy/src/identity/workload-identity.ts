@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import tls from 'node:tls';
 import type { IssuedCertificate, ProxyCredential, TrustBundle } from '@trellis/shared';
@@ -40,7 +41,17 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
 
   private file: IdentityFile | undefined;
 
-  constructor(private readonly options: { token: string | undefined; log: (line: string) => void }) {
+  constructor(
+    private readonly options: {
+      /** A join token (outside Kubernetes). */
+      token: string | undefined;
+      /** A projected ServiceAccount token's file (in Kubernetes), read again at every use: the kubelet rotates it. */
+      serviceAccountTokenFile?: string | undefined;
+      /** Roots to trust for the control plane before it sends a trust bundle (a mounted ConfigMap in Kubernetes). */
+      initialRoots?: string[] | undefined;
+      log: (line: string) => void;
+    },
+  ) {
     super();
   }
 
@@ -101,7 +112,7 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
   // StreamCredentials: what the stream client asks of us.
 
   trustedRoots(): readonly string[] | undefined {
-    return this.roots;
+    return this.roots ?? this.options.initialRoots;
   }
 
   clientCertificate(): { cert: string; key: string } | undefined {
@@ -110,6 +121,14 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
   }
 
   credential(): ProxyCredential | undefined {
+    const file = this.options.serviceAccountTokenFile;
+    if (file) {
+      try {
+        return { kind: 'service-account-token', token: readFileSync(file, 'utf8').trim() };
+      } catch (err) {
+        this.options.log(`cannot read the ServiceAccount token ${file}: ${(err as Error).message}`);
+      }
+    }
     return this.options.token ? { kind: 'join-token', token: this.options.token } : undefined;
   }
 

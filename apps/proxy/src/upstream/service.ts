@@ -1,5 +1,6 @@
 import type { CompiledCircuitBreaker, Endpoint, OutboundService } from '@trellis/shared';
 import type { FailureKind } from '../http/types.ts';
+import { DEFAULT_OUTLIER } from './defaults.ts';
 import { EndpointState } from './endpoint.ts';
 import type { UpstreamTls } from './mtls-connector.ts';
 import { OutlierDetector } from './outlier.ts';
@@ -16,7 +17,7 @@ export class UpstreamService {
   readonly endpoints = new Map<string, EndpointState>();
   /** The endpoints of the current snapshot, in snapshot order. */
   list: EndpointState[] = [];
-  readonly outlier = new OutlierDetector(undefined);
+  readonly outlier = new OutlierDetector(DEFAULT_OUTLIER);
   /** Requests sent to this service and not finished (circuit breaker limits count these). */
   active = 0;
   /** True while the circuit breaker turns requests away (the trellis_circuit_open gauge). */
@@ -31,7 +32,7 @@ export class UpstreamService {
   /** Takes the service's endpoints and limits from a new snapshot; endpoints that left are closed. */
   sync(service: Pick<OutboundService, 'endpoints' | 'circuitBreaker'>): void {
     this.limits = service.circuitBreaker;
-    this.outlier.configure(service.circuitBreaker?.outlier);
+    this.outlier.configure(service.circuitBreaker?.outlier ?? DEFAULT_OUTLIER);
     const perEndpoint = connectionShare(service.circuitBreaker?.maxConnections, service.endpoints.length);
     const next: EndpointState[] = [];
     const seen = new Set<string>();

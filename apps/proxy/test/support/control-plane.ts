@@ -4,12 +4,15 @@ import { repoRoot, tempDir } from './proxy.ts';
 
 const trellisBin = path.join(repoRoot, 'apps/cli/dist/trellis.js');
 
+/** The admin token the test control plane holds in memory; the helpers below call the API with it. */
+export const BOOTSTRAP_TOKEN = 'trb_proxy-tests-bootstrap-token-0123456789';
+
 /** A real `trellis control-plane` process with its own embedded database. */
 export interface ControlPlaneProcess {
   url: string;
   /** Its data directory (the mesh CA's files are in ca/). */
   dataDir: string;
-  child: ChildProcess;
+  readonly child: ChildProcess;
   /** POST /trpc/resources.apply, as the CLI and dashboard do. */
   apply(resource: unknown): Promise<void>;
   /** POST /trpc/resources.delete. */
@@ -21,14 +24,15 @@ export interface ControlPlaneProcess {
   /** The environment a proxy of `service` joins with: TRELLIS_TOKEN. */
   tokenEnv(service: string, namespace?: string): Promise<Record<string, string>>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops it (SIGKILL by default) and starts it again on the same port and data; resolves with the ms it took to listen again. */
+  restart(signal?: NodeJS.Signals): Promise<number>;
 }
 
-/** Starts one; `args` adds flags (e.g. --cert-ttl). */
-export async function startControlPlane(args: string[] = []): Promise<ControlPlaneProcess> {
-  const dataDir = tempDir('trellis-proxy-cp-');
-  const child = spawn(process.execPath, [trellisBin, 'control-plane', '--port', '0', '--data-dir', dataDir, ...args], {
+/** A `trellis control-plane` child on `port` (0: any free one); resolves with its URL once it listens. */
+async function launch(dataDir: string, port: number, args: string[]): Promise<{ child: ChildProcess; url: string; exited: Promise<void> }> {
+  const child = spawn(process.execPath, [trellisBin, 'control-plane', '--port', String(port), '--data-dir', dataDir, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: '' },
+    env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,14 +47,22 @@ export async function startControlPlane(args: string[] = []): Promise<ControlPla
         resolve(m[1]);
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     void exited.then(() => reject(new Error(`control plane exited:\n${output}`)));
   });
+  return { child, url, exited };
+}
+
+/** Starts one; `args` adds flags (e.g. --cert-ttl). */
+export async function startControlPlane(args: string[] = []): Promise<ControlPlaneProcess> {
+  const dataDir = tempDir('trellis-proxy-cp-');
+  let current = await launch(dataDir, 0, args);
+  const url = current.url;
   const call = async (procedure: string, body: unknown) => {
     const res = await fetch(`${url}/trpc/${procedure}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-trellis-user': 'proxy-tests' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${BOOTSTRAP_TOKEN}` },
       body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${procedure} failed: ${res.status} ${await res.text()}`);
@@ -58,26 +70,36 @@ export async function startControlPlane(args: string[] = []): Promise<ControlPla
   };
   const joinToken = async (service: string, namespace = 'default') =>
     ((await call('identity.joinTokens.create', { service, namespace })) as { token: string }).token;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    const { child, exited } = current;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     dataDir,
     joinToken,
     tokenEnv: async (service, namespace) => ({ TRELLIS_TOKEN: await joinToken(service, namespace) }),
     url,
-    child,
+    get child() {
+      return current.child;
+    },
     apply: async (resource) => void (await call('resources.apply', { resource })),
     remove: async (kind, name) => void (await call('resources.delete', { kind, name })),
     async query<T>(procedure: string, input: unknown) {
-      const res = await fetch(`${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`);
+      const res = await fetch(`${url}/trpc/${procedure}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}`, { headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } });
       const json = (await res.json()) as { result?: { data: T }; error?: unknown };
       if (!json.result) throw new Error(`${procedure}: ${JSON.stringify(json.error)}`);
       return json.result.data;
     },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+    stop,
+    async restart(signal = 'SIGKILL') {
+      await stop(signal);
+      const started = performance.now();
+      current = await launch(dataDir, Number(new URL(url).port), args);
+      return performance.now() - started;
     },
   };
 }

@@ -1,9 +1,12 @@
 import type { Metadata, Viewport } from 'next';
+import { headers } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { Providers } from '@/components/Providers';
 import { Shell } from '@/components/Shell';
 import { serverEnv } from '@/env';
+import { fetchMe } from '@/lib/session';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -17,10 +20,25 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   // Rendered per request, so TRELLIS_SERVER is read when the dashboard runs, not when it was built.
   await connection();
   const env = serverEnv();
+  // Set by proxy.ts for every page but the sign-in page.
+  const path = (await headers()).get('x-trellis-path');
+  if (path === null) {
+    return (
+      <html lang="en">
+        <body>
+          <Providers config={{ server: env.TRELLIS_SERVER, me: null }}>{children}</Providers>
+        </body>
+      </html>
+    );
+  }
+  const cookie = (await headers()).get('cookie') ?? '';
+  const me = await fetchMe(env.TRELLIS_SERVER, cookie);
+  // The session ended (expired, revoked): sign in, and come back to this page.
+  if (me === 'signed-out') redirect(`/sign-in?next=${encodeURIComponent(path)}&expired=1`);
   return (
     <html lang="en">
       <body>
-        <Providers config={{ server: env.TRELLIS_SERVER, defaultUser: env.TRELLIS_USER }}>
+        <Providers config={{ server: env.TRELLIS_SERVER, me }}>
           <Shell>{children}</Shell>
         </Providers>
       </body>

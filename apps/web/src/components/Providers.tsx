@@ -1,45 +1,39 @@
 'use client';
 
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { AppRouter } from '@trellis/control-plane/router';
 import { connectivity, isNetworkError, useConnectivity } from '@/lib/connectivity';
+import { apiError } from '@/lib/errors';
+import { csrfToken, goToSignIn, type Me } from '@/lib/session';
 import { TRPCProvider } from '@/lib/trpc';
 
 export interface DashboardConfig {
-  /** The control plane's base URL, as the dashboard server was told at request time. */
+  /** The control plane's base URL, as the dashboard server was told at request time (shown, not called: the browser calls /trpc here). */
   server: string;
-  /** Default author of revisions; the user can set their own name (kept in localStorage). */
-  defaultUser: string;
+  /** Who is signed in (null when the control plane could not be asked). */
+  me: Me | null;
 }
 
-const ConfigContext = createContext<DashboardConfig>({ server: 'http://127.0.0.1:7400', defaultUser: 'dashboard' });
+const ConfigContext = createContext<DashboardConfig>({ server: 'http://127.0.0.1:7400', me: null });
 export const useDashboardConfig = () => useContext(ConfigContext);
+/** The signed-in person (or null if unknown): role, namespaces, permissions. */
+export const useMe = () => useContext(ConfigContext).me;
 
-const USER_KEY = 'trellis.user';
-
-export function currentUser(fallback: string): string {
-  if (typeof window === 'undefined') return fallback;
-  try {
-    return window.localStorage.getItem(USER_KEY) || fallback;
-  } catch {
-    return fallback;
+/** An answer saying the session is gone (expired, revoked, signed out elsewhere): sign in, then come back. */
+function onApiError(error: unknown): void {
+  if (isNetworkError(error)) {
+    connectivity.markDown();
+    return;
   }
+  connectivity.markUp();
+  if (apiError(error).code === 'UNAUTHORIZED') goToSignIn();
 }
 
-export function setCurrentUser(name: string): void {
-  try {
-    if (name.trim()) window.localStorage.setItem(USER_KEY, name.trim());
-    else window.localStorage.removeItem(USER_KEY);
-  } catch {
-    // Private mode: the name lasts for this page only.
-  }
-}
-
-function makeClients(config: DashboardConfig) {
-  const base = config.server.replace(/\/+$/, '');
-  const wsUrl = `${base.replace(/^http/, 'ws')}/trpc`;
+function makeClients() {
+  // The API is served by the dashboard itself (app/trpc), so the browser's cookie goes with every call.
+  const base = typeof window === 'undefined' ? 'http://127.0.0.1' : window.location.origin;
   const queryClient = new QueryClient({
     defaultOptions: {
       queries: {
@@ -50,57 +44,42 @@ function makeClients(config: DashboardConfig) {
         retryDelay: (n) => Math.min(4000, 500 * 2 ** n),
       },
     },
-    queryCache: new QueryCache({
-      onError: (error) => (isNetworkError(error) ? connectivity.markDown() : connectivity.markUp()),
-      onSuccess: () => connectivity.markUp(),
-    }),
-    mutationCache: new MutationCache({
-      onError: (error) => (isNetworkError(error) ? connectivity.markDown() : connectivity.markUp()),
-      onSuccess: () => connectivity.markUp(),
-    }),
+    queryCache: new QueryCache({ onError: onApiError, onSuccess: () => connectivity.markUp() }),
+    mutationCache: new MutationCache({ onError: onApiError, onSuccess: () => connectivity.markUp() }),
   });
-  const wsClient =
-    typeof window === 'undefined'
-      ? undefined
-      : createWSClient({
-          url: wsUrl,
-          connectionParams: () => ({ user: currentUser(config.defaultUser) }),
-          retryDelayMs: (attempt) => Math.min(5000, 500 * 2 ** attempt),
-          onOpen: () => {
-            connectivity.setLive('open');
-            connectivity.markUp();
-          },
-          onClose: () => connectivity.setLive('closed'),
-        });
   const trpcClient = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: wsClient ? wsLink({ client: wsClient }) : httpBatchLink({ url: `${base}/trpc` }),
+        // Live updates as server-sent events through the dashboard: same origin, same cookie.
+        true: httpSubscriptionLink({ url: `${base}/trpc` }),
         false: httpBatchLink({
           url: `${base}/trpc`,
           maxURLLength: 4000,
-          headers: () => ({ 'x-trellis-user': currentUser(config.defaultUser) }),
+          // Changes carry the session's CSRF token, which a page of another site cannot read.
+          headers: () => ({ 'x-trellis-csrf': csrfToken() }),
         }),
       }),
     ],
   });
-  return { queryClient, trpcClient, wsClient, base };
+  return { queryClient, trpcClient };
 }
 
 /** While the control plane is unreachable, probes it every 2 s; when it answers, refetches everything. */
-function RecoveryProbe({ base, queryClient }: { base: string; queryClient: QueryClient }) {
+function RecoveryProbe({ queryClient }: { queryClient: QueryClient }) {
   const { reachable, live } = useConnectivity();
   useEffect(() => {
     if (reachable && live !== 'closed') return;
     let stopped = false;
     const probe = async () => {
       try {
-        const res = await fetch(`${base}/healthz`, { cache: 'no-store' });
+        const res = await fetch('/healthz', { cache: 'no-store' });
         if (!stopped && res.ok) {
           const wasDown = !connectivity.get().reachable;
           connectivity.markUp();
           if (wasDown) void queryClient.invalidateQueries();
+        } else if (!stopped) {
+          connectivity.markDown();
         }
       } catch {
         if (!stopped) connectivity.markDown();
@@ -112,17 +91,17 @@ function RecoveryProbe({ base, queryClient }: { base: string; queryClient: Query
       stopped = true;
       clearInterval(timer);
     };
-  }, [reachable, live, base, queryClient]);
+  }, [reachable, live, queryClient]);
   return null;
 }
 
 export function Providers({ config, children }: { config: DashboardConfig; children: ReactNode }) {
-  const [clients] = useState(() => makeClients(config));
+  const [clients] = useState(makeClients);
   return (
     <ConfigContext.Provider value={config}>
       <QueryClientProvider client={clients.queryClient}>
         <TRPCProvider trpcClient={clients.trpcClient} queryClient={clients.queryClient}>
-          <RecoveryProbe base={clients.base} queryClient={clients.queryClient} />
+          <RecoveryProbe queryClient={clients.queryClient} />
           {children}
         </TRPCProvider>
       </QueryClientProvider>

@@ -4,8 +4,11 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useConnectivity } from '@/lib/connectivity';
+import { isAdmin } from '@/lib/permissions';
+import { useToasts } from '@/lib/toast';
+import { UserMenu } from './auth/UserMenu';
 import { Icon, type IconName } from './icons';
-import { currentUser, setCurrentUser, useDashboardConfig } from './Providers';
+import { useDashboardConfig, useMe } from './Providers';
 
 const NAV: { href: string; label: string; icon: IconName }[] = [
   { href: '/graph', label: 'Service graph', icon: 'graph' },
@@ -13,6 +16,7 @@ const NAV: { href: string; label: string; icon: IconName }[] = [
   { href: '/policies', label: 'Policies', icon: 'policies' },
   { href: '/canary', label: 'Canary', icon: 'canary' },
   { href: '/proxies', label: 'Proxies', icon: 'proxies' },
+  { href: '/security', label: 'Security', icon: 'security' },
   { href: '/tap', label: 'Live tap', icon: 'tap' },
 ];
 
@@ -35,37 +39,28 @@ function UnreachableBanner() {
   );
 }
 
-function UserName() {
-  const { defaultUser } = useDashboardConfig();
-  const [name, setName] = useState(defaultUser);
-  const [editing, setEditing] = useState(false);
-  useEffect(() => setName(currentUser(defaultUser)), [defaultUser]);
-  if (editing) {
-    return (
-      <form
-        className="user-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setCurrentUser(name);
-          setName(currentUser(defaultUser));
-          setEditing(false);
-        }}
-      >
-        <input aria-label="Your name (recorded as the author of changes)" value={name} onChange={(e) => setName(e.target.value)} autoFocus maxLength={200} onBlur={(e) => e.currentTarget.form?.requestSubmit()} />
-      </form>
-    );
-  }
+/** The corner where toast() messages show (saved, refused, signed out…); read aloud by screen readers. */
+function Toasts() {
+  const toasts = useToasts();
   return (
-    <button type="button" className="user-btn" onClick={() => setEditing(true)} title="Changes you make are recorded under this name. Click to change it." data-testid="user-name">
-      <Icon name="user" size={14} /> {name}
-    </button>
+    <div className="toasts" role="status" aria-live="polite" data-testid="toasts">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast ${t.tone === 'error' ? 'toast-error' : ''}`} data-testid="toast">
+          {t.message}
+        </div>
+      ))}
+    </div>
   );
 }
+
+const ADMIN_NAV: { href: string; label: string; icon: IconName }[] = [{ href: '/users', label: 'Users & tokens', icon: 'users' }];
 
 export function Shell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const { server } = useDashboardConfig();
+  const me = useMe();
   const { reachable, live } = useConnectivity();
+  const nav = isAdmin(me) ? [...NAV, ...ADMIN_NAV] : NAV;
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -79,7 +74,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <span>Trellis</span>
         </Link>
         <ul>
-          {NAV.map((item) => {
+          {nav.map((item) => {
             const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
             return (
               <li key={item.href}>
@@ -93,15 +88,16 @@ export function Shell({ children }: { children: ReactNode }) {
         </ul>
         <div className="nav-footer">
           <div className="conn" title={server} data-testid="connection-status">
-            <span className={`dot ${reachable ? (live === 'open' ? 'dot-healthy' : 'dot-degraded') : 'dot-failing'}`} aria-hidden />
-            <span>{reachable ? (live === 'open' ? 'Live' : 'Connecting…') : 'Unreachable'}</span>
+            <span className={`dot ${reachable ? (live === 'connecting' || live === 'closed' ? 'dot-degraded' : 'dot-healthy') : 'dot-failing'}`} aria-hidden />
+            <span>{reachable ? (live === 'connecting' ? 'Connecting…' : live === 'closed' ? 'Reconnecting…' : 'Live') : 'Unreachable'}</span>
           </div>
           <div className="conn-server mono">{server.replace(/^https?:\/\//, '')}</div>
-          <UserName />
+          <UserMenu />
         </div>
       </nav>
       <div className="main-wrap">
         <UnreachableBanner />
+        <Toasts />
         <main id="main" className="main" tabIndex={-1}>
           {children}
         </main>

@@ -1,4 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react';
+import { apiError } from './errors';
+import { goToSignIn } from './session';
 
 /**
  * Whether the control plane answers, as seen from this browser tab: requests that fail to reach it mark
@@ -8,11 +10,11 @@ export interface Connectivity {
   reachable: boolean;
   /** When it was last seen unreachable (ms), for "unreachable for 12 s". */
   since: number | null;
-  /** The live (WebSocket) channel: subscriptions resume by themselves when it reopens. */
-  live: 'connecting' | 'open' | 'closed';
+  /** The live updates of the page (server-sent events), if it has any: they resume by themselves. */
+  live: 'idle' | 'connecting' | 'open' | 'closed';
 }
 
-let state: Connectivity = { reachable: true, since: null, live: 'connecting' };
+let state: Connectivity = { reachable: true, since: null, live: 'idle' };
 const listeners = new Set<() => void>();
 
 function set(next: Partial<Connectivity>): void {
@@ -43,28 +45,38 @@ export function useConnectivity(): Connectivity {
   return useSyncExternalStore(connectivity.subscribe, connectivity.get, connectivity.get);
 }
 
-/** A request error that never reached the server (refused, reset, DNS, CORS) rather than an error answer. */
+/** A request error that never reached the server (refused, reset, DNS) rather than an error answer; a 502 from the dashboard's proxy counts too. */
 export function isNetworkError(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const e = error as { name?: string; data?: unknown; cause?: unknown; message?: string; meta?: unknown };
-  if (e.name === 'TRPCClientError') return e.data === undefined || e.data === null ? !hasHttpStatus(e) : false;
+  const e = error as { name?: string; data?: { httpStatus?: number } | null; cause?: unknown; message?: string; meta?: unknown };
+  if (e.name === 'TRPCClientError') {
+    if (hasHttpStatus(e, 502)) return true;
+    return e.data === undefined || e.data === null ? !hasHttpStatus(e) : false;
+  }
   return e.name === 'TypeError' && /fetch|network/i.test(e.message ?? '');
 }
 
-function hasHttpStatus(e: { meta?: unknown }): boolean {
+function hasHttpStatus(e: { meta?: unknown }, status?: number): boolean {
   const meta = e.meta as { response?: { status?: number } } | undefined;
-  return typeof meta?.response?.status === 'number';
+  const got = meta?.response?.status;
+  return typeof got === 'number' && (status === undefined || got === status);
 }
 
 /**
- * A subscription that failed (the control plane went away mid-stream) starts again by itself: at once
- * when the live channel reopens, otherwise every few seconds.
+ * Reports a page's live subscription to the connection indicator, and starts a failed one again by
+ * itself after a few seconds (the control plane went away mid-stream); a session that ended goes to sign-in.
  */
-export function useResubscribe(status: string, reset: () => void): void {
-  const { live } = useConnectivity();
+export function useLiveStatus({ status, reset, error }: { status: string; reset: () => void; error: unknown }): void {
+  useEffect(() => {
+    if (status === 'error' && apiError(error).code === 'UNAUTHORIZED') goToSignIn();
+  }, [status, error]);
+  useEffect(() => {
+    connectivity.setLive(status === 'pending' ? 'open' : status === 'connecting' ? 'connecting' : status === 'error' ? 'closed' : 'idle');
+  }, [status]);
+  useEffect(() => () => connectivity.setLive('idle'), []);
   useEffect(() => {
     if (status !== 'error') return;
-    const t = setTimeout(reset, live === 'open' ? 0 : 3000);
+    const t = setTimeout(reset, 3000);
     return () => clearTimeout(t);
-  }, [status, live, reset]);
+  }, [status, reset]);
 }

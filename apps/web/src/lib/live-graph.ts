@@ -3,11 +3,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useResubscribe } from './connectivity';
+import { useLiveStatus } from './connectivity';
 import { useTRPC, type ServiceGraph } from './trpc';
 
 /**
- * The service graph, pushed about once a second over the WebSocket (graph.live); while the live channel
+ * The service graph, pushed about once a second as server-sent events (graph.live); while the live channel
  * is down it falls back to polling graph.get, so the page keeps moving either way.
  */
 export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, initial?: Promise<ServiceGraph | null>) {
@@ -16,7 +16,7 @@ export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, 
   const input = namespace ? { namespace, windowSeconds, routes: false } : { windowSeconds, routes: false };
   const sub = useSubscription(trpc.graph.live.subscriptionOptions(input));
   const live = sub.status === 'pending' && sub.data !== undefined;
-  useResubscribe(sub.status, sub.reset);
+  useLiveStatus(sub);
   // Ask over HTTP only when the live channel is not delivering: on a big mesh every graph is megabytes
   // for the control plane to build and the browser to parse, so one channel at a time.
   const [waited, setWaited] = useState(false);

@@ -1,21 +1,29 @@
-import { API_VERSION, type ResourceKind } from '@trellis/shared';
+import { API_VERSION, describeTarget, type ResourceKind } from '@trellis/shared';
 
 /** The policy kinds the dashboard has form editors for, in the order the Policies page lists them. */
-export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'FaultPolicy'] as const;
+export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'FaultPolicy', 'AuthorizationPolicy', 'MutualTLSPolicy'] as const;
 export type EditableKind = (typeof EDITABLE_KINDS)[number];
 
 export function isEditableKind(kind: string): kind is EditableKind {
   return (EDITABLE_KINDS as readonly string[]).includes(kind);
 }
 
-export const KIND_INFO: Record<EditableKind, { label: string; plural: string; blurb: string }> = {
+/** `tab`: a shorter name for the Policies page's tabs, where the plural is too long to fit. */
+export const KIND_INFO: Record<EditableKind, { label: string; plural: string; blurb: string; tab?: string }> = {
   TrafficSplit: { label: 'Traffic split', plural: 'Traffic splits', blurb: 'Canary weights across versions of one service.' },
   RetryPolicy: { label: 'Retry policy', plural: 'Retry policies', blurb: 'How callers retry failed requests, within a budget.' },
   RateLimitPolicy: { label: 'Rate limit', plural: 'Rate limits', blurb: 'A token bucket on the requests a service accepts.' },
   CircuitBreakerPolicy: { label: 'Circuit breaker', plural: 'Circuit breakers', blurb: 'Connection and request caps, and ejection of failing endpoints.' },
   TimeoutPolicy: { label: 'Timeout', plural: 'Timeouts', blurb: 'How long a request may take, retries included.' },
   FaultPolicy: { label: 'Fault injection', plural: 'Fault injection', blurb: 'Injected delays and errors, to test resilience.' },
+  AuthorizationPolicy: { label: 'Authorization policy', plural: 'Authorization policies', tab: 'Authorization', blurb: 'Who may call a service (or every service of a namespace): by identity, path and method.' },
+  MutualTLSPolicy: { label: 'Mutual TLS mode', plural: 'Mutual TLS modes', tab: 'mTLS', blurb: 'How services take inbound connections: only mutual TLS (STRICT), also plain HTTP (PERMISSIVE), or plain only (DISABLE).' },
 };
+
+/** A kind's label inside a sentence: "New traffic split", "New mutual TLS mode" (acronyms stay as they are). */
+export function inSentence(label: string): string {
+  return label.replace(/\b[A-Z][a-z]+\b/g, (word) => word.toLowerCase());
+}
 
 type Spec = Record<string, unknown>;
 
@@ -45,6 +53,15 @@ export function summarize(kind: string, spec: Spec): string {
     }
     case 'TimeoutPolicy':
       return `${str(spec.request)} per request${spec.idle ? `, ${str(spec.idle)} idle` : ''}`;
+    case 'AuthorizationPolicy': {
+      const rules = (spec.rules as { from: string[] }[] | undefined) ?? [];
+      if (rules.length === 0) return `${str(spec.action)}: nobody (a default-deny)`;
+      return `${str(spec.action)}: ${[...new Set(rules.flatMap((r) => r.from))].join(', ')} · ${rules.length} rule${rules.length === 1 ? '' : 's'}`;
+    }
+    case 'MutualTLSPolicy': {
+      const ref = spec.targetRef as { kind: string; name?: string } | undefined;
+      return `${str(spec.mode)} for ${ref?.kind === 'Mesh' ? 'the whole mesh' : ref ? describeTarget(ref) : '?'}`;
+    }
     case 'FaultPolicy': {
       const parts: string[] = [];
       const d = spec.delay as { percentage: number; duration: string } | undefined;
@@ -74,8 +91,20 @@ export function template(kind: EditableKind, target: string, namespace: string) 
     CircuitBreakerPolicy: { targetRef, limits: { maxConnections: 100, maxPendingRequests: 100 }, outlierDetection: { consecutiveErrors: 5, baseEjectionTime: '30s', maxEjectionTime: '5m', maxEjectionPercent: 50 } },
     TimeoutPolicy: { targetRef, request: '2s' },
     FaultPolicy: { targetRef, delay: { percentage: 10, duration: '200ms' } },
+    // Callers are for the person to name: a guess could lock out real traffic the moment it is saved.
+    AuthorizationPolicy: { targetRef, action: 'Allow', rules: [{ from: [] }] },
+    MutualTLSPolicy: { targetRef: target ? targetRef : { kind: 'Mesh' }, mode: 'PERMISSIVE' },
   };
-  const suffix: Record<EditableKind, string> = { TrafficSplit: 'split', RetryPolicy: 'retry', RateLimitPolicy: 'rate-limit', CircuitBreakerPolicy: 'breaker', TimeoutPolicy: 'timeout', FaultPolicy: 'fault' };
+  const suffix: Record<EditableKind, string> = {
+    TrafficSplit: 'split',
+    RetryPolicy: 'retry',
+    RateLimitPolicy: 'rate-limit',
+    CircuitBreakerPolicy: 'breaker',
+    TimeoutPolicy: 'timeout',
+    FaultPolicy: 'fault',
+    AuthorizationPolicy: 'callers',
+    MutualTLSPolicy: 'mtls',
+  };
   return {
     apiVersion: API_VERSION,
     kind: kind as ResourceKind,

@@ -30,7 +30,7 @@ export const authorizationPolicySpec = z
     action: z.enum(['Allow', 'Deny']),
     rules: z.array(
       z.strictObject({
-        from: z.array(authorizationSource).min(1).max(64, { error: 'at most 64 sources per rule' }),
+        from: z.array(authorizationSource).min(1, { error: 'must name at least one caller ("*" for anyone)' }).max(64, { error: 'at most 64 sources per rule' }),
         paths: z.array(pathMatch).max(64, { error: 'at most 64 paths per rule' }).optional(),
         methods: z.array(httpMethod).max(16, { error: 'at most 16 methods per rule' }).optional(),
       }),

@@ -6,8 +6,10 @@ import { useEffect, useRef, useState } from 'react';
 import { backendVersion, type TrafficSplit } from '@/lib/canary';
 import { apiError } from '@/lib/errors';
 import { fmtRps } from '@/lib/format';
+import { writeRefusal } from '@/lib/permissions';
 import { toast } from '@/lib/toast';
 import { useTRPC } from '@/lib/trpc';
+import { useMe } from '../Providers';
 import { Badge, Button, Spinner } from '../ui';
 
 export const PRESETS = [0, 10, 25, 50, 100] as const;
@@ -28,6 +30,8 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
   const [draft, setDraft] = useState<number | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const id = `${split.metadata.namespace}-${split.metadata.name}`;
+  // Viewers (and editors of other namespaces) see the split and why they cannot shift it.
+  const readOnly = writeRefusal(useMe(), split.metadata.namespace ?? 'default');
 
   const save = useMutation(
     trpc.resources.upsert.mutationOptions({
@@ -81,6 +85,11 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
 
   return (
     <div className="canary" data-testid={`canary-${id}`}>
+      {readOnly ? (
+        <div className="hint" role="status" data-testid="canary-read-only">
+          {readOnly}
+        </div>
+      ) : null}
       <div className="canary-weights">
         <div>
           <div className="hint">{stable.name} (stable)</div>
@@ -112,6 +121,7 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
         max={100}
         step={1}
         value={shown}
+        disabled={!!readOnly}
         aria-label={`Share of ${split.spec.targetRef.name} traffic sent to ${canary.name}`}
         aria-valuetext={`${shown}% to ${canary.name}, ${100 - shown}% to ${stable.name}`}
         data-testid="canary-slider"
@@ -126,16 +136,16 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
       <div className="toolbar" style={{ justifyContent: 'space-between' }}>
         <div className="presets" role="group" aria-label="Canary presets">
           {PRESETS.map((p) => (
-            <Button key={p} size="sm" className={shown === p ? 'active' : ''} onClick={() => commit(p)} data-testid={`canary-preset-${p}`} aria-pressed={shown === p}>
+            <Button key={p} size="sm" className={shown === p ? 'active' : ''} onClick={() => commit(p)} disabled={!!readOnly} data-testid={`canary-preset-${p}`} aria-pressed={shown === p}>
               {p}%
             </Button>
           ))}
         </div>
         <div className="presets">
-        <Button size="sm" onClick={() => commit(0)} disabled={shown === 0} data-testid="canary-rollback" title={`Send everything back to ${stable.name}`}>
+        <Button size="sm" onClick={() => commit(0)} disabled={shown === 0 || !!readOnly} data-testid="canary-rollback" title={`Send everything back to ${stable.name}`}>
           Roll back
         </Button>
-        <Button size="sm" variant="primary" onClick={() => commit(100)} disabled={shown === 100} data-testid="canary-promote" title={`Send everything to ${canary.name}`}>
+        <Button size="sm" variant="primary" onClick={() => commit(100)} disabled={shown === 100 || !!readOnly} data-testid="canary-promote" title={`Send everything to ${canary.name}`}>
           Promote {canary.name}
         </Button>
         </div>

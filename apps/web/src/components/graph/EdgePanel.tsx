@@ -5,9 +5,10 @@ import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { fmtAgo, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
 import { healthOf } from '@/lib/health';
-import { useTRPC, type GraphEdge } from '@/lib/trpc';
+import { useTRPC, type GraphEdge, type GraphNode } from '@/lib/trpc';
 import { SeriesCharts } from '../charts/SeriesCharts';
 import { Icon } from '../icons';
+import { EdgeSecurity } from '../security/EdgeSecurity';
 import { Badge, Empty, ErrorState, HealthDot, Loading, Stat } from '../ui';
 
 const VERSION_COLORS = ['#4f46e5', '#db2777', '#0891b2', '#65a30d', '#d97706'];
@@ -23,7 +24,7 @@ export function edgeTraceFilter(source: string, destination: string): { service:
   return source === 'external' ? { service: destination } : { source, destination };
 }
 
-export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: GraphEdge | undefined; onClose: () => void }) {
+export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; edge: GraphEdge | undefined; nodes: readonly GraphNode[]; onClose: () => void }) {
   const trpc = useTRPC();
   const [source = '', destination = ''] = edgeId.split('->');
   const s = edge?.stats;
@@ -65,6 +66,9 @@ export function EdgePanel({ edgeId, edge, onClose }: { edgeId: string; edge: Gra
           <Stat label="Rate-limited/s" value={fmtRps(s?.rateLimitedPerSecond ?? 0)} tone={s && s.rateLimitedPerSecond > 0 ? 'degraded' : undefined} testId="edge-stat-ratelimited" />
           <Stat label="5xx" value={s ? s.codes['5xx'] : '–'} hint={s ? `${s.codes['4xx']} 4xx · ${s.ejections} ejections` : undefined} testId="edge-stat-5xx" />
         </div>
+
+        <div className="section-title">Security</div>
+        <EdgeSecurity source={source} destination={destination} edge={edge} nodes={nodes} />
 
         {edge && edge.versions.length > 0 ? (
           <>

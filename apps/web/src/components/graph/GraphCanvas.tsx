@@ -4,6 +4,7 @@ import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
 import type { ServiceGraph } from '@/lib/trpc';
+import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, graphStyle, nodeData, sameData, toElement } from './elements';
 
 /** On a big graph, labels are drawn for at most this many edges in view (once zoomed in enough to read them). */
@@ -30,6 +31,7 @@ const BADGE_TEXT: Record<string, { text: string; tone: string }> = {
   MirrorPolicy: { text: 'MIRROR', tone: '' },
   CachePolicy: { text: 'CACHE', tone: '' },
   AuthorizationPolicy: { text: 'AUTHZ', tone: '' },
+  MutualTLSPolicy: { text: 'MTLS MODE', tone: '' },
 };
 
 interface BadgeItem {
@@ -119,6 +121,8 @@ export function GraphCanvas({
   const onSelectRef = useRef(onSelect);
   const [badges, setBadges] = useState<BadgeItem[]>([]);
   const badgeKeyRef = useRef('');
+  const [locks, setLocks] = useState<LockItem[]>([]);
+  const lockKeyRef = useRef('');
   const largeRef = useRef(false);
   const labelsRef = useRef(new Map<string, string>());
   const searchedRef = useRef(false);
@@ -166,9 +170,22 @@ export function GraphCanvas({
     [],
   );
 
+  /** Each edge's lock beside its label; big graphs lock only the edges they label. */
+  const refreshLocks = () => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const items = lockPositions(cy, largeRef.current ? labelledRef.current : undefined);
+    const key = JSON.stringify(items);
+    if (key !== lockKeyRef.current) {
+      lockKeyRef.current = key;
+      setLocks(items);
+    }
+  };
+
   const refreshBadges = () => {
     const cy = cyRef.current;
     if (!cy) return;
+    refreshLocks();
     const items: BadgeItem[] = [];
     cy.nodes().forEach((n) => {
       const kinds = n.scratch('_policies') as string[] | undefined;
@@ -220,6 +237,7 @@ export function GraphCanvas({
     });
     labelledRef.current = wanted;
     namedRef.current = named;
+    refreshLocks();
   };
 
   const applyViewport = () => {
@@ -377,6 +395,7 @@ export function GraphCanvas({
       if (selection) cy.getElementById(selection.id).addClass('selected');
     });
     refreshLabels();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the helpers read refs and set overlay state only
   }, [selection, graph]);
 
   useEffect(() => {
@@ -409,9 +428,10 @@ export function GraphCanvas({
   return (
     <>
       <div ref={containerRef} className="graph-canvas" data-testid="graph-canvas" aria-label="Service graph" role="img" />
-      <div ref={overlayRef} className="graph-overlay" aria-hidden>
+      <div ref={overlayRef} className="graph-overlay">
+        <EdgeLocks locks={locks} onSelect={(id) => onSelectRef.current({ type: 'edge', id })} />
         {badges.map((b) => (
-          <div key={b.id} className="node-badges" style={{ left: b.x, top: b.y }} data-testid={`badges-${b.id}`}>
+          <div key={b.id} className="node-badges" style={{ left: b.x, top: b.y }} data-testid={`badges-${b.id}`} aria-hidden>
             {b.kinds.map((k, i) => {
               const badge = BADGE_TEXT[k] ?? { text: k, tone: '' };
               return (

@@ -94,7 +94,9 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
 
   const selectedNode = selection?.type === 'node' ? graph?.nodes.find((n) => n.id === selection.id) : undefined;
   const selectedEdge = selection?.type === 'edge' ? graph?.edges.find((e) => e.id === selection.id) : undefined;
-  const totalRps = graph?.edges.filter((e) => e.source === 'external').reduce((s, e) => s + e.stats.rps, 0) ?? 0;
+  // Traffic into the mesh: edges from callers nobody calls (outside callers, or a meshed load generator or gateway).
+  const called = new Set(graph?.edges.map((e) => e.destination));
+  const totalRps = graph?.edges.filter((e) => !called.has(e.source)).reduce((s, e) => s + e.stats.rps, 0) ?? 0;
 
   const pick = (id: string) => {
     onSelect({ type: 'node', id });
@@ -219,7 +221,7 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
           <div style={{ flex: 1 }}>{error ? <ErrorState error={error} onRetry={refetch} /> : <Loading />}</div>
         )}
         {selection?.type === 'node' ? <NodePanel key={selection.id} nodeId={selection.id} node={selectedNode} graph={graph} onClose={() => onSelect(null)} /> : null}
-        {selection?.type === 'edge' ? <EdgePanel key={selection.id} edgeId={selection.id} edge={selectedEdge} onClose={() => onSelect(null)} /> : null}
+        {selection?.type === 'edge' ? <EdgePanel key={selection.id} edgeId={selection.id} edge={selectedEdge} nodes={graph?.nodes ?? []} onClose={() => onSelect(null)} /> : null}
       </div>
     </div>
   );

@@ -3,7 +3,9 @@
 import { useState } from 'react';
 import { fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
 import { healthOf } from '@/lib/health';
+import { edgeTls } from '@/lib/security';
 import type { GraphEdge, GraphNode } from '@/lib/trpc';
+import { TlsBadge } from '../security/TlsLock';
 import { Badge, HealthDot } from '../ui';
 import type { Selection } from './GraphCanvas';
 
@@ -67,6 +69,7 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                 {th('p99', 'p99')}
                 {th('retries', 'Retries/s')}
                 {th('limited', 'Rate-limited/s')}
+                <th>Transport</th>
                 <th>Versions</th>
               </tr>
             </thead>
@@ -81,6 +84,9 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                   <td className="num">{fmtMs(e.stats.p99Ms)}</td>
                   <td className="num">{fmtRps(e.stats.retriesPerSecond)}</td>
                   <td className="num">{fmtRps(e.stats.rateLimitedPerSecond)}</td>
+                  <td>
+                    <TlsBadge tls={edgeTls(e.stats.mtlsShare)} share={e.stats.mtlsShare} testId="edge-row-tls" />
+                  </td>
                   <td>{e.versions.length > 1 ? e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · ') : (e.versions[0]?.version ?? '')}</td>
                 </tr>
               ))}
@@ -102,6 +108,7 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                 <th className="num">Success</th>
                 <th className="num">p99</th>
                 <th>Proxies</th>
+                <th>Inbound mTLS</th>
                 <th>Policies</th>
               </tr>
             </thead>
@@ -116,6 +123,7 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                   <td className={`num tone-${healthOf(n.inbound)}`}>{fmtPct(n.inbound?.successRate)}</td>
                   <td className="num">{fmtMs(n.inbound?.p99Ms)}</td>
                   <td>{n.external ? '' : `${n.proxies.inSync}/${n.proxies.total} in sync`}</td>
+                  <td>{n.security?.mtlsMode ?? ''}</td>
                   <td>
                     <div className="chips">
                       {n.policies.map((p) => (

@@ -1,4 +1,5 @@
 import { HEALTH_COLORS, HEALTH_LABELS, type Health } from '@/lib/health';
+import { LockGlyph } from '../security/TlsLock';
 
 export function Legend() {
   const order: Health[] = ['healthy', 'degraded', 'failing', 'idle'];
@@ -13,6 +14,18 @@ export function Legend() {
       ))}
       <div className="row muted" style={{ marginTop: 2 }}>
         Edges: rps · success · p99, width by rps
+      </div>
+      <div className="row muted" data-testid="legend-mtls">
+        <span className="legend-lock tls-mtls">
+          <LockGlyph size={11} />
+        </span>
+        mutual TLS
+      </div>
+      <div className="row muted" data-testid="legend-plain">
+        <span className="legend-lock tls-plain">
+          <LockGlyph open size={11} />
+        </span>
+        plain HTTP (dashed line)
       </div>
       <div className="row muted">
         <span className="node-badge">RETRY</span> policies on the service

@@ -8,6 +8,7 @@ import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphNode, type ServiceGraph, type ServiceSummary } from '@/lib/trpc';
 import { CanaryControl, editorHref } from '../canary/CanaryControl';
 import { SeriesCharts } from '../charts/SeriesCharts';
+import { ServiceSecurity } from '../security/ServiceSecurity';
 import { Badge, Empty, HealthDot, Loading, Stat, SyncBadge } from '../ui';
 
 export function NodePanel({ nodeId, node, graph, onClose }: { nodeId: string; node: GraphNode | undefined; graph: ServiceGraph | undefined; onClose: () => void }) {
@@ -58,6 +59,13 @@ export function NodePanel({ nodeId, node, graph, onClose }: { nodeId: string; no
             </>
           ) : null}
         </div>
+
+        {!external ? (
+          <>
+            <div className="section-title">Security</div>
+            <ServiceSecurity nodeId={nodeId} node={node} />
+          </>
+        ) : null}
 
         {split ? (
           <>

@@ -2,6 +2,7 @@ import type cytoscape from 'cytoscape';
 import type { ElementDefinition } from 'cytoscape';
 import { fmtMs, fmtPct, fmtRps } from '@/lib/format';
 import { HEALTH_COLORS, healthOf, type Health } from '@/lib/health';
+import { edgeTls, type EdgeTls } from '@/lib/security';
 import type { GraphEdge, GraphNode } from '@/lib/trpc';
 
 type Stylesheet = cytoscape.StylesheetStyle;
@@ -29,6 +30,8 @@ export interface EdgeData {
   health: Health;
   /** Width bucket 0..5, by the log of requests/s: 0.1 rps is a hairline, 1,000 rps is thick. */
   wb: number;
+  /** Whether its requests went over mutual TLS: plain (or partly plain) edges are drawn dashed. */
+  tls: EdgeTls;
 }
 
 export function nodeData(n: GraphNode): NodeData {
@@ -47,7 +50,7 @@ export function edgeLabel(e: GraphEdge): string {
 /** `label` is passed in: big graphs draw labels only where someone looks (see GraphCanvas). */
 export function edgeData(e: GraphEdge, label: string): EdgeData {
   const wb = Math.max(0, Math.min(5, Math.round(Math.log10(Math.max(e.stats.rps, 0.1)) + 1)));
-  return { id: e.id, source: e.source, target: e.destination, label, health: healthOf(e.stats), wb };
+  return { id: e.id, source: e.source, target: e.destination, label, health: healthOf(e.stats), wb, tls: edgeTls(e.stats.mtlsShare) };
 }
 
 export function sameData(a: Record<string, unknown>, b: object): boolean {
@@ -134,6 +137,8 @@ export function graphStyle(large: boolean): Stylesheet[] {
       style: { 'line-color': large ? LARGE_EDGE_COLORS[h] : HEALTH_COLORS[h], 'target-arrow-color': HEALTH_COLORS[h] },
     })),
     ...healths.map((h) => ({ selector: `edge.labelled[health = "${h}"]`, style: { 'line-color': HEALTH_COLORS[h] } })),
+    // Plain HTTP between services is the exception in a mesh: dashed, so it stands out at any size.
+    { selector: 'edge[tls = "plain"], edge[tls = "mixed"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     // On a big graph only these edges carry labels (and arrows); every other edge has fewer properties to style.
     { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } },
     { selector: '.faded', style: { opacity: 0.18 } },

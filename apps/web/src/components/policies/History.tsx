@@ -12,8 +12,22 @@ import { DiffView } from './DiffView';
 
 const ACTION_TONE: Record<Revision['action'], 'ok' | 'accent' | 'bad' | 'warn'> = { CREATE: 'ok', UPDATE: 'accent', DELETE: 'bad', ROLLBACK: 'warn' };
 
-/** Every revision of one resource (who, when, what changed), and rollback to any of them. */
-export function History({ kind, name, namespace, current, onRolledBack }: { kind: string; name: string; namespace: string; current: unknown; onRolledBack: () => void }) {
+/** Every revision of one resource (who, when, what changed), and rollback to any of them (unless `readOnly` says why not). */
+export function History({
+  kind,
+  name,
+  namespace,
+  current,
+  onRolledBack,
+  readOnly = null,
+}: {
+  kind: string;
+  name: string;
+  namespace: string;
+  current: unknown;
+  onRolledBack: () => void;
+  readOnly?: string | null;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { kind, name, namespace };
@@ -82,7 +96,7 @@ export function History({ kind, name, namespace, current, onRolledBack }: { kind
           title={`Revision #${shown.revision} · ${fmtDateTime(shown.createdAt)}`}
           actions={
             shown.revision !== newest && shown.after ? (
-              <Button size="sm" onClick={() => setConfirm(shown)} data-testid="rollback-open">
+              <Button size="sm" onClick={() => setConfirm(shown)} disabled={!!readOnly} title={readOnly ?? undefined} data-testid="rollback-open">
                 Roll back to #{shown.revision}
               </Button>
             ) : shown.revision === newest ? (

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatIssues, resourceSchemas, type FieldError } from '@trellis/shared';
+import { describeTarget, formatIssues, resourceSchemas, type FieldError } from '@trellis/shared';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -9,10 +9,12 @@ import { editable, type Change } from '@/lib/diff';
 import { apiError } from '@/lib/errors';
 import { fmtDateTime } from '@/lib/format';
 import { getAt, setAt, within } from '@/lib/paths';
-import { KIND_INFO, summarize, template, type EditableKind } from '@/lib/policies';
+import { resourceRefusal, writableNamespaces, writeRefusal } from '@/lib/permissions';
+import { KIND_INFO, inSentence, summarize, template, type EditableKind } from '@/lib/policies';
 import { toast } from '@/lib/toast';
 import { useTRPC } from '@/lib/trpc';
 import { editorHref } from '../canary/CanaryControl';
+import { useMe } from '../Providers';
 import { Badge, Button, Card, Dialog, ErrorState, Loading, PageHeader, Tabs } from '../ui';
 import { DiffView } from './DiffView';
 import { FormContext, fieldTestId, type FormApi } from './fields';
@@ -34,8 +36,12 @@ function validate(kind: EditableKind, draft: Draft): FieldError[] {
  * before saving, history with rollback, and the rollout to the proxies after a save. With no name it
  * creates a new policy of `kind` (target from the URL).
  */
-export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: EditableKind; name?: string; namespace: string; initialTarget?: string }) {
+export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { kind: EditableKind; name?: string; namespace: string; initialTarget?: string }) {
   const trpc = useTRPC();
+  const me = useMe();
+  // An editor limited to some namespaces starts a new policy in one of theirs.
+  const writable = writableNamespaces(me);
+  const namespace = !name && writable && !writable.includes(asked) ? (writable[0] ?? asked) : asked;
   const router = useRouter();
   const queryClient = useQueryClient();
   const creating = !name;
@@ -53,6 +59,8 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
   const [conflict, setConflict] = useState(false);
   const [fastRollout, setFastRollout] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  /** The control plane's refusal of a save (403), said as it said it: the role changed, or the page is stale. */
+  const [refused, setRefused] = useState<string | null>(null);
 
   // Take the loaded resource as the starting point (and again after a save or rollback).
   const serverVersion = loaded.data?.metadata.resourceVersion;
@@ -110,7 +118,12 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
 
   const handleError = (error: unknown) => {
     const info = apiError(error);
-    if (info.code === 'CONFLICT') {
+    if (info.code === 'FORBIDDEN') {
+      setReview(null);
+      setRefused(info.message);
+      // Ask again who we are: the role changed, so the editor shows what may still be done (the draft stays).
+      router.refresh();
+    } else if (info.code === 'CONFLICT') {
       setReview(null);
       setConflict(true);
     } else if (info.fieldErrors.length) {
@@ -182,9 +195,14 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
   }
   if (!draft || !api) return <Loading />;
 
+  // Viewers see the editor read-only, with the reason; so does an editor outside their namespaces (where
+  // the policy lives as stored, or where the draft would take effect).
+  const readOnly = (!creating ? (resourceRefusal(me, loaded.data) ?? writeRefusal(me, namespace)) : null) ?? resourceRefusal(me, draft);
   const target = (getAt(draft, 'spec.targetRef.name') as string | undefined) ?? '';
   const targetNs = (getAt(draft, 'spec.targetRef.namespace') as string | undefined) ?? (getAt(draft, 'metadata.namespace') as string | undefined) ?? 'default';
-  const title = creating ? `New ${KIND_INFO[kind].label.toLowerCase()}` : (name ?? '');
+  // AuthorizationPolicy and MutualTLSPolicy may apply to a whole namespace or the mesh.
+  const scope = (getAt(draft, 'spec.targetRef.kind') as string | undefined) ?? 'Service';
+  const title = creating ? `New ${inSentence(KIND_INFO[kind].label)}` : (name ?? '');
 
   return (
     <div className="page" data-testid="policy-editor" data-kind={kind}>
@@ -196,20 +214,37 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
         }
         subtitle={
           <>
-            {KIND_INFO[kind].blurb} {target ? <>Targets <Link href={`/graph?sel=node:${encodeURIComponent(`${target}.${targetNs}`)}`}>{target}</Link>.</> : null}
+            {KIND_INFO[kind].blurb}{' '}
+            {scope !== 'Service' ? (
+              <>Applies to {scope === 'Mesh' ? 'the whole mesh' : describeTarget({ kind: scope, name: target })}.</>
+            ) : target ? (
+              <>
+                Targets <Link href={`/graph?sel=node:${encodeURIComponent(`${target}.${targetNs}`)}`}>{target}</Link>.
+              </>
+            ) : null}
           </>
         }
         actions={
           <>
             <Link href={`/policies?kind=${kind}`}>← {KIND_INFO[kind].plural}</Link>
             {!creating ? (
-              <Button variant="danger" size="sm" onClick={() => setConfirmDelete(true)} data-testid="policy-delete">
+              <Button variant="danger" size="sm" onClick={() => setConfirmDelete(true)} disabled={!!readOnly} title={readOnly ?? undefined} data-testid="policy-delete">
                 Delete
               </Button>
             ) : null}
           </>
         }
       />
+      {readOnly ? (
+        <div className="banner banner-info inline-banner" role="status" data-testid="read-only-reason">
+          <strong>Read-only.</strong> {readOnly}
+        </div>
+      ) : null}
+      {refused ? (
+        <div className="banner banner-error inline-banner" role="alert" data-testid="save-refused">
+          <strong>The control plane refused this change.</strong> {refused.charAt(0).toUpperCase() + refused.slice(1)}.
+        </div>
+      ) : null}
       {conflict ? (
         <div className="banner banner-warn" role="alert" style={{ borderRadius: 8, border: '1px solid #fedf89', marginBottom: 16 }} data-testid="conflict-banner">
           <strong>Changed by someone else.</strong> This policy was saved by someone else after you opened it, so your save was refused to keep their change. <Button size="sm" onClick={() => void reload()} data-testid="conflict-reload">Reload their version</Button>
@@ -232,7 +267,7 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
             testId="editor-tabs"
           />
           {tab === 'history' && name ? (
-            <History kind={kind} name={name} namespace={namespace} current={loaded.data} onRolledBack={() => void reload()} />
+            <History kind={kind} name={name} namespace={namespace} current={loaded.data} onRolledBack={() => void reload()} readOnly={readOnly} />
           ) : (
             <>
               {showAll && clientErrors.length > 0 ? (
@@ -247,9 +282,12 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
                   </ul>
                 </div>
               ) : null}
-              <FormContext.Provider value={api}>{tab === 'form' ? <PolicyForm kind={kind} /> : <YamlEditor value={draft} onChange={(next) => setDraft(next)} />}</FormContext.Provider>
+              {/* A disabled fieldset disables every field in it: the form stays readable, nothing can change. */}
+              <fieldset className="plain-fieldset" disabled={!!readOnly}>
+                <FormContext.Provider value={api}>{tab === 'form' ? <PolicyForm kind={kind} /> : <YamlEditor value={draft} onChange={(next) => setDraft(next)} />}</FormContext.Provider>
+              </fieldset>
               <div className="editor-footer">
-                <Button variant="primary" onClick={() => void startReview()} disabled={(!dirty && !creating) || upsert.isPending} data-testid="review-save">
+                <Button variant="primary" onClick={() => void startReview()} disabled={(!dirty && !creating) || upsert.isPending || !!readOnly} title={readOnly ?? undefined} data-testid="review-save">
                   {upsert.isPending && !review ? 'Checking…' : creating ? 'Review & create' : 'Review & save'}
                 </Button>
                 <Button
@@ -272,7 +310,7 @@ export function PolicyEditor({ kind, name, namespace, initialTarget }: { kind: E
           )}
         </div>
         <div>
-          {target ? <Rollout target={target} namespace={targetNs} fast={fastRollout} /> : null}
+          {target || scope === 'Mesh' ? <Rollout target={target} namespace={targetNs} scope={scope} fast={fastRollout} /> : null}
           {!creating && loaded.data ? (
             <Card title="Current revision">
               <div className="kv">

@@ -3,7 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { EDITABLE_KINDS, KIND_INFO, isEditableKind, summarize, type EditableKind } from '@/lib/policies';
+import { describeTarget } from '@trellis/shared';
+import { EDITABLE_KINDS, KIND_INFO, inSentence, isEditableKind, summarize, type EditableKind } from '@/lib/policies';
 import { useTRPC } from '@/lib/trpc';
 import { editorHref } from '../canary/CanaryControl';
 import { Icon } from '../icons';
@@ -28,7 +29,7 @@ export function PolicyList() {
         subtitle="What the proxies enforce, attached to services. Every change is a revision you can diff and roll back."
         actions={
           <Link className="btn btn-primary btn-md" href={`/policies/new?kind=${kind}`} data-testid="new-policy">
-            <Icon name="plus" size={14} /> New {KIND_INFO[kind].label.toLowerCase()}
+            <Icon name="plus" size={14} /> New {inSentence(KIND_INFO[kind].label)}
           </Link>
         }
       />
@@ -37,7 +38,7 @@ export function PolicyList() {
           value: k,
           label: (
             <>
-              {KIND_INFO[k].plural} <span className="muted">{counts.get(k) ?? 0}</span>
+              {KIND_INFO[k].tab ?? KIND_INFO[k].plural} <span className="muted">{counts.get(k) ?? 0}</span>
             </>
           ),
         }))}
@@ -51,7 +52,7 @@ export function PolicyList() {
         ) : all.error && !all.data ? (
           <ErrorState error={all.error} onRetry={() => void all.refetch()} />
         ) : rows.length === 0 ? (
-          <Empty title={`No ${KIND_INFO[kind].plural.toLowerCase()} yet`} testId="policies-empty">
+          <Empty title={`No ${inSentence(KIND_INFO[kind].plural)} yet`} testId="policies-empty">
             {KIND_INFO[kind].blurb} <Link href={`/policies/new?kind=${kind}`}>Create one</Link>, or apply YAML with <span className="mono">trellis apply -f</span>.
           </Empty>
         ) : (
@@ -67,7 +68,7 @@ export function PolicyList() {
             </thead>
             <tbody>
               {rows.map((r) => {
-                const spec = r.spec as Record<string, unknown> & { targetRef?: { name: string; route?: string } };
+                const spec = r.spec as Record<string, unknown> & { targetRef?: { kind: string; name?: string; route?: string } };
                 return (
                   <tr key={`${r.metadata.namespace}/${r.metadata.name}`} className="clickable" onClick={() => router.push(editorHref(r))} data-testid="policy-row" data-name={r.metadata.name}>
                     <td>
@@ -77,8 +78,14 @@ export function PolicyList() {
                     </td>
                     <td>{r.metadata.namespace}</td>
                     <td>
-                      {spec.targetRef?.name}
-                      {spec.targetRef?.route ? <span className="muted"> / {spec.targetRef.route}</span> : null}
+                      {spec.targetRef && spec.targetRef.kind !== 'Service' ? (
+                        <span className="muted">{spec.targetRef.kind === 'Mesh' ? 'the whole mesh' : describeTarget(spec.targetRef)}</span>
+                      ) : (
+                        <>
+                          {spec.targetRef?.name}
+                          {spec.targetRef?.route ? <span className="muted"> / {spec.targetRef.route}</span> : null}
+                        </>
+                      )}
                     </td>
                     <td>{summarize(r.kind, spec)}</td>
                     <td className="num">

@@ -2,13 +2,19 @@
 
 import { RETRY_ON } from '@trellis/shared';
 import { getAt } from '@/lib/paths';
+import { writableNamespaces } from '@/lib/permissions';
+import { useMe } from '../Providers';
 import type { EditableKind } from '@/lib/policies';
 import { Button } from '../ui';
+import { AuthorizationForm } from './AuthorizationForm';
 import { ChecksField, NumberField, OptionalSection, Section, SelectField, TextField, fieldTestId, useForm } from './fields';
+import { MutualTlsForm } from './MutualTlsForm';
 
 /** Name (when creating) and the Gateway-API style target: a service, optionally one of its routes. */
 function TargetSection() {
   const { draft, services, creating } = useForm();
+  // An editor limited to some namespaces picks one of them; everyone else types any.
+  const scope = writableNamespaces(useMe());
   const target = getAt(draft, 'spec.targetRef.name') as string | undefined;
   const ns = (getAt(draft, 'spec.targetRef.namespace') as string | undefined) ?? (getAt(draft, 'metadata.namespace') as string | undefined) ?? 'default';
   const names = [...new Set(services.filter((s) => s.namespace === ns).map((s) => s.name))].sort();
@@ -20,7 +26,11 @@ function TargetSection() {
         {creating ? (
           <>
             <TextField path="metadata.name" label="Name" help="Lowercase letters, digits and “-”." mono />
-            <TextField path="metadata.namespace" label="Namespace" mono />
+            {scope ? (
+              <SelectField path="metadata.namespace" label="Namespace" options={scope} help="The namespaces you may change." />
+            ) : (
+              <TextField path="metadata.namespace" label="Namespace" mono />
+            )}
           </>
         ) : null}
         <SelectField path="spec.targetRef.name" label="Service" options={names} />
@@ -235,13 +245,18 @@ const FORMS: Record<EditableKind, () => React.JSX.Element> = {
   CircuitBreakerPolicy: CircuitBreakerForm,
   TimeoutPolicy: TimeoutForm,
   FaultPolicy: FaultForm,
+  AuthorizationPolicy: AuthorizationForm,
+  MutualTLSPolicy: MutualTlsForm,
 };
+
+/** Kinds that may target a whole namespace or the mesh bring their own target section (ScopeTarget.tsx). */
+const OWN_TARGET: ReadonlySet<EditableKind> = new Set(['AuthorizationPolicy', 'MutualTLSPolicy']);
 
 export function PolicyForm({ kind }: { kind: EditableKind }) {
   const Form = FORMS[kind];
   return (
     <div className="form" data-testid={`form-${kind}`}>
-      <TargetSection />
+      {OWN_TARGET.has(kind) ? null : <TargetSection />}
       <Form />
     </div>
   );

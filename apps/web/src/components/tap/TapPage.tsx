@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { fmtMs, fmtTime } from '@/lib/format';
-import { useResubscribe } from '@/lib/connectivity';
+import { useLiveStatus } from '@/lib/connectivity';
 import { useTRPC, type TapEvent } from '@/lib/trpc';
 import { Badge, Button, Card, Empty, PageHeader, Spinner, Stat } from '../ui';
 
@@ -44,7 +44,7 @@ export function TapPage() {
     ),
   );
 
-  useResubscribe(sub.status, sub.reset);
+  useLiveStatus(sub);
 
   // Batch arrivals into one render every 250 ms: a busy service sends hundreds a second.
   useEffect(() => {
