@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench:proxy`: one run, same machine, same upstream — direct, nginx, HAProxy, node-http-proxy
-// and Trellis — measured for max throughput (wrk), latency at a fixed rate (h2load), and the proxy's CPU
-// and memory at that rate. Method and figures: docs/BENCHMARKS.md ("Proxy").
+// `npm run bench:proxy`: one run, same machine, same upstream — direct, nginx, HAProxy, node-http-proxy,
+// the node+undici floor, and Trellis one hop, two hops plain and two hops with mTLS — measured for max
+// throughput (wrk), latency at a fixed rate (h2load), and the proxies' CPU and memory at that rate; then
+// the TLS handshakes per second one Trellis proxy takes. Method and figures: docs/BENCHMARKS.md ("Proxy").
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFixedRate, runWrk } from './lib/load.mjs';
 import { coreBusy, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
-import { derive, goalLines, NOISE, table } from './lib/report.mjs';
+import { derive, goalLines, handshakeTable, mtlsGoalLines, NOISE, table } from './lib/report.mjs';
+import { HANDSHAKE_CONCURRENCY } from './lib/handshakes.mjs';
 import { get, TARGETS } from './lib/targets.mjs';
 import { UPSTREAM_BODY } from './lib/nginx-configs.mjs';
 import { startUpstream } from './lib/upstream.mjs';
@@ -25,8 +27,9 @@ const USAGE = `usage: node bench/proxy/run.mjs [options]
   --warmup S         seconds of wrk warm-up before measuring each target (default 2)
   --settle S         seconds at the fixed rate before its measured part, dropped from the percentiles
                      (default 5): the JIT of the Node proxies settles on the traffic that is measured
-  --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,node-floor,trellis
-                     (direct always runs: it is the baseline for added latency)
+  --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,node-floor,trellis,
+                     trellis-2hop,trellis-2hop-mtls (direct always runs: it is the baseline for added
+                     latency); trellis-2hop-mtls also measures TLS handshakes per second
   --trellis-bin F    the trellis launcher to run (default apps/cli/bin/trellis.mjs)
   --nice=N           run every child at nice N, e.g. --nice=-10 (needs root) to keep other programs on a
                      shared machine from disturbing the figures (default 0)
@@ -70,7 +73,15 @@ function options() {
     return v;
   };
   const known = TARGETS.map((t) => t.name);
-  const aliases = { nhp: 'node-http-proxy', 'http-proxy': 'node-http-proxy', node: 'node-http-proxy', floor: 'node-floor' };
+  const aliases = {
+    nhp: 'node-http-proxy',
+    'http-proxy': 'node-http-proxy',
+    node: 'node-http-proxy',
+    floor: 'node-floor',
+    '2hop': 'trellis-2hop',
+    '2hop-mtls': 'trellis-2hop-mtls',
+    mtls: 'trellis-2hop-mtls',
+  };
   const only = values.only?.split(',').map((s) => aliases[s.trim().toLowerCase()] ?? s.trim().toLowerCase());
   const unknown = only?.filter((n) => !known.includes(n)) ?? [];
   if (unknown.length) {
@@ -128,29 +139,31 @@ function missingTool(name, versions) {
 }
 
 /**
- * Runs `work` while watching the proxy process (`pid`, may be undefined) and the cores: its CPU seconds,
- * its peak RSS (sampled every 250 ms), and how busy each core was.
+ * Runs `work` while watching the proxy processes (`pids`, may be empty) and the cores: their CPU seconds
+ * (summed), the peak RSS of each (sampled every 250 ms), and how busy each core was.
  */
-async function observed(pid, pinning, work) {
-  let peak = pid ? rssBytes(pid) : 0;
-  const timer = pid ? setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 250) : undefined;
-  const cpuBefore = pid ? cpuSeconds(pid) : 0;
+async function observed(pids, pinning, work) {
+  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const peaks = pids.map((pid) => rssBytes(pid));
+  const sample = () => pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i], rssBytes(pid))));
+  const timer = pids.length ? setInterval(sample, 250) : undefined;
+  const cpuBefore = cpuOf();
   const ownBefore = ownCpuSeconds();
   const coresBefore = coreTimes();
   const started = process.hrtime.bigint();
   try {
     const result = await work();
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpu = pid ? cpuSeconds(pid) - cpuBefore : undefined;
-    if (pid) peak = Math.max(peak, rssBytes(pid));
+    const cpu = pids.length ? cpuOf() - cpuBefore : undefined;
+    sample();
     const busy = coreBusy(coresBefore, coreTimes());
     const own = ownCpuSeconds() - ownBefore;
     // Process time on the machine that none of our processes was charged for: other work, i.e. noise
     // (in cores: 0.5 = half a core busy with something else on average).
     const allTask = Object.values(busy).reduce((sum, b) => sum + b.task, 0);
     const otherWork = Math.max(0, allTask - own / elapsed);
-    const cores = pinning ? { load: busy[pinning.load].busy, proxy: busy[pinning.proxy].busy } : undefined;
-    return { result, cpu, rssPeak: peak, elapsed, cores, otherWork };
+    const cores = pinning ? { load: busy[pinning.load].busy, proxy: busy[pinning.proxy].busy, peer: busy[pinning.peer].busy } : undefined;
+    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork };
   } finally {
     clearInterval(timer);
   }
@@ -183,6 +196,8 @@ async function measure(target, ctx) {
   }
   const host = target.host;
   const url = `http://127.0.0.1:${running.port}/`;
+  // Two-hop rows watch both proxies: CPU summed (what the path costs), RSS of each.
+  const pids = running.pids ?? (running.pid ? [running.pid] : []);
   try {
     const probe = await get(running.port, '/', host);
     if (probe.status !== 200 || probe.body !== UPSTREAM_BODY) {
@@ -198,7 +213,7 @@ async function measure(target, ctx) {
     }
 
     progress(`${target.label}: latency at ${ctx.rate} rps for ${ctx.duration}s (after ${ctx.settle}s not counted), h2load`);
-    const fixed = await leastNoisy(`${target.label}: latency`, () => observed(running.pid, ctx.pinning, () =>
+    const fixed = await leastNoisy(`${target.label}: latency`, () => observed(pids, ctx.pinning, () =>
       runFixedRate({
         url,
         host,
@@ -216,7 +231,8 @@ async function measure(target, ctx) {
     if (running.pid) {
       result.cpuSeconds = fixed.cpu;
       result.cpuPer1k = fixed.cpu / (latency.requests / 1000);
-      result.rssMB = fixed.rssPeak / 2 ** 20;
+      result.rssMB = Math.max(...fixed.rssPeaks) / 2 ** 20;
+      if (pids.length > 1) result.rssEachMB = fixed.rssPeaks.map((b) => b / 2 ** 20);
     }
     latency.otherWork = fixed.otherWork;
     if (fixed.otherWork > NOISE) result.notes.push(`noisy latency run: other programs used ${Math.round(fixed.otherWork * 100)} % of a core`);
@@ -227,7 +243,7 @@ async function measure(target, ctx) {
 
     progress(`${target.label}: max throughput, wrk -t1 -c${ctx.connections} -d${ctx.duration}s`);
     const max = await leastNoisy(`${target.label}: max throughput`, () =>
-      observed(running.pid, ctx.pinning, () => runWrk({ url, host, connections: ctx.connections, seconds: ctx.duration, core: ctx.loadCore })),
+      observed(pids, ctx.pinning, () => runWrk({ url, host, connections: ctx.connections, seconds: ctx.duration, core: ctx.loadCore })),
     );
     const throughput = max.result;
     throughput.coreBusy = max.cores;
@@ -240,6 +256,11 @@ async function measure(target, ctx) {
         (max.cores ? ` (load core ${Math.round(max.cores.load * 100)} % busy, proxy core ${Math.round(max.cores.proxy * 100)} %)` : ''),
     );
     result.notes.push(...((await target.afterRun?.(running)) ?? []));
+    if (result.rssEachMB) result.notes.push(`RSS caller ${result.rssEachMB[0].toFixed(1)} MB, callee ${result.rssEachMB[1]?.toFixed(1)} MB`);
+    if (target.handshakes) {
+      const observe = (watched, work) => observed(watched, ctx.pinning, work);
+      result.handshakes = await target.handshakes(running, { ...ctx, observe, progress });
+    }
   } catch (err) {
     if (!result.available) {
       result.reason = err.message.replace(/\s+/g, ' ').slice(0, 200);
@@ -249,7 +270,8 @@ async function measure(target, ctx) {
       progress(`${target.label}: measurement failed: ${err.message}`);
     }
   } finally {
-    if (running.child) await stop(running.child);
+    for (const child of running.children ?? [running.child]) if (child) await stop(child);
+    running.cleanup?.();
   }
   return result;
 }
@@ -279,9 +301,12 @@ async function main() {
     pinning,
     loadCore: pinning?.load,
     core: pinning?.proxy,
+    peerCore: pinning?.peer,
   };
   const selected = TARGETS.filter((t) => !opts.only || opts.only.has(t.name));
-  const seconds = selected.length * (opts.warmup + opts.settle + opts.duration * 2 + 2) + 3;
+  // Full and resumed, against the proxy and against the node:tls floor.
+  const handshakeSeconds = selected.some((t) => t.handshakes) ? 4 * (opts.duration + 2) : 0;
+  const seconds = selected.length * (opts.warmup + opts.settle + opts.duration * 2 + 2) + handshakeSeconds + 3;
   // A hard bound on the whole run: every measurement may be repeated once, and Trellis may build first.
   const budget = seconds + REPEATS * opts.duration + 180;
   setTimeout(() => {
@@ -291,7 +316,8 @@ async function main() {
   progress(`proxy bench: ${selected.map((t) => t.name).join(', ')} — about ${seconds} s (longer when noisy measurements are repeated)`);
   progress(
     pinning
-      ? `pinning: proxy under test on core ${pinning.proxy}; load generator and upstream on core ${pinning.load}`
+      ? `pinning: proxy under test on core ${pinning.proxy}; load generator and upstream on core ${pinning.load}; ` +
+          `two-hop rows: caller on core ${pinning.proxy}, callee on core ${pinning.peer}`
       : 'pinning: off (fewer than 2 cores)',
   );
 
@@ -327,14 +353,16 @@ async function main() {
     '',
     `Proxy benchmark — ${new Date().toISOString().slice(0, 10)}, ${cores} cores (${cpuModel}), Linux ${os.release()}, Node ${process.versions.node}`,
     pinning
-      ? `Pinning: proxy under test on core ${pinning.proxy}; wrk/h2load and the upstream share core ${pinning.load}.`
+      ? `Pinning: proxy under test on core ${pinning.proxy}; wrk/h2load, the upstream and the stand-in control plane share core ${pinning.load}. ` +
+        `Two-hop rows: caller proxy on core ${pinning.proxy}, callee proxy on core ${pinning.peer}${pinning.peer === pinning.proxy ? ' (no third core: the two proxies share one)' : ''}.`
       : 'Pinning: off.',
     ...(opts.nice ? [`Priority: every process of the bench at nice ${opts.nice}.`] : []),
     `nginx: worker_processes 1 — one worker, to match Node's single JavaScript thread (Trellis, node-http-proxy); HAProxy: nbthread 1.`,
     `Upstream: nginx ${versions.nginx ?? ''}, 1 worker, \`return 200\` with a ${UPSTREAM_BODY.length}-byte body, keep-alive; every proxy keeps a connection pool to it.`,
     `Max throughput: wrk -t1 -c${opts.connections} -d${opts.duration}s, keep-alive, after a ${opts.warmup}s warm-up.`,
     `Latency, CPU, RSS: h2load --h1, 10 connections × ${opts.rate / 10} rps = ${opts.rate} rps for ${opts.settle}s (not counted in the percentiles) + ${opts.duration}s; CPU = proxy's utime+stime over the whole run / requests × 1000; RSS = peak VmRSS (process tree).`,
-    `Trellis: outbound listener, Host: upstream, route PathPrefix / + GET with a retry policy (3 attempts), tracing sampling 1.0, metrics on.`,
+    `Trellis: outbound listener, Host: upstream, route PathPrefix / + GET with a retry policy (3 attempts), tracing sampling 1.0, metrics on; every proxy joined to a stand-in control plane (TLS stream, join token, certificate from its CA).`,
+    `Trellis 2 hops: caller sidecar's outbound -> callee sidecar's inbound -> upstream; plain: inbound DISABLE, endpoint without identity; mTLS: inbound STRICT, TLS 1.3 with client certificates, endpoint identity checked. CPU: both proxies; RSS: the larger.`,
     '',
   ];
   const measured = results.flatMap((r) => [r.latency, r.throughput]).filter(Boolean);
@@ -342,7 +370,9 @@ async function main() {
   const noiseLine = disturbed
     ? `\n${disturbed} of ${measured.length} measurements were disturbed by other programs (see notes); re-run on a quiet machine before trusting them.\n`
     : '';
-  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n`);
+  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n\n${mtlsGoalLines(results, opts.rate).join('\n')}\n`);
+  const handshakes = handshakeTable(results, HANDSHAKE_CONCURRENCY, opts.duration);
+  if (handshakes) out.write(`\n${handshakes}\n`);
   out.write(`\nTools: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', ')}\n`);
   if (opts.keep) out.write(`Configs and logs kept in ${dir}\n`);
   progress(`done in ${((Date.now() - began) / 1000).toFixed(0)} s`);

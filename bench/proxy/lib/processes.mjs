@@ -34,10 +34,14 @@ export function resolveBinary(name) {
   return name;
 }
 
-/** The cores we pin to; null when pinning makes no sense (one core, or no taskset). */
+/**
+ * The cores we pin to; null when pinning makes no sense (one core, or no taskset). `peer` is the second
+ * proxy of a two-hop row (the callee): its own core when there is a third, else it shares the proxy core,
+ * so the load core stays the load generator's and the two proxies together get one core.
+ */
 export function pinningPlan() {
   if (cpuCount < 2 || !resolveBinary('taskset').includes('/')) return null;
-  return { load: 0, proxy: 1 };
+  return { load: 0, proxy: 1, peer: cpuCount >= 3 ? 2 : 1 };
 }
 
 /**

@@ -1,13 +1,20 @@
-// Turns the measured results into the table (Markdown, so it pastes into docs/BENCHMARKS.md as is) and
-// the goal lines for Trellis.
+// Turns the measured results into the tables (Markdown, so they paste into docs/BENCHMARKS.md as is) and
+// the goal lines for Trellis: issue 3's for one hop, issue 9's for mutual TLS between two proxies.
 
-/** The issue's goals for Trellis (issue 3, "Benchmark"). */
+/** The issue's goals for Trellis one hop (issue 3, "Benchmark"). */
 export const GOALS = {
   vsNodeHttpProxy: 1.5, // >= 1.5x node-http-proxy's max throughput
   vsNginx: 0.4, // >= 40 % of nginx's max throughput
   p99AddedMs: 1, // <= 1 ms added at p99, per hop
   cpuPer1k: 0.25, // <= 0.25 CPU seconds per 1,000 requests
   rssMB: 50, // <= 50 MB resident
+};
+
+/** The goals of issue 9 ("Benchmark") for mutual TLS between proxies. */
+export const MTLS_GOALS = {
+  p99AddedPerHopMs: 0.5, // mTLS adds <= 0.5 ms p99 per hop at 1,000 req/s over plain, same run
+  p99TwoHopsMs: 2, // two hops with mTLS <= 2 ms p99 added over direct (Istio documents 2.88 ms for two Envoys)
+  throughputShare: 0.8, // max throughput with mTLS >= 80 % of plain two hops
 };
 
 /** Other programs using more than this share of a core during a measurement make it suspect. */
@@ -90,12 +97,7 @@ export function goalLines(results) {
   if (!t.available) return [`Goals: pending — Trellis not available (${t.reason}).`];
   const by = Object.fromEntries(results.map((r) => [r.name, r]));
   // Which measurements a verdict rests on, so a verdict from a disturbed measurement says so.
-  const noisy = (...pairs) =>
-    pairs.filter(([name, kind]) => (by[name]?.[kind]?.otherWork ?? 0) > NOISE).map(([name, kind]) => `${name} ${kind}`);
-  const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
-  const lines = [];
-  const add = (text, ok, disturbed = []) =>
-    lines.push(`  ${verdict(ok).padEnd(6)} ${text}${ok !== undefined && disturbed.length ? ` — not conclusive, noisy: ${disturbed.join(', ')}` : ''}`);
+  const { lines, add, noisy } = judge(by);
   add(
     `throughput vs node-http-proxy: ${t.vsNodeHttpProxy ? `${fmt(t.vsNodeHttpProxy)}x` : 'not measured'} (goal >= ${GOALS.vsNodeHttpProxy}x)`,
     t.vsNodeHttpProxy === undefined ? undefined : t.vsNodeHttpProxy >= GOALS.vsNodeHttpProxy,
@@ -129,4 +131,106 @@ export function goalLines(results) {
     );
   }
   return ['Goals (Trellis):', ...lines, ...context];
+}
+
+/** Judged lines for a set of goals; `noisy(...pairs)` names the disturbed measurements a verdict rests on. */
+function judge(by) {
+  const noisy = (...pairs) =>
+    pairs.filter(([name, kind]) => (by[name]?.[kind]?.otherWork ?? 0) > NOISE).map(([name, kind]) => `${name} ${kind}`);
+  const verdict = (ok) => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
+  const lines = [];
+  const add = (text, ok, disturbed = []) =>
+    lines.push(`  ${verdict(ok).padEnd(6)} ${text}${ok !== undefined && disturbed.length ? ` — not conclusive, noisy: ${disturbed.join(', ')}` : ''}`);
+  return { lines, add, noisy };
+}
+
+/** Issue 9's goals: what mutual TLS between the two proxies costs over the same two hops in the clear. */
+export function mtlsGoalLines(results, rate = 1000) {
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const plain = by['trellis-2hop'];
+  const mtls = by['trellis-2hop-mtls'];
+  if (!plain || !mtls) return ['Goals (issue 9, mTLS): need both trellis-2hop and trellis-2hop-mtls (--only).'];
+  const missing = [plain, mtls].filter((r) => !r.available);
+  if (missing.length) return [`Goals (issue 9, mTLS): pending — ${missing.map((r) => `${r.name} not available (${r.reason})`).join('; ')}.`];
+  const { lines, add, noisy } = judge(by);
+  const mtlsHop = mtls.latency && plain.latency ? mtls.latency.p99Ms - plain.latency.p99Ms : undefined;
+  add(
+    `mTLS over plain, p99 at ${rate.toLocaleString('en-US')} req/s, per mTLS hop (2 hops mTLS − 2 hops plain, one proxy-to-proxy link): ${fmt(mtlsHop, 3)} ms (goal <= ${MTLS_GOALS.p99AddedPerHopMs} ms)`,
+    mtlsHop === undefined ? undefined : mtlsHop <= MTLS_GOALS.p99AddedPerHopMs,
+    noisy(['trellis-2hop-mtls', 'latency'], ['trellis-2hop', 'latency']),
+  );
+  add(
+    `two hops with mTLS, p99 added over direct: ${mtls.added ? `${fmt(mtls.added.p99Ms, 3)} ms` : 'not measured'} (goal <= ${MTLS_GOALS.p99TwoHopsMs} ms; Istio documents 2.88 ms for two Envoys)`,
+    mtls.added === undefined ? undefined : mtls.added.p99Ms <= MTLS_GOALS.p99TwoHopsMs,
+    noisy(['trellis-2hop-mtls', 'latency'], ['direct', 'latency']),
+  );
+  const share = ratio(mtls.throughput?.requestsPerSecond, plain.throughput?.requestsPerSecond);
+  add(
+    `max throughput, 2 hops mTLS / 2 hops plain: ${share ? `${pct(share)} %` : 'not measured'} (goal >= ${MTLS_GOALS.throughputShare * 100} %)`,
+    share === undefined ? undefined : share >= MTLS_GOALS.throughputShare,
+    noisy(['trellis-2hop-mtls', 'throughput'], ['trellis-2hop', 'throughput']),
+  );
+  const one = by.trellis;
+  const row = (r) =>
+    r?.available ? `${int(r.throughput?.requestsPerSecond)} req/s, +p99 ${r.added ? fmt(r.added.p99Ms, 3) : '—'} ms, ${fmt(r.cpuPer1k, 3)} CPU s/1k` : 'not measured';
+  // CPU per request at the fixed rate moves less than max throughput when other programs share the
+  // machine, and at saturation the throughput ratio is about its inverse.
+  const cpuRatio = ratio(mtls.cpuPer1k, plain.cpuPer1k);
+  return [
+    'Goals (issue 9, mTLS between proxies):',
+    ...lines,
+    `  Same run: one hop ${row(one)}; two hops plain ${row(plain)}; two hops mTLS ${row(mtls)}.`,
+    ...(cpuRatio
+      ? [
+          `  CPU per request of the two proxies at the fixed rate, mTLS / plain: ${fmt(cpuRatio)}x (${cpuRatio >= 1 ? '+' : ''}${fmt((cpuRatio - 1) * 100, 1)} %), ` +
+            `which puts max throughput with mTLS at about ${pct(1 / cpuRatio)} % of plain when the proxies' core is the limit.`,
+        ]
+      : []),
+  ];
+}
+
+/** The handshake measurements (full and resumed) as a Markdown table, or undefined when none ran. */
+export function handshakeTable(results, concurrency, seconds) {
+  const measured = results.filter((r) => r.handshakes?.length);
+  if (!measured.length) return undefined;
+  const header = [
+    'server (STRICT inbound)',
+    'handshakes',
+    'per second',
+    'resumed %',
+    'server CPU % of a core',
+    'server CPU ms per handshake',
+    'one core could take /s',
+    'busy % load/proxy core',
+    'notes',
+  ];
+  const rows = measured.flatMap((r) =>
+    r.handshakes.map((h) => {
+      if (h.error) return [`${h.server}: ${h.kind}`, '—', '—', '—', '—', '—', '—', '—', h.error];
+      const notes = [...h.notes];
+      if (h.counted) notes.push(`the proxy counted ${h.counted.ok} ok, ${h.counted.failed} failed`);
+      if (h.failed) notes.push(`${h.failed} failed at the client, first: ${h.firstError}`);
+      if (h.otherWork > NOISE) notes.push(`noisy: other programs used ${Math.round(h.otherWork * 100)} % of a core`);
+      return [
+        `${h.server}: ${h.kind}`,
+        int(h.handshakes),
+        int(h.perSecond),
+        pct(h.resumedShare),
+        pct(h.proxyCores),
+        fmt(h.cpuMsPerHandshake, 3),
+        h.cpuMsPerHandshake ? int(1000 / h.cpuMsPerHandshake) : '—',
+        h.cores ? `${pct(h.cores.load)}/${pct(h.cores.peer)}` : '—',
+        notes.join('; '),
+      ];
+    }),
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [
+    `TLS handshakes one proxy takes (TLS 1.3, ECDSA P-256 certificates, client certificate checked; ${concurrency} connections at a time, ${seconds}s each; full: no session offered, resumed: a ticket the proxy issued offered).`,
+    `The client (Node, on the load core) does about as much work per handshake as the server: when the load core is near 100 %, "per second" is the client's limit and "one core could take" (1,000 / the server's CPU ms per handshake) the server's. The node:tls floor is a bare TLS server with the same settings on the same core.`,
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
