@@ -17,6 +17,8 @@ const delta = (source: string, destination: string, route: string, version: stri
   ejections: 0,
   mtls,
   plain: reached - mtls,
+  attempts: reached,
+  failedAttempts: 0,
 });
 
 describe('the service graph', () => {
@@ -30,6 +32,8 @@ describe('the service graph', () => {
       delta('cart.shop', 'payments.shop', 'default', 'v1', 5, 4),
       // Two of three answered by the caller's proxy (no endpoint yet, say): they were sent over neither transport.
       delta('cart.shop', 'ledger.shop', 'default', 'v1', 3, 1, 1),
+      // Every request succeeded, after one try in twenty failed and was retried.
+      { ...delta('cart.shop', 'tax.shop', 'default', 'v1', 20), retries: 1, attempts: 21, failedAttempts: 1 },
     ], now);
     now += 1000;
   }
@@ -38,7 +42,7 @@ describe('the service graph', () => {
 
   it('has services as nodes and traffic as edges, with version shares and routes', () => {
     const g = buildGraph(windows, services, 10);
-    expect(g.nodes.map((n) => n.id)).toEqual(['cart.shop', 'external', 'frontend.default', 'ledger.shop', 'payments.shop', 'reviews.default']);
+    expect(g.nodes.map((n) => n.id)).toEqual(['cart.shop', 'external', 'frontend.default', 'ledger.shop', 'payments.shop', 'reviews.default', 'tax.shop']);
     const reviews = g.edges.find((e) => e.id === 'frontend.default->reviews.default');
     expect(reviews?.stats.rps).toBeCloseTo(10, 5);
     expect(reviews?.versions).toEqual([
@@ -62,8 +66,18 @@ describe('the service graph', () => {
     expect(g.nodes.find((n) => n.id === 'external')?.security).toBeNull();
   });
 
+  it('gives the success rate callers got and the one of every try before retries, per edge, route and service', () => {
+    const g = buildGraph(windows, services, 10);
+    const tax = g.edges.find((e) => e.id === 'cart.shop->tax.shop');
+    expect(tax?.stats.successRate).toBe(1);
+    expect(tax?.stats.actualSuccessRate).toBeCloseTo(20 / 21, 5);
+    expect(tax?.routes[0]?.stats.actualSuccessRate).toBeCloseTo(20 / 21, 5);
+    expect(g.nodes.find((n) => n.id === 'tax.shop')?.inbound?.actualSuccessRate).toBeCloseTo(20 / 21, 5);
+    expect(g.edges.find((e) => e.id === 'frontend.default->reviews.default')?.stats.actualSuccessRate).toBe(1);
+  });
+
   it('filters by namespace (callers outside the mesh stay), leaves out routes when asked, and answers one edge', () => {
-    expect(buildGraph(windows, services, 10, 'shop').edges.map((e) => e.id)).toEqual(['cart.shop->ledger.shop', 'cart.shop->payments.shop']);
+    expect(buildGraph(windows, services, 10, 'shop').edges.map((e) => e.id)).toEqual(['cart.shop->ledger.shop', 'cart.shop->payments.shop', 'cart.shop->tax.shop']);
     expect(buildGraph(windows, services, 10, undefined, { routes: false }).edges.every((e) => e.routes.length === 0)).toBe(true);
     const one = buildGraph(windows, [], 10, undefined, { only: { source: 'frontend.default', destination: 'reviews.default' } });
     expect(one.edges).toHaveLength(1);

@@ -113,7 +113,15 @@ export class Workload implements MetricsSource {
         handle: (req) => (this.active ? this.active.inbound(req) : NOT_READY()),
         onDone: (req, status, ms) => {
           this.tracer.serverSpan(req, status, ms);
-          this.edges.inboundEdge(req.source, req.route).record(status, ms, 0, req.rateLimited, req.cache === 'HIT', 0, req.identity !== undefined);
+          this.edges.inboundEdge(req.source, req.route).record(status, ms, {
+            retries: 0,
+            rateLimited: req.rateLimited,
+            cacheHit: req.cache === 'HIT',
+            ejections: 0,
+            mtls: req.identity !== undefined,
+            attempts: req.attempts,
+            failedAttempts: req.failedAttempts,
+          });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
         // Plain-HTTP callers are served unless the snapshot says STRICT (and until there is one).
@@ -128,7 +136,15 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, req.retries, status === 429 && req.rateLimited, false, req.ejections, req.mtls);
+        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, {
+          retries: req.retries,
+          rateLimited: status === 429 && req.rateLimited,
+          cacheHit: false,
+          ejections: req.ejections,
+          mtls: req.mtls,
+          attempts: req.attempts,
+          failedAttempts: req.failedAttempts,
+        });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
     });

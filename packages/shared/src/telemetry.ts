@@ -75,6 +75,9 @@ export const edgeDelta = z.object({
   mtls: count.optional(),
   /** Requests sent in the clear. Answers a proxy made itself (no endpoint reached) are in neither count. */
   plain: count.optional(),
+  /** Tries sent to an endpoint or the app, retries included, and those that failed (5xx or no answer). */
+  attempts: count.optional(),
+  failedAttempts: count.optional(),
 });
 
 export const metricsReport = z.object({

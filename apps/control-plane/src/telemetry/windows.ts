@@ -10,6 +10,8 @@ interface Bucket {
   /** Requests that went over mutual TLS. */
   mtls: number;
   plain: number;
+  attempts: number;
+  failedAttempts: number;
 }
 
 /** A fixed ring of time slots: memory is slots x (one bucket per active slot), whatever the traffic. */
@@ -30,7 +32,7 @@ class Ring {
     const i = slot % this.slots;
     let b = this.buckets[i];
     if (!b || this.stamps[i] !== slot) {
-      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0 };
+      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0, attempts: 0, failedAttempts: 0 };
       this.buckets[i] = b;
       this.stamps[i] = slot;
     }
@@ -72,6 +74,13 @@ export interface Stats {
   codes: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
   /** Share of the requests that reached an endpoint which went over mutual TLS (null without any): 1 is a locked edge. */
   mtlsShare: number | null;
+  /** Tries sent to endpoints (retries included) in the window. */
+  attempts: number;
+  /**
+   * Share of those tries that succeeded, before retries hid the failures (null without tries); successRate
+   * is what callers got. Linkerd calls them actual and effective success rate.
+   */
+  actualSuccessRate: number | null;
 }
 
 export interface SeriesPoint extends Stats {
@@ -133,6 +142,8 @@ export class MetricWindows {
         b.ejections += e.ejections;
         b.mtls += e.mtls ?? 0;
         b.plain += e.plain ?? 0;
+        b.attempts += e.attempts ?? 0;
+        b.failedAttempts += e.failedAttempts ?? 0;
       }
     }
   }
@@ -214,9 +225,11 @@ interface Acc {
   ejections: number;
   mtls: number;
   plain: number;
+  attempts: number;
+  failedAttempts: number;
 }
 
-const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0 });
+const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0, attempts: 0, failedAttempts: 0 });
 
 function accumulate(acc: Acc, b: Bucket | undefined): void {
   if (!b) return;
@@ -227,6 +240,8 @@ function accumulate(acc: Acc, b: Bucket | undefined): void {
   acc.ejections += b.ejections;
   acc.mtls += b.mtls;
   acc.plain += b.plain;
+  acc.attempts += b.attempts;
+  acc.failedAttempts += b.failedAttempts;
 }
 
 function finish(acc: Acc, seconds: number): Stats {
@@ -237,6 +252,8 @@ function finish(acc: Acc, seconds: number): Stats {
     requests,
     rps: requests / seconds,
     successRate: requests ? (requests - c5) / requests : null,
+    attempts: acc.attempts,
+    actualSuccessRate: acc.attempts ? (acc.attempts - acc.failedAttempts) / acc.attempts : null,
     p50Ms: round(histogramQuantile(acc.latency, 0.5)),
     p95Ms: round(histogramQuantile(acc.latency, 0.95)),
     p99Ms: round(histogramQuantile(acc.latency, 0.99)),

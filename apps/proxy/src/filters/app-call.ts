@@ -7,8 +7,11 @@ import type { EndpointState } from '../upstream/endpoint.ts';
 export function createAppCall(app: EndpointState | undefined): Handler {
   if (!app) return () => Promise.resolve(proxyError('no-local-app', 'this proxy was started without --app-port'));
   const timeouts = { headersTimeoutMs: undefined, bodyTimeoutMs: undefined };
-  return (req) => {
+  return async (req) => {
     req.upstream = app.key;
-    return sendToEndpoint(app, req, req.headers, req.cancellation, timeouts);
+    const response = await sendToEndpoint(app, req, req.headers, req.cancellation, timeouts);
+    req.attempts = 1;
+    if (response.failure !== undefined || response.status >= 500) req.failedAttempts = 1;
+    return response;
   };
 }

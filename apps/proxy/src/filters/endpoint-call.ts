@@ -42,7 +42,11 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     // The destination's proxy (believed over mTLS only) says its app could not be reached, or broke off:
     // the hop failed as a transport would (retried elsewhere when safe, a mark against the endpoint).
     if (endpoint.mtls && response.failure === undefined) response.failure = appFailureOf(response);
-    if (response.failure !== undefined || response.status >= 500) (req.failedEndpoints ??= []).push(endpoint);
+    req.attempts++;
+    if (response.failure !== undefined || response.status >= 500) {
+      req.failedAttempts++;
+      (req.failedEndpoints ??= []).push(endpoint);
+    }
     const now = performance.now();
     // The attempt's number now: a retry counts the next one before this body has been drained.
     const attempt = req.retries;

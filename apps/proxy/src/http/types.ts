@@ -44,6 +44,12 @@ export class ProxyRequest {
   /** For an upgrade (WebSocket) to an mTLS endpoint: how to open the tunnel's TLS connection. */
   upstreamTls: ConnectionOptions | undefined = undefined;
   retries = 0;
+  /**
+   * Tries sent to an endpoint (outbound, retries included) or to the app (inbound), and how many of them
+   * failed (5xx or no answer): the edge's actual success rate, before retries hid the failures.
+   */
+  attempts = 0;
+  failedAttempts = 0;
   rateLimited = false;
   cache: 'HIT' | 'MISS' | undefined = undefined;
   ejections = 0;

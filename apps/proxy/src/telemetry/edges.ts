@@ -16,6 +16,18 @@ export interface ClassHistogram {
   count: number;
 }
 
+/** How one request went, besides its status and duration. */
+export interface EdgeOutcome {
+  retries: number;
+  rateLimited: boolean;
+  cacheHit: boolean;
+  ejections: number;
+  /** Over mutual TLS or in the clear; undefined when nothing was sent (the proxy answered itself). */
+  mtls: boolean | undefined;
+  attempts: number;
+  failedAttempts: number;
+}
+
 /**
  * Counters for one edge (source -> destination, route, version, side). The hot path only bumps numbers;
  * Prometheus reads the cumulative ones at scrape time and the reporter takes the interval ones each second.
@@ -32,6 +44,9 @@ export class EdgeStats {
   mtls = 0;
   /** Requests sent or received in the clear. Answers the proxy made itself count in neither. */
   plain = 0;
+  /** Tries sent to an endpoint or the app (retries included), and those that failed (5xx or no answer). */
+  attempts = 0;
+  failedAttempts = 0;
   // Interval counters, zeroed by takeDelta().
   private readonly intervalCodes = [0, 0, 0, 0];
   private readonly intervalLatency = new Float64Array(LATENCY_BUCKETS_MS.length);
@@ -40,6 +55,8 @@ export class EdgeStats {
   private intervalEjections = 0;
   private intervalMtls = 0;
   private intervalPlain = 0;
+  private intervalAttempts = 0;
+  private intervalFailedAttempts = 0;
   private dirty = false;
 
   constructor(
@@ -50,7 +67,8 @@ export class EdgeStats {
     readonly side: 'inbound' | 'outbound',
   ) {}
 
-  record(status: number, durationMs: number, retries: number, rateLimited: boolean, cacheHit: boolean, ejections: number, mtls: boolean | undefined): void {
+  record(status: number, durationMs: number, o: EdgeOutcome): void {
+    const { retries, ejections, mtls } = o;
     this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
     const cls = Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
     let h = this.byClass[cls];
@@ -70,11 +88,17 @@ export class EdgeStats {
       this.retries += retries;
       this.intervalRetries += retries;
     }
-    if (rateLimited) {
+    if (o.rateLimited) {
       this.rateLimited++;
       this.intervalRateLimited++;
     }
-    if (cacheHit) this.cacheHits++;
+    if (o.cacheHit) this.cacheHits++;
+    if (o.attempts > 0) {
+      this.attempts += o.attempts;
+      this.intervalAttempts += o.attempts;
+      this.failedAttempts += o.failedAttempts;
+      this.intervalFailedAttempts += o.failedAttempts;
+    }
     if (ejections > 0) {
       this.ejections += ejections;
       this.intervalEjections += ejections;
@@ -113,6 +137,8 @@ export class EdgeStats {
       ejections: this.intervalEjections,
       mtls: this.intervalMtls,
       plain: this.intervalPlain,
+      attempts: this.intervalAttempts,
+      failedAttempts: this.intervalFailedAttempts,
     };
     if (this.version !== undefined) delta.version = this.version;
     this.intervalCodes.fill(0);
@@ -121,6 +147,8 @@ export class EdgeStats {
     this.intervalEjections = 0;
     this.intervalMtls = 0;
     this.intervalPlain = 0;
+    this.intervalAttempts = 0;
+    this.intervalFailedAttempts = 0;
     return delta;
   }
 

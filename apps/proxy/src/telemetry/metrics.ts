@@ -55,7 +55,8 @@ export class MetricsRegistry {
   }
 
   private requestFamilies(): Family[] {
-    const edgeCounter = (name: string, help: string, side: 'inbound' | 'outbound', pick: (e: EdgeStats) => number): Family => ({
+    // 'both' adds a direction label, since a workload's inbound and outbound edges are counted apart.
+    const edgeCounter = (name: string, help: string, side: 'inbound' | 'outbound' | 'both', pick: (e: EdgeStats) => number): Family => ({
       name,
       help,
       type: 'counter',
@@ -63,7 +64,9 @@ export class MetricsRegistry {
         const out = new Map<string, Sample>();
         for (const e of this.edges()) {
           const n = pick(e);
-          if (e.side === side && n > 0) add(out, edgeLabels(e), n);
+          if (n === 0) continue;
+          if (side === 'both') add(out, { ...edgeLabels(e), direction: e.side }, n);
+          else if (e.side === side) add(out, edgeLabels(e), n);
         }
         return out.values();
       },
@@ -89,6 +92,8 @@ export class MetricsRegistry {
         collect: () => this.durationSamples(),
       },
       edgeCounter('trellis_retries_total', 'Retries sent by this proxy.', 'outbound', (e) => e.retries),
+      edgeCounter('trellis_attempts_total', 'Tries sent to an endpoint (outbound, retries included) or to the app (inbound).', 'both', (e) => e.attempts),
+      edgeCounter('trellis_failed_attempts_total', 'Tries that failed (5xx or no answer), whether or not a retry then succeeded.', 'both', (e) => e.failedAttempts),
       edgeCounter('trellis_rate_limited_total', 'Requests this proxy refused with 429.', 'inbound', (e) => e.rateLimited),
       edgeCounter('trellis_cache_hits_total', 'Responses served from the cache.', 'inbound', (e) => e.cacheHits),
       edgeCounter('trellis_outlier_ejections_total', 'Endpoints ejected by outlier detection.', 'outbound', (e) => e.ejections),
