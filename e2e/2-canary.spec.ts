@@ -1,4 +1,4 @@
-import { test } from '@playwright/test';
+import { test } from './support/test.ts';
 import { getResource, restore } from './support/api.ts';
 import { clickGraphElement, drawnGraph, parseEdgeLabel } from './support/graph.ts';
 import { screenshot } from './support/shots.ts';

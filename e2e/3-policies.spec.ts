@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { getResource, restore, type StoredResource } from './support/api.ts';
 import { ADMIN } from './support/env.ts';
 import { clickGraphElement } from './support/graph.ts';

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { clickGraphElement } from './support/graph.ts';
 import { screenshot } from './support/shots.ts';
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { mutate, query, type StoredResource } from './support/api.ts';
 import { expectNoHorizontalScroll, expectStackedWithin } from './support/layout.ts';
 import { screenshot } from './support/shots.ts';

@@ -1,4 +1,5 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { getResource, restore } from './support/api.ts';
 import { screenshot } from './support/shots.ts';
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { ADMIN_STATE, ADMIN_TOKEN, CONTROL_PLANE } from './support/env.ts';
 
 /** The control plane's count of open live subscriptions for one procedure, from its /metrics. */

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { query } from './support/api.ts';
 import { clickGraphElement } from './support/graph.ts';
 import { screenshot } from './support/shots.ts';

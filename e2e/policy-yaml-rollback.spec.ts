@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { getResource, mutate } from './support/api.ts';
 import { screenshot } from './support/shots.ts';
 

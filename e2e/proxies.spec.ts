@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { screenshot } from './support/shots.ts';
 
 /** The demo's workloads, one sidecar proxy each (instance ids as `trellis up` names them). */

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { ADMIN } from './support/env.ts';
 import { signInWithForm } from './support/auth.ts';
 import { screenshot } from './support/shots.ts';

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { EXISTING, OIDC_ISSUER } from './support/env.ts';
 import { screenshot } from './support/shots.ts';
 

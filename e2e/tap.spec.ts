@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { screenshot } from './support/shots.ts';
 
 test('live tap: requests into catalog arrive as they happen', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test.ts';
 import { mutate } from './support/api.ts';
 import { CONTROL_PLANE } from './support/env.ts';
 import { runId, signInWithForm } from './support/auth.ts';
