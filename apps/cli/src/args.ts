@@ -1,14 +1,22 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseLifetime } from '@trellis/shared';
-import { CliError } from './errors.ts';
+import { CliError, HelpRequested } from './errors.ts';
 
-/** node:util parseArgs with errors turned into a usage message for the command. */
+/**
+ * node:util parseArgs with errors turned into a usage message for the command. `--help` or `-h` (before
+ * any `--`) prints the usage and exits 0, unless the command handles a `help` option itself (a longer text).
+ */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   command: string,
   argv: string[],
   options: T,
   usage: string,
 ) {
+  if (!('help' in options)) {
+    const end = argv.indexOf('--');
+    const flags = end < 0 ? argv : argv.slice(0, end);
+    if (flags.includes('--help') || flags.includes('-h')) throw new HelpRequested(`usage: ${usage}`);
+  }
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {

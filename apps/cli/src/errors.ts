@@ -7,3 +7,10 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** `--help` was asked for: the message is the usage, printed on stdout, and the command succeeds. */
+export class HelpRequested extends CliError {
+  constructor(usage: string) {
+    super(usage, 0);
+  }
+}

@@ -1,6 +1,6 @@
 // `trellis <command>`: each command lives in its own module, loaded only when used, so `trellis proxy`
 // never loads the control plane's database code.
-import { CliError } from './errors.ts';
+import { CliError, HelpRequested } from './errors.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number | void> }> }> = {
   up: { summary: 'run everything: control plane, dashboard and a demo mesh with traffic (npm start)', load: () => import('./commands/up.ts') },
@@ -57,7 +57,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof CliError) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.message}\n`);
+      process.exitCode = 0;
+    } else if (err instanceof CliError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = err.exitCode;
     } else {

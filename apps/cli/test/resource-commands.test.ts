@@ -137,6 +137,63 @@ describe('trellis resource commands against a real control plane', () => {
     expect((await trellis(['get', 'RetryPolicy', 'hist', ...server()])).code).not.toBe(0);
   });
 
+  it('prints a command\'s usage for --help (no "Unknown option"), and exits 0', async () => {
+    for (const args of [['get', '--help'], ['apply', '-h'], ['tap', '--help'], ['rollback', '--help']]) {
+      const r = await trellis(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: trellis ${args[0] ?? ''} `));
+      expect(r.stderr).not.toContain('Unknown option');
+    }
+  });
+
+  it('warns (and still applies) when a policy targets a service nobody knows, also with --dry-run', async () => {
+    expect((await trellis(['apply', '-f', path.join('examples', 'service.yaml'), ...server()])).code).toBe(0);
+    const file = path.join(dir, 'typo.yaml');
+    await writeFile(file, RETRY(2, 'typo-retry').replace('name: payments', 'name: paymentz'));
+    // payments is known (declared in examples/service.yaml), so the typo gets a suggestion.
+    const dry = await trellis(['apply', '-f', file, '--dry-run', ...server()]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('retrypolicy/typo-retry created (dry run)');
+    expect(dry.stderr).toMatch(/warning: retrypolicy\/typo-retry: spec.targetRef: no service "paymentz" is known in namespace default .*Did you mean "payments"\?/);
+    const real = await trellis(['apply', '-f', file, ...server()]);
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stderr).toContain('no service "paymentz" is known');
+    const fine = path.join(dir, 'fine.yaml');
+    await writeFile(fine, RETRY(2, 'fine-retry'));
+    const known = await trellis(['apply', '-f', fine, '--dry-run', ...server()]);
+    expect(known.code, known.stderr).toBe(0);
+    expect(known.stderr).not.toContain('warning');
+    await trellis(['delete', 'retrypolicy', 'typo-retry', ...server()]);
+  });
+
+  it('lists every known service with get services (declared or not), and tap refuses a service nobody knows', async () => {
+    expect((await trellis(['apply', '-f', path.join('examples', 'service.yaml'), ...server()])).code).toBe(0);
+    const client = new StreamClient({
+      controlPlane: cp.url,
+      identity: { service: 'undeclared', instance: 'undeclared-1', proxyVersion: 'test', endpoint: { address: '127.0.0.1', port: 9 } },
+      apply: () => {},
+      credentials: tokenCredentials(await joinToken(cp.url, 'undeclared')),
+    });
+    await client.start();
+    try {
+      while (!client.snapshot) await new Promise((r) => setTimeout(r, 20));
+      const declared = (JSON.parse((await trellis(['get', 'service', '-o', 'json', ...server()])).stdout) as unknown[]).length;
+      const r = await trellis(['get', 'services', ...server()]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^NAMESPACE\s+NAME\s+DECLARED\s+ENDPOINTS\s+PROXIES\s+VERSIONS\s+MTLS/);
+      expect(r.stdout).toMatch(/default\s+undeclared\s+no\s+1\s+1\/1 in sync/);
+      expect(r.stdout).toMatch(/default\s+payments\s+yes/);
+      expect(r.stdout.trim().split('\n').length - 1).toBeGreaterThan(declared);
+    } finally {
+      await client.close();
+    }
+    const started = performance.now();
+    const tap = await trellis(['tap', 'nosuch', ...server()]);
+    expect(tap.code).toBe(1);
+    expect(tap.stderr).toMatch(/no service nosuch.default is known to the control plane; known in default: .*payments/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
   it('says what to do when the control plane cannot be reached', async () => {
     const r = await trellis(['get', 'retrypolicy', '--server', 'http://127.0.0.1:9']);
     expect(r.code).not.toBe(0);

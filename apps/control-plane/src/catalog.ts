@@ -43,4 +43,12 @@ export function listServices({ distributor, registry, stream }: Pick<ControlPlan
   });
 }
 
+/**
+ * Services that exist as far as the control plane can tell: declared, with discovered endpoints, or with
+ * a proxy connected. Unlike knownServices, a service only a policy names (perhaps a typo) is not one.
+ */
+export function existingServices({ distributor, registry, stream }: Pick<ControlPlaneServices, 'distributor' | 'registry' | 'stream'>): Set<string> {
+  return new Set([...distributor.policyIndex.services.keys(), ...registry.serviceKeys(), ...stream.list().map((p) => `${p.service}.${p.namespace}`)]);
+}
+
 export type ServiceSummary = ReturnType<typeof listServices>[number];

@@ -54,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     const label = `${result.resource.kind.toLowerCase()}/${result.resource.metadata.name}`;
     const rv = result.resource.metadata.resourceVersion;
     process.stdout.write(`${label} ${result.outcome}${dryRun ? ' (dry run)' : rv ? ` (revision ${rv})` : ''}\n`);
+    for (const warning of result.warnings) process.stderr.write(`warning: ${label}: ${warning}\n`);
   }
   return 0;
 }

@@ -4,6 +4,7 @@ import { controlPlaneClient, explain } from '../client.ts';
 import { CliError } from '../errors.ts';
 import { age, table, toYaml } from '../output.ts';
 
+// `get services` lists every service the mesh knows; with -o it prints the Service resources (those declared).
 const USAGE = 'trellis get KIND [NAME] [-n NAMESPACE | -A] [-o yaml|json] [--server URL]';
 
 export async function run(argv: string[]): Promise<number> {
@@ -25,6 +26,29 @@ export async function run(argv: string[]): Promise<number> {
     if (name) {
       const resource = await client.resources.get.query({ kind, name, namespace });
       process.stdout.write(output === 'json' ? `${JSON.stringify(resource, null, 2)}\n` : toYaml(resource));
+      return 0;
+    }
+    if (kind === 'Service' && !output) {
+      // Services are more than Service resources: every one the mesh knows (declared, with endpoints or
+      // targeted by a policy), as the dashboard's graph shows them.
+      const services = (await client.services.list.query()).filter((svc) => values['all-namespaces'] || svc.namespace === namespace);
+      if (services.length === 0) process.stdout.write(`no services known in ${values['all-namespaces'] ? 'any namespace' : `namespace ${namespace}`}\n`);
+      else {
+        process.stdout.write(
+          table(
+            ['NAMESPACE', 'NAME', 'DECLARED', 'ENDPOINTS', 'PROXIES', 'VERSIONS', 'MTLS'],
+            services.map((svc) => [
+              svc.namespace,
+              svc.name,
+              svc.declared ? 'yes' : 'no',
+              String(svc.endpoints.length),
+              `${svc.proxies.inSync}/${svc.proxies.total} in sync`,
+              svc.versions.join(',') || '-',
+              svc.security.mtlsMode,
+            ]),
+          ),
+        );
+      }
       return 0;
     }
     const list = await client.resources.list.query({ kind, ...(values['all-namespaces'] ? {} : { namespace }) });

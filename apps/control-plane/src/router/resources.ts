@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { parseResource } from '@trellis/shared';
+import { parseResource, type Resource } from '@trellis/shared';
 import { ResourceStore, type ApplyOutcome } from '../store/resources.ts';
 import { diffObjects } from '../store/diff.ts';
 import { revisionBody } from '../store/representation.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { affectedNamespaces, storedNamespaces } from '../auth/scope.ts';
+import { existingServices } from '../catalog.ts';
+import { targetWarnings } from '../compiler/target-warnings.ts';
+import type { ControlPlaneServices } from '../services.ts';
 import { procedure, router } from './trpc.ts';
 
 // Kinds are short words, namespaces DNS labels, names at most 253 characters (as Kubernetes has it).
@@ -35,6 +38,18 @@ async function dryRun(store: ResourceStore, resource: unknown) {
   return { resource: parsed.resource, outcome, changes, dryRun: true };
 }
 
+/** Each applied resource's warnings (accepted, but probably not what was meant), in order. */
+type WarningContext = Pick<ControlPlaneServices, 'distributor' | 'registry' | 'stream'>;
+
+function withWarnings<T extends { resource: Resource }>(ctx: WarningContext, results: T[]): (T & { warnings: string[] })[] {
+  const warnings = targetWarnings(results.map((r) => r.resource), existingServices(ctx));
+  return results.map((r, i) => ({ ...r, warnings: warnings[i] ?? [] }));
+}
+
+function withWarning<T extends { resource: Resource }>(ctx: WarningContext, result: T): T & { warnings: string[] } {
+  return { ...result, warnings: targetWarnings([result.resource], existingServices(ctx))[0] ?? [] };
+}
+
 export const resourcesRouter = router({
   list: procedure
     .meta(read)
@@ -57,9 +72,9 @@ export const resourcesRouter = router({
     .meta({ permission: 'policy:write', namespacesOf: (input) => affectedNamespaces((input as { resource?: unknown }).resource) })
     .input(z.object({ resource: z.unknown(), note: note.optional(), dryRun: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
-      if (input.dryRun) return dryRun(ctx.store, input.resource);
+      if (input.dryRun) return withWarning(ctx, await dryRun(ctx.store, input.resource));
       const result = await ctx.store.apply(input.resource, { author: ctx.actor, note: input.note });
-      return { ...result, changes: [], dryRun: false };
+      return withWarning(ctx, { ...result, changes: [], dryRun: false });
     }),
 
   /**
@@ -77,7 +92,7 @@ export const resourcesRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       if (input.dryRun) {
-        return Promise.all(
+        const checked = await Promise.all(
           input.resources.map((r, i) =>
             dryRun(ctx.store, r).catch((err: unknown) => {
               // Name the document, as a real apply does.
@@ -88,9 +103,10 @@ export const resourcesRouter = router({
             }),
           ),
         );
+        return withWarnings(ctx, checked);
       }
       const results = await ctx.store.applyAll(input.resources, { author: ctx.actor, note: input.note });
-      return results.map((r) => ({ ...r, changes: [], dryRun: false }));
+      return withWarnings(ctx, results.map((r) => ({ ...r, changes: [], dryRun: false })));
     }),
 
   delete: procedure

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { TapEvent } from '../telemetry/index.ts';
+import { existingServices } from '../catalog.ts';
+import { TRPCError } from '@trpc/server';
 import { procedure, router } from './trpc.ts';
 
 export const tapRouter = router({
@@ -8,6 +10,15 @@ export const tapRouter = router({
     const queue: TapEvent[] = [];
     let wake: (() => void) | undefined;
     const wanted = input.service.includes('.') ? input.service : `${input.service}.default`;
+    // A service that does not exist would be waited on forever, for requests that never come.
+    const existing = existingServices(ctx);
+    if (!existing.has(wanted)) {
+      const known = [...existing].sort();
+      const namespace = wanted.slice(wanted.indexOf('.') + 1);
+      const there = known.filter((k) => k.endsWith(`.${namespace}`));
+      // A TRPCError, since the error mapping of procedures (trpc.ts) does not see into a subscription's generator.
+      throw new TRPCError({ code: 'NOT_FOUND', message: `no service ${wanted} is known to the control plane${there.length ? `; known in ${namespace}: ${there.map((k) => k.slice(0, -namespace.length - 1)).join(', ')}` : ''}` });
+    }
     const onTap = (e: TapEvent) => {
       if (e.service !== wanted) return;
       if (queue.length < 1000) queue.push(e);
