@@ -70,6 +70,26 @@ describe.each(DATABASES)('sessions and API tokens on %s', (_name, create) => {
     expect((await env.client.tokens.list.query()).map((t) => t.name)).not.toContain('deploy bot');
   });
 
+  it('ends a running subscription (the live graph) within seconds of revoking its token', async () => {
+    const created = await env.client.tokens.create.mutate({ name: 'wallboard', role: 'viewer', ttlSeconds: 3600 });
+    const ws = createWSClient({ url: `${url().replace(/^http/, 'ws')}/trpc`, WebSocket: WebSocket as never, connectionParams: { token: created.token } });
+    const api = createTRPCClient<AppRouter>({ links: [wsLink({ client: ws })] });
+    try {
+      let updates = 0;
+      const ended = new Promise<{ code?: string }>((resolve) => {
+        api.graph.live.subscribe({}, { onData: () => void updates++, onError: (err) => resolve((err as { data?: { code?: string } }).data ?? {}) });
+      });
+      while (updates === 0) await new Promise((r) => setTimeout(r, 50));
+      const revokedAt = Date.now();
+      await env.client.tokens.revoke.mutate({ id: created.id });
+      expect(await ended).toMatchObject({ code: 'UNAUTHORIZED' });
+      // Checked again every 5 s.
+      expect(Date.now() - revokedAt).toBeLessThan(7_000);
+    } finally {
+      await ws.close();
+    }
+  });
+
   it('fails a revoked session on its next call, and signing out ends it', async () => {
     const first = await signInSession(url(), 'ann');
     const second = await signInSession(url(), 'ann');

@@ -61,7 +61,7 @@ const domainErrors = t.middleware(async ({ next, getRawInput }) => {
  * namespaces may write only there. A WebSocket's caller is checked again on every call, so revoking a
  * token or session takes effect on its next call there too.
  */
-const enforce = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+const enforce = t.middleware(async ({ ctx, meta, path, type, getRawInput, next }) => {
   if (!meta) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} declares no permission; it is refused until it does` });
   if (ctx.refusal) throw new TRPCError(ctx.refusal);
   const principal = ctx.principal && ctx.transport === 'ws' ? await ctx.auth.stillValid(ctx.principal) : ctx.principal;
@@ -85,8 +85,50 @@ const enforce = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
       if (refusal) throw new TRPCError({ code: 'FORBIDDEN', message: `${meta.permission} refused: ${refusal}; ask an admin to add it` });
     }
   }
-  return next({ ctx: { principal, actor: actorOf(principal) } });
+  const result = await next({ ctx: { principal, actor: actorOf(principal) } });
+  // A subscription is one call that lasts: it ends when its credentials are revoked or expire.
+  if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
+    return { ...result, data: whileValid(result.data, () => ctx.auth.stillValid(principal)) };
+  }
+  return result;
 });
+
+/** How often a running subscription's caller is checked again (a read of the session or token row). */
+const RECHECK_MS = 5_000;
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+
+/**
+ * The subscription's events while its caller still holds: checked every RECHECK_MS (a database read, so
+ * a revocation made through any control plane counts); once revoked, the stream ends with 401.
+ */
+async function* whileValid<T>(source: AsyncIterable<T>, stillValid: () => Promise<unknown>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let timer: NodeJS.Timeout | undefined;
+  let revoked: (() => void) | undefined;
+  const revocation = new Promise<'revoked'>((resolve) => (revoked = () => resolve('revoked')));
+  const check = async () => {
+    try {
+      if (!(await stillValid())) return revoked?.();
+    } catch {
+      // The database is unreachable for a moment: keep the stream, check again later.
+    }
+    timer = setTimeout(() => void check(), RECHECK_MS);
+  };
+  timer = setTimeout(() => void check(), RECHECK_MS);
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), revocation]);
+      if (next === 'revoked') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'your credentials were revoked or have expired; sign in again' });
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    clearTimeout(timer);
+    // Not awaited: a source waiting for its next event ends when tRPC aborts the call's signal.
+    void iterator.return?.();
+  }
+}
 
 export const router = t.router;
 // Who may call comes first: a caller without the permission learns nothing about its input.
