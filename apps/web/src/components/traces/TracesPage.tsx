@@ -146,7 +146,7 @@ export function TracesPage() {
           </Empty>
         ) : (
           <div className="table-wrap">
-            <table className="table">
+            <table className="table stack-narrow">
               <thead>
                 <tr>
                   <th>Started</th>
@@ -171,22 +171,22 @@ export function TracesPage() {
                     <td className="num nowrap" title={new Date(t.startMs).toISOString()}>
                       {fmtTime(t.startMs, true)} <span className="muted">· {fmtAgo(t.startMs, now)}</span>
                     </td>
-                    <td className="nowrap">
+                    <td data-label="Root" className="nowrap">
                       <Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()} title={`${t.rootService} ${t.rootName}`}>
                         <strong>{serviceName(t.rootService)}</strong> <span className="mono">{t.rootName}</span>
                       </Link>
                     </td>
-                    <td>
+                    <td data-label="Services">
                       <ServiceChips services={t.services} />
                     </td>
-                    <td className="num">{t.spanCount}</td>
-                    <td>
+                    <td data-label="Spans" className="num">{t.spanCount}</td>
+                    <td data-label="Duration">
                       <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
                         <div className={`dur-bar ${t.error ? 'error' : ''}`} style={{ width: `${Math.max(2, (t.durationMs / maxDuration) * 70)}%` }} />
                         <span className="num">{fmtMs(t.durationMs)}</span>
                       </div>
                     </td>
-                    <td className="nowrap">
+                    <td data-label="Status" className="nowrap">
                       <TraceStatus status={t.status} error={t.error} />
                     </td>
                   </tr>
