@@ -47,6 +47,21 @@ function Toasts() {
       {toasts.map((t) => (
         <div key={t.id} className={`toast ${t.tone === 'error' ? 'toast-error' : ''}`} data-testid="toast">
           {t.message}
+          {t.link ? (
+            <>
+              {' '}
+              <Link href={t.link.href} className="toast-link" data-testid="toast-link">
+                {t.link.label}
+              </Link>
+            </>
+          ) : null}
+          {t.warnings?.length ? (
+            <ul className="toast-warnings" data-testid="toast-warnings">
+              {t.warnings.map((w) => (
+                <li key={w}>⚠ {w}</li>
+              ))}
+            </ul>
+          ) : null}
         </div>
       ))}
     </div>

@@ -20,6 +20,7 @@ export function History({
   current,
   onRolledBack,
   readOnly = null,
+  initialRevision,
 }: {
   kind: string;
   name: string;
@@ -27,12 +28,13 @@ export function History({
   current: unknown;
   onRolledBack: () => void;
   readOnly?: string | null;
+  initialRevision?: number;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { kind, name, namespace };
   const history = useQuery(trpc.resources.history.queryOptions(ref, { refetchInterval: 5000 }));
-  const [selected, setSelected] = useState<number | null>(null);
+  const [selected, setSelected] = useState<number | null>(initialRevision ?? null);
   const [confirm, setConfirm] = useState<Revision | null>(null);
   const rollback = useMutation(
     trpc.resources.rollback.mutationOptions({
