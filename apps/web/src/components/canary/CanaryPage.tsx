@@ -34,7 +34,7 @@ export function CanaryPage() {
           A TrafficSplit sends a share of a service’s requests to another version. <Link href="/policies/new?kind=TrafficSplit">Create one</Link>.
         </Empty>
       ) : (
-        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(460px, 1fr))', gap: 16 }}>
+        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(min(460px, 100%), 1fr))', gap: 16 }}>
           {list.map((s) => {
             const t = splitTarget(s);
             return (

@@ -9,6 +9,7 @@ import { toast } from '@/lib/toast';
 import { useTRPC, type Revision } from '@/lib/trpc';
 import { Badge, Button, Card, Dialog, Empty, ErrorState, Loading } from '../ui';
 import { DiffView } from './DiffView';
+import { YamlDiff } from './YamlDiff';
 
 const ACTION_TONE: Record<Revision['action'], 'ok' | 'accent' | 'bad' | 'warn'> = { CREATE: 'ok', UPDATE: 'accent', DELETE: 'bad', ROLLBACK: 'warn' };
 
@@ -129,6 +130,7 @@ export function History({
       >
         <p style={{ marginTop: 0 }}>This writes a new revision that makes the policy what it was after #{confirm?.revision}. The proxies get it within seconds.</p>
         <DiffView changes={confirm ? diffValues(editable(current).spec, editable(confirm.after).spec, ['spec']) : []} testId="rollback-diff" />
+        {confirm ? <YamlDiff before={editable(current)} after={{ ...editable(current), spec: editable(confirm.after).spec }} testId="rollback-yaml" /> : null}
       </Dialog>
     </div>
   );

@@ -17,6 +17,7 @@ import { editorHref } from '../canary/CanaryControl';
 import { useMe } from '../Providers';
 import { Badge, Button, Card, Dialog, ErrorState, Loading, PageHeader, Tabs } from '../ui';
 import { DiffView } from './DiffView';
+import { YamlDiff } from './YamlDiff';
 import { FormContext, fieldTestId, type FormApi } from './fields';
 import { PolicyForm } from './forms';
 import { History } from './History';
@@ -373,10 +374,17 @@ export function PolicyEditor({
           <p>The control plane already has exactly this. Nothing to save.</p>
         ) : (
           <>
-            <p style={{ marginTop: 0 }}>
-              {review?.outcome === 'created' ? 'This creates the policy:' : `${review?.changes.length ?? 0} field${review?.changes.length === 1 ? '' : 's'} change:`} (checked by the control plane, not yet saved)
-            </p>
-            <DiffView changes={review?.changes ?? []} testId="review-diff" />
+            {review?.outcome === 'created' ? (
+              <p style={{ marginTop: 0 }}>This creates the policy below (checked by the control plane, not yet saved):</p>
+            ) : (
+              <>
+                <p style={{ marginTop: 0 }}>
+                  {review?.changes.length ?? 0} field{review?.changes.length === 1 ? '' : 's'} change (checked by the control plane, not yet saved):
+                </p>
+                <DiffView changes={review?.changes ?? []} testId="review-diff" />
+              </>
+            )}
+            <YamlDiff before={review?.outcome === 'created' || !base ? null : JSON.parse(base.content)} after={draft} testId="review-yaml" />
             <div className="field" style={{ marginTop: 14 }}>
               <label htmlFor="change-note">Note for the history (optional)</label>
               <input id="change-note" className="input" value={note} onChange={(e) => setNote(e.target.value)} placeholder="Why this change?" maxLength={2000} data-testid="change-note" />

@@ -11,9 +11,21 @@ import { Waterfall, retryAttempt } from './Waterfall';
 
 export function TracePage({ traceId }: { traceId: string }) {
   const trpc = useTRPC();
-  const q = useQuery(trpc.traces.get.queryOptions({ traceId }, { retry: false }));
+  // A trace ID is 32 hexadecimal characters (W3C trace context); anything else is not asked for at all.
+  const wellFormed = /^[0-9a-f]{32}$/.test(traceId);
+  const q = useQuery(trpc.traces.get.queryOptions({ traceId }, { retry: false, enabled: wellFormed }));
   const [selected, setSelected] = useState<string | null>(null);
 
+  if (!wellFormed) {
+    return (
+      <div className="page">
+        <PageHeader title="Not a trace ID" actions={<Link href="/traces">← All traces</Link>} />
+        <Empty title={`“${traceId.slice(0, 80)}” is not a trace ID`} testId="trace-not-found">
+          A trace ID is 32 hexadecimal characters, like 4bf92f3577b34da6a3ce929d0e0e4736. Open a trace from the <Link href="/traces">list of traces</Link>, or check the link you followed.
+        </Empty>
+      </div>
+    );
+  }
   if (q.isLoading) return <Loading label="Loading trace…" />;
   if (q.error || !q.data) {
     const info = apiError(q.error);
