@@ -150,11 +150,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     ? await (async () => {
         const { CustomResourceSync } = await import('./kubernetes/custom-resources.ts');
         const { countProxiesRunning } = await import('./kubernetes/proxy-count.ts');
-        return CustomResourceSync.start(store, (r) => countProxiesRunning(r, stream, distributor), {
-          kubeconfig: options.kubernetes?.kubeconfig,
-          statusIntervalMs: options.kubernetes?.statusIntervalMs,
-          log,
-        });
+        const { HttpRouteSync } = await import('./kubernetes/http-routes.ts');
+        const settings = { kubeconfig: options.kubernetes?.kubeconfig, statusIntervalMs: options.kubernetes?.statusIntervalMs, log };
+        const crs = await CustomResourceSync.start(store, (r) => countProxiesRunning(r, stream, distributor), settings);
+        // Gateway API HTTPRoutes attached to Services (GAMMA) go into the same snapshots.
+        const known = (key: string) => registry.endpoints(key).length > 0 || distributor.policyIndex.services.has(key);
+        const routes = await HttpRouteSync.start(distributor.gateway, known, settings);
+        return { stop: async () => Promise.all([crs.stop(), routes.stop()]).then(() => undefined) };
       })().catch(async (err: Error) => {
         distributor.stop();
         rotation.stop();
