@@ -3,7 +3,7 @@
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
-import type { ServiceGraph } from '@/lib/trpc';
+import type { ViewGraph } from '@/lib/graph-view';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
 
@@ -91,6 +91,12 @@ function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, 
   cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: container.clientHeight / 2 - ((y1 + y2) / 2) * zoom } });
 }
 
+const HEALTH_RANK: Record<string, number> = { failing: 3, degraded: 2, healthy: 1, idle: 0 };
+/** Which edges deserve a label first: by health (worst first), then by width bucket (busiest first). */
+function labelRank(e: cytoscape.SingularElementArgument): number {
+  return (HEALTH_RANK[e.data('health') as string] ?? 0) * 100 + Number(e.data('wb') ?? 0);
+}
+
 /** Pans (without zooming) so the middle of `nodes` is the middle of the canvas. */
 function centreOn(cy: Core, nodes: cytoscape.NodeCollection, container: HTMLElement): void {
   const pts = nodes.map((n) => n.position() as Point);
@@ -110,7 +116,7 @@ export function GraphCanvas({
   fitSignal,
   relayoutSignal,
 }: {
-  graph: ServiceGraph | undefined;
+  graph: ViewGraph | undefined;
   view: string;
   selection: Selection;
   onSelect: (s: Selection) => void;
@@ -226,9 +232,12 @@ export function GraphCanvas({
       const ext = cy.extent();
       const inView = (p: Point) => p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2;
       for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
-      for (const e of cy.edges()) {
+      // Failing edges first, then the busiest: when not every edge in view can carry a label, those do.
+      const candidates = cy.edges().filter((e) => inView(e.midpoint() as Point)).toArray();
+      candidates.sort((a, b) => labelRank(b) - labelRank(a));
+      for (const e of candidates) {
         if (wanted.size >= MAX_LABELLED) break;
-        if (inView(e.midpoint() as Point)) wanted.add(e.id());
+        wanted.add(e.id());
       }
     }
     const before = labelledRef.current;
@@ -285,8 +294,17 @@ export function GraphCanvas({
     if (!graph || !container) return;
     const t0 = performance.now();
     let cy = cyRef.current;
+    const isLarge = graph.nodes.length > LARGE_GRAPH.nodes || graph.edges.length > LARGE_GRAPH.edges;
+    // A new view (a namespace unfolded, a focus left) may cross the size where drawing changes: start afresh.
+    if (cy && viewRef.current !== view && isLarge !== largeRef.current) {
+      cy.destroy();
+      cy = null;
+      cyRef.current = null;
+      labelledRef.current = new Set();
+      namedRef.current = new Set();
+    }
     if (!cy) {
-      const large = graph.nodes.length > LARGE_GRAPH.nodes || graph.edges.length > LARGE_GRAPH.edges;
+      const large = isLarge;
       largeRef.current = large;
       cy = cytoscape({
         container,

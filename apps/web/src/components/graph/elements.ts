@@ -3,7 +3,8 @@ import type { ElementDefinition } from 'cytoscape';
 import { fmtBeforeRetries, fmtMs, fmtPct, fmtRps, fmtSuccess } from '@/lib/format';
 import { HEALTH_COLORS, healthOf, type Health } from '@/lib/health';
 import { EDGE_TLS_LABEL, edgeTls, type EdgeTls } from '@/lib/security';
-import type { GraphEdge, GraphNode } from '@/lib/trpc';
+import type { ViewNode } from '@/lib/graph-view';
+import type { GraphEdge } from '@/lib/trpc';
 
 type Stylesheet = cytoscape.StylesheetStyle;
 
@@ -19,6 +20,8 @@ export interface NodeData {
   id: string;
   label: string;
   external: boolean;
+  /** A folded namespace (drawn as a box; a click unfolds it). */
+  group: boolean;
   health: Health;
 }
 
@@ -34,9 +37,10 @@ export interface EdgeData {
   tls: EdgeTls;
 }
 
-export function nodeData(n: GraphNode): NodeData {
+export function nodeData(n: ViewNode): NodeData {
   const versions = n.versions.length > 0 ? `\n${n.versions.join(' · ')}` : '';
-  return { id: n.id, label: n.external ? 'external' : `${n.name}${versions}`, external: n.external, health: healthOf(n.inbound) };
+  const label = n.external ? 'external' : n.members !== undefined ? `${n.name}\n${n.members} services ▸` : `${n.name}${versions}`;
+  return { id: n.id, label, external: n.external, group: n.members !== undefined, health: healthOf(n.inbound) };
 }
 
 /**
@@ -67,8 +71,9 @@ export function widthBucket(rps: number): number {
 }
 
 /** The hover tooltip of a service: its name and what comes in. */
-export function nodeTooltip(n: GraphNode): string[] {
+export function nodeTooltip(n: ViewNode): string[] {
   if (n.external) return ['external callers', 'requests entering the mesh from outside'];
+  if (n.members !== undefined) return [`namespace ${n.name} · ${n.members} services (folded)`, `in: ${fmtRps(n.inbound?.rps)} rps · ${fmtSuccess(n.inbound)}`, 'click to unfold'];
   const s = n.inbound;
   return [
     `${n.name} · ${n.namespace}${n.versions.length ? ` · ${n.versions.join(', ')}` : ''}`,
@@ -150,6 +155,11 @@ export function graphStyle(large: boolean): Stylesheet[] {
     // On a big graph names are drawn only zoomed in, for the nodes in view (GraphCanvas adds the class).
     ...(large ? [{ selector: 'node.named', style: NODE_LABEL }] : []),
     ...healths.map((h) => ({ selector: `node[health = "${h}"]`, style: { 'border-color': HEALTH_COLORS[h] } })),
+    // A folded namespace: a bigger box with a double border, so it does not read as one service.
+    {
+      selector: 'node[?group]',
+      style: { ...NODE_LABEL, shape: 'round-rectangle', width: large ? 150 : 190, height: large ? 56 : 64, 'background-color': '#eef2ff', 'border-style': 'double', 'border-width': 5 },
+    },
     {
       selector: 'node[?external]',
       style: { shape: 'ellipse', width: large ? 70 : 92, 'background-color': '#f2f4f7', 'border-style': 'dashed', 'border-color': '#98a2b3', color: '#475467' },
@@ -172,6 +182,9 @@ export function graphStyle(large: boolean): Stylesheet[] {
       style: { 'line-color': large ? LARGE_EDGE_COLORS[h] : HEALTH_COLORS[h], 'target-arrow-color': HEALTH_COLORS[h] },
     })),
     ...healths.map((h) => ({ selector: `edge.labelled[health = "${h}"]`, style: { 'line-color': HEALTH_COLORS[h] } })),
+    // Trouble on top: failing and degraded edges are drawn over healthy ones where they cross.
+    { selector: 'edge[health = "degraded"]', style: { 'z-index': 2 } },
+    { selector: 'edge[health = "failing"]', style: { 'z-index': 3 } },
     // Plain HTTP between services is the exception in a mesh: dashed, so it stands out at any size.
     { selector: 'edge[tls = "plain"], edge[tls = "mixed"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     // On a big graph only these edges carry labels (and arrows); every other edge has fewer properties to style.
