@@ -18,7 +18,7 @@ export function CanaryPage() {
     <div className="page" data-testid="canary-page">
       <PageHeader
         title="Canary"
-        subtitle="Shift traffic between versions with a click. Changes are saved at once; the measured split follows within seconds."
+        subtitle="Shift traffic between versions: presets save at once, the slider when you let go. The measured split follows within seconds."
         actions={
           <Link className="btn btn-md" href="/policies/new?kind=TrafficSplit">
             New traffic split
