@@ -142,7 +142,7 @@ export function TapPage() {
                         <td data-label="From">{r.source}</td>
                         <td data-label="Method">{r.method}</td>
                         <td data-label="Path">{r.path}</td>
-                        <td data-label="Route">{r.route}</td>
+                        <td data-label="Route">{r.route === 'default' ? <span className="muted" title="No named route matched: the service’s catch-all">—</span> : r.route}</td>
                         <td data-label="Status" className={`status-${String(r.status).charAt(0)}`}>{r.status}</td>
                         <td data-label="Latency" className="num">{fmtMs(r.latencyMs)}</td>
                         <td data-label="Trace">

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { apiError } from '@/lib/errors';
-import { fmtDateTime, fmtMs } from '@/lib/format';
+import { fmtDateTime, fmtMs, spanLabel } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { Badge, Card, Empty, ErrorState, KeyValue, Loading, PageHeader, Stat } from '../ui';
 import { Waterfall, retryAttempt } from './Waterfall';
@@ -57,7 +57,7 @@ export function TracePage({ traceId }: { traceId: string }) {
       <PageHeader
         title={
           <>
-            {root?.service} <span className="mono" style={{ fontWeight: 500, fontSize: 15 }}>{root?.name}</span>
+            {root?.service} <span className="mono" style={{ fontWeight: 500, fontSize: 15 }}>{root ? spanLabel(root.name, root.attributes) : ''}</span>
           </>
         }
         subtitle={
@@ -75,7 +75,7 @@ export function TracePage({ traceId }: { traceId: string }) {
         <Stat label="Retries" value={retries} tone={retries ? 'degraded' : undefined} testId="trace-retries" />
       </div>
       <Waterfall spans={spans} selected={selected} onSelect={setSelected} />
-      <Card title={span ? `${span.service} · ${span.name}` : 'Span details'} className="span-details" testId="span-details">
+      <Card title={span ? `${span.service} · ${spanLabel(span.name, span.attributes)}` : 'Span details'} className="span-details" testId="span-details">
         {span ? (
           <>
             <KeyValue
