@@ -206,6 +206,9 @@ function fromRow(r: SpanRow): StoredSpan {
  * in the time range, and lasts at least minDurationMs from its first span's start to its last span's end.
  * So "payments, errors only, ≥ 800 ms" finds a slow trace whose payments call failed fast.
  */
+/** How many of the newest spans matching a search's most selective condition are looked at. */
+const MAX_CANDIDATE_SPANS = 5000;
+
 export function traceSearchSql(q: TraceSearch, limit: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const arg = (v: unknown) => {
@@ -225,7 +228,20 @@ export function traceSearchSql(q: TraceSearch, limit: number): { sql: string; pa
   if (q.minDurationMs !== undefined) {
     having.push(`EXTRACT(EPOCH FROM (MAX(start_time + duration_ms * interval '1 millisecond') - MIN(start_time))) * 1000 >= ${arg(q.minDurationMs)}::float8`);
   }
-  const sql = `SELECT trace_id FROM "spans" GROUP BY trace_id${having.length ? ` HAVING ${having.join(' AND ')}` : ''} ORDER BY MAX(start_time) DESC LIMIT ${arg(limit)}::int`;
+  // Candidates first, newest first and bounded, through an index: traces with a span of the most selective
+  // condition every match must have (a span of the service, on the edge, with an error or the status, in
+  // the time range). The whole trace is then checked against every condition.
+  const narrow = q.service
+    ? `service = ${arg(q.service)}::text`
+    : q.source && q.destination
+      ? `kind = 'client' AND service = ${arg(q.source)}::text AND peer_service = ${arg(q.destination)}::text`
+      : q.status === 'error'
+        ? 'error'
+        : typeof q.status === 'number'
+          ? `status = ${arg(q.status)}::int`
+          : [from, to].filter(Boolean).join(' AND ') || 'TRUE';
+  const candidates = `SELECT trace_id FROM "spans" WHERE ${narrow} ORDER BY start_time DESC LIMIT ${arg(MAX_CANDIDATE_SPANS)}::int`;
+  const sql = `SELECT trace_id FROM "spans" WHERE trace_id IN (${candidates}) GROUP BY trace_id${having.length ? ` HAVING ${having.join(' AND ')}` : ''} ORDER BY MAX(start_time) DESC LIMIT ${arg(limit)}::int`;
   return { sql, params };
 }
 
