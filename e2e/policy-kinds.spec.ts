@@ -78,6 +78,8 @@ for (const [kind, c] of Object.entries(CASES)) {
       await dialog.getByTestId('confirm-save').click();
       await expect(dialog).toBeHidden();
       await expect(page).toHaveURL(new RegExp(`/policies/${kind}/default/${name}$`));
+      // The editor of the saved policy has loaded it (edits made before would be replaced by it).
+      await expect(page.getByTestId('current-revision')).toHaveText('1');
       const toast = page.getByTestId('toast').filter({ hasText: `Saved ${name} as revision 1` });
       await expect(toast.getByTestId('toast-link')).toHaveAttribute('href', `/policies/${kind}/default/${name}?tab=history&revision=1`);
       await expect(toast.getByTestId('toast-warnings')).toContainText(target);
