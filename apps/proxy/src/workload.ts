@@ -98,6 +98,7 @@ export class Workload implements MetricsSource {
       namespace: options.namespace,
       zone: options.zone,
       app: appEndpoint,
+      appProtocol: options.appProtocol ?? 'http1',
       upstreams: this.upstreamRegistry,
       limiters: new LimiterRegistry(),
       caches: new CacheRegistry(),
