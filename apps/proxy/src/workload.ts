@@ -122,6 +122,7 @@ export class Workload implements MetricsSource {
             mtls: req.identity !== undefined,
             attempts: req.attempts,
             failedAttempts: req.failedAttempts,
+            grpcStatus: req.grpcStatus,
           });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
@@ -145,6 +146,7 @@ export class Workload implements MetricsSource {
           mtls: req.mtls,
           attempts: req.attempts,
           failedAttempts: req.failedAttempts,
+          grpcStatus: req.grpcStatus,
         });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),

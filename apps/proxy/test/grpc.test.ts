@@ -100,3 +100,17 @@ test("the proxy's own errors reach a gRPC caller as gRPC errors: an unknown serv
     stranger.close();
   }
 });
+
+test('calls are counted by grpc-status when they end: OK, DEADLINE_EXCEEDED and UNIMPLEMENTED on /metrics', async () => {
+  const count = async (destination: string, status: number) => {
+    const text = await (await fetch(`${caller.admin}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('trellis_grpc_requests_total{') && l.includes(`destination_service="${destination}"`) && l.includes(`grpc_status="${status}"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  // The tests above made these calls; a stream counts once, when it ends.
+  await expect.poll(() => count('greeter.default', grpc.status.OK), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+  expect(await count('greeter.default', grpc.status.DEADLINE_EXCEEDED)).toBeGreaterThanOrEqual(1);
+  expect(await count('unknown', grpc.status.UNIMPLEMENTED)).toBe(1);
+});

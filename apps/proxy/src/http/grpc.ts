@@ -29,6 +29,13 @@ export const GRPC_RETRY_ON: Partial<Record<number, string>> = {
   [GRPC_STATUS.UNAVAILABLE]: 'unavailable',
 };
 
+/** gRPC outcomes that are the server's failure, as a 5xx is: a span with one is an error span. */
+const SERVER_ERRORS = new Set<number>([GRPC_STATUS.UNKNOWN, GRPC_STATUS.DEADLINE_EXCEEDED, GRPC_STATUS.INTERNAL, GRPC_STATUS.UNAVAILABLE, 15 /* DATA_LOSS */]);
+
+export function isGrpcServerError(status: number | undefined): boolean {
+  return status !== undefined && SERVER_ERRORS.has(status);
+}
+
 /** True for a gRPC call (application/grpc, application/grpc+proto, ...); gRPC-Web is not gRPC on the wire. */
 export function isGrpc(req: ProxyRequest): boolean {
   const type = req.header('content-type');
