@@ -3,3 +3,6 @@
 export * from './crds.ts';
 export * from './injection.ts';
 export type { OpenApiSchema } from './structural-schema.ts';
+export * from './install-ca.ts';
+export * from './workloads.ts';
+export * from './admission-webhook.ts';
