@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_VERSION, RESOURCE_KINDS, resourceSchemas, type ResourceKind } from '@trellis/shared';
 import { structuralSchema, type OpenApiSchema } from './structural-schema.ts';
+import { CRD_GROUP, CRD_VERSION, crdPlural } from './crd-names.ts';
 
 // The CustomResourceDefinitions of every kind, generated from the zod schemas in packages/shared (the one
 // source of truth for shapes). `trellis install` prints them, deploy/ keeps a copy that a test holds to
@@ -8,8 +9,7 @@ import { structuralSchema, type OpenApiSchema } from './structural-schema.ts';
 // what zod checks beyond that (weights adding up to 100, names listed twice, RE2 compiling) is checked
 // by the control plane, which answers an invalid custom resource with an Accepted=False condition.
 
-export const CRD_GROUP = API_VERSION.split('/')[0] ?? 'trellis.dev';
-export const CRD_VERSION = API_VERSION.split('/')[1] ?? 'v1alpha1';
+export { CRD_GROUP, CRD_VERSION, crdPlural };
 
 /** The names Kubernetes knows a kind by: plural (the URL path), singular, short names. */
 export interface CrdNames {
@@ -35,7 +35,7 @@ const SHORT_NAMES: Partial<Record<ResourceKind, string[]>> = {
 /** The plural, singular and list names of a kind, as its custom resource has them. */
 export function crdNames(kind: ResourceKind): CrdNames {
   const singular = kind.toLowerCase();
-  const plural = singular.endsWith('y') ? `${singular.slice(0, -1)}ies` : `${singular}s`;
+  const plural = crdPlural(kind);
   const shortNames = SHORT_NAMES[kind];
   return { kind, listKind: `${kind}List`, plural, singular, ...(shortNames ? { shortNames } : {}), categories: ['trellis'] };
 }
