@@ -15,6 +15,7 @@ import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
 import type { ControlPlaneServices } from './services.ts';
+import type { InjectorSettings } from './kubernetes/admission-http.ts';
 import { Auth } from './auth/service.ts';
 import type { OidcOptions } from './auth/oidc-config.ts';
 import type { SessionOptions } from './auth/sessions.ts';
@@ -42,6 +43,8 @@ export interface ControlPlaneOptions {
   maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
+  /** Serve the Kubernetes sidecar injector (admission webhook) with this proxy image and in-cluster URL. */
+  injector?: InjectorSettings | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
   trustDomain?: string;
   /** An intermediate CA the operator brings (PEM, chain to the root may follow) and its key; else the control plane makes its own CA in dataDir. */
@@ -177,7 +180,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
   // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
   stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector };
   let ready = false;
   const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;

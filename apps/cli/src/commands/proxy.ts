@@ -31,7 +31,7 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
                              answered below 500); after 2 failures the app's endpoint leaves its service until it answers again
   --app-probe-interval MS    time between probes (default 1000)
   --ca-file FILE             roots (PEM) to trust for the control plane before its first trust bundle (needed
-                             with a ServiceAccount token; a join token carries a pin instead)
+                             with a ServiceAccount token; a join token carries a pin instead); or TRELLIS_CA_ROOTS (PEM text)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
   --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
   --inbound-port PORT        where other proxies reach this workload (0 = any free port)
@@ -129,6 +129,13 @@ async function readRoots(file: string): Promise<string[]> {
   return roots;
 }
 
+/** The PEM certificates in TRELLIS_CA_ROOTS (what an injected sidecar gets instead of --ca-file). */
+function rootsFromEnv(text: string): string[] {
+  const roots = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!roots) throw new CliError('TRELLIS_CA_ROOTS holds no PEM certificate (the control plane\'s roots: GET /v1/trust-bundle)', 2);
+  return roots;
+}
+
 /** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -203,7 +210,7 @@ export async function run(argv: string[]): Promise<number> {
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
   // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
   const token = await readToken(values['token-file']);
-  const initialRoots = values['ca-file'] === undefined ? undefined : await readRoots(values['ca-file']);
+  const initialRoots = values['ca-file'] !== undefined ? await readRoots(values['ca-file']) : cliEnv.caRoots !== undefined ? rootsFromEnv(cliEnv.caRoots) : undefined;
   const appProbe = values['app-probe'] === undefined ? undefined : parseAppProbe(values['app-probe']);
   if (values['app-probe'] !== undefined && !appProbe) throw new CliError(`--app-probe: "${values['app-probe']}" is not tcp, none or http:/PATH`, 2);
   for (const w of workloads) {
