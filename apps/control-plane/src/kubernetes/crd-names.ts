@@ -4,7 +4,8 @@ import type { ResourceKind } from '@trellis/shared';
 export const CRD_GROUP = 'trellis.dev';
 export const CRD_VERSION = 'v1alpha1';
 
-/** A kind's CRD plural, as agreed with the CRD generator: the kind in lower case plus "s" ("trafficsplits"). */
+/** A kind's CRD plural, as the generated CRDs name it: lower case, "y" -> "ies", else + "s" ("retrypolicies", "trafficsplits"). */
 export function crdPlural(kind: ResourceKind): string {
-  return `${kind.toLowerCase()}s`;
+  const singular = kind.toLowerCase();
+  return singular.endsWith('y') ? `${singular.slice(0, -1)}ies` : `${singular}s`;
 }
