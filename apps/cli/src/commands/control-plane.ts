@@ -27,6 +27,9 @@ P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
   --trust-domain TD  SPIFFE trust domain of workload identities (default trellis.local)
   --cert-ttl 24h     lifetime of workload certificates (proxies renew at two thirds; at least 5s)
   --tls-san NAME     another name or address proxies reach this control plane by (repeatable)
+  TRELLIS_CA_SECRET  keep the self-made CA in the database, sealed with a key derived from this secret (at
+                     least 32 characters), instead of in the data directory: for several replicas on one
+                     Postgres (give each the same secret, and proxies --control-plane URL,URL,...)
 
 Who may call the API: people sign in (the dashboard, \`trellis login\`), scripts send an API token.
   First run (no users): creates "admin" with a random password and prints a one-time sign-in link to
@@ -130,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['tls-san'] ? { tlsHosts: values['tls-san'] } : {}),
       log,
       bootstrapToken: cliEnv.bootstrapToken,
+      caSecret: cliEnv.caSecret,
       adminPassword: cliEnv.adminPassword,
       dashboardUrl,
       corsOrigins: values['cors-origin'] ?? [],
