@@ -1,7 +1,7 @@
 // Graph scale benchmark: a synthetic mesh of 500 services and 2,000 edges fed to the dashboard's graph
 // page through the real path, and how the page copes.
 //
-//   npm run bench:graph -- [--services 500] [--edges 2000] [--seconds 15] [--loads 3]
+//   npm run bench:graph -- [--services 500] [--edges 2000] [--namespaces 10] [--seconds 15] [--loads 3]
 //
 // A real control plane (its own process, embedded PGlite) gets 500 Service resources; one simulated proxy
 // per service (the real StreamClient, joined with a token) reports metric deltas for 2,000 edges every second, exactly as
@@ -26,6 +26,8 @@ const { values } = parseArgs({
   options: {
     services: { type: 'string', default: '500' },
     edges: { type: 'string', default: '2000' },
+    /** Services are spread over this many namespaces (team-0 ...), one in every N, so each spans every tier. */
+    namespaces: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '15' },
     /** Page loads to time the first render over (the median is reported). */
     loads: { type: 'string', default: '3' },
@@ -38,6 +40,7 @@ const { values } = parseArgs({
 });
 const SERVICES = Number(values.services);
 const EDGES = Number(values.edges);
+const NAMESPACES = Math.max(1, Number(values.namespaces));
 const SECONDS = Number(values.seconds);
 const LOADS = Math.max(1, Number(values.loads));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,9 +65,13 @@ function prng(seed: number) {
   };
 }
 
+/** The namespace of service i: one in every NAMESPACES services goes to each team. */
+const namespaceOf = (i: number) => (NAMESPACES === 1 ? 'default' : `team-${i % NAMESPACES}`);
+
 /** Ten tiers of services; edges go from `external` into tier 0 and from each tier to the next one or two. */
 function syntheticMesh(services: number, edges: number) {
   const names = Array.from({ length: services }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
+  const id = (i: number) => `${names[i]}.${namespaceOf(i)}`;
   const tiers = 10;
   const perTier = Math.ceil(services / tiers);
   const tierOf = (i: number) => Math.floor(i / perTier);
@@ -75,7 +82,7 @@ function syntheticMesh(services: number, edges: number) {
     if (set.has(id) || set.size >= edges) return;
     set.set(id, { source, destination, rps: 1 + Math.floor(random() * 40), errorRate: random() < 0.08 ? random() * 0.1 : random() * 0.004, latencyMs: 2 + random() * 120 });
   };
-  for (let i = 0; i < perTier && i < services; i++) add('external', `${names[i]}.default`);
+  for (let i = 0; i < perTier && i < services; i++) add('external', id(i));
   while (set.size < edges) {
     const a = Math.floor(random() * services);
     const t = tierOf(a);
@@ -85,7 +92,7 @@ function syntheticMesh(services: number, edges: number) {
     const hi = Math.min(services, lo + perTier);
     if (lo >= hi) continue;
     const b = lo + Math.floor(random() * (hi - lo));
-    add(`${names[a]}.default`, `${names[b]}.default`);
+    add(id(a), id(b));
   }
   return { names, edges: [...set.values()] };
 }
@@ -192,7 +199,7 @@ async function main() {
     const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxItems: 50, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })] });
 
     const t0 = performance.now();
-    await Promise.all(mesh.names.map((name) => api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: {} } })));
+    await Promise.all(mesh.names.map((name, i) => api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name, namespace: namespaceOf(i) }, spec: {} } })));
     console.log(`declared ${SERVICES} services in ${ms(performance.now() - t0)}`);
 
     // One proxy per service reports its edges every second, like sidecars: a proxy may report only its
@@ -203,11 +210,12 @@ async function main() {
       const reporter = e.source === 'external' ? e.destination : e.source;
       bySource.set(reporter, [...(bySource.get(reporter) ?? []), e]);
     }
-    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s), BOOTSTRAP_TOKEN);
+    const nsOf = new Map(mesh.names.map((name, i) => [name, namespaceOf(i)]));
+    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s), BOOTSTRAP_TOKEN, (service) => nsOf.get(service) ?? 'default');
     const reporters: { client: StreamClient; edges: (typeof mesh.edges)[number][] }[] = [];
     for (const [source, edges] of bySource) {
       const service = source.split('.')[0] ?? source;
-      const client = new StreamClient({ controlPlane: url, identity: { service, instance: `bench-${service}`, proxyVersion: 'bench' }, apply: () => undefined, credentials: tokenCredentials(tokens.get(service) ?? '') });
+      const client = new StreamClient({ controlPlane: url, identity: { service, namespace: nsOf.get(service) ?? 'default', instance: `bench-${service}`, proxyVersion: 'bench' }, apply: () => undefined, credentials: tokenCredentials(tokens.get(service) ?? '') });
       clients.push(client);
       reporters.push({ client, edges });
       await client.start();
@@ -257,18 +265,71 @@ async function main() {
       });
       // A first visit warms the server (route modules load on first use); then time LOADS fresh loads.
       await page.goto(`http://127.0.0.1:${port}/proxies`);
-      const firstRenders: { data: number; sync: number; drawn: number }[] = [];
-      for (let i = 0; i < LOADS; i++) {
-        await page.goto(`http://127.0.0.1:${port}/graph?load=${i}${values.query ? `&${values.query}` : ''}`);
-        await page.waitForFunction(() => (window as unknown as { __trellisGraph?: { firstRenderMs: number | null } }).__trellisGraph?.firstRenderMs != null, undefined, { timeout: 60_000 });
-        firstRenders.push(
-          await page.evaluate(() => {
-            const g = (window as unknown as { __trellisGraph: { firstDataMs: number; firstSyncMs: number; firstRenderMs: number } }).__trellisGraph;
-            return { data: g.firstDataMs, sync: g.firstSyncMs, drawn: g.firstRenderMs };
-          }),
-        );
-        if (i < LOADS - 1) await sleep(1500);
+      const drawnCounts = () => page.evaluate(() => {
+        const cy = (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy;
+        return { nodes: cy?.nodes().length ?? 0, edges: cy?.edges().length ?? 0, ids: cy?.nodes().map((n) => n.id()) ?? [] };
+      });
+      /** LOADS fresh loads of the graph page with `query`: navigation start to first graph drawn, each. */
+      const timeLoads = async (query: string) => {
+        const loads: { data: number; sync: number; drawn: number }[] = [];
+        for (let i = 0; i < LOADS; i++) {
+          await page.goto(`http://127.0.0.1:${port}/graph?load=${i}${query ? `&${query}` : ''}${values.query ? `&${values.query}` : ''}`);
+          await page.waitForFunction(() => (window as unknown as { __trellisGraph?: { firstRenderMs: number | null } }).__trellisGraph?.firstRenderMs != null, undefined, { timeout: 60_000 });
+          loads.push(
+            await page.evaluate(() => {
+              const g = (window as unknown as { __trellisGraph: { firstDataMs: number; firstSyncMs: number; firstRenderMs: number } }).__trellisGraph;
+              return { data: g.firstDataMs, sync: g.firstSyncMs, drawn: g.firstRenderMs };
+            }),
+          );
+          if (i < LOADS - 1) await sleep(1500);
+        }
+        return loads;
+      };
+      // What a person sees first: with namespaces the page opens folded, one box per namespace.
+      const foldedRenders = NAMESPACES > 1 ? await timeLoads('') : [];
+      const folded = await drawnCounts();
+      // Issue 12.13's must-holds, at this scale: a namespace unfolds and folds again; a focus shows its neighbourhood only.
+      const scale: string[] = [];
+      if (NAMESPACES > 1) {
+        const fold = page.getByTestId('graph-fold-all');
+        const t0 = performance.now();
+        await fold.click();
+        await page.waitForFunction((n) => ((window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.nodes().length ?? 0) >= n, SERVICES, { timeout: 60_000 });
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        const unfoldMs = performance.now() - t0;
+        const unfolded = await drawnCounts();
+        await fold.click();
+        await page.waitForFunction((n) => ((window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.nodes().length ?? Infinity) <= n, NAMESPACES + 1, { timeout: 60_000 });
+        const refolded = await drawnCounts();
+        // One box unfolded: a click on team-0's box.
+        const box = await page.evaluate(() => {
+          const cy = (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy;
+          const el = cy?.getElementById('namespace:team-0');
+          if (!cy || !el || el.empty()) return null;
+          cy.center(el);
+          return el.renderedPosition();
+        });
+        const canvas = await page.getByTestId('graph-canvas').boundingBox();
+        if (box && canvas) await page.mouse.click(canvas.x + box.x, canvas.y + box.y);
+        await page.waitForFunction(() => ((window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.nodes('[!group]').length ?? 0) > 1, undefined, { timeout: 60_000 });
+        const one = await drawnCounts();
+        const team0 = mesh.names.filter((_, i) => namespaceOf(i) === 'team-0').length;
+        scale.push(`| folded: boxes drawn / unfold every namespace: nodes drawn, time / fold again | ${folded.nodes} boxes, ${folded.edges} edges / ${unfolded.nodes} nodes, ${unfolded.edges} edges in ${ms(unfoldMs)} / ${refolded.nodes} boxes |`);
+        scale.push(`| a click on team-0's box unfolds it alone | ${one.ids.filter((id) => id.endsWith('.team-0')).length} of its ${team0} services drawn, ${one.nodes} nodes in all |`);
       }
+      // Focus: one service in the middle tier, one hop, then two; the page draws exactly its neighbourhood.
+      const focusId = mesh.edges.find((e) => e.source !== 'external' && e.source.startsWith(mesh.names[Math.floor(SERVICES / 2)] ?? ''))?.source ?? mesh.edges[0]?.destination ?? '';
+      for (const hops of [1, 2]) {
+        await page.goto(`http://127.0.0.1:${port}/graph?focus=${encodeURIComponent(focusId)}${hops === 2 ? '&hops=2' : ''}`);
+        await page.waitForFunction(() => (window as unknown as { __trellisGraph?: { firstRenderMs: number | null } }).__trellisGraph?.firstRenderMs != null, undefined, { timeout: 60_000 });
+        const near = new Set([focusId]);
+        for (let h = 0; h < hops; h++) for (const e of graph.edges) for (const [a, b] of [[e.source, e.destination], [e.destination, e.source]] as const) if (near.has(a) && !near.has(b)) near.add(b);
+        const ids = (await drawnCounts()).ids;
+        const exact = ids.length === near.size && ids.every((id) => near.has(id));
+        scale.push(`| focus on ${focusId}, ${hops} hop${hops === 2 ? 's' : ''} | ${ids.length} services drawn, ${exact ? 'exactly' : 'NOT'} its neighbourhood (${near.size}) |`);
+      }
+      // The whole graph unfolded, as before folding existed: the figures the earlier runs recorded.
+      const firstRenders = await timeLoads(NAMESPACES > 1 ? 'fold=none' : '');
       const renderedAt = await page.evaluate(() => performance.now());
       console.log(`graph page rendered; watching ${SECONDS} s of live updates ...`);
       await sleep(SECONDS * 1000);
@@ -291,7 +352,7 @@ async function main() {
         return n ? { ttfb: n.responseStart, domContentLoaded: n.domContentLoadedEventEnd } : null;
       });
       await page.screenshot({ path: path.join(root, 'bench/graph-scale/last-run.png') });
-      print(figures, nav, graph.edges.length, firstRenders);
+      print(figures, nav, graph.edges.length, firstRenders, foldedRenders, scale);
     } finally {
       await browser.close();
     }
@@ -310,7 +371,7 @@ async function main() {
   }
 }
 
-function print(f: PageFigures, nav: { ttfb: number; domContentLoaded: number } | null, apiEdges: number, loads: { data: number; sync: number; drawn: number }[]) {
+function print(f: PageFigures, nav: { ttfb: number; domContentLoaded: number } | null, apiEdges: number, loads: { data: number; sync: number; drawn: number }[], folded: { drawn: number }[], scale: string[]) {
   const sync = f.updates.map((u) => u.syncMs);
   const render = f.updates.map((u) => u.renderMs ?? NaN).filter(Number.isFinite);
   const intervals = f.frames.slice(1).map((t, i) => t - (f.frames[i] ?? t));
@@ -318,12 +379,14 @@ function print(f: PageFigures, nav: { ttfb: number; domContentLoaded: number } |
   const dropped = intervals.reduce((s, d) => s + Math.max(0, Math.round(d / (1000 / 60)) - 1), 0);
   const longest = Math.max(0, ...f.longTasks.map((t) => t.duration));
   const blocked = f.longTasks.reduce((s, t) => s + t.duration, 0);
-  console.log(`\nGraph page at scale: ${SERVICES} services, ${apiEdges} edges (drawn: ${f.nodes} nodes, ${f.edges} edges), 1280x800, headless Chromium, 2-core machine\n`);
+  console.log(`\nGraph page at scale: ${SERVICES} services in ${NAMESPACES} namespace${NAMESPACES === 1 ? '' : 's'}, ${apiEdges} edges (drawn: ${f.nodes} nodes, ${f.edges} edges), 1280x800, headless Chromium, 2-core machine\n`);
   console.log('| figure | value |');
   console.log('|---|---|');
   const med = (k: 'data' | 'sync' | 'drawn') => quantile(loads.map((l) => l[k]), 0.5);
   console.log(`| first render of the whole graph, navigation start to drawn (median of ${loads.length} loads) | ${ms(med('drawn'))} (${loads.map((l) => ms(l.drawn)).join(', ')}) |`);
   console.log(`| of which: graph data in / laid out and added / drawn (median) | ${ms(med('data'))} / ${ms(med('sync'))} / ${ms(med('drawn'))} |`);
+  if (folded.length) console.log(`| first render as the page opens: ${NAMESPACES} namespaces folded (median of ${folded.length} loads) | ${ms(quantile(folded.map((l) => l.drawn), 0.5))} (${folded.map((l) => ms(l.drawn)).join(', ')}) |`);
+  for (const row of scale) console.log(row);
   if (nav) console.log(`| last load: HTML first byte / DOM ready | ${ms(nav.ttfb)} / ${ms(nav.domContentLoaded)} |`);
   console.log(`| live updates observed (${SECONDS} s) | ${f.updates.length} |`);
   console.log(`| one update: data sync into the graph, median / p95 / max | ${ms(quantile(sync, 0.5))} / ${ms(quantile(sync, 0.95))} / ${ms(Math.max(...sync))} |`);

@@ -4,14 +4,14 @@
  * One join token per service, made through the control plane's API (`identity.joinTokens.create`),
  * several at a time. `bearer` is the admin token when the control plane asks for one.
  */
-export async function joinTokens(url: string, services: Iterable<string>, bearer?: string): Promise<Map<string, string>> {
+export async function joinTokens(url: string, services: Iterable<string>, bearer?: string, namespaceOf: (service: string) => string = () => 'default'): Promise<Map<string, string>> {
   const tokens = new Map<string, string>();
   const todo = [...new Set(services)];
   const create = async (service: string) => {
     const res = await fetch(`${url}/trpc/identity.joinTokens.create`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: JSON.stringify({ service, namespace: 'default', ttl: '1h' }),
+      body: JSON.stringify({ service, namespace: namespaceOf(service), ttl: '1h' }),
     });
     if (!res.ok) throw new Error(`could not create a join token for ${service}: ${res.status} ${await res.text()}`);
     tokens.set(service, ((await res.json()) as { result: { data: { token: string } } }).result.data.token);

@@ -17,15 +17,20 @@ export async function drawnGraph(page: Page): Promise<{ nodes: string[]; edges: 
   });
 }
 
-/** "19 rps · 100% · p99 48ms\nv1 50% · v2 50%" -> its numbers. */
-export function parseEdgeLabel(label: string): { rps: number; success: number | null; shares: Record<string, number> } {
-  const [main = '', split = ''] = label.split('\n');
+/**
+ * "19 rps · 100% · p99 48ms\n95.2% before retries\nv1 50% · v2 50%" -> its numbers (the second and third
+ * lines are there only when retries hid failures and when more than one version served the edge).
+ */
+export function parseEdgeLabel(label: string): { rps: number; success: number | null; beforeRetries: number | null; shares: Record<string, number> } {
+  const [main = '', ...rest] = label.split('\n');
   const rpsText = /^([\d.]+)(k?) rps/.exec(main);
   const rps = rpsText ? Number(rpsText[1]) * (rpsText[2] ? 1000 : 1) : 0;
   const successText = / · ([\d.]+)% · /.exec(main);
+  const retriesLine = rest.find((line) => line.endsWith('before retries'));
+  const beforeRetries = retriesLine ? Number(/^([\d.]+)%/.exec(retriesLine)?.[1] ?? NaN) : null;
   const shares: Record<string, number> = {};
-  for (const m of split.matchAll(/(\S+) (\d+)%/g)) if (m[1] && m[2]) shares[m[1]] = Number(m[2]);
-  return { rps, success: successText ? Number(successText[1]) : null, shares };
+  for (const line of rest) if (line !== retriesLine) for (const m of line.matchAll(/(\S+) (\d+)%/g)) if (m[1] && m[2]) shares[m[1]] = Number(m[2]);
+  return { rps, success: successText ? Number(successText[1]) : null, beforeRetries, shares };
 }
 
 /** Clicks a node or an edge where it is drawn, as a person would (centering it first). */

@@ -44,7 +44,7 @@ export interface ControlPlaneOptions {
   /** Largest API request body (and tRPC WebSocket message) accepted, in bytes; larger gets 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
-  kubernetes?: { kubeconfig?: string | undefined } | undefined;
+  kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
   trustDomain?: string;
   /** An intermediate CA the operator brings (PEM, chain to the root may follow) and its key; else the control plane makes its own CA in dataDir. */
@@ -177,6 +177,28 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
   const rotation = new TrustRotation(identity.ca, stream, log);
+  // In Kubernetes mode the custom resources are the source of truth: watched into the store, written back with status.
+  const customResources = options.kubernetes
+    ? await (async () => {
+        const { CustomResourceSync } = await import('./kubernetes/custom-resources.ts');
+        const { countProxiesRunning } = await import('./kubernetes/proxy-count.ts');
+        const { HttpRouteSync } = await import('./kubernetes/http-routes.ts');
+        const settings = { kubeconfig: options.kubernetes?.kubeconfig, statusIntervalMs: options.kubernetes?.statusIntervalMs, log };
+        const crs = await CustomResourceSync.start(store, (r) => countProxiesRunning(r, stream, distributor), settings);
+        // Gateway API HTTPRoutes attached to Services (GAMMA) go into the same snapshots.
+        const known = (key: string) => registry.endpoints(key).length > 0 || distributor.policyIndex.services.has(key);
+        const routes = await HttpRouteSync.start(distributor.gateway, known, settings);
+        return { stop: async () => Promise.all([crs.stop(), routes.stop()]).then(() => undefined) };
+      })().catch(async (err: Error) => {
+        distributor.stop();
+        rotation.stop();
+        identity.stop();
+        await kubernetes?.stop();
+        await stream.close();
+        await db.close();
+        throw new Error(`Kubernetes custom resources could not be watched: ${err.message}`);
+      })
+    : undefined;
   const telemetry = new Telemetry(db.prisma, {
     spanMaxAgeMs: options.spanMaxAgeMs ?? 24 * 3600_000,
     maxSpans: options.maxSpans ?? 200_000,
@@ -225,6 +247,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         rotation.stop();
         identity.stop();
         journal.stop();
+        await customResources?.stop();
         await kubernetes?.stop();
         await stream.close();
         await closeWebSockets();

@@ -4,7 +4,7 @@
 // inbound  (callers -> this workload's app):
 //   request context -> router(route match) -> authorization -> rate limit -> cache -> app call
 // outbound (this workload's app -> other services):
-//   request context -> router(Host -> service, route match) -> fault -> timeout -> mirror -> split
+//   request context -> router(Host -> service, route match) -> request headers -> fault -> timeout -> mirror -> split
 //   -> retry -> circuit breaker -> endpoint call (balancer + outlier feedback + upstream attempt)
 import { performance } from 'node:perf_hooks';
 import type { OutboundService, Snapshot } from '@trellis/shared';
@@ -19,6 +19,7 @@ import { createFault } from './filters/fault.ts';
 import { createMirror } from './filters/mirror.ts';
 import { createRateLimit } from './filters/rate-limit.ts';
 import { createRequestContext } from './filters/request-context.ts';
+import { createRequestHeaders } from './filters/request-headers.ts';
 import { createRetry } from './filters/retry.ts';
 import { SAFE_RETRY } from './upstream/defaults.ts';
 import { createInboundRouter, createOutboundRouter, hostName, type RouteEntry, type ServiceEntry } from './filters/router.ts';
@@ -85,14 +86,22 @@ export function buildInboundChain(snapshot: Snapshot, deps: ChainDeps): Handler 
  */
 export const UPGRADE_ALLOWED: ProxyResponse = { status: 101, headers: {}, body: null };
 
-function outboundRoutes(service: OutboundService, upstream: UpstreamService, deps: ChainDeps, all: EndpointSet, balancer: Balancer): RouteEntry[] {
+function outboundRoutes(
+  service: OutboundService,
+  upstream: UpstreamService,
+  deps: ChainDeps,
+  all: EndpointSet,
+  balancer: Balancer,
+  upstreams: ReadonlyMap<string, UpstreamService>,
+): RouteEntry[] {
   const endpointCall = createEndpointCall({ service: upstream, all, balancer, tracer: deps.tracer });
   return service.routes.map((route) => {
     const p = route.policies;
     const backends = (p.split?.backends ?? []).map((b) => ({
       name: b.name,
       weight: b.weight,
-      targets: EndpointSet.select(upstream.list, b.selector, deps.zone),
+      // An HTTPRoute backendRef names another service: its endpoints (none when this proxy does not know it).
+      targets: EndpointSet.select(b.service ? (upstreams.get(b.service)?.list ?? []) : upstream.list, b.selector, deps.zone),
     }));
     const mirrorTargets = p.mirror ? EndpointSet.select(upstream.list, p.mirror.selector, deps.zone) : all;
     return {
@@ -100,6 +109,7 @@ function outboundRoutes(service: OutboundService, upstream: UpstreamService, dep
       matches: compileMatch(route.match),
       handle: compose(
         [
+          createRequestHeaders(p.requestHeaders),
           createFault(p.fault),
           createTimeout(p.timeout),
           createMirror(p.mirror, mirrorTargets, balancer),
@@ -124,7 +134,7 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     if (!upstream) continue;
     const all = new EndpointSet(upstream.list, deps.zone);
     const balancer = createBalancer(service.loadBalancer);
-    const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer) };
+    const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer, upstreams) };
     const pick = (req: ProxyRequest) => balancer(all, req, performance.now());
     for (const host of service.hostnames) {
       byHost.set(host.toLowerCase(), entry);

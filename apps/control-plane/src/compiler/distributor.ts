@@ -5,6 +5,7 @@ import type { ResourceRef, ResourceStore } from '../store/resources.ts';
 import { compileSnapshot, digestOf, type MeshSettings } from './compile.ts';
 import { PolicyIndex } from './policy-index.ts';
 import type { VersionCounter } from './version-counter.ts';
+import { GatewayRouteTable } from '../gateway/route-table.ts';
 
 /** The proxies of one service share one compiled snapshot. */
 export interface ConfigGroup {
@@ -37,6 +38,8 @@ export class ConfigDistributor extends EventEmitter {
   private readonly groups = new Map<ServiceKey, ConfigGroup>();
   private scheduled: NodeJS.Timeout | undefined;
   private round: Promise<void> = Promise.resolve();
+  /** HTTPRoutes (Gateway API for the mesh), filled from Kubernetes in Kubernetes mode. */
+  readonly gateway = new GatewayRouteTable();
 
   constructor(
     private readonly store: ResourceStore,
@@ -54,6 +57,7 @@ export class ConfigDistributor extends EventEmitter {
     this.index = new PolicyIndex([...this.resources.values()]);
     this.store.on('change', (ref: ResourceRef) => this.resourceChanged(ref));
     this.registry.on('change', () => this.schedule());
+    this.gateway.on('change', () => this.schedule());
   }
 
   /** A resource changed (through this control plane, or another replica): recompile from its committed state. */
@@ -134,7 +138,7 @@ export class ConfigDistributor extends EventEmitter {
     try {
       const changed: { group: ConfigGroup; body: ReturnType<typeof compileSnapshot>; digest: string }[] = [];
       for (const group of groups) {
-        const body = compileSnapshot(group.name, group.namespace, this.index, this.registry, this.mesh);
+        const body = compileSnapshot(group.name, group.namespace, this.index, this.registry, this.mesh, this.gateway);
         const digest = digestOf(body);
         if (group.snapshot?.digest === digest) continue;
         changed.push({ group, body, digest });

@@ -16,6 +16,22 @@ export function fmtPct(ratio: number | null | undefined, digits = 1): string {
   return `${pct.toFixed(digits)}%`;
 }
 
+/**
+ * The success rate callers got, and, when retries hid failures, the one of every try: "100% · 95.2% before
+ * retries". Retries can only raise the first, so a visible difference means a callee failing under them.
+ */
+export function fmtSuccess(stats: { successRate: number | null; actualSuccessRate?: number | null } | null | undefined): string {
+  const effective = fmtPct(stats?.successRate);
+  const actual = stats?.actualSuccessRate;
+  if (actual === null || actual === undefined || fmtPct(actual) === effective) return effective;
+  return `${effective} · ${fmtPct(actual)} before retries`;
+}
+
+/** "95.2% before retries" when retries hid failures (the second half of fmtSuccess), else undefined. */
+export function fmtBeforeRetries(stats: { successRate: number | null; actualSuccessRate?: number | null } | null | undefined): string | undefined {
+  return fmtSuccess(stats).split(' · ')[1];
+}
+
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '–';
   if (ms < 1) return `${ms.toFixed(2)}ms`;

@@ -10,15 +10,19 @@ import { writeRefusal } from '@/lib/permissions';
 import { toast } from '@/lib/toast';
 import { useTRPC } from '@/lib/trpc';
 import { useMe } from '../Providers';
-import { Badge, Button, Spinner } from '../ui';
+import { Badge, Button, Dialog, Spinner } from '../ui';
 
 export const PRESETS = [0, 10, 25, 50, 100] as const;
 const VERSION_COLORS = ['#4f46e5', '#db2777', '#0891b2', '#65a30d', '#d97706'];
 
+/** How long the slider must rest (keyboard, or a click on the track) before its value is saved. */
+const SETTLE_MS = 800;
+
 /**
  * Click-to-shift canary for a two-backend TrafficSplit: the first backend is the stable one, the second
- * the canary. Every change is saved at once (presets immediately, the slider when it stops moving), with
- * the resourceVersion it was made from, so a concurrent edit is refused rather than lost.
+ * the canary. Presets save at once; the slider saves once the hand lets go (or the arrow keys rest), so a
+ * drag is one revision, not one per step; "Send all to v1" and "Promote" move everything and ask first.
+ * Each save carries the resourceVersion it was made from, so a concurrent edit is refused rather than lost.
  */
 export function CanaryControl({ split, measured }: { split: TrafficSplit; measured: { version: string; rps: number; share: number }[] }) {
   const trpc = useTRPC();
@@ -29,6 +33,10 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
   const saved = canary?.weight ?? 0;
   const [draft, setDraft] = useState<number | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // While a pointer holds the slider nothing is saved: the value it is released at is.
+  const dragging = useRef(false);
+  const latest = useRef<number | null>(null);
+  const [confirm, setConfirm] = useState<0 | 100 | null>(null);
   const id = `${split.metadata.namespace}-${split.metadata.name}`;
   // Viewers (and editors of other namespaces) see the split and why they cannot shift it.
   const readOnly = writeRefusal(useMe(), split.metadata.namespace ?? 'default');
@@ -62,6 +70,7 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
 
   const commit = (weight: number) => {
     clearTimeout(timer.current);
+    latest.current = null;
     const w = Math.max(0, Math.min(100, Math.round(weight)));
     setDraft(w);
     if (w === saved && !save.isPending) {
@@ -128,10 +137,22 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
         onChange={(e) => {
           const w = Number(e.target.value);
           setDraft(w);
+          latest.current = w;
           clearTimeout(timer.current);
-          timer.current = setTimeout(() => commit(w), 500);
+          if (!dragging.current) timer.current = setTimeout(() => commit(w), SETTLE_MS);
         }}
-        onPointerUp={(e) => commit(Number(e.currentTarget.value))}
+        onPointerDown={() => {
+          dragging.current = true;
+          // The release may land outside the slider: listen on the window, once.
+          const release = () => {
+            window.removeEventListener('pointerup', release);
+            window.removeEventListener('pointercancel', release);
+            dragging.current = false;
+            if (latest.current !== null) commit(latest.current);
+          };
+          window.addEventListener('pointerup', release);
+          window.addEventListener('pointercancel', release);
+        }}
       />
       <div className="toolbar" style={{ justifyContent: 'space-between' }}>
         <div className="presets" role="group" aria-label="Canary presets">
@@ -142,14 +163,48 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
           ))}
         </div>
         <div className="presets">
-        <Button size="sm" onClick={() => commit(0)} disabled={shown === 0 || !!readOnly} data-testid="canary-rollback" title={`Send everything back to ${stable.name}`}>
-          Roll back
-        </Button>
-        <Button size="sm" variant="primary" onClick={() => commit(100)} disabled={shown === 100 || !!readOnly} data-testid="canary-promote" title={`Send everything to ${canary.name}`}>
-          Promote {canary.name}
-        </Button>
+          <Button size="sm" onClick={() => setConfirm(0)} disabled={shown === 0 || !!readOnly} data-testid="canary-all-stable" title={`Send all of ${split.spec.targetRef.name}'s traffic to ${stable.name}`}>
+            Send all to {backendVersion(stable)}
+          </Button>
+          <Button size="sm" variant="primary" onClick={() => setConfirm(100)} disabled={shown === 100 || !!readOnly} data-testid="canary-promote" title={`Send all of ${split.spec.targetRef.name}'s traffic to ${canary.name}`}>
+            Promote {canary.name}
+          </Button>
         </div>
       </div>
+      <Dialog
+        open={confirm !== null}
+        onClose={() => setConfirm(null)}
+        title={confirm === 0 ? `Send all traffic to ${backendVersion(stable)}?` : `Promote ${canary.name}?`}
+        testId="canary-confirm"
+        footer={
+          <>
+            <Button onClick={() => setConfirm(null)} data-testid="canary-confirm-cancel">
+              Cancel
+            </Button>
+            <Button
+              variant={confirm === 0 ? 'danger' : 'primary'}
+              data-testid="canary-confirm-ok"
+              onClick={() => {
+                if (confirm !== null) commit(confirm);
+                setConfirm(null);
+              }}
+            >
+              {confirm === 0 ? `Send all to ${backendVersion(stable)}` : `Promote ${canary.name}`}
+            </Button>
+          </>
+        }
+      >
+        <p>
+          {split.spec.targetRef.name} now sends {100 - saved}% to {stable.name} and {saved}% to {canary.name}. After this,{' '}
+          <strong>
+            {confirm === 0 ? `${stable.name} gets 100% and ${canary.name} none` : `${canary.name} gets 100% and ${stable.name} none`}
+          </strong>
+          , within a second or two of saving.
+        </p>
+        <p className="hint">
+          This saves a new revision of the TrafficSplit {split.metadata.name}; its <Link href={editorHref(split)}>history</Link> can restore any earlier one.
+        </p>
+      </Dialog>
       <div>
         <div className="section-title" style={{ margin: '4px 0 6px' }}>
           Measured split (last 10 s)

@@ -18,7 +18,7 @@ export function CanaryPage() {
     <div className="page" data-testid="canary-page">
       <PageHeader
         title="Canary"
-        subtitle="Shift traffic between versions with a click. Changes are saved at once; the measured split follows within seconds."
+        subtitle="Shift traffic between versions: presets save at once, the slider when you let go. The measured split follows within seconds."
         actions={
           <Link className="btn btn-md" href="/policies/new?kind=TrafficSplit">
             New traffic split
@@ -34,7 +34,7 @@ export function CanaryPage() {
           A TrafficSplit sends a share of a service’s requests to another version. <Link href="/policies/new?kind=TrafficSplit">Create one</Link>.
         </Empty>
       ) : (
-        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(460px, 1fr))', gap: 16 }}>
+        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(min(460px, 100%), 1fr))', gap: 16 }}>
           {list.map((s) => {
             const t = splitTarget(s);
             return (

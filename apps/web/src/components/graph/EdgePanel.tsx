@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { fmtAgo, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
+import { fmtAgo, fmtBeforeRetries, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphEdge, type GraphNode } from '@/lib/trpc';
 import { SeriesCharts } from '../charts/SeriesCharts';
@@ -60,7 +60,7 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
       <div className="panel-body">
         <div className="stats">
           <Stat label="Requests/s" value={fmtRps(s?.rps)} testId="edge-stat-rps" />
-          <Stat label="Success" value={fmtPct(s?.successRate)} tone={health} testId="edge-stat-success" />
+          <Stat label="Success" value={fmtPct(s?.successRate)} hint={fmtBeforeRetries(s)} tone={health} testId="edge-stat-success" />
           <Stat label="p99" value={fmtMs(s?.p99Ms)} hint={`p50 ${fmtMs(s?.p50Ms)} · p95 ${fmtMs(s?.p95Ms)}`} testId="edge-stat-p99" />
           <Stat label="Retries/s" value={fmtRps(s?.retriesPerSecond ?? 0)} testId="edge-stat-retries" />
           <Stat label="Rate-limited/s" value={fmtRps(s?.rateLimitedPerSecond ?? 0)} tone={s && s.rateLimitedPerSecond > 0 ? 'degraded' : undefined} testId="edge-stat-ratelimited" />
@@ -101,6 +101,7 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
                   <th>Route</th>
                   <th className="num">rps</th>
                   <th className="num">Success</th>
+                  <th className="num">Before retries</th>
                   <th className="num">p99</th>
                   <th className="num">Limited/s</th>
                 </tr>
@@ -111,6 +112,7 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
                     <td className="mono">{r.route}</td>
                     <td className="num">{fmtRps(r.stats.rps)}</td>
                     <td className={`num tone-${healthOf(r.stats)}`}>{fmtPct(r.stats.successRate)}</td>
+                    <td className="num">{fmtPct(r.stats.actualSuccessRate)}</td>
                     <td className="num">{fmtMs(r.stats.p99Ms)}</td>
                     <td className="num">{fmtRps(r.stats.rateLimitedPerSecond)}</td>
                   </tr>

@@ -3,9 +3,9 @@
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
-import type { ServiceGraph } from '@/lib/trpc';
+import type { ViewGraph } from '@/lib/graph-view';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
-import { LARGE_GRAPH, edgeData, edgeLabel, graphStyle, nodeData, sameData, toElement } from './elements';
+import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
 
 /** On a big graph, labels are drawn for at most this many edges in view (once zoomed in enough to read them). */
 const MAX_LABELLED = 150;
@@ -33,6 +33,14 @@ const BADGE_TEXT: Record<string, { text: string; tone: string }> = {
   AuthorizationPolicy: { text: 'AUTHZ', tone: '' },
   MutualTLSPolicy: { text: 'MTLS MODE', tone: '' },
 };
+
+/** What the pointer rests on, in canvas pixels, with its figures spelled out. */
+interface Hover {
+  id: string;
+  x: number;
+  y: number;
+  lines: string[];
+}
 
 interface BadgeItem {
   id: string;
@@ -70,7 +78,7 @@ function probe(): GraphProbe {
 function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, large: boolean): void {
   const pts = cy.nodes().map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
   if (pts.length === 0) return;
-  const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [136, 44, 60];
+  const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [156, 50, 60];
   const x1 = Math.min(...pts.map((p) => p.x)) - nodeW / 2;
   const x2 = Math.max(...pts.map((p) => p.x)) + nodeW / 2;
   const y1 = Math.min(...pts.map((p) => p.y)) - nodeH / 2;
@@ -81,6 +89,12 @@ function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, 
   if (!large) zoom = Math.max(0.75, zoom);
   zoom = Math.max(cy.minZoom(), zoom);
   cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: container.clientHeight / 2 - ((y1 + y2) / 2) * zoom } });
+}
+
+const HEALTH_RANK: Record<string, number> = { failing: 3, degraded: 2, healthy: 1, idle: 0 };
+/** Which edges deserve a label first: by health (worst first), then by width bucket (busiest first). */
+function labelRank(e: cytoscape.SingularElementArgument): number {
+  return (HEALTH_RANK[e.data('health') as string] ?? 0) * 100 + Number(e.data('wb') ?? 0);
 }
 
 /** Pans (without zooming) so the middle of `nodes` is the middle of the canvas. */
@@ -102,7 +116,7 @@ export function GraphCanvas({
   fitSignal,
   relayoutSignal,
 }: {
-  graph: ServiceGraph | undefined;
+  graph: ViewGraph | undefined;
   view: string;
   selection: Selection;
   onSelect: (s: Selection) => void;
@@ -130,6 +144,8 @@ export function GraphCanvas({
   const namedRef = useRef(new Set<string>());
   const selectionRef = useRef(selection);
   const labelTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const graphRef = useRef(graph);
+  const [hover, setHover] = useState<Hover | null>(null);
 
   useEffect(() => {
     onSelectRef.current = onSelect;
@@ -216,9 +232,12 @@ export function GraphCanvas({
       const ext = cy.extent();
       const inView = (p: Point) => p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2;
       for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
-      for (const e of cy.edges()) {
+      // Failing edges first, then the busiest: when not every edge in view can carry a label, those do.
+      const candidates = cy.edges().filter((e) => inView(e.midpoint() as Point)).toArray();
+      candidates.sort((a, b) => labelRank(b) - labelRank(a));
+      for (const e of candidates) {
         if (wanted.size >= MAX_LABELLED) break;
-        if (inView(e.midpoint() as Point)) wanted.add(e.id());
+        wanted.add(e.id());
       }
     }
     const before = labelledRef.current;
@@ -254,14 +273,38 @@ export function GraphCanvas({
     }
   };
 
+  /** The tooltip for a node or an edge, from the newest graph data. */
+  const hoverOf = (el: cytoscape.SingularElementReturnValue): Hover | null => {
+    const g = graphRef.current;
+    const id = el.id() as string;
+    if (el.isNode()) {
+      const n = g?.nodes.find((x) => x.id === id);
+      const p = el.renderedPosition();
+      return n ? { id, x: p.x, y: p.y + (el.renderedHeight() as number) / 2 + 8, lines: nodeTooltip(n) } : null;
+    }
+    const e = g?.edges.find((x) => x.id === id);
+    const p = (el as unknown as cytoscape.EdgeSingular).renderedMidpoint();
+    return e ? { id, x: p.x, y: p.y + 14, lines: edgeTooltip(e) } : null;
+  };
+
   // Live data: add what is new, update what changed, remove what is gone; never lay out again.
   useEffect(() => {
+    graphRef.current = graph;
     const container = containerRef.current;
     if (!graph || !container) return;
     const t0 = performance.now();
     let cy = cyRef.current;
+    const isLarge = graph.nodes.length > LARGE_GRAPH.nodes || graph.edges.length > LARGE_GRAPH.edges;
+    // A new view (a namespace unfolded, a focus left) may cross the size where drawing changes: start afresh.
+    if (cy && viewRef.current !== view && isLarge !== largeRef.current) {
+      cy.destroy();
+      cy = null;
+      cyRef.current = null;
+      labelledRef.current = new Set();
+      namedRef.current = new Set();
+    }
     if (!cy) {
-      const large = graph.nodes.length > LARGE_GRAPH.nodes || graph.edges.length > LARGE_GRAPH.edges;
+      const large = isLarge;
       largeRef.current = large;
       cy = cytoscape({
         container,
@@ -282,6 +325,10 @@ export function GraphCanvas({
         if (e.target === cy) onSelectRef.current(null);
       });
       cy.on('viewport', applyViewport);
+      // Hover: a tooltip with the element's figures in words (live updates refresh it while it shows).
+      cy.on('mouseover', 'node, edge', (e: EventObject) => setHover(hoverOf(e.target as cytoscape.SingularElementReturnValue)));
+      cy.on('mouseout', 'node, edge', () => setHover(null));
+      cy.on('viewport drag', () => setHover(null));
       cy.on('dragpan scrollzoom pinchzoom', () => {
         userMovedRef.current = true;
       });
@@ -378,6 +425,10 @@ export function GraphCanvas({
     }
     applyViewport();
     refreshBadges();
+    setHover((h) => {
+      const el = h ? cy.getElementById(h.id) : undefined;
+      return el?.nonempty() ? hoverOf(el) : null;
+    });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the helpers read refs only
   }, [graph, view, relayoutSignal]);
 
@@ -428,6 +479,15 @@ export function GraphCanvas({
   return (
     <>
       <div ref={containerRef} className="graph-canvas" data-testid="graph-canvas" aria-label="Service graph" role="img" />
+      {hover ? (
+        <div className="graph-tooltip" role="tooltip" data-testid="graph-tooltip" style={{ left: hover.x, top: hover.y }}>
+          {hover.lines.map((line, i) => (
+            <div key={i} className={i === 0 ? 'title' : undefined}>
+              {line}
+            </div>
+          ))}
+        </div>
+      ) : null}
       <div ref={overlayRef} className="graph-overlay">
         <EdgeLocks locks={locks} onSelect={(id) => onSelectRef.current({ type: 'edge', id })} />
         {badges.map((b) => (

@@ -5,12 +5,14 @@ import { usePathname, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useConnectivity } from '@/lib/connectivity';
 import { fmtAgo, fmtRps } from '@/lib/format';
+import { folded, graphView, viewKey, type ViewOptions } from '@/lib/graph-view';
 import { useLiveGraph } from '@/lib/live-graph';
 import { useTRPC, type ServiceGraph } from '@/lib/trpc';
 import { Icon } from '../icons';
 import { Button, Empty, ErrorState, Loading, Segmented } from '../ui';
 import { EdgePanel } from './EdgePanel';
 import { GraphCanvas, type Selection } from './GraphCanvas';
+import { LARGE_GRAPH } from './elements';
 import { GraphTables } from './GraphTables';
 import { Legend } from './Legend';
 import { NodePanel } from './NodePanel';
@@ -20,6 +22,12 @@ const GRAPH_WINDOWS = [
   { value: 30, label: '30s' },
   { value: 60, label: '1m' },
   { value: 300, label: '5m' },
+] as const;
+
+const EDGE_FILTERS = [
+  { value: 'all', label: 'All edges' },
+  { value: 'traffic', label: 'With traffic' },
+  { value: 'problems', label: 'Problems' },
 ] as const;
 
 function parseSelection(value: string | null): Selection {
@@ -38,6 +46,11 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
   const view = params.get('view') === 'table' ? 'table' : 'graph';
   const windowSeconds = Number(params.get('window') ?? 10) || 10;
   const selection = parseSelection(params.get('sel'));
+  // What part of the graph is drawn (lib/graph-view.ts): folded namespaces, a focus, an edge filter.
+  const foldParam = params.get('fold');
+  const focus = params.get('focus');
+  const hops = params.get('hops') === '2' ? 2 : 1;
+  const edgeFilter = EDGE_FILTERS.find((f) => f.value === params.get('edges'))?.value ?? 'all';
   const [search, setSearch] = useState('');
   const [searchOpen, setSearchOpen] = useState(false);
   const [activeResult, setActiveResult] = useState(0);
@@ -92,6 +105,27 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
     return graph.nodes.filter((n) => n.id.toLowerCase().includes(q)).slice(0, 12);
   }, [search, graph]);
 
+  // Namespaces in the graph; at scale (more than one, and a big graph) they start folded.
+  const graphNamespaces = useMemo(() => [...new Set((graph?.nodes ?? []).filter((n) => !n.external).map((n) => n.namespace))].sort(), [graph]);
+  const bigGraph = !!graph && (graph.nodes.length > LARGE_GRAPH.nodes || graph.edges.length > LARGE_GRAPH.edges);
+  const collapsed = useMemo(
+    () => new Set(foldParam === null ? (bigGraph && graphNamespaces.length > 1 && !focus ? graphNamespaces : []) : foldParam.split(',').filter((ns) => graphNamespaces.includes(ns))),
+    [foldParam, bigGraph, graphNamespaces, focus],
+  );
+  const viewOptions: ViewOptions = useMemo(() => ({ collapsed, focus, hops, edges: edgeFilter }), [collapsed, focus, hops, edgeFilter]);
+  const shown = useMemo(() => (graph ? graphView(graph, viewOptions) : undefined), [graph, viewOptions]);
+  const setFolded = (next: Iterable<string>) => setParam({ fold: [...next].join(',') || 'none' });
+  // A click on a folded namespace unfolds it; anything else selects.
+  const onCanvasSelect = useCallback(
+    (s: Selection) => {
+      const ns = s ? folded(s.id) : null;
+      if (ns === null) return onSelect(s);
+      setParam({ fold: [...collapsed].filter((c) => c !== ns).join(',') || 'none' });
+    },
+    [onSelect, setParam, collapsed],
+  );
+  const focusOn = (id: string | null) => setParam({ focus: id, hops: null });
+
   const selectedNode = selection?.type === 'node' ? graph?.nodes.find((n) => n.id === selection.id) : undefined;
   const selectedEdge = selection?.type === 'edge' ? graph?.edges.find((e) => e.id === selection.id) : undefined;
   // Traffic into the mesh: edges from callers nobody calls (outside callers, or a meshed load generator or gateway).
@@ -99,7 +133,12 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
   const totalRps = graph?.edges.filter((e) => !called.has(e.source)).reduce((s, e) => s + e.stats.rps, 0) ?? 0;
 
   const pick = (id: string) => {
-    onSelect({ type: 'node', id });
+    // A service inside a folded namespace, or outside the focus, is brought into view first.
+    const ns = graph?.nodes.find((n) => n.id === id)?.namespace;
+    const changes: Record<string, string | null> = { sel: `node:${id}` };
+    if (ns && collapsed.has(ns)) changes.fold = [...collapsed].filter((c) => c !== ns).join(',') || 'none';
+    if (focus && !shown?.nodes.some((n) => n.id === id)) changes.focus = id;
+    setParam(changes);
     setSearchOpen(false);
     setFitSignal((n) => n + 1);
   };
@@ -154,6 +193,34 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
           ) : null}
         </div>
         <Segmented label="Rates over" options={GRAPH_WINDOWS} value={windowSeconds} onChange={(w) => setParam({ window: w === 10 ? null : String(w) })} testId="graph-window" />
+        <Segmented label="Edges shown" options={EDGE_FILTERS} value={edgeFilter} onChange={(v) => setParam({ edges: v === 'all' ? null : v })} testId="graph-edges" />
+        {graphNamespaces.length > 1 ? (
+          <Button size="sm" onClick={() => setFolded(collapsed.size > 0 ? [] : graphNamespaces)} data-testid="graph-fold-all" title="Draw each namespace as one box (a click on a box unfolds it)">
+            {collapsed.size > 0 ? 'Unfold namespaces' : 'Fold namespaces'}
+          </Button>
+        ) : null}
+        {focus ? (
+          <span className="focus-chip" data-testid="graph-focus">
+            Around <strong>{focus.split('.')[0]}</strong>
+            <Segmented
+              label="Hops around the focused service"
+              options={[
+                { value: 1, label: '1 hop' },
+                { value: 2, label: '2 hops' },
+              ]}
+              value={hops}
+              onChange={(h) => setParam({ hops: h === 1 ? null : '2' })}
+              testId="graph-hops"
+            />
+            <button type="button" className="icon-btn" aria-label="Show the whole graph" onClick={() => focusOn(null)} data-testid="graph-focus-clear">
+              ×
+            </button>
+          </span>
+        ) : selection?.type === 'node' && !folded(selection.id) ? (
+          <Button size="sm" onClick={() => focusOn(selection.id)} data-testid="graph-focus-selected" title="Show only this service and what is one or two calls away">
+            Focus on {selection.id.split('.')[0]}
+          </Button>
+        ) : null}
         <span style={{ flex: 1 }} />
         <Segmented
           label="View"
@@ -169,7 +236,7 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
       <div className="graph-body">
         {view === 'graph' ? (
           <div className="graph-canvas-wrap">
-            <GraphCanvas graph={graph} view={namespace || '*'} selection={selection} onSelect={onSelect} search={search} fitSignal={fitSignal} relayoutSignal={relayoutSignal} />
+            <GraphCanvas graph={shown} view={viewKey(namespace, viewOptions)} selection={selection} onSelect={onCanvasSelect} search={search} fitSignal={fitSignal} relayoutSignal={relayoutSignal} />
             {graph && graph.nodes.length > 0 ? <Legend /> : null}
             <div className="graph-status">
               <span className="live-pill" data-testid="live-indicator" title={graph ? `generated ${graph.generatedAt}` : undefined}>
@@ -180,6 +247,7 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
               {graph ? (
                 <span className="live-pill" data-testid="graph-summary">
                   {graph.nodes.filter((n) => !n.external).length} services · {graph.edges.length} edges · {fmtRps(totalRps)} rps in
+                  {shown && (shown.nodes.length !== graph.nodes.length || shown.edges.length !== graph.edges.length) ? ` · drawn: ${shown.nodes.length} boxes, ${shown.edges.length} edges` : ''}
                 </span>
               ) : null}
             </div>

@@ -9,7 +9,7 @@ import { TlsBadge } from '../security/TlsLock';
 import { Badge, HealthDot } from '../ui';
 import type { Selection } from './GraphCanvas';
 
-type EdgeSort = 'edge' | 'rps' | 'success' | 'p99' | 'retries' | 'limited';
+type EdgeSort = 'edge' | 'rps' | 'success' | 'actual' | 'p99' | 'retries' | 'limited';
 
 const rowKeys = (fn: () => void) => ({
   tabIndex: 0,
@@ -34,6 +34,8 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
           return a.id.localeCompare(b.id);
         case 'success':
           return (a.stats.successRate ?? 1) - (b.stats.successRate ?? 1);
+        case 'actual':
+          return (a.stats.actualSuccessRate ?? 1) - (b.stats.actualSuccessRate ?? 1);
         case 'p99':
           return (b.stats.p99Ms ?? 0) - (a.stats.p99Ms ?? 0);
         case 'retries':
@@ -44,7 +46,8 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
           return b.stats.rps - a.stats.rps;
       }
     });
-  const shownNodes = nodes.filter((n) => !q || n.id.toLowerCase().includes(q));
+  // Services only, as the graph's header counts them: callers from outside the mesh are on the edges above.
+  const shownNodes = nodes.filter((n) => !n.external && (!q || n.id.toLowerCase().includes(q)));
   const th = (key: EdgeSort, label: string, num = true) => (
     <th className={`sortable ${num ? 'num' : ''}`} aria-sort={sort === key ? 'descending' : 'none'}>
       <button type="button" className="th-sort" onClick={() => setSort(key)}>
@@ -66,6 +69,7 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                 {th('edge', 'Source → destination', false)}
                 {th('rps', 'Requests/s')}
                 {th('success', 'Success')}
+                {th('actual', 'Before retries')}
                 {th('p99', 'p99')}
                 {th('retries', 'Retries/s')}
                 {th('limited', 'Rate-limited/s')}
@@ -80,7 +84,8 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                     <HealthDot health={healthOf(e.stats)} /> <strong>{serviceName(e.source)}</strong> <span className="muted">→</span> <strong>{serviceName(e.destination)}</strong>
                   </td>
                   <td className="num">{fmtRps(e.stats.rps)}</td>
-                  <td className={`num tone-${healthOf(e.stats)}`}>{fmtPct(e.stats.successRate)}</td>
+                  <td className={`num tone-${healthOf(e.stats)}`} data-testid="edge-row-success">{fmtPct(e.stats.successRate)}</td>
+                  <td className="num" data-testid="edge-row-actual">{fmtPct(e.stats.actualSuccessRate)}</td>
                   <td className="num">{fmtMs(e.stats.p99Ms)}</td>
                   <td className="num">{fmtRps(e.stats.retriesPerSecond)}</td>
                   <td className="num">{fmtRps(e.stats.rateLimitedPerSecond)}</td>
@@ -106,6 +111,7 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
                 <th>Versions</th>
                 <th className="num">Inbound rps</th>
                 <th className="num">Success</th>
+                <th className="num">Before retries</th>
                 <th className="num">p99</th>
                 <th>Proxies</th>
                 <th>Inbound mTLS</th>
@@ -114,13 +120,14 @@ export function GraphTables({ nodes, edges, selection, onSelect, search }: { nod
             </thead>
             <tbody>
               {shownNodes.map((n) => (
-                <tr key={n.id} className={`clickable ${selection?.id === n.id ? 'selected' : ''}`} {...rowKeys(() => onSelect({ type: 'node', id: n.id }))} data-testid="service-row">
+                <tr key={n.id} className={`clickable ${selection?.id === n.id ? 'selected' : ''}`} {...rowKeys(() => onSelect({ type: 'node', id: n.id }))} data-testid="service-row" data-service={n.id}>
                   <td>
                     <HealthDot health={healthOf(n.inbound)} /> <strong>{n.name}</strong> <span className="muted">{n.namespace}</span>
                   </td>
                   <td>{n.versions.join(', ')}</td>
                   <td className="num">{fmtRps(n.inbound?.rps)}</td>
-                  <td className={`num tone-${healthOf(n.inbound)}`}>{fmtPct(n.inbound?.successRate)}</td>
+                  <td className={`num tone-${healthOf(n.inbound)}`} data-testid="service-row-success">{fmtPct(n.inbound?.successRate)}</td>
+                  <td className="num" data-testid="service-row-actual">{fmtPct(n.inbound?.actualSuccessRate)}</td>
                   <td className="num">{fmtMs(n.inbound?.p99Ms)}</td>
                   <td>{n.external ? '' : `${n.proxies.inSync}/${n.proxies.total} in sync`}</td>
                   <td>{n.security?.mtlsMode ?? ''}</td>

@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { measuredSplit, splitTarget, type TrafficSplit } from '@/lib/canary';
-import { fmtMs, fmtPct, fmtRps } from '@/lib/format';
+import { fmtBeforeRetries, fmtMs, fmtPct, fmtRps } from '@/lib/format';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphNode, type ServiceGraph, type ServiceSummary } from '@/lib/trpc';
 import { CanaryControl, editorHref } from '../canary/CanaryControl';
@@ -45,7 +45,7 @@ export function NodePanel({ nodeId, node, graph, onClose }: { nodeId: string; no
       <div className="panel-body">
         <div className="stats">
           <Stat label="Inbound rps" value={fmtRps(s?.rps)} testId="node-stat-rps" />
-          <Stat label="Success" value={fmtPct(s?.successRate)} tone={health} testId="node-stat-success" />
+          <Stat label="Success" value={fmtPct(s?.successRate)} hint={fmtBeforeRetries(s)} tone={health} testId="node-stat-success" />
           <Stat label="p99" value={fmtMs(s?.p99Ms)} hint={`p50 ${fmtMs(s?.p50Ms)}`} testId="node-stat-p99" />
         </div>
         <div className="hint" style={{ marginTop: 6 }}>

@@ -1,9 +1,10 @@
 import type cytoscape from 'cytoscape';
 import type { ElementDefinition } from 'cytoscape';
-import { fmtMs, fmtPct, fmtRps } from '@/lib/format';
+import { fmtBeforeRetries, fmtMs, fmtPct, fmtRps, fmtSuccess } from '@/lib/format';
 import { HEALTH_COLORS, healthOf, type Health } from '@/lib/health';
-import { edgeTls, type EdgeTls } from '@/lib/security';
-import type { GraphEdge, GraphNode } from '@/lib/trpc';
+import { EDGE_TLS_LABEL, edgeTls, type EdgeTls } from '@/lib/security';
+import type { ViewNode } from '@/lib/graph-view';
+import type { GraphEdge } from '@/lib/trpc';
 
 type Stylesheet = cytoscape.StylesheetStyle;
 
@@ -19,6 +20,8 @@ export interface NodeData {
   id: string;
   label: string;
   external: boolean;
+  /** A folded namespace (drawn as a box; a click unfolds it). */
+  group: boolean;
   health: Health;
 }
 
@@ -28,29 +31,67 @@ export interface EdgeData {
   target: string;
   label: string;
   health: Health;
-  /** Width bucket 0..5, by the log of requests/s: 0.1 rps is a hairline, 1,000 rps is thick. */
+  /** Width bucket 0..9, two per tenfold of requests/s: 0.1 rps is a hairline, 1.7 and 20 rps look apart, 1,000 rps is thick. */
   wb: number;
   /** Whether its requests went over mutual TLS: plain (or partly plain) edges are drawn dashed. */
   tls: EdgeTls;
 }
 
-export function nodeData(n: GraphNode): NodeData {
+export function nodeData(n: ViewNode): NodeData {
   const versions = n.versions.length > 0 ? `\n${n.versions.join(' · ')}` : '';
-  return { id: n.id, label: n.external ? 'external' : `${n.name}${versions}`, external: n.external, health: healthOf(n.inbound) };
+  const label = n.external ? 'external' : n.members !== undefined ? `${n.name}\n${n.members} services ▸` : `${n.name}${versions}`;
+  return { id: n.id, label, external: n.external, group: n.members !== undefined, health: healthOf(n.inbound) };
 }
 
-/** "24 rps · 99.2% · p99 48ms", plus the version split when more than one version served the edge. */
+/**
+ * "24 rps · 99.2% · p99 48ms"; when retries hid failures, a second line says how many tries succeeded
+ * ("95.2% before retries"); then the version split when more than one version served the edge.
+ */
 export function edgeLabel(e: GraphEdge): string {
   const s = e.stats;
-  const main = `${fmtRps(s.rps)} rps · ${fmtPct(s.successRate)} · p99 ${fmtMs(s.p99Ms)}`;
-  if (e.versions.length < 2) return main;
-  return `${main}\n${e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · ')}`;
+  const lines = [`${fmtRps(s.rps)} rps · ${fmtPct(s.successRate)} · p99 ${fmtMs(s.p99Ms)}`];
+  const beforeRetries = fmtBeforeRetries(s);
+  if (beforeRetries) lines.push(beforeRetries);
+  if (e.versions.length >= 2) lines.push(e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · '));
+  return lines.join('\n');
 }
 
 /** `label` is passed in: big graphs draw labels only where someone looks (see GraphCanvas). */
 export function edgeData(e: GraphEdge, label: string): EdgeData {
-  const wb = Math.max(0, Math.min(5, Math.round(Math.log10(Math.max(e.stats.rps, 0.1)) + 1)));
+  const wb = widthBucket(e.stats.rps);
   return { id: e.id, source: e.source, target: e.destination, label, health: healthOf(e.stats), wb, tls: edgeTls(e.stats.mtlsShare) };
+}
+
+/** Line widths by bucket: a tenfold of traffic is clearly a thicker line. */
+const WIDTHS = [1, 1.6, 2.4, 3.4, 4.6, 6, 7.6, 9.4, 11.2, 13];
+
+/** Two buckets per tenfold of requests/s, from 0.1 rps (0) up (9 at 3,000 rps and more). */
+export function widthBucket(rps: number): number {
+  return Math.max(0, Math.min(WIDTHS.length - 1, Math.round(2 * Math.log10(Math.max(rps, 0.1)) + 2)));
+}
+
+/** The hover tooltip of a service: its name and what comes in. */
+export function nodeTooltip(n: ViewNode): string[] {
+  if (n.external) return ['external callers', 'requests entering the mesh from outside'];
+  if (n.members !== undefined) return [`namespace ${n.name} · ${n.members} services (folded)`, `in: ${fmtRps(n.inbound?.rps)} rps · ${fmtSuccess(n.inbound)}`, 'click to unfold'];
+  const s = n.inbound;
+  return [
+    `${n.name} · ${n.namespace}${n.versions.length ? ` · ${n.versions.join(', ')}` : ''}`,
+    s?.requests ? `in: ${fmtRps(s.rps)} rps · ${fmtSuccess(s)} · p99 ${fmtMs(s.p99Ms)}` : 'no inbound traffic',
+    ...(n.policies.length ? [`policies: ${n.policies.map((p) => p.kind).join(', ')}`] : []),
+  ];
+}
+
+/** The hover tooltip of an edge: both ends and every figure of its label, spelled out. */
+export function edgeTooltip(e: GraphEdge): string[] {
+  const s = e.stats;
+  return [
+    `${e.source} → ${e.destination}`,
+    `${fmtRps(s.rps)} rps · success ${fmtSuccess(s)}`,
+    `p50 ${fmtMs(s.p50Ms)} · p99 ${fmtMs(s.p99Ms)} · ${fmtRps(s.retriesPerSecond)} retries/s`,
+    EDGE_TLS_LABEL[edgeTls(s.mtlsShare)],
+    ...(e.versions.length > 1 ? [e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · ')] : []),
+  ];
 }
 
 export function sameData(a: Record<string, unknown>, b: object): boolean {
@@ -64,28 +105,27 @@ export function toElement(group: 'nodes' | 'edges', data: NodeData | EdgeData, p
 
 /** Opaque tints for big graphs: translucent lines are what makes canvas drawing slow there. */
 const LARGE_EDGE_COLORS: Record<Health, string> = { healthy: '#9fd8b2', degraded: '#f3c27f', failing: '#f19a9a', idle: '#cfd5de' };
-const WIDTHS = [1.2, 2, 2.8, 3.6, 4.6, 5.8];
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif';
 
 const NODE_LABEL = {
   label: 'data(label)',
   'font-family': FONT,
-  'font-size': 12,
-  'font-weight': 600,
-  color: '#1d2433',
+  'font-size': 14,
+  'font-weight': 650,
+  color: '#101828',
   'text-valign': 'center',
   'text-halign': 'center',
   'text-wrap': 'wrap',
-  'text-max-width': '128px',
+  'text-max-width': '150px',
   'line-height': 1.35,
 } as const;
 
 const EDGE_LABEL = {
   label: 'data(label)',
   'font-family': FONT,
-  'font-size': 10,
-  'font-weight': 500,
-  color: '#344054',
+  'font-size': 12,
+  'font-weight': 550,
+  color: '#1d2433',
   'text-wrap': 'wrap',
   'text-background-color': '#ffffff',
   'text-background-opacity': 0.92,
@@ -104,8 +144,8 @@ export function graphStyle(large: boolean): Stylesheet[] {
       selector: 'node',
       style: {
         shape: large ? 'rectangle' : 'round-rectangle',
-        width: large ? 92 : 136,
-        height: large ? 30 : 44,
+        width: large ? 92 : 156,
+        height: large ? 30 : 50,
         'background-color': '#ffffff',
         'border-width': large ? 2 : 2.5,
         'border-color': HEALTH_COLORS.idle,
@@ -115,6 +155,11 @@ export function graphStyle(large: boolean): Stylesheet[] {
     // On a big graph names are drawn only zoomed in, for the nodes in view (GraphCanvas adds the class).
     ...(large ? [{ selector: 'node.named', style: NODE_LABEL }] : []),
     ...healths.map((h) => ({ selector: `node[health = "${h}"]`, style: { 'border-color': HEALTH_COLORS[h] } })),
+    // A folded namespace: a bigger box with a double border, so it does not read as one service.
+    {
+      selector: 'node[?group]',
+      style: { ...NODE_LABEL, shape: 'round-rectangle', width: large ? 150 : 190, height: large ? 56 : 64, 'background-color': '#eef2ff', 'border-style': 'double', 'border-width': 5 },
+    },
     {
       selector: 'node[?external]',
       style: { shape: 'ellipse', width: large ? 70 : 92, 'background-color': '#f2f4f7', 'border-style': 'dashed', 'border-color': '#98a2b3', color: '#475467' },
@@ -137,6 +182,9 @@ export function graphStyle(large: boolean): Stylesheet[] {
       style: { 'line-color': large ? LARGE_EDGE_COLORS[h] : HEALTH_COLORS[h], 'target-arrow-color': HEALTH_COLORS[h] },
     })),
     ...healths.map((h) => ({ selector: `edge.labelled[health = "${h}"]`, style: { 'line-color': HEALTH_COLORS[h] } })),
+    // Trouble on top: failing and degraded edges are drawn over healthy ones where they cross.
+    { selector: 'edge[health = "degraded"]', style: { 'z-index': 2 } },
+    { selector: 'edge[health = "failing"]', style: { 'z-index': 3 } },
     // Plain HTTP between services is the exception in a mesh: dashed, so it stands out at any size.
     { selector: 'edge[tls = "plain"], edge[tls = "mixed"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     // On a big graph only these edges carry labels (and arrows); every other edge has fewer properties to style.

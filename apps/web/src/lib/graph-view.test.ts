@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VIEW, graphView, namespaceNodeId, type ViewOptions } from './graph-view';
+import type { GraphEdge, GraphNode, ServiceGraph, Stats } from './trpc';
+
+const stats = (requests: number, successRate = 1, actualSuccessRate = successRate): Stats => ({
+  requests,
+  rps: requests / 10,
+  successRate: requests ? successRate : null,
+  p50Ms: 5,
+  p95Ms: 9,
+  p99Ms: 12,
+  retriesPerSecond: 0,
+  rateLimitedPerSecond: 0,
+  ejections: 0,
+  codes: { '2xx': requests, '3xx': 0, '4xx': 0, '5xx': 0 },
+  mtlsShare: 1,
+  attempts: requests,
+  actualSuccessRate: requests ? actualSuccessRate : null,
+});
+const node = (id: string): GraphNode => {
+  const [name = id, namespace = ''] = id.split('.');
+  return { id, name, namespace, external: id === 'external', versions: [], policies: [], proxies: { total: 1, inSync: 1 }, inbound: null, security: null };
+};
+const edge = (source: string, destination: string, s = stats(100)): GraphEdge => ({ id: `${source}->${destination}`, source, destination, stats: s, versions: [], routes: [] });
+
+// shop: web -> cart -> pay; web -> search; billing: pay -> ledger -> audit (a chain to count hops on).
+const graph: ServiceGraph = {
+  generatedAt: '2026-11-30T00:00:00.000Z',
+  windowSeconds: 10,
+  nodes: ['external', 'web.shop', 'cart.shop', 'search.shop', 'pay.billing', 'ledger.billing', 'audit.billing', 'idle.shop'].map(node),
+  edges: [
+    edge('external', 'web.shop'),
+    edge('web.shop', 'cart.shop'),
+    edge('web.shop', 'search.shop', stats(50, 0.9)),
+    edge('cart.shop', 'pay.billing', stats(40, 1, 0.95)),
+    edge('cart.shop', 'ledger.billing', stats(60)),
+    edge('pay.billing', 'ledger.billing'),
+    edge('ledger.billing', 'audit.billing', stats(0)),
+  ],
+};
+const view = (o: Partial<ViewOptions>) => graphView(graph, { ...DEFAULT_VIEW, ...o });
+const ids = (g: { nodes: { id: string }[] }) => g.nodes.map((n) => n.id).sort();
+
+describe('the graph at scale: what is drawn', () => {
+  it('folds a namespace into one box with its services counted and its edges merged per other end; unfolding restores it', () => {
+    const g = view({ collapsed: new Set(['billing']) });
+    const box = g.nodes.find((n) => n.id === namespaceNodeId('billing'));
+    expect(box?.members).toBe(3);
+    expect(ids(g)).toEqual(['cart.shop', 'external', 'idle.shop', namespaceNodeId('billing'), 'search.shop', 'web.shop'].sort());
+    // cart -> pay (40 req, 95 % of tries) and cart -> ledger (60 req, all) become one edge; calls inside billing vanish.
+    const merged = g.edges.find((e) => e.id === `cart.shop->${namespaceNodeId('billing')}`);
+    expect(merged?.stats.requests).toBe(100);
+    expect(merged?.stats.successRate).toBe(1);
+    expect(merged?.stats.actualSuccessRate).toBeCloseTo((40 * 0.95 + 60) / 100, 5);
+    expect(g.edges.some((e) => e.source === namespaceNodeId('billing'))).toBe(false);
+    expect(view({ collapsed: new Set() })).toEqual(graph);
+  });
+
+  it('focus shows only the neighbourhood: one hop, then two', () => {
+    expect(ids(view({ focus: 'pay.billing', hops: 1 }))).toEqual(['cart.shop', 'ledger.billing', 'pay.billing']);
+    expect(ids(view({ focus: 'pay.billing', hops: 2 }))).toEqual(['audit.billing', 'cart.shop', 'ledger.billing', 'pay.billing', 'web.shop']);
+    const g = view({ focus: 'pay.billing', hops: 1 });
+    expect(g.edges.every((e) => ids(g).includes(e.source) && ids(g).includes(e.destination))).toBe(true);
+  });
+
+  it('hides idle edges, or everything but the edges with trouble (and keeps their ends)', () => {
+    expect(view({ edges: 'traffic' }).edges.map((e) => e.id)).not.toContain('ledger.billing->audit.billing');
+    const problems = view({ edges: 'problems' });
+    // web -> search at 90 %, cart -> pay at 95 % of tries although callers got 100 %.
+    expect(problems.edges.map((e) => e.id).sort()).toEqual(['cart.shop->pay.billing', 'web.shop->search.shop']);
+    expect(ids(problems)).toEqual(['cart.shop', 'pay.billing', 'search.shop', 'web.shop']);
+  });
+});

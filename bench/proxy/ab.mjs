@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Before/after of a hot-path change on a machine that is not quiet: two builds of `trellis proxy` (one
+// hop, joined to the stand-in control plane, spans at sampling 1.0, metrics on) take turns under the
+// same wrk load, round after round, and the figure compared is the proxy's own CPU time per request
+// (/proc utime + stime over requests served). Max throughput moves with whatever else runs; CPU per
+// request moves much less, and alternating the two builds spreads the rest of the noise over both.
+//
+//   node bench/proxy/ab.mjs --before /tmp/before/apps/cli/bin/trellis.mjs [--after apps/cli/bin/trellis.mjs]
+//
+// Build "before" from the parent commit in a worktree of its own (`git worktree add /tmp/before <commit>`,
+// `npm install`, `node apps/cli/bin/build.mjs`); each launcher runs the bundle of its own checkout.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runWrk } from './lib/load.mjs';
+import { cpuSeconds, installCleanup, stop, stopAll } from './lib/processes.mjs';
+import { startStreamStub } from './lib/stream-stub.mjs';
+import { CALLER_SERVICE, UPSTREAM_SERVICE, benchSnapshot } from './lib/trellis-snapshot.mjs';
+import { counterSum, get, startTrellisProxy } from './lib/trellis-proxy.mjs';
+import { startUpstream } from './lib/upstream.mjs';
+
+const USAGE = `usage: node bench/proxy/ab.mjs --before LAUNCHER [options]
+  --before F         the trellis launcher (apps/cli/bin/trellis.mjs) of the build to compare against
+  --after F          the build under test (default: this checkout's apps/cli/bin/trellis.mjs)
+  --rounds N         rounds; each runs both builds, in alternating order (default 6)
+  --seconds S        seconds of wrk load per build per round (default 5)
+  --connections N    wrk connections (default 20)
+  -h, --help`;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const log = (line) => process.stderr.write(`${line}\n`);
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      before: { type: 'string' },
+      after: { type: 'string', default: path.join(repoRoot, 'apps/cli/bin/trellis.mjs') },
+      rounds: { type: 'string', default: '6' },
+      seconds: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '20' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!values.before) {
+    log(`--before is required: the launcher of the build to compare against\n${USAGE}`);
+    process.exit(2);
+  }
+  const number = (name, min, max) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      log(`--${name} must be a whole number from ${min} to ${max}\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return {
+    builds: [
+      { name: 'before', bin: path.resolve(values.before) },
+      { name: 'after', bin: path.resolve(values.after) },
+    ],
+    rounds: number('rounds', 1, 100),
+    seconds: number('seconds', 1, 120),
+    connections: number('connections', 1, 1000),
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main() {
+  const opts = options();
+  installCleanup();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-ab-'));
+  try {
+    const upstream = await startUpstream({ dir });
+    const stream = await startStreamStub();
+    stream.snapshots.set(CALLER_SERVICE, benchSnapshot({ upstreamPort: upstream.port }));
+    for (const build of opts.builds) {
+      log(`${build.name}: starting ${build.bin}`);
+      build.proxy = await startTrellisProxy({ dir, name: build.name, service: CALLER_SERVICE, stream, repoRoot, trellisBin: build.bin });
+      const seen = await get(build.proxy.ports.outbound, '/_bench/headers', UPSTREAM_SERVICE);
+      if (seen.status !== 200) throw new Error(`${build.name}: a request through the proxy got ${seen.status}`);
+      build.usPerRequest = [];
+      build.rps = [];
+      // Warm-up: the JIT settles on this traffic before anything is counted.
+      await runWrk({ url: `http://127.0.0.1:${build.proxy.ports.outbound}/`, host: UPSTREAM_SERVICE, connections: opts.connections, seconds: 3 });
+    }
+    for (let round = 1; round <= opts.rounds; round++) {
+      const order = round % 2 ? opts.builds : [...opts.builds].reverse();
+      for (const build of order) {
+        const cpu0 = cpuSeconds(build.proxy.pid);
+        const run = await runWrk({ url: `http://127.0.0.1:${build.proxy.ports.outbound}/`, host: UPSTREAM_SERVICE, connections: opts.connections, seconds: opts.seconds });
+        const cpu = cpuSeconds(build.proxy.pid) - cpu0;
+        if (run.non2xx || run.socketErrors) log(`  ${build.name}: ${run.non2xx} non-2xx, ${run.socketErrors} socket errors`);
+        build.usPerRequest.push((cpu / run.requests) * 1e6);
+        build.rps.push(run.requestsPerSecond);
+      }
+      const [b, a] = opts.builds;
+      log(
+        `round ${round}/${opts.rounds}: before ${b.usPerRequest.at(-1).toFixed(1)} µs CPU/request (${Math.round(b.rps.at(-1))} req/s), ` +
+          `after ${a.usPerRequest.at(-1).toFixed(1)} µs (${Math.round(a.rps.at(-1))} req/s); load average ${os.loadavg()[0].toFixed(1)}`,
+      );
+    }
+    const [b, a] = opts.builds;
+    for (const build of opts.builds) {
+      const text = await fetch(`http://127.0.0.1:${build.proxy.ports.admin}/metrics`).then((r) => r.text()).catch(() => '');
+      build.counted = counterSum(text, 'trellis_requests_total');
+    }
+    const ratios = b.usPerRequest.map((x, i) => a.usPerRequest[i] / x);
+    console.log(`\nCPU per request, median of ${opts.rounds} rounds (the proxy process only, /proc utime+stime):`);
+    console.log(`  before ${median(b.usPerRequest).toFixed(1)} µs   after ${median(a.usPerRequest).toFixed(1)} µs`);
+    console.log(`  after / before: median ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(3)).join(', ')})`);
+    console.log(`max req/s, median: before ${Math.round(median(b.rps))}, after ${Math.round(median(a.rps))} (moves with other load; for reference)`);
+    console.log(`requests each proxy counted in /metrics: before ${b.counted}, after ${a.counted}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    for (const build of opts.builds) await stop(build.proxy.child);
+    stream.close();
+  } finally {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch(async (err) => {
+  log(`ab bench failed: ${err.message}`);
+  await stopAll();
+  process.exit(1);
+});
