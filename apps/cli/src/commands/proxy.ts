@@ -20,7 +20,8 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
 --control-plane, --data-dir) are defaults for every workload.
 
   --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400);
-                             the stream always runs over TLS on that port
+                             the stream always runs over TLS on that port; replicas: URL,URL,... (the proxy
+                             moves to the next when one fails)
   --token-file FILE          the join token that lets this proxy in the first time (\`trellis token create --service NAME\`);
                              or TRELLIS_TOKEN. Afterwards the proxy proves itself with its certificate (kept 0600 in --data-dir)
   --service-account-token-file FILE
