@@ -20,7 +20,8 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
 --control-plane, --data-dir) are defaults for every workload.
 
   --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400);
-                             the stream always runs over TLS on that port
+                             the stream always runs over TLS on that port; replicas: URL,URL,... (the proxy
+                             moves to the next when one fails)
   --token-file FILE          the join token that lets this proxy in the first time (\`trellis token create --service NAME\`);
                              or TRELLIS_TOKEN. Afterwards the proxy proves itself with its certificate (kept 0600 in --data-dir)
   --service-account-token-file FILE
@@ -33,7 +34,7 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
   --app-protocol http1|h2c|grpc
                              what the app speaks (default http1; gRPC calls always reach it over h2c)
   --ca-file FILE             roots (PEM) to trust for the control plane before its first trust bundle (needed
-                             with a ServiceAccount token; a join token carries a pin instead)
+                             with a ServiceAccount token; a join token carries a pin instead); or TRELLIS_CA_ROOTS (PEM text)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
   --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
   --inbound-port PORT        where other proxies reach this workload (0 = any free port)
@@ -141,6 +142,13 @@ async function readRoots(file: string): Promise<string[]> {
   return roots;
 }
 
+/** The PEM certificates in TRELLIS_CA_ROOTS (what an injected sidecar gets instead of --ca-file). */
+function rootsFromEnv(text: string): string[] {
+  const roots = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!roots) throw new CliError('TRELLIS_CA_ROOTS holds no PEM certificate (the control plane\'s roots: GET /v1/trust-bundle)', 2);
+  return roots;
+}
+
 /** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -217,7 +225,7 @@ export async function run(argv: string[]): Promise<number> {
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
   // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
   const token = await readToken(values['token-file']);
-  const initialRoots = values['ca-file'] === undefined ? undefined : await readRoots(values['ca-file']);
+  const initialRoots = values['ca-file'] !== undefined ? await readRoots(values['ca-file']) : cliEnv.caRoots !== undefined ? rootsFromEnv(cliEnv.caRoots) : undefined;
   const appProbe = values['app-probe'] === undefined ? undefined : parseAppProbe(values['app-probe']);
   if (values['app-probe'] !== undefined && !appProbe) throw new CliError(`--app-probe: "${values['app-probe']}" is not tcp, none or http:/PATH`, 2);
   for (const w of workloads) {

@@ -37,7 +37,7 @@ export class Tracer {
       spanId: trace.spanId,
       kind: 'server',
       service: this.service,
-      name: `${req.method} ${req.route}`,
+      name: `${req.method} ${routeLabel(req)}`,
       startMs: epochMs(req.startedAt),
       durationMs,
       status,
@@ -66,7 +66,7 @@ export class Tracer {
       spanId,
       kind: 'client',
       service: this.service,
-      name: `${req.method} ${req.destination} ${req.route}`,
+      name: `${req.method} ${req.destination} ${routeLabel(req)}`,
       startMs: epochMs(startedAt),
       durationMs,
       status,
@@ -92,4 +92,12 @@ export class Tracer {
     if (trace.parentSpanId) span.parentSpanId = trace.parentSpanId;
     this.buffer.push(span);
   }
+}
+
+/**
+ * The route part of a span's name: the matched route's name, or the path (without its query) when only
+ * the catch-all matched — its name, "default", reads as the namespace ("GET payments.default default").
+ */
+function routeLabel(req: { route: string; path: string }): string {
+  return req.route === 'default' ? (req.path.split('?')[0] ?? req.path) : req.route;
 }
