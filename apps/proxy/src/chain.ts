@@ -4,13 +4,13 @@
 // inbound  (callers -> this workload's app):
 //   request context -> router(route match) -> authorization -> rate limit -> cache -> app call
 // outbound (this workload's app -> other services):
-//   request context -> router(Host -> service, route match) -> fault -> timeout -> mirror -> split
+//   request context -> router(Host -> service, route match) -> request headers -> fault -> timeout -> mirror -> split
 //   -> retry -> circuit breaker -> endpoint call (balancer + outlier feedback + upstream attempt)
 import { performance } from 'node:perf_hooks';
 import type { OutboundService, Snapshot } from '@trellis/shared';
 import { createBalancer, EndpointSet, type Balancer } from './balancer/index.ts';
 import { compileMatch } from './config/match.ts';
-import { createAppCall } from './filters/app-call.ts';
+import { createAppCall, type AppProtocol } from './filters/app-call.ts';
 import { createAuthorization } from './filters/authorization.ts';
 import { createCache, type CacheRegistry } from './filters/cache.ts';
 import { createCircuitBreaker } from './filters/circuit-breaker.ts';
@@ -19,6 +19,7 @@ import { createFault } from './filters/fault.ts';
 import { createMirror } from './filters/mirror.ts';
 import { createRateLimit } from './filters/rate-limit.ts';
 import { createRequestContext } from './filters/request-context.ts';
+import { createRequestHeaders } from './filters/request-headers.ts';
 import { createRetry } from './filters/retry.ts';
 import { SAFE_RETRY } from './upstream/defaults.ts';
 import { createInboundRouter, createOutboundRouter, hostName, type RouteEntry, type ServiceEntry } from './filters/router.ts';
@@ -38,6 +39,7 @@ export interface ChainDeps {
   namespace: string;
   zone: string | undefined;
   app: EndpointState | undefined;
+  appProtocol: AppProtocol;
   upstreams: UpstreamRegistry;
   limiters: LimiterRegistry;
   caches: CacheRegistry;
@@ -60,7 +62,7 @@ export function buildInboundUpgradeCheck(snapshot: Snapshot, deps: ChainDeps): H
 }
 
 export function buildInboundChain(snapshot: Snapshot, deps: ChainDeps): Handler {
-  const appCall = createAppCall(deps.app);
+  const appCall = createAppCall(deps.app, deps.appProtocol);
   const routes: RouteEntry[] = snapshot.inbound.routes.map((route) => ({
     name: route.name,
     matches: compileMatch(route.match),
@@ -85,14 +87,22 @@ export function buildInboundChain(snapshot: Snapshot, deps: ChainDeps): Handler 
  */
 export const UPGRADE_ALLOWED: ProxyResponse = { status: 101, headers: {}, body: null };
 
-function outboundRoutes(service: OutboundService, upstream: UpstreamService, deps: ChainDeps, all: EndpointSet, balancer: Balancer): RouteEntry[] {
+function outboundRoutes(
+  service: OutboundService,
+  upstream: UpstreamService,
+  deps: ChainDeps,
+  all: EndpointSet,
+  balancer: Balancer,
+  upstreams: ReadonlyMap<string, UpstreamService>,
+): RouteEntry[] {
   const endpointCall = createEndpointCall({ service: upstream, all, balancer, tracer: deps.tracer });
   return service.routes.map((route) => {
     const p = route.policies;
     const backends = (p.split?.backends ?? []).map((b) => ({
       name: b.name,
       weight: b.weight,
-      targets: EndpointSet.select(upstream.list, b.selector, deps.zone),
+      // An HTTPRoute backendRef names another service: its endpoints (none when this proxy does not know it).
+      targets: EndpointSet.select(b.service ? (upstreams.get(b.service)?.list ?? []) : upstream.list, b.selector, deps.zone),
     }));
     const mirrorTargets = p.mirror ? EndpointSet.select(upstream.list, p.mirror.selector, deps.zone) : all;
     return {
@@ -100,6 +110,7 @@ function outboundRoutes(service: OutboundService, upstream: UpstreamService, dep
       matches: compileMatch(route.match),
       handle: compose(
         [
+          createRequestHeaders(p.requestHeaders),
           createFault(p.fault),
           createTimeout(p.timeout),
           createMirror(p.mirror, mirrorTargets, balancer),
@@ -124,7 +135,7 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     if (!upstream) continue;
     const all = new EndpointSet(upstream.list, deps.zone);
     const balancer = createBalancer(service.loadBalancer);
-    const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer) };
+    const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer, upstreams) };
     const pick = (req: ProxyRequest) => balancer(all, req, performance.now());
     for (const host of service.hostnames) {
       byHost.set(host.toLowerCase(), entry);

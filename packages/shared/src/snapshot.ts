@@ -34,7 +34,25 @@ export const compiledRetry = z.object({
 export const compiledTimeout = z.object({ requestMs: msNumber.min(1), idleMs: msNumber.optional() });
 
 export const compiledSplit = z.object({
-  backends: z.array(z.object({ name: z.string(), selector: labels, weight: z.number().int().min(0).max(100) })).min(1),
+  backends: z
+    .array(
+      z.object({
+        name: z.string(),
+        selector: labels,
+        /** Gateway API weights are not percentages: any whole number, relative to the others. */
+        weight: z.number().int().min(0).max(1_000_000),
+        /** Another service ("name.namespace") whose endpoints this backend sends to (HTTPRoute backendRefs); else the service's own. */
+        service: z.string().optional(),
+      }),
+    )
+    .min(1),
+});
+
+/** HTTPRoute's RequestHeaderModifier: headers set (replaced), added (appended) and removed before forwarding. */
+export const compiledHeaderModifier = z.object({
+  set: z.array(z.object({ name: z.string().min(1), value: z.string() })).default([]),
+  add: z.array(z.object({ name: z.string().min(1), value: z.string() })).default([]),
+  remove: z.array(z.string().min(1)).default([]),
 });
 
 export const compiledFault = z.object({
@@ -105,6 +123,7 @@ export const outboundRoutePolicies = z.object({
   timeout: compiledTimeout.optional(),
   fault: compiledFault.optional(),
   mirror: compiledMirror.optional(),
+  requestHeaders: compiledHeaderModifier.optional(),
 });
 
 /** What a service's own proxy applies to requests it receives on one route. */
@@ -158,6 +177,7 @@ export type InboundRoutePolicies = z.infer<typeof inboundRoutePolicies>;
 export type CompiledRetry = z.infer<typeof compiledRetry>;
 export type CompiledTimeout = z.infer<typeof compiledTimeout>;
 export type CompiledSplit = z.infer<typeof compiledSplit>;
+export type CompiledHeaderModifier = z.infer<typeof compiledHeaderModifier>;
 export type CompiledFault = z.infer<typeof compiledFault>;
 export type CompiledMirror = z.infer<typeof compiledMirror>;
 export type CompiledCircuitBreaker = z.infer<typeof compiledCircuitBreaker>;

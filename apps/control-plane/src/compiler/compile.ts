@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { spiffeId, type OutboundService, type ServiceRoute, type Snapshot } from '@trellis/shared';
 import { serviceKey, type EndpointRegistry, type ServiceKey } from '../discovery/registry.ts';
 import type { PolicyIndex } from './policy-index.ts';
+import type { GatewayRoute, GatewayRouteTable } from '../gateway/route-table.ts';
 import {
   DEFAULT_LOAD_BALANCER,
   compileAuthorization,
@@ -32,8 +33,8 @@ const CATCH_ALL: ServiceRoute = { name: 'default', match: {} };
  * Every service the mesh knows: declared by a Service resource, discovered with endpoints, or targeted
  * by a policy (so the policy is in place in callers' proxies before the service's first endpoint comes).
  */
-export function knownServices(index: PolicyIndex, registry: EndpointRegistry): ServiceKey[] {
-  return [...new Set([...index.services.keys(), ...registry.serviceKeys(), ...index.targets()])].sort();
+export function knownServices(index: PolicyIndex, registry: EndpointRegistry, gateway?: GatewayRouteTable): ServiceKey[] {
+  return [...new Set([...index.services.keys(), ...registry.serviceKeys(), ...index.targets(), ...(gateway?.parents() ?? [])])].sort();
 }
 
 /**
@@ -46,6 +47,7 @@ export function compileSnapshot(
   index: PolicyIndex,
   registry: EndpointRegistry,
   mesh: MeshSettings,
+  gateway?: GatewayRouteTable,
 ): SnapshotBody {
   const self = serviceKey(name, namespace);
   const own = index.services.get(self);
@@ -55,7 +57,7 @@ export function compileSnapshot(
     const [svc, ns] = key.split('.') as [string, string];
     return egress.some((e) => e === key || (ns === namespace && e === svc));
   };
-  const outbound = knownServices(index, registry).filter(allowed).map((key) => outboundService(key, namespace, index, registry));
+  const outbound = knownServices(index, registry, gateway).filter(allowed).map((key) => outboundService(key, namespace, index, registry, gateway?.routesFor(key) ?? []));
   const inboundRoutes = [...(own?.spec.routes ?? []), CATCH_ALL].map((route) => {
     const rateLimit = index.policyFor('RateLimitPolicy', self, route.name);
     const cache = index.policyFor('CachePolicy', self, route.name);
@@ -82,24 +84,32 @@ export function compileSnapshot(
   };
 }
 
-function outboundService(key: ServiceKey, callerNamespace: string, index: PolicyIndex, registry: EndpointRegistry): OutboundService {
+function outboundService(key: ServiceKey, callerNamespace: string, index: PolicyIndex, registry: EndpointRegistry, gatewayRoutes: readonly GatewayRoute[]): OutboundService {
   const [name, namespace] = key.split('.') as [string, string];
   const declared = index.services.get(key);
-  const routes = [...(declared?.spec.routes ?? []), CATCH_ALL].map((route) => {
+  // HTTPRoutes attached to the service (GAMMA) come first, in Gateway API precedence; then its own routes.
+  const own: { name: string; match: ServiceRoute['match']; gateway?: GatewayRoute }[] = [...(declared?.spec.routes ?? []), CATCH_ALL];
+  const routes = [...gatewayRoutes.map((g) => ({ name: g.name, match: g.match, gateway: g })), ...own].map((route) => {
+    const gateway = route.gateway;
     const split = index.policyFor('TrafficSplit', key, route.name);
     const retry = index.policyFor('RetryPolicy', key, route.name);
     const timeout = index.policyFor('TimeoutPolicy', key, route.name);
     const fault = index.policyFor('FaultPolicy', key, route.name);
     const mirror = index.policyFor('MirrorPolicy', key, route.name);
+    const compiledRetry = retry ? compileRetry(retry) : undefined;
+    // HTTPRoute timeouts: request bounds the whole exchange; backendRequest each try (or the whole, without retries).
+    const backendMs = gateway?.backendRequestMs;
+    const requestMs = gateway?.requestMs ?? (compiledRetry ? undefined : backendMs);
     return {
       name: route.name,
       match: route.match,
       policies: {
-        ...(split ? { split: compileSplit(split) } : {}),
-        ...(retry ? { retry: compileRetry(retry) } : {}),
-        ...(timeout ? { timeout: compileTimeout(timeout) } : {}),
+        ...(gateway?.split ? { split: gateway.split } : split ? { split: compileSplit(split) } : {}),
+        ...(compiledRetry ? { retry: backendMs && compiledRetry ? { ...compiledRetry, perTryTimeoutMs: backendMs } : compiledRetry } : {}),
+        ...(requestMs ? { timeout: { requestMs } } : timeout ? { timeout: compileTimeout(timeout) } : {}),
         ...(fault ? { fault: compileFault(fault) } : {}),
         ...(mirror ? { mirror: compileMirror(mirror) } : {}),
+        ...(gateway?.requestHeaders ? { requestHeaders: gateway.requestHeaders } : {}),
       },
     };
   });

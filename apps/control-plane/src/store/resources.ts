@@ -14,6 +14,17 @@ export interface ResourceRef {
 export interface WriteOptions {
   author: string;
   note?: string | undefined;
+  /** The write comes from the external source itself (a Kubernetes watch): do not write it back there. */
+  fromSource?: boolean | undefined;
+}
+
+/**
+ * Where resources are really kept when it is not the database (Kubernetes custom resources): every
+ * write through the API goes there first, and a refusal there (a 409) is a ConflictError here.
+ */
+export interface ResourceSource {
+  write(resource: Resource, author: string): Promise<void>;
+  remove(ref: ResourceRef, author: string): Promise<void>;
 }
 
 export interface RevisionEntry {
@@ -36,8 +47,15 @@ type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction'
  * 'change' (ResourceRef) after a write commits.
  */
 export class ResourceStore extends EventEmitter {
+  private source: ResourceSource | undefined;
+
   constructor(private readonly prisma: PrismaClient) {
     super();
+  }
+
+  /** From now on, writes go to `source` first (Kubernetes mode: custom resources are the source of truth). */
+  useSource(source: ResourceSource): void {
+    this.source = source;
   }
 
   /** Turns "retrypolicies" into "RetryPolicy"; unknown kinds are a validation error naming `kind`. */
@@ -86,6 +104,7 @@ export class ResourceStore extends EventEmitter {
     }
     if (errors.length) throw new ValidationError(errors);
     let ref = refOf(wanted[0]);
+    if (this.source && !options.fromSource) await this.writeToSource(wanted, options);
     try {
       const results = await this.prisma.$transaction(
         async (tx) => {
@@ -103,6 +122,31 @@ export class ResourceStore extends EventEmitter {
       return results;
     } catch (err) {
       throw await this.refused(err, options.author, 'apply', ref);
+    }
+  }
+
+  /**
+   * Writes each changed resource to the source, after checking its resourceVersion against ours. The
+   * source then does the compare-and-swap (its own resourceVersion), so ours is dropped from `wanted`.
+   * Not atomic across resources: Kubernetes has no multi-object transaction.
+   */
+  private async writeToSource(wanted: Resource[], options: WriteOptions): Promise<void> {
+    const source = this.source;
+    if (!source) return;
+    for (const [i, resource] of wanted.entries()) {
+      const ref = refOf(resource);
+      const existing = await this.prisma.resource.findUnique({ where: { kind_namespace_name: ref } });
+      const expected = resource.metadata.resourceVersion;
+      try {
+        if (expected !== undefined && (!existing || String(existing.revision) !== expected)) {
+          throw new ConflictError(`${describe(ref)} was changed by someone else (it is at resourceVersion ${existing?.revision ?? 'none'}, you sent ${expected}); fetch it again and reapply your change`);
+        }
+        if (!existing || canonical(revisionBody(toResource(existing))) !== canonical(revisionBody(resource))) await source.write(resource, options.author);
+      } catch (err) {
+        throw await this.refused(err, options.author, 'apply', ref);
+      }
+      const { resourceVersion: _checked, ...metadata } = resource.metadata;
+      wanted[i] = { ...resource, metadata } as Resource;
     }
   }
 
@@ -166,6 +210,14 @@ export class ResourceStore extends EventEmitter {
   /** Deletes a resource; its history stays. */
   async delete(ref: ResourceRef, options: WriteOptions & { resourceVersion?: string | undefined }): Promise<Resource> {
     try {
+      if (this.source && !options.fromSource) {
+        const existing = await this.prisma.resource.findUnique({ where: { kind_namespace_name: ref } });
+        if (!existing) throw new NotFoundError(`${describe(ref)} not found`);
+        if (options.resourceVersion !== undefined && String(existing.revision) !== options.resourceVersion) {
+          throw new ConflictError(`${describe(ref)} is at resourceVersion ${existing.revision}, not ${options.resourceVersion}`);
+        }
+        await this.source.remove(ref, options.author);
+      }
       const deleted = await this.prisma.$transaction(async (tx) => {
         const existing = await tx.resource.findUnique({ where: { kind_namespace_name: ref } });
         if (!existing) throw new NotFoundError(`${describe(ref)} not found`);

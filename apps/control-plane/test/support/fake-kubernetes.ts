@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { RESOURCE_KINDS } from '@trellis/shared';
+import { crdPlural, CRD_GROUP, CRD_VERSION } from '../../src/kubernetes/crd-names.ts';
+import { createObjectStore, type Collection } from './fake-kubernetes-objects.ts';
 
 // A stand-in for the Kubernetes API server (we cannot run one here) that speaks its wire format for the
 // two resources discovery reads: list responses (`{kind: XList, metadata: {resourceVersion}, items}`) and
@@ -27,6 +30,9 @@ export async function startFakeKubernetes() {
   const requests: string[] = [];
   /** token -> the ServiceAccount it belongs to and the audiences it was made for. */
   const tokens = new Map<string, { namespace: string; serviceAccount: string; audiences: string[] }>();
+  // Custom resources, HTTPRoutes and Deployments (scale): fake-kubernetes-objects.ts.
+  const store = createObjectStore(() => ++revision, () => revision);
+  for (const c of [...Object.values(CUSTOM_RESOURCES), HTTP_ROUTES, DEPLOYMENTS]) store.serve(c);
 
   const tokenReview = (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = '';
@@ -57,6 +63,7 @@ export async function startFakeKubernetes() {
       tokenReview(req, res);
       return;
     }
+    if (store.handle(req, res, url)) return;
     const resource = RESOURCES[url.pathname as ResourcePath] as (typeof RESOURCES)[ResourcePath] | undefined;
     if (!resource) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
@@ -122,10 +129,49 @@ export async function startFakeKubernetes() {
       tokens.set(token, { namespace, serviceAccount, audiences }),
     putSlice: (slice: K8sObject) => put('/apis/discovery.k8s.io/v1/endpointslices', slice),
     deleteSlice: (namespace: string, name: string) => remove('/apis/discovery.k8s.io/v1/endpointslices', namespace, name),
+    ...customResourceHelpers(store),
     close: async () => {
+      store.closeWatches();
       for (const set of watchers.values()) for (const w of set) w.end();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+// ---- Custom resources, HTTPRoute, Deployment scale (k8s-policy) ----
+
+/** Every Trellis kind as a CRD collection: group trellis.dev, version v1alpha1. */
+const CUSTOM_RESOURCES: Record<string, Collection> = Object.fromEntries(
+  RESOURCE_KINDS.map((kind) => [kind, { group: CRD_GROUP, version: CRD_VERSION, plural: crdPlural(kind), kind }]),
+);
+export const HTTP_ROUTES: Collection = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute' };
+export const DEPLOYMENTS: Collection = { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' };
+
+type ObjectInput = Parameters<ReturnType<typeof createObjectStore>['put']>[1];
+
+function customResourceHelpers(store: ReturnType<typeof createObjectStore>) {
+  const collection = (kind: string) => {
+    const c = CUSTOM_RESOURCES[kind];
+    if (!c) throw new Error(`no custom resource kind ${kind}`);
+    return c;
+  };
+  return {
+    /** `kubectl apply` of a Trellis custom resource (kind from the object); `manager` is the managedFields manager. */
+    applyCustomResource: (object: ObjectInput & { kind: string }, manager?: string) => store.put(collection(object.kind), object, manager),
+    deleteCustomResource: (kind: string, namespace: string, name: string) => store.remove(collection(kind), namespace, name),
+    getCustomResource: (kind: string, namespace: string, name: string) => store.get(collection(kind), namespace, name),
+    applyHttpRoute: (object: ObjectInput, manager?: string) => store.put(HTTP_ROUTES, object, manager),
+    deleteHttpRoute: (namespace: string, name: string) => store.remove(HTTP_ROUTES, namespace, name),
+    getHttpRoute: (namespace: string, name: string) => store.get(HTTP_ROUTES, namespace, name),
+    putDeployment: (object: ObjectInput) => store.put(DEPLOYMENTS, object),
+    getDeployment: (namespace: string, name: string) => store.get(DEPLOYMENTS, namespace, name),
+    /** Scale changes clients asked for, in order. */
+    scaleRequests: store.scaleRequests,
+    onScale: store.onScale,
+    /** The next write of namespace/name (any collection) gets 409 Conflict, as if someone else wrote first. */
+    conflictOnce: store.conflictOnce,
+    /** Etcd compaction: ends every custom-resource watch; resuming from an old resourceVersion gets 410 Gone. */
+    compact: store.compact,
   };
 }
