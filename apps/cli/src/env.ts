@@ -11,6 +11,8 @@ export const cliEnv = {
   token: process.env.TRELLIS_TOKEN || undefined,
   /** Where `trellis login` keeps tokens: $XDG_CONFIG_HOME/trellis, else ~/.config/trellis. */
   configDir: path.join(process.env.XDG_CONFIG_HOME || path.join(process.env.HOME || os.homedir(), '.config'), 'trellis'),
+  /** `trellis proxy`: the mesh roots (PEM) when --ca-file is not given; an injected sidecar gets them this way. */
+  caRoots: process.env.TRELLIS_CA_ROOTS || undefined,
   port: process.env.PORT,
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.TRELLIS_DATA_DIR,

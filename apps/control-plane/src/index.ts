@@ -15,6 +15,7 @@ import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
 import type { ControlPlaneServices } from './services.ts';
+import type { InjectorSettings } from './kubernetes/admission-http.ts';
 import { Auth } from './auth/service.ts';
 import type { OidcOptions } from './auth/oidc-config.ts';
 import type { SessionOptions } from './auth/sessions.ts';
@@ -45,6 +46,8 @@ export interface ControlPlaneOptions {
   maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
+  /** Serve the Kubernetes sidecar injector (admission webhook) with this proxy image and in-cluster URL. */
+  injector?: InjectorSettings | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
   trustDomain?: string;
   /** An intermediate CA the operator brings (PEM, chain to the root may follow) and its key; else the control plane makes its own CA in dataDir. */
@@ -216,7 +219,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     identity.ca.on('saved', () => replication.caChanged());
     replication.onCaChanged = () => void identity.ca.reload().catch((err: Error) => log(`mesh CA: could not load what another replica changed: ${err.message}`));
   }
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector };
   let ready = false;
   const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;
