@@ -52,14 +52,14 @@ describe('control-plane replicas on one Postgres', () => {
         return startTestControlPlane({ databaseUrl: database.url, dataDir, caSecret: CA_SECRET, endpointGraceMs: 2000 });
       }),
     );
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     for (const p of proxies) await p.client.close();
     await Promise.all(replicas.map((r) => r.cp.close()));
     await database.drop();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('share one mesh CA, kept sealed in the database', async () => {
     const pins = replicas.map((r) => r.cp.services.identity.ca.issuing.pin);
