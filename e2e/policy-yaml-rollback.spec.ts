@@ -27,7 +27,8 @@ test('policy editor: the YAML view is the form\'s resource, and rollback restore
     await page.getByTestId('tab-yaml').click();
     const yaml = page.getByTestId('yaml-editor');
     await expect(yaml).toBeVisible();
-    const text = await yaml.inputValue();
+    // CodeMirror draws each line as a block: innerText is the document, a line each.
+    const text = await yaml.innerText();
     for (const line of ['apiVersion: trellis.dev/v1alpha1', 'kind: TimeoutPolicy', `  name: ${name}`, '  namespace: default', '  targetRef:', '    kind: Service', '    name: ratings', '  request: 45s']) {
       expect(text.split('\n'), `YAML line "${line}"`).toContain(line);
     }

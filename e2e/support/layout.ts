@@ -21,3 +21,20 @@ export async function expectStackedWithin(page: Page, blocks: Locator): Promise<
     if (above) expect(box.y, `block ${i} starts below block ${i - 1}`).toBeGreaterThanOrEqual(above.y + above.height - 0.5);
   }
 }
+
+/** No two of these elements (visible ones) overlap: a toolbar's controls, a header's parts. */
+export async function expectNoOverlap(items: Locator, what: string): Promise<void> {
+  const boxes = await items.evaluateAll((els) =>
+    els
+      .map((el) => ({ r: el.getBoundingClientRect(), name: (el.getAttribute('data-testid') ?? el.textContent ?? el.tagName).trim().slice(0, 40) }))
+      .filter(({ r }) => r.width > 0 && r.height > 0)
+      .map(({ r, name }) => ({ x: r.x, y: r.y, w: r.width, h: r.height, name })),
+  );
+  for (const [i, a] of boxes.entries()) {
+    for (const b of boxes.slice(i + 1)) {
+      const overlapX = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+      const overlapY = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+      expect(overlapX > 1 && overlapY > 1, `${what}: "${a.name}" and "${b.name}" overlap`).toBe(false);
+    }
+  }
+}

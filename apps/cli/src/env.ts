@@ -22,6 +22,8 @@ export const cliEnv = {
   /** `trellis control-plane`: the first admin's password, for automation (otherwise random, and a sign-in link is printed). */
   adminPassword: process.env.TRELLIS_ADMIN_PASSWORD || undefined,
   dashboardUrl: process.env.TRELLIS_DASHBOARD_URL || undefined,
+  /** `trellis control-plane`: keep the mesh CA in the database, sealed with this secret (replicas on one Postgres share it). */
+  caSecret: process.env.TRELLIS_CA_SECRET || undefined,
   oidc: {
     issuer: process.env.TRELLIS_OIDC_ISSUER || undefined,
     clientId: process.env.TRELLIS_OIDC_CLIENT_ID || undefined,

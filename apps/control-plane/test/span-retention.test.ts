@@ -85,6 +85,43 @@ describe('span retention', () => {
     expect(await store.search({ service: 'catalog' })).toHaveLength(1);
     await store.close();
   });
+  it('applies every filter to the whole trace: a slow trace whose payments call failed fast is found', async () => {
+    await opened.prisma.span.deleteMany();
+    const store = new SpanStore(opened.prisma, { maxAgeMs: 3600_000, maxSpans: 10_000 });
+    const now = Date.now();
+    // frontend 900 ms (ok) -> payments 20 ms (503): no one span is both an error and slow.
+    const root = span(now - 5000, { service: 'frontend', durationMs: 900 });
+    const failed = span(now - 4990, { traceId: root.traceId, parentSpanId: root.spanId, service: 'payments', durationMs: 20, status: 503, error: true });
+    // Slow without an error, an error that is fast, and a slow error elsewhere.
+    const slowOk = span(now - 4000, { service: 'payments', durationMs: 1200 });
+    const fastError = span(now - 3000, { service: 'payments', durationMs: 10, status: 503, error: true });
+    const otherRoot = span(now - 2000, { service: 'frontend', durationMs: 1500, status: 500, error: true });
+    store.add([root, failed, slowOk, fastError, otherRoot]);
+    const ids = async (q: Parameters<SpanStore['search']>[0]) => (await store.search(q)).map((t) => t.traceId);
+    expect(await ids({ service: 'payments', status: 'error', minDurationMs: 800 })).toEqual([root.traceId]);
+    expect(await ids({ service: 'payments', minDurationMs: 800 })).toEqual([slowOk.traceId, root.traceId]);
+    expect(await ids({ service: 'payments', status: 'error' })).toEqual([fastError.traceId, root.traceId]);
+    expect(await ids({ status: 503, minDurationMs: 800 })).toEqual([root.traceId]);
+    expect(await ids({ status: 'ok', service: 'payments' })).toEqual([slowOk.traceId]);
+    // The trace lasts from its first span's start to its last span's end.
+    const [found] = await store.search({ service: 'payments', status: 'error', minDurationMs: 800 });
+    expect(found).toMatchObject({ rootService: 'frontend', durationMs: 900, error: true, rootReported: true });
+    await store.close();
+  });
+
+  it('a trace whose first span has not been reported yet says so instead of naming another span its root', async () => {
+    await opened.prisma.span.deleteMany();
+    const store = new SpanStore(opened.prisma, { maxAgeMs: 3600_000, maxSpans: 10_000 });
+    const child = span(Date.now(), { parentSpanId: 'aaaaaaaaaaaaaaaa', service: 'catalog' });
+    store.add([child]);
+    const [found] = await store.search({});
+    expect(found).toMatchObject({ traceId: child.traceId, rootReported: false });
+    store.add([span(Date.now() - 50, { traceId: child.traceId, spanId: 'aaaaaaaaaaaaaaaa', service: 'loadgen', kind: 'client' })]);
+    const [again] = await store.search({});
+    expect(again).toMatchObject({ rootReported: true, rootService: 'loadgen' });
+    await store.close();
+  });
+
   it('finds traces by time range: any span starting from fromMs to toMs, both ends included', async () => {
     await opened.prisma.span.deleteMany();
     const store = new SpanStore(opened.prisma, { maxAgeMs: 3600_000, maxSpans: 10_000 });

@@ -27,6 +27,9 @@ P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
   --trust-domain TD  SPIFFE trust domain of workload identities (default trellis.local)
   --cert-ttl 24h     lifetime of workload certificates (proxies renew at two thirds; at least 5s)
   --tls-san NAME     another name or address proxies reach this control plane by (repeatable)
+  TRELLIS_CA_SECRET  keep the self-made CA in the database, sealed with a key derived from this secret (at
+                     least 32 characters), instead of in the data directory: for several replicas on one
+                     Postgres (give each the same secret, and proxies --control-plane URL,URL,...)
 
 Kubernetes (see docs/KUBERNETES.md; \`trellis install\` sets these):
   --proxy-image IMAGE   serve the sidecar injector (admission webhook, over TLS) adding proxies of this image
@@ -144,6 +147,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['proxy-image'] !== undefined && inClusterUrl !== undefined ? { injector: { image: values['proxy-image'], controlPlaneUrl: inClusterUrl } } : {}),
       log,
       bootstrapToken: cliEnv.bootstrapToken,
+      caSecret: cliEnv.caSecret,
       adminPassword: cliEnv.adminPassword,
       dashboardUrl,
       corsOrigins: values['cors-origin'] ?? [],

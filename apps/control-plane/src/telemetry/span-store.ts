@@ -23,6 +23,11 @@ export interface TraceSummary {
   services: string[];
   error: boolean;
   status: number;
+  /**
+   * False while the span that began the trace is missing (its proxy sends spans on its own tick, or the
+   * trace began outside the mesh): rootService/rootName then name the earliest span we have.
+   */
+  rootReported: boolean;
 }
 
 export interface TraceSearch {
@@ -54,7 +59,8 @@ export interface StoredSpan extends Span {
 
 /**
  * Spans in Postgres: written in batches, kept by age and by count, searched by service, edge, status,
- * duration and time. Emits 'span' for every span accepted (the live tap listens).
+ * duration and time. Emits 'span' for every span accepted (the live tap listens), and 'shedding' (spans
+ * dropped since the last one, the queue's limit) at most every 10 s while the database falls behind.
  */
 export class SpanStore extends EventEmitter {
   private pending: Span[] = [];
@@ -62,6 +68,8 @@ export class SpanStore extends EventEmitter {
   private readonly timer: NodeJS.Timeout;
   dropped = 0;
   written = 0;
+  private lastShedNotice = 0;
+  private droppedAtNotice = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -73,8 +81,18 @@ export class SpanStore extends EventEmitter {
   }
 
   add(spans: readonly Span[]): void {
-    const room = (this.options.maxPending ?? 50_000) - this.pending.length;
-    if (room < spans.length) this.dropped += spans.length - Math.max(0, room);
+    const limit = this.options.maxPending ?? 50_000;
+    const room = limit - this.pending.length;
+    if (room < spans.length) {
+      this.dropped += spans.length - Math.max(0, room);
+      // Shedding is said out loud (and counted in trellis_cp_spans_dropped_total), not left to be noticed.
+      const now = Date.now();
+      if (now - this.lastShedNotice >= 10_000) {
+        this.emit('shedding', this.dropped - this.droppedAtNotice, limit);
+        this.lastShedNotice = now;
+        this.droppedAtNotice = this.dropped;
+      }
+    }
     const accepted = room >= spans.length ? spans : spans.slice(0, Math.max(0, room));
     for (const s of accepted) {
       this.pending.push(s);
@@ -129,22 +147,10 @@ export class SpanStore extends EventEmitter {
   /** Traces with at least one span matching the filters, newest first. */
   async search(q: TraceSearch): Promise<TraceSummary[]> {
     await this.flush();
-    const where = {
-      ...(q.service ? { service: q.service } : {}),
-      ...(q.source && q.destination ? { service: q.source, peerService: q.destination, kind: 'client' } : {}),
-      ...(q.status === 'error' ? { error: true } : q.status === 'ok' ? { error: false } : typeof q.status === 'number' ? { status: q.status } : {}),
-      ...(q.minDurationMs !== undefined ? { durationMs: { gte: q.minDurationMs } } : {}),
-      ...(q.fromMs !== undefined || q.toMs !== undefined
-        ? { startTime: { ...(q.fromMs !== undefined ? { gte: new Date(q.fromMs) } : {}), ...(q.toMs !== undefined ? { lte: new Date(q.toMs) } : {}) } }
-        : {}),
-    };
-    const hits = await this.prisma.span.findMany({
-      where,
-      select: { traceId: true },
-      orderBy: { startTime: 'desc' },
-      take: Math.min(q.limit ?? 50, 500) * 4,
-    });
-    const ids = [...new Set(hits.map((h) => h.traceId))].slice(0, Math.min(q.limit ?? 50, 500));
+    const limit = Math.min(q.limit ?? 50, 500);
+    const { sql, params } = traceSearchSql(q, limit);
+    const hits = await this.prisma.$queryRawUnsafe<{ trace_id: string }[]>(sql, ...params);
+    const ids = hits.map((h) => h.trace_id);
     if (ids.length === 0) return [];
     const rows = await this.prisma.span.findMany({ where: { traceId: { in: ids } } });
     const byTrace = new Map<string, SpanRow[]>();
@@ -207,11 +213,42 @@ function fromRow(r: SpanRow): StoredSpan {
   };
 }
 
+/**
+ * The query behind search(): every filter is about the whole trace, not one span — the trace has a span
+ * of the service (or a call on the edge), has an error (or none), has a span with the status, has a span
+ * in the time range, and lasts at least minDurationMs from its first span's start to its last span's end.
+ * So "payments, errors only, ≥ 800 ms" finds a slow trace whose payments call failed fast.
+ */
+export function traceSearchSql(q: TraceSearch, limit: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const arg = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const having: string[] = [];
+  if (q.service) having.push(`bool_or(service = ${arg(q.service)}::text)`);
+  if (q.source && q.destination) having.push(`bool_or(kind = 'client' AND service = ${arg(q.source)}::text AND peer_service = ${arg(q.destination)}::text)`);
+  if (q.status === 'error') having.push('bool_or(error)');
+  else if (q.status === 'ok') having.push('NOT bool_or(error)');
+  else if (typeof q.status === 'number') having.push(`bool_or(status = ${arg(q.status)}::int)`);
+  // A span inside the range (with both ends, one span between them, not one after the start and another before the end).
+  const from = q.fromMs !== undefined ? `start_time >= ${arg(new Date(q.fromMs).toISOString())}::timestamp` : null;
+  const to = q.toMs !== undefined ? `start_time <= ${arg(new Date(q.toMs).toISOString())}::timestamp` : null;
+  if (from || to) having.push(`bool_or(${[from, to].filter(Boolean).join(' AND ')})`);
+  if (q.minDurationMs !== undefined) {
+    having.push(`EXTRACT(EPOCH FROM (MAX(start_time + duration_ms * interval '1 millisecond') - MIN(start_time))) * 1000 >= ${arg(q.minDurationMs)}::float8`);
+  }
+  const sql = `SELECT trace_id FROM "spans" GROUP BY trace_id${having.length ? ` HAVING ${having.join(' AND ')}` : ''} ORDER BY MAX(start_time) DESC LIMIT ${arg(limit)}::int`;
+  return { sql, params };
+}
+
 function summarize(traceId: string, spans: SpanRow[]): TraceSummary {
   const ids = new Set(spans.map((s) => s.spanId));
   const sorted = [...spans].sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-  // The root: a span whose parent is not in the trace (the edge of the traced part), earliest first.
-  const root = sorted.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? sorted[0];
+  // The root: the span without a parent (where the trace began); until its proxy has reported it, the
+  // earliest span whose parent is not in the trace, marked as such so the list does not call it the root.
+  const trueRoot = sorted.find((s) => !s.parentSpanId);
+  const root = trueRoot ?? sorted.find((s) => !s.parentSpanId || !ids.has(s.parentSpanId)) ?? sorted[0];
   const start = Math.min(...spans.map((s) => s.startTime.getTime()));
   const end = Math.max(...spans.map((s) => s.startTime.getTime() + s.durationMs));
   return {
@@ -224,5 +261,6 @@ function summarize(traceId: string, spans: SpanRow[]): TraceSummary {
     services: [...new Set(spans.map((s) => s.service))].sort(),
     error: spans.some((s) => s.error),
     status: root?.status ?? 0,
+    rootReported: !!trueRoot,
   };
 }

@@ -1,5 +1,7 @@
 import type { Span } from '@trellis/shared';
+import { grpcStatusIn, isGrpcServerError } from '../http/grpc.ts';
 import { isTrellisRateLimited } from '../http/reasons.ts';
+import { UpstreamBody } from '../upstream/response-body.ts';
 import { firstValue, type ProxyRequest, type ProxyResponse } from '../http/types.ts';
 import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
@@ -23,18 +25,19 @@ export class Tracer {
   /** One server span per request the inbound listener received. */
   serverSpan(req: ProxyRequest, status: number, durationMs: number): void {
     const trace = req.trace;
-    const error = status >= 500 || status === 0;
+    const error = status >= 500 || status === 0 || isGrpcServerError(req.grpcStatus);
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const attributes: Span['attributes'] = { route: req.route, 'http.method': req.method, 'http.path': req.path, source: req.source };
     if (req.identity !== undefined) attributes['peer.identity'] = req.identity;
     if (req.rateLimited) attributes.rate_limited = true;
     if (req.cache) attributes.cache = req.cache;
+    if (req.grpcStatus !== undefined) attributes.grpc_status = req.grpcStatus;
     const span: Span = {
       traceId: trace.traceId,
       spanId: trace.spanId,
       kind: 'server',
       service: this.service,
-      name: `${req.method} ${req.route}`,
+      name: `${req.method} ${routeLabel(req)}`,
       startMs: epochMs(req.startedAt),
       durationMs,
       status,
@@ -55,14 +58,15 @@ export class Tracer {
   clientSpan(req: ProxyRequest, spanId: string, attempt: number, startedAt: number, durationMs: number, response: ProxyResponse, endpoint: string): void {
     const trace = req.trace;
     const status = response.status;
-    const error = response.failure !== undefined || status >= 500;
+    const grpcStatus = grpcStatusIn(response.headers) ?? (response.body instanceof UpstreamBody ? grpcStatusIn(response.body.trailers) : undefined);
+    const error = response.failure !== undefined || status >= 500 || isGrpcServerError(grpcStatus);
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const span: Span = {
       traceId: trace.traceId,
       spanId,
       kind: 'client',
       service: this.service,
-      name: `${req.method} ${req.destination} ${req.route}`,
+      name: `${req.method} ${req.destination} ${routeLabel(req)}`,
       startMs: epochMs(startedAt),
       durationMs,
       status,
@@ -78,6 +82,7 @@ export class Tracer {
     };
     if (req.subset) span.attributes.subset = req.subset;
     if (req.mtls) span.attributes.mtls = true;
+    if (grpcStatus !== undefined) span.attributes.grpc_status = grpcStatus;
     // Only an answer that came from upstream: a response this proxy made for the attempt says nothing.
     if (response.reason === undefined) {
       if (isTrellisRateLimited(response)) span.attributes.rate_limited = true;
@@ -87,4 +92,12 @@ export class Tracer {
     if (trace.parentSpanId) span.parentSpanId = trace.parentSpanId;
     this.buffer.push(span);
   }
+}
+
+/**
+ * The route part of a span's name: the matched route's name, or the path (without its query) when only
+ * the catch-all matched — its name, "default", reads as the namespace ("GET payments.default default").
+ */
+function routeLabel(req: { route: string; path: string }): string {
+  return req.route === 'default' ? (req.path.split('?')[0] ?? req.path) : req.route;
 }

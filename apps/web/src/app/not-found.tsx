@@ -2,10 +2,12 @@ import Link from 'next/link';
 
 export default function NotFound() {
   return (
-    <div className="state state-empty page-pad">
-      <div className="state-title">Nothing here</div>
-      <div className="state-body">
-        This page does not exist. Go to the <Link href="/graph">service graph</Link>.
+    <div className="page">
+      <div className="state state-empty" data-testid="not-found">
+        <h1 className="state-title">This page does not exist</h1>
+        <div className="state-body">
+          The address may be mistyped, or what it pointed to was deleted. Go to the <Link href="/graph">service graph</Link>, or pick a page from the menu.
+        </div>
       </div>
     </div>
   );

@@ -47,6 +47,21 @@ function Toasts() {
       {toasts.map((t) => (
         <div key={t.id} className={`toast ${t.tone === 'error' ? 'toast-error' : ''}`} data-testid="toast">
           {t.message}
+          {t.link ? (
+            <>
+              {' '}
+              <Link href={t.link.href} className="toast-link" data-testid="toast-link">
+                {t.link.label}
+              </Link>
+            </>
+          ) : null}
+          {t.warnings?.length ? (
+            <ul className="toast-warnings" data-testid="toast-warnings">
+              {t.warnings.map((w) => (
+                <li key={w}>⚠ {w}</li>
+              ))}
+            </ul>
+          ) : null}
         </div>
       ))}
     </div>
@@ -61,19 +76,31 @@ export function Shell({ children }: { children: ReactNode }) {
   const me = useMe();
   const { reachable, live } = useConnectivity();
   const nav = isAdmin(me) ? [...NAV, ...ADMIN_NAV] : NAV;
+  // Under 768 px the navigation folds into a bar with a menu button; it folds again once a page is chosen.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [shownFor, setShownFor] = useState(pathname);
+  if (shownFor !== pathname) {
+    setShownFor(pathname);
+    setMenuOpen(false);
+  }
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
         Skip to content
       </a>
-      <nav className="nav" aria-label="Main">
+      <nav className={menuOpen ? 'nav nav-open' : 'nav'} aria-label="Main">
         <Link href="/graph" className="brand" aria-label="Trellis home">
           <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden>
             <path d="M4 4l16 16M20 4L4 20M12 2v20M2 12h20" stroke="#a5b4fc" strokeWidth="2" strokeLinecap="round" />
           </svg>
           <span>Trellis</span>
         </Link>
-        <ul>
+        <span className={`nav-bar-status dot ${reachable ? 'dot-healthy' : 'dot-failing'}`} title={reachable ? 'Control plane reachable' : 'Control plane unreachable'} aria-hidden />
+        <button type="button" className="nav-toggle" aria-expanded={menuOpen} aria-controls="nav-menu" onClick={() => setMenuOpen((o) => !o)} data-testid="nav-toggle">
+          <Icon name={menuOpen ? 'close' : 'menu'} size={20} />
+          <span>Menu</span>
+        </button>
+        <ul id="nav-menu">
           {nav.map((item) => {
             const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
             return (

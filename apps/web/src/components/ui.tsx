@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef, type ButtonHTMLAttributes, type ReactNode } from 'react';
+import { humanError } from '@/lib/errors';
 import type { Health } from '@/lib/health';
 
 /** Small building blocks every page uses, so states and controls look the same everywhere. */
@@ -35,12 +36,14 @@ export function Empty({ title, children, testId }: { title: string; children?: R
   );
 }
 
+/** A failed load in words: what happened, what to do, and "try again". */
 export function ErrorState({ error, onRetry, title = 'Could not load this' }: { error: unknown; onRetry?: () => void; title?: string }) {
-  const message = error instanceof Error ? error.message : String(error);
+  const { what, todo } = humanError(error);
   return (
     <div className="state state-error" role="alert" data-testid="error-state">
       <div className="state-title">{title}</div>
-      <div className="state-body mono">{message}</div>
+      <div className="state-body">{what}</div>
+      <div className="state-body muted">{todo}</div>
       {onRetry ? (
         <Button size="sm" onClick={onRetry}>
           Try again

@@ -14,7 +14,8 @@ export interface Connectivity {
   live: 'idle' | 'connecting' | 'open' | 'closed';
 }
 
-let state: Connectivity = { reachable: true, since: null, live: 'idle' };
+const INITIAL: Connectivity = { reachable: true, since: null, live: 'idle' };
+let state: Connectivity = INITIAL;
 const listeners = new Set<() => void>();
 
 function set(next: Partial<Connectivity>): void {
@@ -41,8 +42,13 @@ export const connectivity = {
   },
 };
 
+/**
+ * Hydration reads INITIAL, what the server drew: a live page (canary, graph) may have reported its
+ * subscription "connecting" before the navigation hydrated, and reading that state there was React
+ * error #418 (the nav's "Live" against "Connecting…"). React re-renders with the real state right after.
+ */
 export function useConnectivity(): Connectivity {
-  return useSyncExternalStore(connectivity.subscribe, connectivity.get, connectivity.get);
+  return useSyncExternalStore(connectivity.subscribe, connectivity.get, () => INITIAL);
 }
 
 /** A request error that never reached the server (refused, reset, DNS) rather than an error answer; a 502 from the dashboard's proxy counts too. */

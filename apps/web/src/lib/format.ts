@@ -83,3 +83,13 @@ export function serviceNamespace(id: string): string {
   const dot = id.indexOf('.');
   return dot < 0 ? '' : id.slice(dot + 1);
 }
+
+/**
+ * A span's or route's name as people read it: a request no named route matched is named for the
+ * catch-all route, "default" (which is also the namespace's name), so show its path instead when known.
+ */
+export function spanLabel(name: string, attributes?: Record<string, unknown>): string {
+  if (!/(^| )default$/.test(name)) return name;
+  const path = attributes?.['http.path'];
+  return name.replace(/(^| )default$/, `$1${typeof path === 'string' ? path.split('?')[0] : '(any route)'}`);
+}

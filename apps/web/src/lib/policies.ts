@@ -1,7 +1,10 @@
 import { API_VERSION, describeTarget, type ResourceKind } from '@trellis/shared';
 
-/** The policy kinds the dashboard has form editors for, in the order the Policies page lists them. */
-export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'FaultPolicy', 'AuthorizationPolicy', 'MutualTLSPolicy'] as const;
+/**
+ * The policy kinds the dashboard has form editors for, in the order the Policies page lists them: every
+ * policy kind the API accepts (a test holds this list to POLICY_KINDS).
+ */
+export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'LoadBalancerPolicy', 'FaultPolicy', 'MirrorPolicy', 'CachePolicy', 'AuthorizationPolicy', 'MutualTLSPolicy'] as const;
 export type EditableKind = (typeof EDITABLE_KINDS)[number];
 
 export function isEditableKind(kind: string): kind is EditableKind {
@@ -15,7 +18,10 @@ export const KIND_INFO: Record<EditableKind, { label: string; plural: string; bl
   RateLimitPolicy: { label: 'Rate limit', plural: 'Rate limits', blurb: 'A token bucket on the requests a service accepts.' },
   CircuitBreakerPolicy: { label: 'Circuit breaker', plural: 'Circuit breakers', blurb: 'Connection and request caps, and ejection of failing endpoints.' },
   TimeoutPolicy: { label: 'Timeout', plural: 'Timeouts', blurb: 'How long a request may take, retries included.' },
+  LoadBalancerPolicy: { label: 'Load balancer', plural: 'Load balancers', blurb: 'How callers pick one of the service’s endpoints.' },
   FaultPolicy: { label: 'Fault injection', plural: 'Fault injection', blurb: 'Injected delays and errors, to test resilience.' },
+  MirrorPolicy: { label: 'Mirror', plural: 'Mirrors', blurb: 'A copy of some requests to a subset of the service; its answers are ignored.' },
+  CachePolicy: { label: 'Cache', plural: 'Caches', blurb: 'An HTTP cache in front of the service, run by its own proxies.' },
   AuthorizationPolicy: { label: 'Authorization policy', plural: 'Authorization policies', tab: 'Authorization', blurb: 'Who may call a service (or every service of a namespace): by identity, path and method.' },
   MutualTLSPolicy: { label: 'Mutual TLS mode', plural: 'Mutual TLS modes', tab: 'mTLS', blurb: 'How services take inbound connections: only mutual TLS (STRICT), also plain HTTP (PERMISSIVE), or plain only (DISABLE).' },
 };
@@ -70,6 +76,17 @@ export function summarize(kind: string, spec: Spec): string {
       if (a) parts.push(`abort ${a.httpStatus} on ${a.percentage}%`);
       return parts.join(', ');
     }
+    case 'LoadBalancerPolicy': {
+      const hash = spec.hashOn as { header?: string; cookie?: string } | undefined;
+      const on = hash?.header !== undefined ? ` on header ${hash.header}` : hash?.cookie !== undefined ? ` on cookie ${hash.cookie}` : '';
+      return `${str(spec.algorithm)}${on}${spec.localityAware ? ', same zone first' : ''}`;
+    }
+    case 'MirrorPolicy': {
+      const labels = Object.entries((spec.selector as Record<string, string> | undefined) ?? {}).map(([k, v]) => `${k}=${v}`);
+      return `${str(spec.percentage ?? 100)}% copied to ${labels.join(', ')}`;
+    }
+    case 'CachePolicy':
+      return `≤ ${str(spec.maxEntries ?? 1000)} entries${spec.defaultTtl ? `, ${str(spec.defaultTtl)} by default` : ''}`;
     default:
       return '';
   }
@@ -91,6 +108,9 @@ export function template(kind: EditableKind, target: string, namespace: string) 
     CircuitBreakerPolicy: { targetRef, limits: { maxConnections: 100, maxPendingRequests: 100 }, outlierDetection: { consecutiveErrors: 5, baseEjectionTime: '30s', maxEjectionTime: '5m', maxEjectionPercent: 50 } },
     TimeoutPolicy: { targetRef, request: '2s' },
     FaultPolicy: { targetRef, delay: { percentage: 10, duration: '200ms' } },
+    LoadBalancerPolicy: { targetRef, algorithm: 'LeastRequest', localityAware: false },
+    MirrorPolicy: { targetRef, selector: { version: 'v2' }, percentage: 10 },
+    CachePolicy: { targetRef, maxEntries: 1000, maxEntryBytes: 1048576, maxTotalBytes: 67108864, defaultTtl: '30s' },
     // Callers are for the person to name: a guess could lock out real traffic the moment it is saved.
     AuthorizationPolicy: { targetRef, action: 'Allow', rules: [{ from: [] }] },
     MutualTLSPolicy: { targetRef: target ? targetRef : { kind: 'Mesh' }, mode: 'PERMISSIVE' },
@@ -102,6 +122,9 @@ export function template(kind: EditableKind, target: string, namespace: string) 
     CircuitBreakerPolicy: 'breaker',
     TimeoutPolicy: 'timeout',
     FaultPolicy: 'fault',
+    LoadBalancerPolicy: 'balancer',
+    MirrorPolicy: 'mirror',
+    CachePolicy: 'cache',
     AuthorizationPolicy: 'callers',
     MutualTLSPolicy: 'mtls',
   };

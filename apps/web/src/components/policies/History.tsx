@@ -9,6 +9,7 @@ import { toast } from '@/lib/toast';
 import { useTRPC, type Revision } from '@/lib/trpc';
 import { Badge, Button, Card, Dialog, Empty, ErrorState, Loading } from '../ui';
 import { DiffView } from './DiffView';
+import { YamlDiff } from './YamlDiff';
 
 const ACTION_TONE: Record<Revision['action'], 'ok' | 'accent' | 'bad' | 'warn'> = { CREATE: 'ok', UPDATE: 'accent', DELETE: 'bad', ROLLBACK: 'warn' };
 
@@ -20,6 +21,7 @@ export function History({
   current,
   onRolledBack,
   readOnly = null,
+  initialRevision,
 }: {
   kind: string;
   name: string;
@@ -27,12 +29,13 @@ export function History({
   current: unknown;
   onRolledBack: () => void;
   readOnly?: string | null;
+  initialRevision?: number;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = { kind, name, namespace };
   const history = useQuery(trpc.resources.history.queryOptions(ref, { refetchInterval: 5000 }));
-  const [selected, setSelected] = useState<number | null>(null);
+  const [selected, setSelected] = useState<number | null>(initialRevision ?? null);
   const [confirm, setConfirm] = useState<Revision | null>(null);
   const rollback = useMutation(
     trpc.resources.rollback.mutationOptions({
@@ -127,6 +130,7 @@ export function History({
       >
         <p style={{ marginTop: 0 }}>This writes a new revision that makes the policy what it was after #{confirm?.revision}. The proxies get it within seconds.</p>
         <DiffView changes={confirm ? diffValues(editable(current).spec, editable(confirm.after).spec, ['spec']) : []} testId="rollback-diff" />
+        {confirm ? <YamlDiff before={editable(current)} after={{ ...editable(current), spec: editable(confirm.after).spec }} testId="rollback-yaml" /> : null}
       </Dialog>
     </div>
   );

@@ -17,6 +17,7 @@ import { editorHref } from '../canary/CanaryControl';
 import { useMe } from '../Providers';
 import { Badge, Button, Card, Dialog, ErrorState, Loading, PageHeader, Tabs } from '../ui';
 import { DiffView } from './DiffView';
+import { YamlDiff } from './YamlDiff';
 import { FormContext, fieldTestId, type FormApi } from './fields';
 import { PolicyForm } from './forms';
 import { History } from './History';
@@ -36,7 +37,20 @@ function validate(kind: EditableKind, draft: Draft): FieldError[] {
  * before saving, history with rollback, and the rollout to the proxies after a save. With no name it
  * creates a new policy of `kind` (target from the URL).
  */
-export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { kind: EditableKind; name?: string; namespace: string; initialTarget?: string }) {
+export function PolicyEditor({
+  kind,
+  name,
+  namespace: asked,
+  initialTarget,
+  initialRevision,
+}: {
+  kind: EditableKind;
+  name?: string;
+  namespace: string;
+  initialTarget?: string;
+  /** Open History at this revision (the link in a save's toast). */
+  initialRevision?: number;
+}) {
   const trpc = useTRPC();
   const me = useMe();
   // An editor limited to some namespaces starts a new policy in one of theirs.
@@ -50,7 +64,7 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
 
   const [draft, setDraft] = useState<Draft | null>(() => (creating ? (template(kind, initialTarget ?? '', namespace) as Draft) : null));
   const [base, setBase] = useState<{ version: string | undefined; content: string } | null>(null);
-  const [tab, setTab] = useState<Tab>('form');
+  const [tab, setTab] = useState<Tab>(initialRevision !== undefined && name ? 'history' : 'form');
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const [showAll, setShowAll] = useState(false);
   const [serverErrors, setServerErrors] = useState<FieldError[]>([]);
@@ -61,6 +75,8 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
   const [confirmDelete, setConfirmDelete] = useState(false);
   /** The control plane's refusal of a save (403), said as it said it: the role changed, or the page is stale. */
   const [refused, setRefused] = useState<string | null>(null);
+  /** YAML in the editor that does not parse: the form still holds the last valid draft, which must not pass for "no changes". */
+  const [yamlError, setYamlError] = useState<string | null>(null);
 
   // Take the loaded resource as the starting point (and again after a save or rollback).
   const serverVersion = loaded.data?.metadata.resourceVersion;
@@ -169,7 +185,14 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
       setBase({ version: saved.metadata.resourceVersion, content });
       setDraft(editable(saved));
       await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
-      toast(result.outcome === 'unchanged' ? 'No changes to save.' : `Saved ${saved.metadata.name} (revision ${saved.metadata.resourceVersion ?? '?'}). Pushing to the proxies…`);
+      const revision = saved.metadata.resourceVersion ?? '?';
+      if (result.outcome === 'unchanged') toast('No changes to save.');
+      else {
+        toast(`Saved ${saved.metadata.name} as revision ${revision}. Pushing to the proxies…`, 'info', {
+          link: { href: `${editorHref(saved)}?tab=history&revision=${revision}`, label: `See revision ${revision}` },
+          warnings: result.warnings,
+        });
+      }
       if (creating) router.replace(editorHref(saved));
     } catch (error) {
       handleError(error);
@@ -267,7 +290,7 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
             testId="editor-tabs"
           />
           {tab === 'history' && name ? (
-            <History kind={kind} name={name} namespace={namespace} current={loaded.data} onRolledBack={() => void reload()} readOnly={readOnly} />
+            <History kind={kind} name={name} namespace={namespace} current={loaded.data} initialRevision={initialRevision} onRolledBack={() => void reload()} readOnly={readOnly} />
           ) : (
             <>
               {showAll && clientErrors.length > 0 ? (
@@ -284,10 +307,10 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
               ) : null}
               {/* A disabled fieldset disables every field in it: the form stays readable, nothing can change. */}
               <fieldset className="plain-fieldset" disabled={!!readOnly}>
-                <FormContext.Provider value={api}>{tab === 'form' ? <PolicyForm kind={kind} /> : <YamlEditor value={draft} onChange={(next) => setDraft(next)} />}</FormContext.Provider>
+                <FormContext.Provider value={api}>{tab === 'form' ? <PolicyForm kind={kind} /> : <YamlEditor kind={kind} value={draft} onChange={(next) => setDraft(next)} onSyntaxError={setYamlError} readOnly={!!readOnly} />}</FormContext.Provider>
               </fieldset>
               <div className="editor-footer">
-                <Button variant="primary" onClick={() => void startReview()} disabled={(!dirty && !creating) || upsert.isPending || !!readOnly} title={readOnly ?? undefined} data-testid="review-save">
+                <Button variant="primary" onClick={() => void startReview()} disabled={(!dirty && !creating) || upsert.isPending || !!readOnly || (tab === 'yaml' && !!yamlError)} title={readOnly ?? undefined} data-testid="review-save">
                   {upsert.isPending && !review ? 'Checking…' : creating ? 'Review & create' : 'Review & save'}
                 </Button>
                 <Button
@@ -303,7 +326,7 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
                   Discard changes
                 </Button>
                 <span className="hint" data-testid="dirty-state">
-                  {dirty ? (clientErrors.length ? `${clientErrors.length} problem${clientErrors.length === 1 ? '' : 's'} to fix` : 'Unsaved changes') : 'No changes'}
+                  {tab === 'yaml' && yamlError ? 'The YAML does not parse: fix it to go on' : dirty ? (clientErrors.length ? `${clientErrors.length} problem${clientErrors.length === 1 ? '' : 's'} to fix` : 'Unsaved changes') : 'No changes'}
                 </span>
               </div>
             </>
@@ -351,10 +374,17 @@ export function PolicyEditor({ kind, name, namespace: asked, initialTarget }: { 
           <p>The control plane already has exactly this. Nothing to save.</p>
         ) : (
           <>
-            <p style={{ marginTop: 0 }}>
-              {review?.outcome === 'created' ? 'This creates the policy:' : `${review?.changes.length ?? 0} field${review?.changes.length === 1 ? '' : 's'} change:`} (checked by the control plane, not yet saved)
-            </p>
-            <DiffView changes={review?.changes ?? []} testId="review-diff" />
+            {review?.outcome === 'created' ? (
+              <p style={{ marginTop: 0 }}>This creates the policy below (checked by the control plane, not yet saved):</p>
+            ) : (
+              <>
+                <p style={{ marginTop: 0 }}>
+                  {review?.changes.length ?? 0} field{review?.changes.length === 1 ? '' : 's'} change (checked by the control plane, not yet saved):
+                </p>
+                <DiffView changes={review?.changes ?? []} testId="review-diff" />
+              </>
+            )}
+            <YamlDiff before={review?.outcome === 'created' || !base ? null : JSON.parse(base.content)} after={draft} testId="review-yaml" />
             <div className="field" style={{ marginTop: 14 }}>
               <label htmlFor="change-note">Note for the history (optional)</label>
               <input id="change-note" className="input" value={note} onChange={(e) => setNote(e.target.value)} placeholder="Why this change?" maxLength={2000} data-testid="change-note" />

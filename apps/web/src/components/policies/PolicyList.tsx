@@ -56,7 +56,7 @@ export function PolicyList() {
             {KIND_INFO[kind].blurb} <Link href={`/policies/new?kind=${kind}`}>Create one</Link>, or apply YAML with <span className="mono">trellis apply -f</span>.
           </Empty>
         ) : (
-          <table className="table" data-testid="policies-table">
+          <table className="table stack-narrow" data-testid="policies-table">
             <thead>
               <tr>
                 <th>Name</th>
@@ -76,8 +76,8 @@ export function PolicyList() {
                         <strong>{r.metadata.name}</strong>
                       </Link>
                     </td>
-                    <td>{r.metadata.namespace}</td>
-                    <td>
+                    <td data-label="Namespace">{r.metadata.namespace}</td>
+                    <td data-label="Target">
                       {spec.targetRef && spec.targetRef.kind !== 'Service' ? (
                         <span className="muted">{spec.targetRef.kind === 'Mesh' ? 'the whole mesh' : describeTarget(spec.targetRef)}</span>
                       ) : (
@@ -87,8 +87,8 @@ export function PolicyList() {
                         </>
                       )}
                     </td>
-                    <td>{summarize(r.kind, spec)}</td>
-                    <td className="num">
+                    <td data-label="What it does">{summarize(r.kind, spec)}</td>
+                    <td data-label="Revision" className="num">
                       <Badge>{r.metadata.resourceVersion}</Badge>
                     </td>
                   </tr>

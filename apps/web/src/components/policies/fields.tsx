@@ -189,3 +189,57 @@ export function Section({ title, blurb, children, testId }: { title: string; blu
     </section>
   );
 }
+
+/** A label selector typed as "key=value, key=value" (a backend's or a mirror's subset). */
+export function LabelsField({ path, label, help = 'Endpoint labels, e.g. version=v2.' }: { path: string; label: string; help?: ReactNode }) {
+  const { draft, set, touch } = useForm();
+  const id = useId();
+  const selector = (getAt(draft, path) as Record<string, string> | undefined) ?? {};
+  const text = Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return (
+    <Field path={path} label={label} help={help} id={id} nested>
+      <input
+        id={id}
+        className="input mono"
+        defaultValue={text}
+        key={text}
+        placeholder="version=v2"
+        data-testid={fieldTestId(path)}
+        onBlur={(e) => {
+          const next: Record<string, string> = {};
+          for (const part of e.target.value.split(',')) {
+            const [k, ...v] = part.split('=');
+            if (k?.trim()) next[k.trim()] = v.join('=').trim();
+          }
+          set(path, next);
+          touch(path);
+        }}
+      />
+    </Field>
+  );
+}
+
+/** A yes/no field (e.g. localityAware). */
+export function SwitchField({ path, label, help }: { path: string; label: string; help?: ReactNode }) {
+  const { draft, set, touch } = useForm();
+  const id = useId();
+  return (
+    <Field path={path} label={label} help={help} id={id}>
+      <label className="check">
+        <input
+          id={id}
+          type="checkbox"
+          checked={getAt(draft, path) === true}
+          data-testid={fieldTestId(path)}
+          onChange={(e) => {
+            set(path, e.target.checked);
+            touch(path);
+          }}
+        />
+        <span>{getAt(draft, path) === true ? 'On' : 'Off'}</span>
+      </label>
+    </Field>
+  );
+}

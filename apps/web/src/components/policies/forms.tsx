@@ -7,7 +7,8 @@ import { useMe } from '../Providers';
 import type { EditableKind } from '@/lib/policies';
 import { Button } from '../ui';
 import { AuthorizationForm } from './AuthorizationForm';
-import { ChecksField, NumberField, OptionalSection, Section, SelectField, TextField, fieldTestId, useForm } from './fields';
+import { ChecksField, LabelsField, NumberField, OptionalSection, Section, SelectField, TextField, fieldTestId, useForm } from './fields';
+import { CacheForm, LoadBalancerForm, MirrorForm } from './traffic-forms';
 import { MutualTlsForm } from './MutualTlsForm';
 
 /** Name (when creating) and the Gateway-API style target: a service, optionally one of its routes. */
@@ -123,7 +124,7 @@ function TrafficSplitForm() {
         {backends.map((b, i) => (
           <div key={i} className="form-grid" style={{ gridTemplateColumns: '1fr 1fr 110px auto', alignItems: 'start' }}>
             <TextField path={`spec.backends[${i}].name`} label="Name" mono />
-            <SelectorField index={i} />
+            <LabelsField path={`spec.backends[${i}].selector`} label="Selector" />
             <NumberField path={`spec.backends[${i}].weight`} label="Weight %" min={0} max={100} />
             <div className="field">
               <span className="label">&nbsp;</span>
@@ -149,40 +150,6 @@ function TrafficSplitForm() {
         ) : null}
       </div>
     </Section>
-  );
-}
-
-/** A backend's label selector as "key=value, key=value". */
-function SelectorField({ index }: { index: number }) {
-  const { draft, set, error, touch } = useForm();
-  const path = `spec.backends[${index}].selector`;
-  const selector = (getAt(draft, path) as Record<string, string> | undefined) ?? {};
-  const text = Object.entries(selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-  const message = error(path, true);
-  return (
-    <div className="field">
-      <label htmlFor={fieldTestId(path)}>Selector</label>
-      <input
-        id={fieldTestId(path)}
-        className={`input mono ${message ? 'invalid' : ''}`}
-        defaultValue={text}
-        key={text}
-        placeholder="version=v2"
-        data-testid={fieldTestId(path)}
-        onBlur={(e) => {
-          const next: Record<string, string> = {};
-          for (const part of e.target.value.split(',')) {
-            const [k, ...v] = part.split('=');
-            if (k?.trim()) next[k.trim()] = v.join('=').trim();
-          }
-          set(path, next);
-          touch(path);
-        }}
-      />
-      {message ? <div className="error">{message}</div> : <div className="help">Endpoint labels, e.g. version=v2.</div>}
-    </div>
   );
 }
 
@@ -245,6 +212,9 @@ const FORMS: Record<EditableKind, () => React.JSX.Element> = {
   CircuitBreakerPolicy: CircuitBreakerForm,
   TimeoutPolicy: TimeoutForm,
   FaultPolicy: FaultForm,
+  LoadBalancerPolicy: LoadBalancerForm,
+  MirrorPolicy: MirrorForm,
+  CachePolicy: CacheForm,
   AuthorizationPolicy: AuthorizationForm,
   MutualTLSPolicy: MutualTlsForm,
 };

@@ -69,7 +69,7 @@ export function ProxiesPage() {
           <Empty title="No proxy matches this filter" />
         ) : (
           <div className="table-wrap">
-            <table className="table" data-testid="proxies-table">
+            <table className="table stack-narrow" data-testid="proxies-table">
               <thead>
                 <tr>
                   <th>Service</th>
@@ -90,8 +90,8 @@ export function ProxiesPage() {
                     <td>
                       <strong>{p.service}</strong> <span className="muted">{p.namespace}</span>
                     </td>
-                    <td className="mono">{p.instance}</td>
-                    <td>
+                    <td data-label="Instance" className="mono">{p.instance}</td>
+                    <td data-label="Labels">
                       <div className="chips">
                         {Object.entries(p.labels).map(([k, v]) => (
                           <Badge key={k}>
@@ -100,11 +100,11 @@ export function ProxiesPage() {
                         ))}
                       </div>
                     </td>
-                    <td className="mono">{p.endpoint ?? '–'}</td>
-                    <td>{p.zone ?? <span className="muted">–</span>}</td>
-                    <td className="num" data-testid="proxy-applied">{p.appliedVersion ?? '–'}</td>
-                    <td className="num" data-testid="proxy-wanted">{p.desiredVersion ?? '–'}</td>
-                    <td>
+                    <td data-label="Endpoint" className="mono">{p.endpoint ?? '–'}</td>
+                    <td data-label="Zone">{p.zone ?? <span className="muted">–</span>}</td>
+                    <td data-label="Applied" className="num" data-testid="proxy-applied">{p.appliedVersion ?? '–'}</td>
+                    <td data-label="Wanted" className="num" data-testid="proxy-wanted">{p.desiredVersion ?? '–'}</td>
+                    <td data-label="Status">
                       <SyncBadge inSync={p.inSync} connected={p.connected} testId="proxy-sync" />
                       {p.lastError ? (
                         <div className="hint" style={{ color: 'var(--bad)', maxWidth: 260 }} title={p.lastError}>
@@ -112,8 +112,8 @@ export function ProxiesPage() {
                         </div>
                       ) : null}
                     </td>
-                    <td title={p.lastSeen}>{fmtAgo(p.lastSeen, now)}</td>
-                    <td className="mono muted">{p.proxyVersion}</td>
+                    <td data-label="Last seen" title={p.lastSeen}>{fmtAgo(p.lastSeen, now)}</td>
+                    <td data-label="Proxy" className="mono muted">{p.proxyVersion}</td>
                   </tr>
                 ))}
               </tbody>

@@ -122,7 +122,7 @@ export function TapPage() {
               </Empty>
             ) : (
               <div className="table-wrap" style={{ maxHeight: 'calc(100vh - 330px)' }}>
-                <table className="table tap-table" data-testid="tap-table">
+                <table className="table stack-narrow tap-table" data-testid="tap-table">
                   <thead>
                     <tr>
                       <th>Time</th>
@@ -139,13 +139,13 @@ export function TapPage() {
                     {shown.map((r) => (
                       <tr key={r.key} className="new-row" data-testid="tap-row">
                         <td>{fmtTime(r.at, true)}</td>
-                        <td>{r.source}</td>
-                        <td>{r.method}</td>
-                        <td>{r.path}</td>
-                        <td>{r.route}</td>
-                        <td className={`status-${String(r.status).charAt(0)}`}>{r.status}</td>
-                        <td className="num">{fmtMs(r.latencyMs)}</td>
-                        <td>
+                        <td data-label="From">{r.source}</td>
+                        <td data-label="Method">{r.method}</td>
+                        <td data-label="Path">{r.path}</td>
+                        <td data-label="Route">{r.route === 'default' ? <span className="muted" title="No named route matched: the service’s catch-all">—</span> : r.route}</td>
+                        <td data-label="Status" className={`status-${String(r.status).charAt(0)}`}>{r.status}</td>
+                        <td data-label="Latency" className="num">{fmtMs(r.latencyMs)}</td>
+                        <td data-label="Trace">
                           <Link href={`/traces/${r.traceId}`}>view</Link>
                         </td>
                       </tr>

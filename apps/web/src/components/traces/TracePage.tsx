@@ -4,16 +4,28 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { apiError } from '@/lib/errors';
-import { fmtDateTime, fmtMs } from '@/lib/format';
+import { fmtDateTime, fmtMs, spanLabel } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { Badge, Card, Empty, ErrorState, KeyValue, Loading, PageHeader, Stat } from '../ui';
 import { Waterfall, retryAttempt } from './Waterfall';
 
 export function TracePage({ traceId }: { traceId: string }) {
   const trpc = useTRPC();
-  const q = useQuery(trpc.traces.get.queryOptions({ traceId }, { retry: false }));
+  // A trace ID is 32 hexadecimal characters (W3C trace context); anything else is not asked for at all.
+  const wellFormed = /^[0-9a-f]{32}$/.test(traceId);
+  const q = useQuery(trpc.traces.get.queryOptions({ traceId }, { retry: false, enabled: wellFormed }));
   const [selected, setSelected] = useState<string | null>(null);
 
+  if (!wellFormed) {
+    return (
+      <div className="page">
+        <PageHeader title="Not a trace ID" actions={<Link href="/traces">← All traces</Link>} />
+        <Empty title={`“${traceId.slice(0, 80)}” is not a trace ID`} testId="trace-not-found">
+          A trace ID is 32 hexadecimal characters, like 4bf92f3577b34da6a3ce929d0e0e4736. Open a trace from the <Link href="/traces">list of traces</Link>, or check the link you followed.
+        </Empty>
+      </div>
+    );
+  }
   if (q.isLoading) return <Loading label="Loading trace…" />;
   if (q.error || !q.data) {
     const info = apiError(q.error);
@@ -45,7 +57,7 @@ export function TracePage({ traceId }: { traceId: string }) {
       <PageHeader
         title={
           <>
-            {root?.service} <span className="mono" style={{ fontWeight: 500, fontSize: 15 }}>{root?.name}</span>
+            {root?.service} <span className="mono" style={{ fontWeight: 500, fontSize: 15 }}>{root ? spanLabel(root.name, root.attributes) : ''}</span>
           </>
         }
         subtitle={
@@ -63,7 +75,7 @@ export function TracePage({ traceId }: { traceId: string }) {
         <Stat label="Retries" value={retries} tone={retries ? 'degraded' : undefined} testId="trace-retries" />
       </div>
       <Waterfall spans={spans} selected={selected} onSelect={setSelected} />
-      <Card title={span ? `${span.service} · ${span.name}` : 'Span details'} className="span-details" testId="span-details">
+      <Card title={span ? `${span.service} · ${spanLabel(span.name, span.attributes)}` : 'Span details'} className="span-details" testId="span-details">
         {span ? (
           <>
             <KeyValue

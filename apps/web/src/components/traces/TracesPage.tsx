@@ -3,8 +3,8 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useMemo, useState } from 'react';
-import { fmtAgo, fmtMs, fmtTime, serviceName } from '@/lib/format';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { fmtAgo, fmtMs, fmtTime, serviceName, spanLabel } from '@/lib/format';
 import { useTRPC } from '@/lib/trpc';
 import { Badge, Button, Card, Empty, ErrorState, Loading, PageHeader } from '../ui';
 
@@ -27,6 +27,9 @@ const STATUSES = [
   { value: '504', label: '504' },
   { value: '429', label: '429 (rate limited)' },
 ] as const;
+
+/** How long a trace's first span may take to arrive (each proxy sends on its own tick) before the earliest span we have stands in for it. */
+const ROOT_WAIT_MS = 10_000;
 
 /** Traces with filters kept in the URL (service, edge, status, minimum duration, time range). */
 export function TracesPage() {
@@ -52,6 +55,14 @@ export function TracesPage() {
     }
     router.replace(`${pathname}?${next.toString()}`, { scroll: false });
   };
+  // Min duration applies as the other filters do, a moment after typing stops (no Enter needed).
+  const applyMin = useRef(set);
+  applyMin.current = set;
+  useEffect(() => {
+    if (minDraft === minMs) return;
+    const t = setTimeout(() => applyMin.current({ minMs: minDraft }), 400);
+    return () => clearTimeout(t);
+  }, [minDraft, minMs]);
 
   const rangeMs = RANGES.find((r) => r.value === range)?.ms ?? 15 * 60_000;
   const input = useMemo(
@@ -146,7 +157,7 @@ export function TracesPage() {
           </Empty>
         ) : (
           <div className="table-wrap">
-            <table className="table">
+            <table className="table stack-narrow">
               <thead>
                 <tr>
                   <th>Started</th>
@@ -171,22 +182,28 @@ export function TracesPage() {
                     <td className="num nowrap" title={new Date(t.startMs).toISOString()}>
                       {fmtTime(t.startMs, true)} <span className="muted">· {fmtAgo(t.startMs, now)}</span>
                     </td>
-                    <td className="nowrap">
-                      <Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()} title={`${t.rootService} ${t.rootName}`}>
-                        <strong>{serviceName(t.rootService)}</strong> <span className="mono">{t.rootName}</span>
+                    <td data-label="Root" className="nowrap">
+<Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()} title={`${t.rootService} ${spanLabel(t.rootName)}`} data-testid="trace-root" data-root-reported={t.rootReported ? 'true' : 'false'}>
+                        {t.rootReported || now - t.startMs > ROOT_WAIT_MS ? (
+                          <>
+                            <strong>{serviceName(t.rootService)}</strong> <span className="mono">{spanLabel(t.rootName)}</span>
+                          </>
+                        ) : (
+                          <span className="muted">first span not reported yet · {serviceName(t.rootService)}</span>
+                        )}
                       </Link>
                     </td>
-                    <td>
+                    <td data-label="Services">
                       <ServiceChips services={t.services} />
                     </td>
-                    <td className="num">{t.spanCount}</td>
-                    <td>
+                    <td data-label="Spans" className="num">{t.spanCount}</td>
+                    <td data-label="Duration">
                       <div style={{ display: 'flex', alignItems: 'center', gap: 8 }}>
                         <div className={`dur-bar ${t.error ? 'error' : ''}`} style={{ width: `${Math.max(2, (t.durationMs / maxDuration) * 70)}%` }} />
                         <span className="num">{fmtMs(t.durationMs)}</span>
                       </div>
                     </td>
-                    <td className="nowrap">
+                    <td data-label="Status" className="nowrap">
                       <TraceStatus status={t.status} error={t.error} />
                     </td>
                   </tr>

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMemo, useState } from 'react';
-import { fmtMs } from '@/lib/format';
+import { fmtMs, spanLabel } from '@/lib/format';
 import type { TraceSpan } from '@/lib/trpc';
 import { Badge } from '../ui';
 
@@ -124,8 +124,8 @@ export function Waterfall({ spans, selected, onSelect }: { spans: readonly Trace
               <span className="dot" style={{ background: color }} />
               <span className="svc">{s.service}</span>
               <span className={`kind-tag kind-${s.kind}`}>{s.kind}</span>
-              <span className="name mono" title={s.name}>
-                {s.name}
+              <span className="name mono" title={spanLabel(s.name, s.attributes)}>
+                {spanLabel(s.name, s.attributes)}
               </span>
               {attempt > 0 ? (
                 <Badge tone="warn" testId="retry-badge">

@@ -46,7 +46,7 @@ export function TokensCard() {
       {tokens.data?.length === 0 ? <Empty title="No API tokens">Scripts and CI use one as TRELLIS_TOKEN or Authorization: Bearer.</Empty> : null}
       {tokens.data?.length ? (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table stack-narrow">
             <thead>
               <tr>
                 <th>Name</th>
@@ -61,7 +61,7 @@ export function TokensCard() {
               {tokens.data.map((t) => (
                 <tr key={t.id} data-testid="token-row" data-name={t.name}>
                   <td>{t.name}</td>
-                  <td>
+                  <td data-label="Acts as">
                     {t.user ? (
                       <span>
                         <span className="mono">{t.user}</span> <span className="hint">(their login)</span>
@@ -73,9 +73,9 @@ export function TokensCard() {
                       </Badge>
                     )}
                   </td>
-                  <td className="mono">{t.prefix}…</td>
-                  <td className="nowrap">{t.expiresAt ? fmtDateTime(String(t.expiresAt)) : 'never'}</td>
-                  <td className="nowrap">{t.lastUsedAt ? fmtDateTime(String(t.lastUsedAt)) : '–'}</td>
+                  <td data-label="Token" className="mono">{t.prefix}…</td>
+                  <td data-label="Expires" className="nowrap">{t.expiresAt ? fmtDateTime(String(t.expiresAt)) : 'never'}</td>
+                  <td data-label="Last used" className="nowrap">{t.lastUsedAt ? fmtDateTime(String(t.lastUsedAt)) : '–'}</td>
                   <td className="row-actions">
                     <Button size="sm" variant="danger" onClick={() => revoke.mutate({ id: t.id })} disabled={revoke.isPending} data-testid="revoke-token">
                       Revoke

@@ -79,7 +79,7 @@ function PeopleCard() {
       {users.isLoading ? <Loading /> : users.error ? <ErrorState error={users.error} onRetry={() => void users.refetch()} /> : null}
       {users.data ? (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table stack-narrow">
             <thead>
               <tr>
                 <th>Name</th>
@@ -94,15 +94,15 @@ function PeopleCard() {
               {users.data.map((u) => (
                 <tr key={u.id} data-testid="user-row" data-name={u.username}>
                   <td className="mono">{u.username}</td>
-                  <td>
+                  <td data-label="Role">
                     <Badge tone={u.role === 'admin' ? 'accent' : 'neutral'} testId="user-row-role">
                       {u.role}
                       {u.role === 'editor' && u.namespaces.length ? ` · ${u.namespaces.join(', ')}` : ''}
                     </Badge>
                   </td>
-                  <td>{[u.hasPassword ? 'password' : '', u.sso ? 'SSO' : ''].filter(Boolean).join(', ') || 'link only'}</td>
-                  <td className="num">{u.sessions}</td>
-                  <td className="nowrap">{u.lastSignInAt ? fmtDateTime(String(u.lastSignInAt)) : '–'}</td>
+                  <td data-label="Signs in with">{[u.hasPassword ? 'password' : '', u.sso ? 'SSO' : ''].filter(Boolean).join(', ') || 'link only'}</td>
+                  <td data-label="Sessions" className="num">{u.sessions}</td>
+                  <td data-label="Last sign-in" className="nowrap">{u.lastSignInAt ? fmtDateTime(String(u.lastSignInAt)) : '–'}</td>
                   <td className="row-actions">
                     <Button size="sm" onClick={() => setEditing(u)} data-testid="edit-user">
                       Role
