@@ -22,7 +22,7 @@ describe('trellis install', () => {
     const objects = parseAllDocuments(stdout).map((d) => d.toJS() as Obj);
     for (const o of objects) validateKubernetesObject(o);
     expect(objects.map((o) => o.kind).filter((k) => k !== 'CustomResourceDefinition')).toEqual([
-      'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'Deployment', 'Service', 'DaemonSet', 'MutatingWebhookConfiguration',
+      'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'Deployment', 'Service', 'ServiceAccount', 'DaemonSet', 'MutatingWebhookConfiguration',
     ]);
     expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(12);
     const without = installManifests({ namespace: 'mesh', image: 'img', ca, trustDomain: 'trellis.local' });

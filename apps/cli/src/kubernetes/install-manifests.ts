@@ -85,7 +85,8 @@ export function installManifests(o: InstallOptions): Manifest[] {
       spec: { selector, ports: [{ name: 'api', port: CONTROL_PLANE_PORT, targetPort: 'api', protocol: 'TCP' }] },
     },
   ];
-  if (o.nodeAgent) manifests.push(nodeAgentDaemonSet(o, host));
+  // Its own ServiceAccount: a proxy joins as the service its ServiceAccount is named after.
+  if (o.nodeAgent) manifests.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NODE_AGENT_NAME, namespace: ns, labels: LABELS } }, nodeAgentDaemonSet(o, host));
   manifests.push(webhookConfiguration(o));
   return manifests;
 }
@@ -173,7 +174,7 @@ function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
       template: {
         metadata: { labels: { ...LABELS, ...selector }, annotations: { [INJECT_ANNOTATION]: 'disabled' } },
         spec: {
-          serviceAccountName: CONTROL_PLANE_NAME,
+          serviceAccountName: NODE_AGENT_NAME,
           // The node's pods reach the agent at their node's IP (status.hostIP) on the outbound port.
           hostNetwork: false,
           securityContext: { runAsNonRoot: true, runAsUser: 2102, runAsGroup: 2102, seccompProfile: { type: 'RuntimeDefault' } },
@@ -184,7 +185,7 @@ function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
               imagePullPolicy: 'IfNotPresent',
               args: [
                 'proxy',
-                '--service', '$(TRELLIS_NODE_NAME)',
+                '--service', NODE_AGENT_NAME,
                 '--namespace', o.namespace,
                 '--instance', '$(TRELLIS_POD_NAME)',
                 '--address', '$(TRELLIS_POD_IP)',
@@ -273,6 +274,7 @@ export function uninstallManifests(namespace: string): Manifest[] {
   return [
     ref('admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', WEBHOOK_CONFIGURATION_NAME),
     ref('apps/v1', 'DaemonSet', NODE_AGENT_NAME, namespace),
+    ref('v1', 'ServiceAccount', NODE_AGENT_NAME, namespace),
     ref('apps/v1', 'Deployment', CONTROL_PLANE_NAME, namespace),
     ref('v1', 'Service', CONTROL_PLANE_NAME, namespace),
     ref('v1', 'Secret', CA_SECRET_NAME, namespace),
