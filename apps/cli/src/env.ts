@@ -11,6 +11,8 @@ export const cliEnv = {
   token: process.env.TRELLIS_TOKEN || undefined,
   /** Where `trellis login` keeps tokens: $XDG_CONFIG_HOME/trellis, else ~/.config/trellis. */
   configDir: path.join(process.env.XDG_CONFIG_HOME || path.join(process.env.HOME || os.homedir(), '.config'), 'trellis'),
+  /** `trellis proxy`: the mesh roots (PEM) when --ca-file is not given; an injected sidecar gets them this way. */
+  caRoots: process.env.TRELLIS_CA_ROOTS || undefined,
   port: process.env.PORT,
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.TRELLIS_DATA_DIR,
@@ -20,6 +22,8 @@ export const cliEnv = {
   /** `trellis control-plane`: the first admin's password, for automation (otherwise random, and a sign-in link is printed). */
   adminPassword: process.env.TRELLIS_ADMIN_PASSWORD || undefined,
   dashboardUrl: process.env.TRELLIS_DASHBOARD_URL || undefined,
+  /** `trellis control-plane`: keep the mesh CA in the database, sealed with this secret (replicas on one Postgres share it). */
+  caSecret: process.env.TRELLIS_CA_SECRET || undefined,
   oidc: {
     issuer: process.env.TRELLIS_OIDC_ISSUER || undefined,
     clientId: process.env.TRELLIS_OIDC_CLIENT_ID || undefined,

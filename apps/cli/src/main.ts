@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   },
   users: { summary: 'people (admins): users list | create NAME --role ROLE | link NAME | set-role | sign-out | remove', load: () => import('./commands/users.ts') },
   ca: { summary: 'the mesh CA: status, and rotating its root without a failed request (ca status | rotate)', load: () => import('./commands/ca.ts') },
+  install: { summary: 'print the Kubernetes manifests that install Trellis (| kubectl apply -f -)', load: () => import('./commands/install.ts') },
+  uninstall: { summary: 'print what removes a Kubernetes install (| kubectl delete -f -)', load: () => import('./commands/uninstall.ts') },
+  inject: { summary: 'add the proxy to the workloads of a Kubernetes YAML stream (inject -f FILE | kubectl apply -f -)', load: () => import('./commands/inject.ts') },
+  uninject: { summary: 'take the proxy out of the workloads of a YAML stream (uninject -f FILE)', load: () => import('./commands/uninject.ts') },
   check: { summary: 'checks the mesh: control plane, CA, proxies in sync, certificates, clock skew', load: () => import('./commands/check.ts') },
 };
 

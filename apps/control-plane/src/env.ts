@@ -11,6 +11,8 @@ const schema = z.object({
   TRELLIS_BOOTSTRAP_TOKEN: z.string().min(24, { error: 'TRELLIS_BOOTSTRAP_TOKEN must be at least 24 characters' }).optional(),
   /** The first admin's password, when there are no users yet (ControlPlaneOptions.adminPassword). */
   TRELLIS_ADMIN_PASSWORD: z.string().min(10, { error: 'TRELLIS_ADMIN_PASSWORD must be at least 10 characters' }).optional(),
+  /** Seals the self-managed CA kept in the database (ControlPlaneOptions.caSecret). */
+  TRELLIS_CA_SECRET: z.string().min(32, { error: 'TRELLIS_CA_SECRET must be at least 32 characters' }).optional(),
   TRELLIS_DASHBOARD_URL: z.string().url({ error: 'TRELLIS_DASHBOARD_URL must be a URL like http://127.0.0.1:7401' }).optional(),
   TRELLIS_OIDC_ISSUER: z.string().url({ error: 'TRELLIS_OIDC_ISSUER must be the issuer URL' }).optional(),
   TRELLIS_OIDC_CLIENT_ID: z.string().optional(),

@@ -15,10 +15,14 @@ import { Telemetry } from './telemetry/index.ts';
 import { IdentityService } from './identity/service.ts';
 import { TrustRotation } from './identity/rotation.ts';
 import type { ControlPlaneServices } from './services.ts';
+import type { InjectorSettings } from './kubernetes/admission-http.ts';
 import { Auth } from './auth/service.ts';
 import type { OidcOptions } from './auth/oidc-config.ts';
 import type { SessionOptions } from './auth/sessions.ts';
 import type { ThrottleOptions } from './auth/throttle.ts';
+import { CaRows } from './identity/ca-rows.ts';
+import { ReplicaBus } from './replication/bus.ts';
+import { Replication } from './replication/replicas.ts';
 
 export interface ControlPlaneOptions {
   port: number;
@@ -42,10 +46,17 @@ export interface ControlPlaneOptions {
   maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
+  /** Serve the Kubernetes sidecar injector (admission webhook) with this proxy image and in-cluster URL. */
+  injector?: InjectorSettings | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
   trustDomain?: string;
   /** An intermediate CA the operator brings (PEM, chain to the root may follow) and its key; else the control plane makes its own CA in dataDir. */
   ca?: { certFile: string; keyFile: string } | undefined;
+  /**
+   * TRELLIS_CA_SECRET: keep the self-managed CA in the database, sealed with a key derived from this
+   * secret, instead of in dataDir: what replicas on one Postgres need to share one CA (docs/ARCHITECTURE.md).
+   */
+  caSecret?: string | undefined;
   /** Lifetime of workload certificates (default 24 h; proxies renew at two thirds). */
   certTtlMs?: number;
   /** More names or addresses proxies reach the control plane by (its TLS certificate's SANs). */
@@ -87,6 +98,20 @@ export const DEFAULT_DASHBOARD_URL = 'http://127.0.0.1:7401';
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, log });
+  // On Postgres the control plane may be one of several replicas: they talk over LISTEN/NOTIFY.
+  let bus: ReplicaBus | undefined;
+  if (options.databaseUrl) {
+    try {
+      bus = await ReplicaBus.open(options.databaseUrl);
+    } catch (err) {
+      await db.close();
+      throw new Error(`cannot listen for other control-plane replicas on Postgres: ${(err as Error).message}`);
+    }
+  }
+  const closeDatabase = async () => {
+    await bus?.close();
+    await db.close();
+  };
   const metrics = createMetrics();
   let auth: Auth;
   try {
@@ -104,10 +129,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       options.onFirstRun === undefined
         ? (admin: { username: string; link: string }) => log(`first run: created the user "${admin.username}"; sign in once with ${admin.link} (single use, 15 minutes), then set a password`)
         : options.onFirstRun;
-    const first = await auth.ensureFirstAdmin(onFirstRun !== null);
+    // Replicas starting together on an empty database make one first admin, not one each.
+    const makeFirstAdmin = () => auth.ensureFirstAdmin(onFirstRun !== null);
+    const first = await (bus ? bus.exclusively('first-admin', makeFirstAdmin) : makeFirstAdmin());
     if (first?.link && onFirstRun) onFirstRun({ ...first, link: first.link });
   } catch (err) {
-    await db.close();
+    await closeDatabase();
     throw err;
   }
   const store = new ResourceStore(db.prisma);
@@ -126,21 +153,29 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const kubernetes = options.kubernetes
     ? // Loaded only here: @kubernetes/client-node takes most of a second to load, and most control planes never need it.
       await (await import('./discovery/kubernetes.ts')).startKubernetesDiscovery(registry, { kubeconfig: options.kubernetes.kubeconfig, log }).catch(async (err: Error) => {
-        await db.close();
+        await closeDatabase();
         throw new Error(`Kubernetes discovery could not start: ${err.message}; check the kubeconfig, or run without --kubernetes`);
       })
     : undefined;
-  const identity = await IdentityService.start(db.prisma, {
+  const caStorage = options.caSecret && !options.ca ? new CaRows(db.prisma, options.caSecret) : undefined;
+  if (bus && !options.ca && !caStorage) {
+    log(`mesh CA: kept in ${options.dataDir}/ca on this machine, which other replicas do not share; to run several replicas set TRELLIS_CA_SECRET (the CA is then kept in the database, sealed) or give every replica --ca-cert/--ca-key`);
+  }
+  // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
+  const tokenReviewer = options.kubernetes ? (await import('./identity/token-review.ts')).kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined;
+  const startIdentity = () => IdentityService.start(db.prisma, {
     trustDomain,
     dataDir: options.dataDir,
     operator: options.ca,
+    storage: caStorage,
     certTtlMs: options.certTtlMs ?? 24 * 3600_000,
     hosts: [...(options.host && !['0.0.0.0', '::', '127.0.0.1'].includes(options.host) ? [options.host] : []), ...(options.tlsHosts ?? [])],
-    // In Kubernetes, proxies may prove who they are with a projected ServiceAccount token.
-    tokenReviewer: options.kubernetes ? (await import('./identity/token-review.ts')).kubernetesTokenReviewer(options.kubernetes.kubeconfig) : undefined,
+    tokenReviewer,
     log,
-  }).catch(async (err: Error) => {
-    await db.close();
+  });
+  // Replicas starting together on an empty database must make one CA, not one each.
+  const identity = await (bus && caStorage ? bus.exclusively('mesh-ca', startIdentity) : startIdentity()).catch(async (err: Error) => {
+    await closeDatabase();
     throw err;
   });
   const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
@@ -177,7 +212,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
   // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
   stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth };
+  const replication = bus
+    ? new Replication(bus, { store, distributor, registry, journal, stream, telemetry, log }, { endpointGraceMs: options.endpointGraceMs ?? 10_000 })
+    : undefined;
+  if (replication) {
+    identity.ca.on('saved', () => replication.caChanged());
+    replication.onCaChanged = () => void identity.ca.reload().catch((err: Error) => log(`mesh CA: could not load what another replica changed: ${err.message}`));
+  }
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector };
   let ready = false;
   const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;
@@ -186,14 +228,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     distributor.stop();
     rotation.stop();
     identity.stop();
+    replication?.stop();
     await stream.close();
-    await db.close();
+    await closeDatabase();
     throw err.code === 'EADDRINUSE' ? new Error(`port ${options.port} is already in use; stop what is using it or pass --port (or PORT)`) : err;
   });
   ready = true;
-  journal.endWarmup(options.warmupMs ?? 15_000, restored, registry, (instance) => stream.isConnected(instance));
+  journal.endWarmup(options.warmupMs ?? 15_000, restored, registry, (instance) => stream.isConnected(instance) || stream.heldElsewhere(instance));
   const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
-  log(`control plane listening on http://${host}:${port} (database: ${db.description})`);
+  log(`control plane listening on http://${host}:${port} (database: ${db.description}${bus ? `; replica ${bus.id}` : ''})`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -214,7 +257,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await telemetry.close();
         await closeServer();
         await journal.flushed();
-        await db.close();
+        replication?.stop();
+        await closeDatabase();
       })()),
   };
 }

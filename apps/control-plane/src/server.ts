@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
+import { isAdmissionPath, serveAdmission } from './kubernetes/admission-http.ts';
 import { WebSocketServer } from 'ws';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
@@ -62,6 +63,11 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
     }
     if (authHttp.routes(req, res)) return;
     const path = url.split('?')[0];
+    if (isAdmissionPath(path)) {
+      // Kubernetes' sidecar injector (kubernetes/admission-http.ts): the API server calls it over TLS.
+      readBoundedBody(req, res, limits.maxBodyBytes, () => serveAdmission(req, res, services.injector, () => services.identity.ca.bundle().roots));
+      return;
+    }
     if (path === TRUST_BUNDLE_PATH) {
       // Public: a proxy checks it against its join token's pin before trusting any of it.
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(services.identity.ca.bundle()));

@@ -8,6 +8,7 @@ import type { Database } from './db/open.ts';
 import type { Telemetry } from './telemetry/index.ts';
 import type { IdentityService } from './identity/service.ts';
 import type { TrustRotation } from './identity/rotation.ts';
+import type { InjectorSettings } from './kubernetes/admission-http.ts';
 
 /** The parts of a running control plane that API procedures use. */
 export interface ControlPlaneServices {
@@ -24,4 +25,6 @@ export interface ControlPlaneServices {
   rotation: TrustRotation;
   /** The control plane's log (what `trellis control-plane` prints); internal errors are written here with their request id. */
   log: (line: string) => void;
+  /** Kubernetes sidecar injection, when the control plane was told the proxy image. */
+  injector?: InjectorSettings | undefined;
 }

@@ -61,7 +61,8 @@ describe('Kubernetes custom resources as the source of truth', () => {
     expect(history[0]).toMatchObject({ action: 'DELETE', author: 'kubernetes' });
   });
 
-  // The 1 s goal is measured in bench/ (kubernetes-cr-propagation); here, that it arrives at all.
+  // The goal is 1 s from the watch event to the proxy; a test on a shared 2-core machine asserts
+  // only that it arrives (the time is a benchmark's to measure, not a pass/fail here).
   it('a TrafficSplit applied as a custom resource reaches a proxy, with its author, and is marked Accepted with its proxy count', async () => {
     kube.applyCustomResource(split('reviews-canary', [90, 10]), 'kubectl-client-side-apply');
     await proxy.next((s) => weightsIn(s)?.join() === '90,10', 10_000);

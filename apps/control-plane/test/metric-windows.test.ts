@@ -34,6 +34,17 @@ describe('metric windows', () => {
     expect(stats.p99Ms).toBeGreaterThan(150);
   });
 
+  it('counts gRPC calls by grpc-status over a window, and says nothing of gRPC for an edge without it', () => {
+    let now = 2_000_000_000;
+    const w = new MetricWindows(100, () => now);
+    for (let s = 0; s < 5; s++) {
+      w.add([delta('web', 'greeter', 10, 0, 10, { grpc: { '0': 8, '14': 2 } }), delta('web', 'plain', 10, 0)], now);
+      now += 1000;
+    }
+    expect(w.stats(10_000, (k) => k.destination === 'greeter').grpc).toEqual({ '0': 40, '14': 10 });
+    expect(w.stats(10_000, (k) => k.destination === 'plain').grpc).toBeUndefined();
+  });
+
   it('keeps a fixed number of slots however long traffic runs, and a bounded number of series', () => {
     let now = 0;
     const w = new MetricWindows(50, () => now);

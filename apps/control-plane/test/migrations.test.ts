@@ -95,6 +95,8 @@ describe.each(DATABASES)('migrations on %s', (_name, create) => {
 
     await p.proxyEndpoint.create({ data: { instance: 'payments-1', service: 'payments', namespace: 'shop', address: '10.0.0.7', port: 15006, labels: { version: 'v2' }, identity: 'spiffe://trellis.local/ns/shop/sa/payments' } });
     expect(await p.proxyEndpoint.findUniqueOrThrow({ where: { instance: 'payments-1' } })).toMatchObject({ port: 15006, zone: null, labels: { version: 'v2' }, identity: 'spiffe://trellis.local/ns/shop/sa/payments' });
+    await p.caObject.create({ data: { name: 'state.json', body: 'v1:iv:tag:sealed' } });
+    expect(await p.caObject.findUniqueOrThrow({ where: { name: 'state.json' } })).toMatchObject({ body: 'v1:iv:tag:sealed' });
 
     // People, sessions, tokens, throttling, sign-in links and OIDC sign-ins in progress (issue 10).
     const later = expires;

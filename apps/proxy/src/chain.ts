@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { OutboundService, Snapshot } from '@trellis/shared';
 import { createBalancer, EndpointSet, type Balancer } from './balancer/index.ts';
 import { compileMatch } from './config/match.ts';
-import { createAppCall } from './filters/app-call.ts';
+import { createAppCall, type AppProtocol } from './filters/app-call.ts';
 import { createAuthorization } from './filters/authorization.ts';
 import { createCache, type CacheRegistry } from './filters/cache.ts';
 import { createCircuitBreaker } from './filters/circuit-breaker.ts';
@@ -39,6 +39,7 @@ export interface ChainDeps {
   namespace: string;
   zone: string | undefined;
   app: EndpointState | undefined;
+  appProtocol: AppProtocol;
   upstreams: UpstreamRegistry;
   limiters: LimiterRegistry;
   caches: CacheRegistry;
@@ -61,7 +62,7 @@ export function buildInboundUpgradeCheck(snapshot: Snapshot, deps: ChainDeps): H
 }
 
 export function buildInboundChain(snapshot: Snapshot, deps: ChainDeps): Handler {
-  const appCall = createAppCall(deps.app);
+  const appCall = createAppCall(deps.app, deps.appProtocol);
   const routes: RouteEntry[] = snapshot.inbound.routes.map((route) => ({
     name: route.name,
     matches: compileMatch(route.match),

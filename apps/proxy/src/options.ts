@@ -1,5 +1,6 @@
 import type { ClientLimits } from './http/listener.ts';
 import type { AppProbeSpec } from './upstream/app-probe.ts';
+import type { AppProtocol } from './filters/app-call.ts';
 
 export const PROXY_VERSION = '0.1.0';
 
@@ -13,6 +14,8 @@ export interface WorkloadOptions {
   labels: Record<string, string>;
   /** The local app's port; without it the workload only calls out (no inbound listener). */
   appPort?: number;
+  /** What the app speaks (`--app-protocol`, default http1); gRPC calls reach it over h2c whatever this says. */
+  appProtocol?: AppProtocol;
   inboundPort: number;
   outboundPort: number;
   /** Where other proxies reach the inbound listener (it also binds there). */

@@ -98,6 +98,7 @@ export class Workload implements MetricsSource {
       namespace: options.namespace,
       zone: options.zone,
       app: appEndpoint,
+      appProtocol: options.appProtocol ?? 'http1',
       upstreams: this.upstreamRegistry,
       limiters: new LimiterRegistry(),
       caches: new CacheRegistry(),
@@ -121,6 +122,7 @@ export class Workload implements MetricsSource {
             mtls: req.identity !== undefined,
             attempts: req.attempts,
             failedAttempts: req.failedAttempts,
+            grpcStatus: req.grpcStatus,
           });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
@@ -144,6 +146,7 @@ export class Workload implements MetricsSource {
           mtls: req.mtls,
           attempts: req.attempts,
           failedAttempts: req.failedAttempts,
+          grpcStatus: req.grpcStatus,
         });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),

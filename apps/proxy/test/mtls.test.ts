@@ -1,3 +1,4 @@
+import http2 from 'node:http2';
 import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -98,6 +99,38 @@ describe('identity between proxies', () => {
     const handshakes = await (await fetch(`${checkout.admin}/metrics`)).text();
     expect(handshakes).toMatch(/trellis_tls_handshakes_total\{service="checkout.default",side="outbound",result="ok",reason=""\} [1-9]/);
     expect(await (await fetch(`${checkout.admin}/metrics`)).text()).toMatch(/trellis_certificate_expiry_seconds\{service="checkout.default"\} (8[0-9]{4})/);
+  });
+
+  test('an HTTP/2 caller crosses to the other proxy over one HTTP/2 session with mutual TLS (ALPN h2), identity and all', async () => {
+    const before = /trellis_tls_handshakes_total\{service="checkout.default",side="outbound",result="ok",reason=""\} (\d+)/.exec(
+      await (await fetch(`${checkout.admin}/metrics`)).text(),
+    );
+    const session = http2.connect(checkout.outbound);
+    try {
+      const ask = () =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const stream = session.request({ ':path': '/h2', ':authority': 'payments', 'x-trellis-source': 'admin.default' });
+          let body = '';
+          let status = 0;
+          stream.on('response', (h) => (status = Number(h[':status'])));
+          stream.on('data', (d: Buffer) => (body += d.toString()));
+          stream.on('end', () => resolve({ status, body }));
+          stream.on('error', reject);
+          stream.end();
+        });
+      const answers = await Promise.all(Array.from({ length: 10 }, ask));
+      for (const a of answers) {
+        expect(a.status).toBe(200);
+        expect(JSON.parse(a.body)).toEqual({ source: 'checkout.default', clientId: ID('checkout') });
+      }
+    } finally {
+      session.close();
+    }
+    // Ten concurrent calls, one new handshake at most: the calls shared one multiplexed session.
+    const after = /trellis_tls_handshakes_total\{service="checkout.default",side="outbound",result="ok",reason=""\} (\d+)/.exec(
+      await (await fetch(`${checkout.admin}/metrics`)).text(),
+    );
+    expect(Number(after?.[1]) - Number(before?.[1])).toBeLessThanOrEqual(1);
   });
 
   test('authorization goes by the verified identity: a forged source header gets nowhere, a deny wins over an allow', async () => {

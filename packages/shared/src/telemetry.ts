@@ -78,6 +78,8 @@ export const edgeDelta = z.object({
   /** Tries sent to an endpoint or the app, retries included, and those that failed (5xx or no answer). */
   attempts: count.optional(),
   failedAttempts: count.optional(),
+  /** gRPC calls by grpc-status code ("0" OK, "14" UNAVAILABLE, ...), counted when each call ends. */
+  grpc: z.record(z.string().regex(/^\d{1,2}$/), count).optional(),
 });
 
 export const metricsReport = z.object({

@@ -35,7 +35,11 @@ function checkControlPlane(_host: string, cert: PeerCertificate): Error | undefi
 }
 
 export interface StreamClientOptions {
-  /** The control plane's base URL, e.g. http://127.0.0.1:7400 (the stream itself always uses TLS on that port). */
+  /**
+   * The control plane's base URL, e.g. http://127.0.0.1:7400 (the stream itself always uses TLS on that
+   * port). Several replicas: their URLs separated by commas; the client stays on one while it answers and
+   * moves to the next when a connection fails or drops.
+   */
   controlPlane: string;
   identity: Omit<ProxyIdentity, 'namespace' | 'labels' | 'ports'> & Partial<Pick<ProxyIdentity, 'namespace' | 'labels' | 'ports'>>;
   /**
@@ -66,6 +70,9 @@ export class StreamClient extends EventEmitter {
   private heartbeat: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
+  /** The control-plane URLs, and which one the next connection goes to. */
+  private readonly addresses: string[];
+  private addressIndex = 0;
   private applying: Promise<void> = Promise.resolve();
   /** Whether the proxy's app answers its probe, as last told to the control plane. */
   private ready = true;
@@ -73,6 +80,14 @@ export class StreamClient extends EventEmitter {
 
   constructor(private readonly options: StreamClientOptions) {
     super();
+    this.addresses = controlPlaneAddresses(options.controlPlane);
+    // Proxies of one service spread over the replicas instead of all starting on the first.
+    this.addressIndex = Math.floor(Math.random() * this.addresses.length);
+  }
+
+  /** The control plane this client connects (or last connected) to. */
+  get controlPlane(): string {
+    return this.addresses[this.addressIndex % this.addresses.length] ?? this.options.controlPlane;
   }
 
   /** The snapshot in force, if any. */
@@ -182,13 +197,15 @@ export class StreamClient extends EventEmitter {
   private retry(): void {
     if (this.closed) return;
     this.setState('disconnected');
+    // A replica that failed or went away: the next attempt goes to another one.
+    this.addressIndex = (this.addressIndex + 1) % this.addresses.length;
     const delay = backoffDelay(this.attempt++);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
     this.reconnectTimer.unref();
   }
 
   private async open(): Promise<void> {
-    const origin = new URL(this.options.controlPlane);
+    const origin = new URL(this.controlPlane);
     const { credentials } = this.options;
     const roots = credentials.trustedRoots() ?? (await pinnedRoots(origin, credentials.credential()));
     if (this.closed) return;
@@ -308,4 +325,10 @@ export class StreamClient extends EventEmitter {
     this.send({ type: 'nack', version, reason });
     this.emit('rejected', { version, reason });
   }
+}
+
+/** Splits "url1,url2" into its URLs (one URL is a list of one). */
+export function controlPlaneAddresses(list: string): string[] {
+  const addresses = list.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  return addresses.length > 0 ? addresses : [list];
 }

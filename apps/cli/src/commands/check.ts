@@ -1,8 +1,9 @@
 import { parseCommandArgs } from '../args.ts';
 import { controlPlaneClient, explain, type ApiClient } from '../client.ts';
 import { CliError } from '../errors.ts';
+import { cliEnv } from '../env.ts';
 
-const USAGE = 'trellis check [--server URL]';
+const USAGE = 'trellis check [--server URL] [--kubernetes [--pre] [--kubeconfig FILE] [--namespace trellis-system]]';
 const DAY = 86_400_000;
 /** Certificates are dated 5 minutes back: a proxy whose clock is further off may reject them. */
 const SKEW_FAIL_MS = 5 * 60_000;
@@ -95,11 +96,39 @@ export async function meshChecks(client: ApiClient, now = Date.now()): Promise<C
   return results;
 }
 
+/** Prints results, one line each with what to do under a failure; returns how many failed. */
+function printChecks(results: CheckResult[]): number {
+  for (const r of results) {
+    process.stdout.write(`${r.status === 'ok' ? '✓' : r.status === 'warn' ? '!' : '✗'} ${r.name}: ${r.detail}\n`);
+    if (r.status !== 'ok' && r.fix) process.stdout.write(`    → ${r.fix}\n`);
+  }
+  return results.filter((r) => r.status === 'fail').length;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('check', argv, { server: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  const { values } = parseCommandArgs('check', argv, {
+    server: { type: 'string' },
+    kubernetes: { type: 'boolean' },
+    pre: { type: 'boolean' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, USAGE);
   if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nChecks the control plane, the mesh CA and its trust bundle, the proxies (in sync, certificates, bundle, clock skew).\nEach failed check says what to do; exit 1 when one fails.\n`);
+    process.stdout.write(`usage: ${USAGE}\n\nChecks the control plane, the mesh CA and its trust bundle, the proxies (in sync, certificates, bundle, clock skew).\nWith --kubernetes, first the cluster: API and version, CRDs installed and current, the control plane Deployment\nready, the sidecar injector's caBundle and certificate; --pre (before install) only the API.\nEach failed check says what to do; exit 1 when one fails.\n`);
     return 0;
+  }
+  let clusterFailed = 0;
+  if (values.kubernetes) {
+    const { clusterChecks } = await import('@trellis/control-plane/kubernetes/checks');
+    const server = values.server ?? cliEnv.server ?? 'http://127.0.0.1:7400';
+    const cluster = await clusterChecks({ kubeconfig: values.kubeconfig, namespace: values.namespace ?? 'trellis-system', controlPlaneUrl: server, pre: values.pre ?? false });
+    clusterFailed = printChecks(cluster);
+    const failed = clusterFailed;
+    if (values.pre || cluster.some((c) => c.name === 'Kubernetes API' && c.status === 'fail')) {
+      process.stdout.write(failed ? `${failed} check(s) failed\n` : 'all checks passed\n');
+      return failed ? 1 : 0;
+    }
   }
   const { client, url } = controlPlaneClient(values.server);
   const ready = await fetch(`${url}/readyz`).then(
@@ -117,11 +146,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw err instanceof CliError ? err : explain(err, url);
   }
-  for (const r of results) {
-    process.stdout.write(`${r.status === 'ok' ? '✓' : r.status === 'warn' ? '!' : '✗'} ${r.name}: ${r.detail}\n`);
-    if (r.status !== 'ok' && r.fix) process.stdout.write(`    → ${r.fix}\n`);
-  }
-  const failed = results.filter((r) => r.status === 'fail').length;
+  const failed = printChecks(results) + clusterFailed;
   process.stdout.write(failed ? `${failed} check(s) failed\n` : 'all checks passed\n');
   return failed ? 1 : 0;
 }

@@ -8,7 +8,7 @@ import { CliError } from '../errors.ts';
 const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
-  '                      [--max-body-bytes 1048576] [--kubernetes [--kubeconfig FILE]]\n' +
+  '                      [--max-body-bytes 1048576] [--kubernetes [--kubeconfig FILE]] [--proxy-image IMAGE --in-cluster-url URL]\n' +
   '                      [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]\n' +
   '                      [--dashboard-url http://127.0.0.1:7401] [--cors-origin ORIGIN]... [--public-metrics] [--no-sign-in-link]\n' +
   '                      [--session-idle 12h] [--session-max-age 7d]\n' +
@@ -27,6 +27,13 @@ P-256) in <data-dir>/ca (keys 0600), or uses the intermediate you bring:
   --trust-domain TD  SPIFFE trust domain of workload identities (default trellis.local)
   --cert-ttl 24h     lifetime of workload certificates (proxies renew at two thirds; at least 5s)
   --tls-san NAME     another name or address proxies reach this control plane by (repeatable)
+  TRELLIS_CA_SECRET  keep the self-made CA in the database, sealed with a key derived from this secret (at
+                     least 32 characters), instead of in the data directory: for several replicas on one
+                     Postgres (give each the same secret, and proxies --control-plane URL,URL,...)
+
+Kubernetes (see docs/KUBERNETES.md; \`trellis install\` sets these):
+  --proxy-image IMAGE   serve the sidecar injector (admission webhook, over TLS) adding proxies of this image
+  --in-cluster-url URL  where injected proxies reach this control plane (https://trellis-control-plane.trellis-system.svc:7400)
 
 Who may call the API: people sign in (the dashboard, \`trellis login\`), scripts send an API token.
   First run (no users): creates "admin" with a random password and prints a one-time sign-in link to
@@ -52,6 +59,8 @@ export async function run(argv: string[]): Promise<number> {
     'otlp-endpoint': { type: 'string' },
     kubernetes: { type: 'boolean' },
     kubeconfig: { type: 'string' },
+    'proxy-image': { type: 'string' },
+    'in-cluster-url': { type: 'string' },
     'span-retention': { type: 'string' },
     'max-spans': { type: 'string' },
     'trust-domain': { type: 'string' },
@@ -107,6 +116,13 @@ export async function run(argv: string[]): Promise<number> {
   if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes >= 1024)) {
     throw new CliError('--max-body-bytes: must be a whole number of bytes, at least 1024', 2);
   }
+  if ((values['proxy-image'] === undefined) !== (values['in-cluster-url'] === undefined)) {
+    throw new CliError('--proxy-image and --in-cluster-url go together: the image injected proxies run, and where they reach this control plane', 2);
+  }
+  const inClusterUrl = values['in-cluster-url'];
+  if (inClusterUrl !== undefined && (!URL.canParse(inClusterUrl) || new URL(inClusterUrl).protocol !== 'https:')) {
+    throw new CliError(`--in-cluster-url: "${inClusterUrl}" is not an https:// URL (like https://trellis-control-plane.trellis-system.svc:7400)`, 2);
+  }
   const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
   let cp;
   try {
@@ -128,8 +144,10 @@ export async function run(argv: string[]): Promise<number> {
       ...(certTtl !== undefined ? { certTtlMs: certTtl } : {}),
       ...(values['ca-cert'] !== undefined && values['ca-key'] !== undefined ? { ca: { certFile: path.resolve(values['ca-cert']), keyFile: path.resolve(values['ca-key']) } } : {}),
       ...(values['tls-san'] ? { tlsHosts: values['tls-san'] } : {}),
+      ...(values['proxy-image'] !== undefined && inClusterUrl !== undefined ? { injector: { image: values['proxy-image'], controlPlaneUrl: inClusterUrl } } : {}),
       log,
       bootstrapToken: cliEnv.bootstrapToken,
+      caSecret: cliEnv.caSecret,
       adminPassword: cliEnv.adminPassword,
       dashboardUrl,
       corsOrigins: values['cors-origin'] ?? [],

@@ -20,7 +20,8 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
 --control-plane, --data-dir) are defaults for every workload.
 
   --control-plane URL        control plane to stream config from (default TRELLIS_SERVER or http://127.0.0.1:7400);
-                             the stream always runs over TLS on that port
+                             the stream always runs over TLS on that port; replicas: URL,URL,... (the proxy
+                             moves to the next when one fails)
   --token-file FILE          the join token that lets this proxy in the first time (\`trellis token create --service NAME\`);
                              or TRELLIS_TOKEN. Afterwards the proxy proves itself with its certificate (kept 0600 in --data-dir)
   --service-account-token-file FILE
@@ -30,8 +31,10 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
                              how the sidecar checks its app (default tcp: a connection every second; http: a GET
                              answered below 500); after 2 failures the app's endpoint leaves its service until it answers again
   --app-probe-interval MS    time between probes (default 1000)
+  --app-protocol http1|h2c|grpc
+                             what the app speaks (default http1; gRPC calls always reach it over h2c)
   --ca-file FILE             roots (PEM) to trust for the control plane before its first trust bundle (needed
-                             with a ServiceAccount token; a join token carries a pin instead)
+                             with a ServiceAccount token; a join token carries a pin instead); or TRELLIS_CA_ROOTS (PEM text)
   --config FILE              serve this snapshot JSON instead (standalone, tests); re-read on SIGHUP
   --app-port PORT            the local app; without it the workload only calls out (no inbound listener)
   --inbound-port PORT        where other proxies reach this workload (0 = any free port)
@@ -47,7 +50,15 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
 
 Once listening it prints one line: trellis proxy ready {"admin":..,"inbound":..,"outbound":..,"workloads":[..]}`;
 
-const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir', 'token-file']);
+const WORKLOAD_KEYS = new Set(['service', 'namespace', 'zone', 'instance', 'app-port', 'app-protocol', 'inbound-port', 'outbound-port', 'address', 'config', 'data-dir', 'token-file']);
+const APP_PROTOCOLS = ['http1', 'h2c', 'grpc'] as const;
+
+/** --app-protocol's value, checked. */
+function parseAppProtocol(value: string, flag: string): (typeof APP_PROTOCOLS)[number] {
+  const found = APP_PROTOCOLS.find((p) => p === value);
+  if (!found) throw new CliError(`${flag}: "${value}" is not one of ${APP_PROTOCOLS.join(', ')}`, 2);
+  return found;
+}
 
 function positiveMs(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -87,6 +98,8 @@ function parseWorkload(spec: string, defaults: Omit<WorkloadOptions, 'service' |
     address: fields.get('address') ?? defaults.address,
   };
   if (appPort !== undefined) workload.appPort = parsePort(appPort, `--workload ${service} app-port`, 0);
+  const appProtocol = fields.get('app-protocol');
+  if (appProtocol !== undefined) workload.appProtocol = parseAppProtocol(appProtocol, `--workload ${service} app-protocol`);
   const zone = fields.get('zone') ?? defaults.zone;
   if (zone !== undefined) workload.zone = zone;
   const instance = fields.get('instance');
@@ -129,6 +142,13 @@ async function readRoots(file: string): Promise<string[]> {
   return roots;
 }
 
+/** The PEM certificates in TRELLIS_CA_ROOTS (what an injected sidecar gets instead of --ca-file). */
+function rootsFromEnv(text: string): string[] {
+  const roots = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!roots) throw new CliError('TRELLIS_CA_ROOTS holds no PEM certificate (the control plane\'s roots: GET /v1/trust-bundle)', 2);
+  return roots;
+}
+
 /** Runs a proxy until SIGTERM/SIGINT, then drains and exits 0. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -151,6 +171,7 @@ export async function run(argv: string[]): Promise<number> {
       'ca-file': { type: 'string' },
       'app-probe': { type: 'string' },
       'app-probe-interval': { type: 'string' },
+      'app-protocol': { type: 'string' },
       config: { type: 'string' },
       'data-dir': { type: 'string' },
       address: { type: 'string' },
@@ -172,7 +193,7 @@ export async function run(argv: string[]): Promise<number> {
   const address = values.address ?? '127.0.0.1';
   const workloads: ParsedWorkload[] = [];
   if (values.workload?.length) {
-    for (const flag of ['service', 'app-port', 'inbound-port', 'outbound-port', 'instance', 'config'] as const) {
+    for (const flag of ['service', 'app-port', 'app-protocol', 'inbound-port', 'outbound-port', 'instance', 'config'] as const) {
       if (values[flag] !== undefined) throw new CliError(`--${flag} cannot be combined with --workload; put it inside each --workload`, 2);
     }
     const defaults = {
@@ -194,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
       outboundPort: parsePort(values['outbound-port'], '--outbound-port', 15001),
     };
     if (values['app-port'] !== undefined) w.appPort = parsePort(values['app-port'], '--app-port', 0);
+    if (values['app-protocol'] !== undefined) w.appProtocol = parseAppProtocol(values['app-protocol'], '--app-protocol');
     if (values.zone !== undefined) w.zone = values.zone;
     if (values.instance !== undefined) w.instance = values.instance;
     if (values.config !== undefined) w.configFile = path.resolve(values.config);
@@ -203,7 +225,7 @@ export async function run(argv: string[]): Promise<number> {
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
   // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
   const token = await readToken(values['token-file']);
-  const initialRoots = values['ca-file'] === undefined ? undefined : await readRoots(values['ca-file']);
+  const initialRoots = values['ca-file'] !== undefined ? await readRoots(values['ca-file']) : cliEnv.caRoots !== undefined ? rootsFromEnv(cliEnv.caRoots) : undefined;
   const appProbe = values['app-probe'] === undefined ? undefined : parseAppProbe(values['app-probe']);
   if (values['app-probe'] !== undefined && !appProbe) throw new CliError(`--app-probe: "${values['app-probe']}" is not tcp, none or http:/PATH`, 2);
   for (const w of workloads) {

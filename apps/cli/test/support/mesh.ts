@@ -29,10 +29,13 @@ export async function joinToken(cpUrl: string, service: string): Promise<string>
   return (await api(cpUrl).identity.joinTokens.create.mutate({ service })).token;
 }
 
-/** `trellis proxy` for one service, joining the control plane at `cpUrl` with a join token of its own. */
+/**
+ * `trellis proxy` for one service, joining the control plane at `cpUrl` with a join token of its own
+ * (replicas: "URL,URL,..."; the token is made through the first).
+ */
 export async function startProxy(cpUrl: string, service: string, appPort: number, labels: Record<string, string> = {}): Promise<MeshProxy> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `trellis-mesh-${service}-`));
-  const token = await joinToken(cpUrl, service);
+  const token = await joinToken(cpUrl.split(',')[0] ?? cpUrl, service);
   const child = spawn(
     process.execPath,
     [bin, 'proxy', '--service', service, '--app-port', String(appPort), '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0',
@@ -42,7 +45,7 @@ export async function startProxy(cpUrl: string, service: string, appPort: number
   );
   let out = '';
   const ready = await new Promise<{ inbound: number; outbound: number; admin: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy ${service} not ready:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`proxy ${service} not ready:\n${out}`)), 90_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /trellis proxy ready (\{.*\})/.exec(out);

@@ -46,7 +46,7 @@ export async function startControlPlaneProcess(
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`control plane did not start:\n${output}`)), 90_000);
     const onData = (d: Buffer) => {
       output += d.toString();
       const m = /listening on (http:\/\/[\d.:]+)/.exec(output);
@@ -65,7 +65,7 @@ export async function startControlPlaneProcess(
     dataDir,
     output: () => output,
     stop: async ({ keepData = false } = {}) => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

@@ -55,19 +55,33 @@ export class ConfigDistributor extends EventEmitter {
   async start(): Promise<void> {
     for (const r of await this.store.list()) this.resources.set(refKey(r.kind, r.metadata.namespace, r.metadata.name), r);
     this.index = new PolicyIndex([...this.resources.values()]);
-    this.store.on('change', (ref: ResourceRef) => {
-      // Read the committed state back so the compiled config matches the database exactly.
-      this.round = this.round.then(async () => {
-        const current = await this.store.get(ref);
-        const key = refKey(ref.kind, ref.namespace, ref.name);
-        if (current) this.resources.set(key, current);
-        else this.resources.delete(key);
-        this.index = new PolicyIndex([...this.resources.values()]);
-      });
-      this.schedule();
-    });
+    this.store.on('change', (ref: ResourceRef) => this.resourceChanged(ref));
     this.registry.on('change', () => this.schedule());
     this.gateway.on('change', () => this.schedule());
+  }
+
+  /** A resource changed (through this control plane, or another replica): recompile from its committed state. */
+  resourceChanged(ref: ResourceRef): void {
+    // Read the committed state back so the compiled config matches the database exactly.
+    this.round = this.round.then(async () => {
+      const current = await this.store.get(ref);
+      const key = refKey(ref.kind, ref.namespace, ref.name);
+      if (current) this.resources.set(key, current);
+      else this.resources.delete(key);
+      this.index = new PolicyIndex([...this.resources.values()]);
+    });
+    this.schedule();
+  }
+
+  /** Reads every resource again (changes may have been missed while another replica's messages could not reach this one). */
+  reload(): void {
+    this.round = this.round.then(async () => {
+      const all = await this.store.list();
+      this.resources.clear();
+      for (const r of all) this.resources.set(refKey(r.kind, r.metadata.namespace, r.metadata.name), r);
+      this.index = new PolicyIndex([...this.resources.values()]);
+    });
+    this.schedule();
   }
 
   stop(): void {
@@ -156,7 +170,9 @@ function deliver(group: ConfigGroup, member: GroupMember): void {
   if (!snapshot || !message || member.sentVersion === snapshot.version) return;
   member.sentVersion = snapshot.version;
   const r = member.reported;
-  if (r && r.version === snapshot.version && r.digest === snapshot.digest) return;
+  // Same content is not sent again, whatever its version: a proxy that moved from another replica runs
+  // the same config under the version that replica gave it.
+  if (r && r.digest === snapshot.digest) return;
   member.push(message, snapshot);
 }
 

@@ -92,7 +92,7 @@ async function openPGlite(dataDir: string, migrations: Awaited<ReturnType<typeof
   } catch (err) {
     throw new Error(
       `cannot open the embedded database in ${dataDir} (${(err as Error).message}); ` +
-        'is another control plane using it? Stop it, or pass a different --data-dir',
+        'is another control plane using it? The embedded database serves one control plane: stop the other, or pass a different --data-dir; to run several replicas, give them one Postgres (DATABASE_URL)',
     );
   }
   const runner: SqlRunner = {

@@ -1,25 +1,29 @@
+import { EventEmitter } from 'node:events';
 import type { Database } from '../db/open.ts';
 import type { DiscoveredEndpoint, EndpointRegistry } from './registry.ts';
 
 /** Endpoints older than this are not brought back at start: their proxies are long gone. */
 const STALE_MS = 10 * 60_000;
 
-type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
+export type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
 
 /**
  * The endpoints proxies announced, kept in the database so a restarted control plane starts from them
  * instead of from nothing. Without it, the first proxies to reconnect were pushed services with their
  * peers' endpoints missing until those reconnected too (seconds of 503s where one had no endpoint left).
  * Restored endpoints stay for a warm-up period; those whose proxy has not come back by then leave.
+ * Events 'saved' (endpoint) and 'forgotten' (instance), which other replicas are told about.
  */
-export class EndpointJournal {
+export class EndpointJournal extends EventEmitter {
   private writes: Promise<void> = Promise.resolve();
   private warmup: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly prisma: Database,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Puts the endpoints of the last run back into the registry; returns their instances. */
   async restore(registry: EndpointRegistry): Promise<Set<string>> {
@@ -71,10 +75,12 @@ export class EndpointJournal {
       lastSeenAt: new Date(),
     };
     this.enqueue(() => this.prisma.proxyEndpoint.upsert({ where: { instance: e.instance }, create: { instance: e.instance, ...data }, update: data }));
+    this.emit('saved', e);
   }
 
   forget(instance: string): void {
     this.enqueue(() => this.prisma.proxyEndpoint.deleteMany({ where: { instance } }));
+    this.emit('forgotten', instance);
   }
 
   /** Waits for the writes queued so far (tests, shutdown). */

@@ -15,13 +15,28 @@ export interface CaState {
  */
 export type RootStatus = 'active' | 'incoming' | 'retiring';
 
+/** Where a self-managed CA keeps its files: a folder (CaFiles), or sealed rows in Postgres for replicas (CaRows). */
+export interface CaStorage {
+  /** Where it is, for logs. */
+  readonly where: string;
+  readState(): Promise<CaState | undefined>;
+  writeState(state: CaState): Promise<void>;
+  read(name: string): Promise<string>;
+  /** `mode` applies to files (keys 0600, certificates 0644). */
+  write(name: string, text: string, mode?: number): Promise<void>;
+}
+
 /**
  * The self-managed CA's files in `<data dir>/ca`: state.json, and for each root `<id>.root.crt`,
  * `<id>.root.key`, `<id>.intermediate.crt`, `<id>.intermediate.key`. Keys are written 0600 and the folder
  * 0700; nothing of the CA goes into the database.
  */
-export class CaFiles {
+export class CaFiles implements CaStorage {
   constructor(readonly dir: string) {}
+
+  get where(): string {
+    return `${this.dir} (keys 0600)`;
+  }
 
   async readState(): Promise<CaState | undefined> {
     try {

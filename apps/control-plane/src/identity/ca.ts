@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createPublicKey, X509Certificate as NodeCertificate } from 'node:crypto';
 import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, spiffeId, type TrustBundle } from '@trellis/shared';
-import { CaFiles, type CaState, type RootStatus } from './ca-files.ts';
+import { CaFiles, type CaState, type CaStorage, type RootStatus } from './ca-files.ts';
 import { EC_P256, generateKeyPair, importPrivateKey, privateKeyPem, randomSerial, rootPin, splitPem, x509, type CryptoKey, type EcKeyAlgorithm } from './x509.ts';
 
 const DAY = 86_400_000;
@@ -43,6 +43,8 @@ export interface CaOptions {
   dataDir: string;
   /** An intermediate the operator brings (PEM; its chain up to the root may follow it) and its key. */
   operator?: { certFile: string; keyFile: string } | undefined;
+  /** Where a self-managed CA is kept instead of `<dataDir>/ca` (the database, for replicas: ca-rows.ts). */
+  storage?: CaStorage | undefined;
   log?: (line: string) => void;
 }
 
@@ -50,7 +52,8 @@ export interface CaOptions {
  * The mesh CA: a root and an intermediate (ECDSA P-256), made on first start or brought by the operator.
  * Signs workload certificates for SPIFFE IDs and the control plane's own serving certificate, and keeps
  * the trust bundle: every root proxies trust, more than one while a rotation moves the mesh to a new root.
- * Event 'bundle' (TrustBundle) when the bundle changes; 'issuer' when a new intermediate starts signing.
+ * Event 'bundle' (TrustBundle) when the bundle changes; 'issuer' when a new intermediate starts signing;
+ * 'saved' when this process changed what is stored (other replicas then reload it).
  */
 export class MeshCA extends EventEmitter {
   private roots: Root[] = [];
@@ -60,7 +63,7 @@ export class MeshCA extends EventEmitter {
 
   private constructor(
     readonly trustDomain: string,
-    private readonly files: CaFiles | undefined,
+    private readonly files: CaStorage | undefined,
     private readonly log: (line: string) => void,
   ) {
     super();
@@ -74,7 +77,7 @@ export class MeshCA extends EventEmitter {
       await ca.loadOperator(options.operator);
       return ca;
     }
-    const ca = new MeshCA(options.trustDomain, new CaFiles(`${options.dataDir}/ca`), log);
+    const ca = new MeshCA(options.trustDomain, options.storage ?? new CaFiles(`${options.dataDir}/ca`), log);
     await ca.loadOrCreate();
     return ca;
   }
@@ -248,11 +251,15 @@ export class MeshCA extends EventEmitter {
       await this.createRoot('active');
       this.issuingRoot = this.roots[0]?.id ?? '';
       await this.save();
-      this.log(`mesh CA: created root ${this.issuingRoot} and its intermediate in ${files.dir} (keys 0600)`);
+      this.log(`mesh CA: created root ${this.issuingRoot} and its intermediate in ${files.where}`);
       return;
     }
-    this.bundleVersion = state.bundleVersion;
-    this.issuingRoot = state.issuingRoot;
+    await this.load(files, state);
+  }
+
+  private async load(files: CaStorage, state: CaState): Promise<void> {
+    const roots: Root[] = [];
+    const intermediates = new Map<string, Intermediate>();
     for (const { id, status } of state.roots) {
       const [cert, keyPem, intCert, intKeyPem] = await Promise.all([
         files.read(`${id}.root.crt`),
@@ -260,9 +267,28 @@ export class MeshCA extends EventEmitter {
         files.read(`${id}.intermediate.crt`),
         files.read(`${id}.intermediate.key`),
       ]);
-      this.roots.push({ id, cert, key: await importPrivateKey(keyPem), status });
-      this.intermediates.set(id, { rootId: id, cert: intCert, key: await importPrivateKey(intKeyPem), notAfter: new Date(new NodeCertificate(intCert).validTo) });
+      roots.push({ id, cert, key: await importPrivateKey(keyPem), status });
+      intermediates.set(id, { rootId: id, cert: intCert, key: await importPrivateKey(intKeyPem), notAfter: new Date(new NodeCertificate(intCert).validTo) });
     }
+    this.roots = roots;
+    this.intermediates = intermediates;
+    this.bundleVersion = state.bundleVersion;
+    this.issuingRoot = state.issuingRoot;
+  }
+
+  /**
+   * Reads the CA again (another control-plane replica took a rotation step, or renewed the intermediate)
+   * and says what changed: 'bundle' when the trust bundle did, 'issuer' when another root now issues.
+   */
+  async reload(): Promise<void> {
+    const files = this.files;
+    if (!files) return;
+    const state = await files.readState();
+    if (!state) return;
+    const before = { bundleVersion: this.bundleVersion, issuingRoot: this.issuingRoot, intermediate: this.intermediates.get(this.issuingRoot)?.cert };
+    await this.load(files, state);
+    if (this.bundleVersion !== before.bundleVersion) this.emit('bundle', this.bundle());
+    if (this.issuingRoot !== before.issuingRoot || this.intermediates.get(this.issuingRoot)?.cert !== before.intermediate) this.emit('issuer');
   }
 
   private async loadOperator(operator: { certFile: string; keyFile: string }): Promise<void> {
@@ -369,6 +395,7 @@ export class MeshCA extends EventEmitter {
     }
     const state: CaState = { bundleVersion: this.bundleVersion, roots: this.roots.map(({ id, status }) => ({ id, status })), issuingRoot: this.issuingRoot };
     await files.writeState(state);
+    this.emit('saved');
   }
 }
 

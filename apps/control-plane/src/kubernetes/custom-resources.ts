@@ -134,7 +134,6 @@ export class CustomResourceSync implements ResourceSource {
       if (resourceVersion) this.synced.set(key, resourceVersion);
       return;
     }
-    this.seenContent.set(key, content);
     let condition: Condition;
     let stored: Resource | undefined;
     try {
@@ -148,6 +147,8 @@ export class CustomResourceSync implements ResourceSource {
       condition = acceptedCondition(false, 'Invalid', message, generation, object.status?.conditions);
       stored = undefined;
     }
+    // Remembered only once handled: a database error leaves it to be tried again with the next event or re-list.
+    this.seenContent.set(key, content);
     if (resourceVersion) this.synced.set(key, resourceVersion);
     await this.writeStatus(kind, object, { conditions: [condition], proxies: stored ? this.countProxies(stored) : 0 });
   }

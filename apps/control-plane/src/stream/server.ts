@@ -73,6 +73,11 @@ export class StreamServer extends EventEmitter {
   private readonly departed = new Map<string, ProxySession>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sweeper: NodeJS.Timeout;
+  /**
+   * Whether another control-plane replica holds this proxy now (it moved there): its endpoint then stays
+   * when the grace period here ends. Set by replication/; one control plane alone holds nothing elsewhere.
+   */
+  heldElsewhere: (instance: string) => boolean = () => false;
 
   constructor(
     private readonly distributor: ConfigDistributor,
@@ -383,7 +388,7 @@ export class StreamServer extends EventEmitter {
       this.timers.delete(timer);
       if (this.departed.get(identity.instance) !== session) return;
       this.departed.delete(identity.instance);
-      if (identity.endpoint && !this.sessions.has(identity.instance)) {
+      if (identity.endpoint && !this.sessions.has(identity.instance) && !this.heldElsewhere(identity.instance)) {
         this.registry.remove({ service: who.service, namespace: who.namespace, source: 'proxy', ...identity.endpoint });
         this.journal?.forget(identity.instance);
       }

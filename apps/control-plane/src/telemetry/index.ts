@@ -10,6 +10,8 @@ export interface TelemetryOptions {
   spanMaxAgeMs: number;
   maxSpans: number;
   maxSeries?: number;
+  /** Spans waiting for the database beyond this are dropped (default 50,000). */
+  maxPendingSpans?: number;
   retentionEveryMs?: number;
   otlpEndpoint?: string | undefined;
 }
@@ -30,8 +32,11 @@ export class Telemetry extends EventEmitter {
     super();
     this.setMaxListeners(1000);
     this.windows = new MetricWindows(options.maxSeries);
-    this.spans = new SpanStore(prisma, { maxAgeMs: options.spanMaxAgeMs, maxSpans: options.maxSpans });
+    this.spans = new SpanStore(prisma, { maxAgeMs: options.spanMaxAgeMs, maxSpans: options.maxSpans, ...(options.maxPendingSpans ? { maxPending: options.maxPendingSpans } : {}) });
     this.spans.on('error', (err: Error) => this.emit('warning', `span write failed: ${err.message}`));
+    this.spans.on('shedding', (dropped: number, limit: number) =>
+      this.emit('warning', `telemetry: the database is not keeping up with spans; dropped ${dropped} spans (${limit} wait at most; trellis_cp_spans_dropped_total counts them all)`),
+    );
     this.otlp = options.otlpEndpoint ? new OtlpExporter(options.otlpEndpoint) : undefined;
     this.retention = setInterval(() => {
       this.spans.enforceRetention().catch((err: Error) => this.emit('warning', `span retention failed: ${err.message}`));

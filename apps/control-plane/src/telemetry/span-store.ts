@@ -59,7 +59,8 @@ export interface StoredSpan extends Span {
 
 /**
  * Spans in Postgres: written in batches, kept by age and by count, searched by service, edge, status,
- * duration and time. Emits 'span' for every span accepted (the live tap listens).
+ * duration and time. Emits 'span' for every span accepted (the live tap listens), and 'shedding' (spans
+ * dropped since the last one, the queue's limit) at most every 10 s while the database falls behind.
  */
 export class SpanStore extends EventEmitter {
   private pending: Span[] = [];
@@ -67,6 +68,8 @@ export class SpanStore extends EventEmitter {
   private readonly timer: NodeJS.Timeout;
   dropped = 0;
   written = 0;
+  private lastShedNotice = 0;
+  private droppedAtNotice = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -78,8 +81,18 @@ export class SpanStore extends EventEmitter {
   }
 
   add(spans: readonly Span[]): void {
-    const room = (this.options.maxPending ?? 50_000) - this.pending.length;
-    if (room < spans.length) this.dropped += spans.length - Math.max(0, room);
+    const limit = this.options.maxPending ?? 50_000;
+    const room = limit - this.pending.length;
+    if (room < spans.length) {
+      this.dropped += spans.length - Math.max(0, room);
+      // Shedding is said out loud (and counted in trellis_cp_spans_dropped_total), not left to be noticed.
+      const now = Date.now();
+      if (now - this.lastShedNotice >= 10_000) {
+        this.emit('shedding', this.dropped - this.droppedAtNotice, limit);
+        this.lastShedNotice = now;
+        this.droppedAtNotice = this.dropped;
+      }
+    }
     const accepted = room >= spans.length ? spans : spans.slice(0, Math.max(0, room));
     for (const s of accepted) {
       this.pending.push(s);

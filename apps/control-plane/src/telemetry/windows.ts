@@ -12,6 +12,8 @@ interface Bucket {
   plain: number;
   attempts: number;
   failedAttempts: number;
+  /** gRPC calls by grpc-status; made only for series that carry gRPC. */
+  grpc: Map<number, number> | undefined;
 }
 
 /** A fixed ring of time slots: memory is slots x (one bucket per active slot), whatever the traffic. */
@@ -32,7 +34,7 @@ class Ring {
     const i = slot % this.slots;
     let b = this.buckets[i];
     if (!b || this.stamps[i] !== slot) {
-      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0, attempts: 0, failedAttempts: 0 };
+      b = { codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0, attempts: 0, failedAttempts: 0, grpc: undefined };
       this.buckets[i] = b;
       this.stamps[i] = slot;
     }
@@ -81,6 +83,8 @@ export interface Stats {
    * is what callers got. Linkerd calls them actual and effective success rate.
    */
   actualSuccessRate: number | null;
+  /** gRPC calls by grpc-status code ("0" OK, "14" UNAVAILABLE, ...); absent where no gRPC call was seen. */
+  grpc?: Record<string, number>;
 }
 
 export interface SeriesPoint extends Stats {
@@ -144,6 +148,10 @@ export class MetricWindows {
         b.plain += e.plain ?? 0;
         b.attempts += e.attempts ?? 0;
         b.failedAttempts += e.failedAttempts ?? 0;
+        if (e.grpc) {
+          const grpc = (b.grpc ??= new Map());
+          for (const [code, n] of Object.entries(e.grpc)) grpc.set(Number(code), (grpc.get(Number(code)) ?? 0) + n);
+        }
       }
     }
   }
@@ -227,9 +235,10 @@ interface Acc {
   plain: number;
   attempts: number;
   failedAttempts: number;
+  grpc: Map<number, number> | undefined;
 }
 
-const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0, attempts: 0, failedAttempts: 0 });
+const emptyAcc = (): Acc => ({ codes: [0, 0, 0, 0], latency: new Map(), retries: 0, rateLimited: 0, ejections: 0, mtls: 0, plain: 0, attempts: 0, failedAttempts: 0, grpc: undefined });
 
 function accumulate(acc: Acc, b: Bucket | undefined): void {
   if (!b) return;
@@ -242,6 +251,10 @@ function accumulate(acc: Acc, b: Bucket | undefined): void {
   acc.plain += b.plain;
   acc.attempts += b.attempts;
   acc.failedAttempts += b.failedAttempts;
+  if (b.grpc) {
+    const grpc = (acc.grpc ??= new Map());
+    for (const [code, n] of b.grpc) grpc.set(code, (grpc.get(code) ?? 0) + n);
+  }
 }
 
 function finish(acc: Acc, seconds: number): Stats {
@@ -262,5 +275,6 @@ function finish(acc: Acc, seconds: number): Stats {
     ejections: acc.ejections,
     codes: { '2xx': c2, '3xx': c3, '4xx': c4, '5xx': c5 },
     mtlsShare: acc.mtls + acc.plain ? acc.mtls / (acc.mtls + acc.plain) : null,
+    ...(acc.grpc ? { grpc: Object.fromEntries([...acc.grpc].map(([code, n]) => [String(code), n])) } : {}),
   };
 }

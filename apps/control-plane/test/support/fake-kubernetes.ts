@@ -32,6 +32,7 @@ export async function startFakeKubernetes() {
   const tokens = new Map<string, { namespace: string; serviceAccount: string; audiences: string[] }>();
   // Custom resources, HTTPRoutes and Deployments (scale): fake-kubernetes-objects.ts.
   const store = createObjectStore(() => ++revision, () => revision);
+  const installObjects = createInstallObjects();
   for (const c of [...Object.values(CUSTOM_RESOURCES), HTTP_ROUTES, DEPLOYMENTS]) store.serve(c);
 
   const tokenReview = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -64,6 +65,7 @@ export async function startFakeKubernetes() {
       return;
     }
     if (store.handle(req, res, url)) return;
+    if (installObjects.handle(req, res, url)) return;
     const resource = RESOURCES[url.pathname as ResourcePath] as (typeof RESOURCES)[ResourcePath] | undefined;
     if (!resource) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
@@ -130,6 +132,9 @@ export async function startFakeKubernetes() {
     putSlice: (slice: K8sObject) => put('/apis/discovery.k8s.io/v1/endpointslices', slice),
     deleteSlice: (namespace: string, name: string) => remove('/apis/discovery.k8s.io/v1/endpointslices', namespace, name),
     ...customResourceHelpers(store),
+    /** Puts a cluster-scoped object `trellis install` makes (a CRD, the webhook configuration), readable by name. */
+    putInstalled: installObjects.put,
+    removeInstalled: installObjects.remove,
     close: async () => {
       store.closeWatches();
       for (const set of watchers.values()) for (const w of set) w.end();
@@ -173,5 +178,33 @@ function customResourceHelpers(store: ReturnType<typeof createObjectStore>) {
     conflictOnce: store.conflictOnce,
     /** Etcd compaction: ends every custom-resource watch; resuming from an old resourceVersion gets 410 Gone. */
     compact: store.compact,
+  };
+}
+
+// ---- What `trellis install` creates, read by `trellis check --kubernetes` (k8s-install) ----
+
+type InstalledObject = { apiVersion: string; kind: string; metadata: { name: string; [key: string]: unknown } };
+
+/** GET /version, and GET by name of cluster-scoped objects (CRDs, MutatingWebhookConfigurations). */
+function createInstallObjects() {
+  const objects = new Map<string, unknown>();
+  const pathOf = (o: InstalledObject) => {
+    const plural = `${o.kind.toLowerCase()}s`;
+    return `/apis/${o.apiVersion}/${plural}/${o.metadata.name}`;
+  };
+  return {
+    put: (o: InstalledObject) => objects.set(pathOf(o), { ...o, metadata: { ...o.metadata, uid: o.metadata.name, resourceVersion: '1' } }),
+    remove: (o: InstalledObject) => objects.delete(pathOf(o)),
+    handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean {
+      if (req.method !== 'GET') return false;
+      if (url.pathname === '/version') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' }));
+        return true;
+      }
+      const object = objects.get(url.pathname);
+      if (object === undefined) return false;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(object));
+      return true;
+    },
   };
 }

@@ -1,15 +1,20 @@
+import { isGrpc } from '../http/grpc.ts';
 import { proxyError } from '../http/reasons.ts';
 import type { Handler } from '../http/types.ts';
 import { sendToEndpoint } from '../upstream/call.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
 
-/** The terminal of the inbound chain: the request goes to the local app over a keep-alive pool. */
-export function createAppCall(app: EndpointState | undefined): Handler {
+/** The protocol the local app speaks (`--app-protocol`): gRPC needs HTTP/2, so gRPC calls use h2c whatever it says. */
+export type AppProtocol = 'http1' | 'h2c' | 'grpc';
+
+/** The terminal of the inbound chain: the request goes to the local app over a keep-alive pool or an h2c session. */
+export function createAppCall(app: EndpointState | undefined, protocol: AppProtocol = 'http1'): Handler {
   if (!app) return () => Promise.resolve(proxyError('no-local-app', 'this proxy was started without --app-port'));
   const timeouts = { headersTimeoutMs: undefined, bodyTimeoutMs: undefined };
   return async (req) => {
     req.upstream = app.key;
-    const response = await sendToEndpoint(app, req, req.headers, req.cancellation, timeouts);
+    const http2 = protocol !== 'http1' || isGrpc(req);
+    const response = await sendToEndpoint(app, req, req.headers, req.cancellation, timeouts, http2);
     req.attempts = 1;
     if (response.failure !== undefined || response.status >= 500) req.failedAttempts = 1;
     return response;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
+import { GRPC_STATUS, grpcStatusIn, isGrpc } from '../http/grpc.ts';
 import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/reasons.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
 import type { Handler } from '../http/types.ts';
@@ -35,15 +36,23 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     const spanId = newSpanId();
     if (trace) req.headers.traceparent = formatTraceparent(trace.traceId, spanId, trace.sampled);
     endpoint.active++;
-    const response = await sendToEndpoint(endpoint, req, req.headers, req.cancellation, {
-      headersTimeoutMs: req.tryTimeoutMs,
-      bodyTimeoutMs: req.idleTimeoutMs,
-    });
+    // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2: one multiplexed session.
+    const http2 = isGrpc(req) || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
+    const response = await sendToEndpoint(
+      endpoint,
+      req,
+      req.headers,
+      req.cancellation,
+      { headersTimeoutMs: req.tryTimeoutMs, bodyTimeoutMs: req.idleTimeoutMs },
+      http2,
+    );
     // The destination's proxy (believed over mTLS only) says its app could not be reached, or broke off:
     // the hop failed as a transport would (retried elsewhere when safe, a mark against the endpoint).
     if (endpoint.mtls && response.failure === undefined) response.failure = appFailureOf(response);
     req.attempts++;
-    if (response.failure !== undefined || response.status >= 500) {
+    // A gRPC server that says UNAVAILABLE in its head (trailers-only) failed like a 503 would.
+    const status = response.status === 200 && grpcStatusIn(response.headers) === GRPC_STATUS.UNAVAILABLE ? 503 : response.status;
+    if (response.failure !== undefined || status >= 500) {
       req.failedAttempts++;
       (req.failedEndpoints ??= []).push(endpoint);
     }
@@ -57,7 +66,7 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
       tracer.clientSpan(req, spanId, attempt, startedAt, performance.now() - startedAt, response, endpoint.key);
     });
     // An attempt we cancelled ourselves (client gone, route timeout) says nothing about the endpoint.
-    if (!req.cancellation.cancelled && service.report(endpoint, response.status, response.failure, now - startedAt, now)) req.ejections++;
+    if (!req.cancellation.cancelled && service.report(endpoint, status, response.failure, now - startedAt, now)) req.ejections++;
     req.version = endpoint.version;
     req.upstream = endpoint.key;
     req.mtls = endpoint.mtls;

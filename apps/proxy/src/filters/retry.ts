@@ -1,8 +1,9 @@
 import type { CompiledRetry } from '@trellis/shared';
-import { makeReplayable } from '../http/body.ts';
+import { makeReplayable, recordBody } from '../http/body.ts';
+import { GRPC_RETRY_ON, grpcStatusIn, isGrpc } from '../http/grpc.ts';
 import { sleep } from '../http/cancellation.ts';
 import { proxyError } from '../http/reasons.ts';
-import type { Middleware, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import type { Handler, Middleware, ProxyRequest, ProxyResponse } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
 import { RetryBudget } from '../upstream/retry-budget.ts';
 
@@ -41,6 +42,9 @@ function retryDelay(policy: CompiledRetry, on: ReadonlySet<string>, req: ProxyRe
   if (failure === 'reset' && on.has('reset')) return backoff;
   if (on.has('5xx') && status >= 500) return backoff;
   if (on.has('gateway-error') && (status === 502 || status === 503 || status === 504)) return backoff;
+  // A gRPC failure known from the head (trailers-only): one whose status comes in trailers is already streaming.
+  const grpcStatus = grpcStatusIn(response.headers);
+  if (grpcStatus !== undefined && on.has(GRPC_RETRY_ON[grpcStatus] ?? '')) return backoff;
   return -1;
 }
 
@@ -67,17 +71,41 @@ export function createRetry(policy: CompiledRetry | undefined, replayBodies = tr
       } catch (err) {
         return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
       }
-      if (!replayable) return next(req);
+      if (!replayable) {
+        // A gRPC call's body has no declared length and may stream for long: it is recorded as it goes
+        // out, and a retry happens only when the whole of it was small and had ended by then.
+        if (!isGrpc(req)) return next(req);
+        return retryLoop(policy, on, budget, next, req, recordBody(req));
+      }
     }
-    const cancellation = req.cancellation;
-    for (let attempt = 1; ; attempt++) {
-      const response = await next(req);
-      if (attempt >= policy.attempts || cancellation.cancelled) return response;
-      const delay = retryDelay(policy, on, req, response, attempt);
-      if (delay < 0 || !budget.tryRetry(performance.now())) return response;
-      discardBody(response);
-      req.retries++;
-      if (delay > 0 && !(await sleep(delay, cancellation))) return response;
-    }
+    return retryLoop(policy, on, budget, next, req, undefined);
   };
+}
+
+/** Tries until an answer is final; with `recorded`, only while the recorded body can be sent again. */
+async function retryLoop(
+  policy: CompiledRetry,
+  on: ReadonlySet<string>,
+  budget: RetryBudget,
+  next: Handler,
+  req: ProxyRequest,
+  recorded: (() => Buffer | undefined) | undefined,
+): Promise<ProxyResponse> {
+  const cancellation = req.cancellation;
+  for (let attempt = 1; ; attempt++) {
+    const response = await next(req);
+    if (attempt >= policy.attempts || cancellation.cancelled) return response;
+    const delay = retryDelay(policy, on, req, response, attempt);
+    if (delay < 0) return response;
+    if (recorded) {
+      const body = recorded();
+      if (body === undefined) return response;
+      req.body = body;
+      recorded = undefined;
+    }
+    if (!budget.tryRetry(performance.now())) return response;
+    discardBody(response);
+    req.retries++;
+    if (delay > 0 && !(await sleep(delay, cancellation))) return response;
+  }
 }

@@ -1,3 +1,4 @@
+import { Transform, type Readable } from 'node:stream';
 import type { ProxyRequest } from './types.ts';
 
 /**
@@ -34,4 +35,31 @@ export async function makeReplayable(req: ProxyRequest): Promise<boolean> {
   }
   req.body = chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, total);
   return true;
+}
+
+/**
+ * Replaces the request's body stream with one that keeps a copy of what passes, for a retry after the
+ * body went out once. Returns what reads the copy: the whole body once it has ended, or undefined while
+ * it has not, or when it was larger than MAX_REPLAYABLE_BODY_BYTES.
+ */
+export function recordBody(req: ProxyRequest): () => Buffer | undefined {
+  const source = req.body as Readable;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  const copy = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size <= MAX_REPLAYABLE_BODY_BYTES) chunks.push(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      ended = true;
+      callback();
+    },
+  });
+  source.on('error', (err: Error) => copy.destroy(err));
+  source.pipe(copy);
+  req.body = copy;
+  return () => (ended && size <= MAX_REPLAYABLE_BODY_BYTES ? Buffer.concat(chunks, size) : undefined);
 }

@@ -45,6 +45,8 @@ export function withoutHopByHop(headers: HeaderMap, keepTeTrailers: boolean, dro
   const listed = listedInConnection(headers.connection);
   const out: HeaderMap = {};
   for (const name in headers) {
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :status) describe this hop's message framing.
+    if (name.charCodeAt(0) === 58 /* : */) continue;
     if (HOP_BY_HOP.has(name)) {
       if (keepTeTrailers && name === 'te' && String(headers.te).toLowerCase().includes('trailers')) out.te = 'trailers';
       continue;

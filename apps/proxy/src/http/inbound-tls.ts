@@ -7,6 +7,7 @@ import type { WorkloadIdentity } from '../identity/workload-identity.ts';
 import { handshakeFailure, type HandshakeCounters } from '../telemetry/handshakes.ts';
 import { writeRawResponse } from './raw-response.ts';
 import { proxyError } from './reasons.ts';
+import { ALPN_PROTOCOLS, type ProtocolRouter } from './protocols.ts';
 
 /** The caller's verified SPIFFE ID and the service it names, kept on its connection (absent: a plain-HTTP caller). */
 const PEER = Symbol('trellis.peer');
@@ -35,13 +36,15 @@ export interface InboundTlsOptions {
  * The inbound port when the workload has a mesh identity: each connection is mutual TLS (the caller's
  * certificate must chain to the trust bundle; its SPIFFE ID goes on the connection) or plain HTTP, told
  * apart by the first byte. Plain callers are served only when the MutualTLSPolicy mode allows it; under
- * STRICT they get a 403 `mtls-required` and the connection closes. Both kinds end up in `server`.
+ * STRICT they get a 403 `mtls-required` and the connection closes. Both kinds go to the router, which picks
+ * HTTP/1.1 or HTTP/2 (ALPN under TLS, the preface in plain text).
  */
 export class InboundTls {
   private readonly front: net.Server;
   private readonly tlsServer: tls.Server;
 
   constructor(
+    private readonly router: ProtocolRouter,
     private readonly server: http.Server,
     private readonly options: InboundTlsOptions,
   ) {
@@ -54,7 +57,7 @@ export class InboundTls {
       rejectUnauthorized: false,
       minVersion: 'TLSv1.3',
       handshakeTimeout: options.handshakeTimeoutMs,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: ALPN_PROTOCOLS,
     });
     this.tlsServer.on('secureConnection', (socket: TLSSocket) => {
       const peer = socket.getPeerCertificate();
@@ -67,7 +70,7 @@ export class InboundTls {
       const identity = spiffeIdOf(peer);
       const parts = identity ? parseSpiffeId(identity) : undefined;
       if (identity && parts) (socket as PeerSocket)[PEER] = { identity, service: `${parts.serviceAccount}.${parts.namespace}` };
-      server.emit('connection', socket);
+      router.tls(socket);
     });
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
       handshakes.fail(handshakeFailure(err));
@@ -112,7 +115,7 @@ export class InboundTls {
 
   private onPlain(socket: Socket): void {
     if (this.options.acceptsPlain()) {
-      this.server.emit('connection', socket);
+      this.router.plain(socket);
       return;
     }
     this.options.handshakes.fail('plaintext');

@@ -1,14 +1,17 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UpstreamBody } from '../upstream/response-body.ts';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
+import { ProtocolRouter } from './protocols.ts';
+import { asGrpcError, GRPC_STATUS, grpcStatusIn, isGrpc } from './grpc.ts';
 import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
-import { CONNECT_REFUSAL, rawRefusal, readRequestHead, type HeadRefusal } from './request-head.ts';
-import { ProxyRequest, type Handler, type ProxyResponse } from './types.ts';
+import { CONNECT_REFUSAL, rawRefusal, readRequestHead, upgradeRefusal, type HeadRefusal } from './request-head.ts';
+import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
 
 /** Limits that protect a listener from clients that are slow, huge or broken. */
 export interface ClientLimits {
@@ -34,9 +37,29 @@ export interface ListenerOptions {
   tls?: Omit<InboundTlsOptions, 'handshakeTimeoutMs'>;
 }
 
-/** An HTTP listener that runs a chain per request, streams responses back and drains on demand. */
+/** The TCP or TLS socket under each HTTP/2 session (an h2c session sits on a stream in between). */
+const SESSION_SOCKET = new WeakMap<http2.ServerHttp2Session, Socket>();
+
+/** What a gRPC server puts in its trailers; found in a head, it stands for a trailers-only answer. */
+const GRPC_TRAILERS = new Set(['grpc-status', 'grpc-message', 'grpc-status-details-bin']);
+
+/** A client's response: HTTP/1.1 or HTTP/2 (Node's compatibility API gives both the same shape). */
+type ResponseSink = ServerResponse | Http2ServerResponse;
+
+/** Headers HTTP/2 forbids in a message (RFC 9113 §8.2.2); the proxy's own answers may carry `connection`. */
+const H2_FORBIDDEN = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+
+/**
+ * An HTTP listener that runs a chain per request, streams responses back and drains on demand. Each
+ * connection speaks HTTP/1.1 or HTTP/2 (h2c by its preface, or h2 by ALPN under TLS); both end in the
+ * same chain, so filters never see the difference.
+ */
 export class Listener {
   readonly server: http.Server;
+  readonly h2: http2.Http2Server;
+  private readonly front: net.Server | undefined;
+  /** The HTTP/2 sessions open on this listener (the server keeps no list of its own), closed when draining. */
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly tls: InboundTls | undefined;
   private inFlight = 0;
   private draining = false;
@@ -63,32 +86,57 @@ export class Listener {
     const onUpgrade = options.onUpgrade;
     if (onUpgrade) {
       this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        const target = readRequestHead(req, {});
+        const target = upgradeRefusal(req) ?? readRequestHead(req, {});
         if (typeof target === 'string') onUpgrade(req, socket, head);
         else refuseOnSocket(socket, target);
       });
     }
-    if (options.tls) this.tls = new InboundTls(this.server, { ...options.tls, handshakeTimeoutMs: limits.headersTimeoutMs });
+    this.h2 = http2.createServer({
+      maxSessionMemory: 64,
+      // Flow control: room for a busy stream's burst before the client waits (64 KiB is HTTP/2's default).
+      settings: { initialWindowSize: 1024 * 1024, maxHeaderListSize: limits.maxHeaderBytes },
+    });
+    this.h2.setTimeout(limits.idleTimeoutMs);
+    const router = new ProtocolRouter(this.server, this.h2, limits.headersTimeoutMs);
+    this.h2.on('request', (incoming: Http2ServerRequest, res: Http2ServerResponse) => this.onH2Request(incoming, res));
+    this.h2.on('session', (session: http2.ServerHttp2Session) => {
+      // The TCP or TLS socket under the session: requests read the caller's address and identity from it.
+      if (router.connecting) SESSION_SOCKET.set(session, router.connecting);
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
+    // A session that breaks (bad frames, a reset socket) concerns only its own connection.
+    this.h2.on('sessionError', () => undefined);
+    if (options.tls) this.tls = new InboundTls(router, this.server, { ...options.tls, handshakeTimeoutMs: limits.headersTimeoutMs });
+    else this.front = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => router.plain(socket));
   }
 
   async listen(): Promise<number> {
     if (this.tls) return this.tls.listen(this.options.port, this.options.host);
+    const front = this.front as net.Server;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
+      front.once('error', reject);
+      front.listen(this.options.port, this.options.host, () => {
+        front.off('error', reject);
         resolve();
       });
     });
-    return (this.server.address() as AddressInfo).port;
+    // The HTTP server never listens itself, but it starts tracking connections (the headers timeout that
+    // stops slowloris, closeAllConnections when draining) on its 'listening' event.
+    this.server.emit('listening');
+    return (front.address() as AddressInfo).port;
   }
 
   /** Stops accepting, lets in-flight requests finish until `deadline` (performance.now() ms), then closes. */
   async drain(deadline: number): Promise<void> {
     this.draining = true;
     this.tls?.close();
+    this.front?.close();
     this.server.close();
     this.server.closeIdleConnections();
+    this.h2.close();
+    // HTTP/2 clients are told with GOAWAY to open no more streams; those in flight finish.
+    for (const session of this.sessions) session.close();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
@@ -99,9 +147,21 @@ export class Listener {
       });
     }
     this.server.closeAllConnections();
+    for (const session of this.sessions) session.destroy();
   }
 
-  private onRequest(incoming: IncomingMessage, res: ServerResponse): void {
+  /** An HTTP/2 request: its authority becomes the Host header, then it runs like any other. */
+  private onH2Request(incoming: Http2ServerRequest, res: Http2ServerResponse): void {
+    const socket = SESSION_SOCKET.get(incoming.stream.session as http2.ServerHttp2Session);
+    if (socket) Object.defineProperty(incoming, 'socket', { value: socket });
+    const headers = incoming.headers;
+    const authority = headers[':authority'];
+    if (headers.host === undefined && authority !== undefined) headers.host = authority;
+    // A request without a body ends its stream with its headers; any other has one, of any length.
+    this.onRequest(incoming as unknown as IncomingMessage, res, !incoming.stream.endAfterHeaders);
+  }
+
+  private onRequest(incoming: IncomingMessage, res: ResponseSink, withBody = hasBody(incoming.headers)): void {
     const startedAt = performance.now();
     // x-trellis-* headers are believed only from another proxy, over mutual TLS.
     const headers = withoutHopByHop(incoming.headers, true, peerIdentityOf(incoming.socket) === undefined);
@@ -110,13 +170,17 @@ export class Listener {
       this.refuse(res, target);
       return;
     }
-    const body = hasBody(incoming.headers) ? incoming : null;
+    const body = withBody ? incoming : null;
     const req = new ProxyRequest(incoming, incoming.method ?? 'GET', target, headers, body, startedAt);
     this.inFlight++;
     let status = 0;
+    const grpc = isGrpc(req);
+    let answer: ProxyResponse | undefined;
     // 'close' fires once per response; `on` spares the wrapper `once` allocates per request.
     res.on('close', () => {
       const completed = res.writableFinished;
+      // A gRPC call's outcome: grpc-status from the head (trailers-only) or the trailers; none means it broke.
+      if (grpc) req.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
       // The client went away first: cancel whatever the chain is still waiting for upstream.
       if (!completed) req.cancellation.cancel();
       // 499 (nginx's "client closed request"): the client left before any response was chosen.
@@ -125,26 +189,31 @@ export class Listener {
     });
     this.options.handle(req).then(
       (response) => {
+        // The proxy's own answers to a gRPC caller are gRPC errors (HTTP 200 with grpc-status).
+        if (grpc && response.reason !== undefined) response = asGrpcError(response);
         status = response.status;
+        answer = response;
         this.send(res, response);
       },
       (err: Error) => {
         this.options.log(`${this.options.name}: ${req.method} ${req.url} failed inside the proxy: ${err.stack ?? err.message}`);
-        const response = proxyError('internal-error', err.message);
+        let response = proxyError('internal-error', err.message);
+        if (grpc) response = asGrpcError(response);
         status = response.status;
+        answer = response;
         this.send(res, response);
       },
     );
   }
 
   /** A request head the proxy will not forward: answered at once, the connection closed after it. */
-  private refuse(res: ServerResponse, refusal: HeadRefusal): void {
+  private refuse(res: ResponseSink, refusal: HeadRefusal): void {
     const response = proxyError(refusal.reason, refusal.detail, { headers: { connection: 'close' } });
-    res.writeHead(response.status, response.headers);
-    res.end(response.body);
+    writeHead(res, response);
+    endWith(res, response.body);
   }
 
-  private send(res: ServerResponse, response: ProxyResponse): void {
+  private send(res: ResponseSink, response: ProxyResponse): void {
     const body = response.body;
     if (res.destroyed) {
       if (body instanceof UpstreamBody) body.abort();
@@ -152,17 +221,17 @@ export class Listener {
     }
     if (this.draining) response.headers.connection = 'close';
     try {
-      res.writeHead(response.status, response.headers);
+      writeHead(res, response);
     } catch (err) {
       // Upstream sent a header Node refuses to write (invalid characters): answer 502 instead.
       if (body instanceof UpstreamBody) body.abort();
       const fallback = proxyError('upstream-protocol-error', (err as Error).message);
-      res.writeHead(fallback.status, fallback.headers);
-      res.end(fallback.body);
+      writeHead(res, fallback);
+      endWith(res, fallback.body);
       return;
     }
     if (body instanceof UpstreamBody) body.pipeTo(res);
-    else res.end(body);
+    else endWith(res, body);
   }
 
   private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -182,6 +251,31 @@ export class Listener {
     // A client that does not read its error response is cut off instead of holding the socket.
     setTimeout(() => socket.destroy(), 1000).unref();
   }
+}
+
+/** Writes the response head; for HTTP/2, without the connection-specific headers it forbids. */
+function writeHead(res: ResponseSink, response: ProxyResponse): void {
+  if (res instanceof http.ServerResponse) {
+    res.writeHead(response.status, response.headers);
+    return;
+  }
+  const headers: HeaderMap = {};
+  let trailers: Record<string, string | string[]> | undefined;
+  for (const name in response.headers) {
+    const value = response.headers[name];
+    if (value === undefined || H2_FORBIDDEN.includes(name)) continue;
+    // A gRPC status in the head (a trailers-only answer) goes out as a trailer: the compatibility API
+    // cannot end a stream with its HEADERS frame, and gRPC clients read a status in a head only from one.
+    if (GRPC_TRAILERS.has(name)) (trailers ??= {})[name] = value;
+    else headers[name] = value;
+  }
+  res.writeHead(response.status, headers);
+  if (trailers) res.addTrailers(trailers);
+}
+
+function endWith(res: ResponseSink, body: ProxyResponse['body']): void {
+  if (body === null) res.end();
+  else (res as ServerResponse).end(body);
 }
 
 function refuseOnSocket(socket: Duplex, refusal: HeadRefusal): void {

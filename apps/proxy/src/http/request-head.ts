@@ -110,3 +110,16 @@ export const CONNECT_REFUSAL: HeadRefusal = {
   reason: 'method-not-allowed',
   detail: 'CONNECT (a TCP tunnel) is not supported; send plain HTTP requests with the service in the Host header',
 };
+
+/**
+ * Only WebSocket upgrades are tunnelled. Any other protocol, h2c above all, would hand the client a raw
+ * connection to the app on which its later requests pass no proxy check (h2c upgrade smuggling).
+ */
+export function upgradeRefusal(incoming: IncomingMessage): HeadRefusal | undefined {
+  const upgrade = incoming.headers.upgrade ?? '';
+  if (upgrade.trim().toLowerCase() === 'websocket') return undefined;
+  return {
+    reason: 'bad-request',
+    detail: `only WebSocket upgrades pass the proxy, not ${JSON.stringify(upgrade.slice(0, 50))}; HTTP/2 clients connect with prior knowledge`,
+  };
+}

@@ -62,6 +62,8 @@ export class ProxyRequest {
   tryTimeoutMs: number | undefined = undefined;
   /** Longest silence allowed inside the upstream response body (TimeoutPolicy idle). */
   idleTimeoutMs: number | undefined = undefined;
+  /** A gRPC call's grpc-status once its response is over (the listener reads it); undefined for other requests. */
+  grpcStatus: number | undefined = undefined;
   /** Fires when the client goes away before its response is complete, or when the request times out. */
   readonly cancellation = new Cancellation();
   /** performance.now() at arrival. */

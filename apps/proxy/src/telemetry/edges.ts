@@ -26,6 +26,8 @@ export interface EdgeOutcome {
   mtls: boolean | undefined;
   attempts: number;
   failedAttempts: number;
+  /** A gRPC call's grpc-status (undefined for other requests). */
+  grpcStatus?: number | undefined;
 }
 
 /**
@@ -35,6 +37,9 @@ export interface EdgeOutcome {
 export class EdgeStats {
   /** Cumulative requests by exact status code. */
   readonly codes = new Map<number, number>();
+  /** Cumulative gRPC calls by grpc-status (their HTTP status is 200 whatever happened). */
+  readonly grpcCodes = new Map<number, number>();
+  private intervalGrpc: Map<number, number> | undefined = undefined;
   readonly byClass: Array<ClassHistogram | undefined> = [undefined, undefined, undefined, undefined];
   retries = 0;
   rateLimited = 0;
@@ -103,6 +108,12 @@ export class EdgeStats {
       this.ejections += ejections;
       this.intervalEjections += ejections;
     }
+    const grpc = o.grpcStatus;
+    if (grpc !== undefined) {
+      this.grpcCodes.set(grpc, (this.grpcCodes.get(grpc) ?? 0) + 1);
+      const interval = (this.intervalGrpc ??= new Map());
+      interval.set(grpc, (interval.get(grpc) ?? 0) + 1);
+    }
     if (mtls === true) {
       this.mtls++;
       this.intervalMtls++;
@@ -141,6 +152,10 @@ export class EdgeStats {
       failedAttempts: this.intervalFailedAttempts,
     };
     if (this.version !== undefined) delta.version = this.version;
+    if (this.intervalGrpc) {
+      delta.grpc = Object.fromEntries([...this.intervalGrpc].map(([code, n]) => [String(code), n]));
+      this.intervalGrpc = undefined;
+    }
     this.intervalCodes.fill(0);
     this.intervalRetries = 0;
     this.intervalRateLimited = 0;

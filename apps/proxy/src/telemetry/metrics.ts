@@ -86,6 +86,19 @@ export class MetricsRegistry {
         },
       },
       {
+        name: 'trellis_grpc_requests_total',
+        help: 'gRPC calls by edge, route and grpc-status, counted when each call (streams included) ends.',
+        type: 'counter',
+        collect: () => {
+          const out = new Map<string, Sample>();
+          for (const e of this.edges()) {
+            if (!e.reported) continue;
+            for (const [status, n] of e.grpcCodes) add(out, { ...edgeLabels(e), grpc_status: String(status) }, n);
+          }
+          return out.values();
+        },
+      },
+      {
         name: 'trellis_request_duration_seconds',
         help: 'Request duration by edge, route and status class.',
         type: 'histogram',

@@ -1,5 +1,7 @@
 import type { Span } from '@trellis/shared';
+import { grpcStatusIn, isGrpcServerError } from '../http/grpc.ts';
 import { isTrellisRateLimited } from '../http/reasons.ts';
+import { UpstreamBody } from '../upstream/response-body.ts';
 import { firstValue, type ProxyRequest, type ProxyResponse } from '../http/types.ts';
 import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
@@ -23,12 +25,13 @@ export class Tracer {
   /** One server span per request the inbound listener received. */
   serverSpan(req: ProxyRequest, status: number, durationMs: number): void {
     const trace = req.trace;
-    const error = status >= 500 || status === 0;
+    const error = status >= 500 || status === 0 || isGrpcServerError(req.grpcStatus);
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const attributes: Span['attributes'] = { route: req.route, 'http.method': req.method, 'http.path': req.path, source: req.source };
     if (req.identity !== undefined) attributes['peer.identity'] = req.identity;
     if (req.rateLimited) attributes.rate_limited = true;
     if (req.cache) attributes.cache = req.cache;
+    if (req.grpcStatus !== undefined) attributes.grpc_status = req.grpcStatus;
     const span: Span = {
       traceId: trace.traceId,
       spanId: trace.spanId,
@@ -55,7 +58,8 @@ export class Tracer {
   clientSpan(req: ProxyRequest, spanId: string, attempt: number, startedAt: number, durationMs: number, response: ProxyResponse, endpoint: string): void {
     const trace = req.trace;
     const status = response.status;
-    const error = response.failure !== undefined || status >= 500;
+    const grpcStatus = grpcStatusIn(response.headers) ?? (response.body instanceof UpstreamBody ? grpcStatusIn(response.body.trailers) : undefined);
+    const error = response.failure !== undefined || status >= 500 || isGrpcServerError(grpcStatus);
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
     const span: Span = {
       traceId: trace.traceId,
@@ -78,6 +82,7 @@ export class Tracer {
     };
     if (req.subset) span.attributes.subset = req.subset;
     if (req.mtls) span.attributes.mtls = true;
+    if (grpcStatus !== undefined) span.attributes.grpc_status = grpcStatus;
     // Only an answer that came from upstream: a response this proxy made for the attempt says nothing.
     if (response.reason === undefined) {
       if (isTrellisRateLimited(response)) span.attributes.rate_limited = true;

@@ -90,9 +90,9 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.body?.push(chunk);
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.release(false);
-    this.body?.complete();
+    this.body?.complete(trailers);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
@@ -114,6 +114,8 @@ export function sendToEndpoint(
   headers: HeaderMap,
   cancellation: Cancellation,
   timeouts: AttemptTimeouts,
+  /** Over the endpoint's HTTP/2 session instead of its HTTP/1.1 pool (gRPC, HTTP/2 callers). */
+  http2 = false,
 ): Promise<ProxyResponse> {
   return new Promise((resolve) => {
     const options: Dispatcher.DispatchOptions = {
@@ -123,7 +125,7 @@ export function sendToEndpoint(
       body: req.body,
     };
     if (timeouts.bodyTimeoutMs !== undefined) options.bodyTimeout = timeouts.bodyTimeoutMs;
-    const pool = endpoint.connections();
+    const pool = http2 ? endpoint.http2() : endpoint.connections();
     if (!pool) {
       resolve(proxyError('no-certificate', `${endpoint.key} takes only mutual TLS; waiting for a certificate from the control plane`, { failure: 'connect-failure' }));
       return;
@@ -131,7 +133,8 @@ export function sendToEndpoint(
     // Only another proxy, over mutual TLS, may answer with x-trellis-* headers; an app's are dropped.
     const attempt = new Attempt(endpoint.key, cancellation, resolve, timeouts.headersTimeoutMs, !endpoint.mtls);
     try {
-      pool.dispatch(options, attempt);
+      // Either an undici pool or an HTTP/2 session: both take the same options and handler.
+      (pool as { dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): unknown }).dispatch(options, attempt);
     } catch (err) {
       attempt.onResponseError(undefined, err as Error);
     }

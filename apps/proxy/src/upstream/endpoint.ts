@@ -3,6 +3,7 @@ import type { Endpoint } from '@trellis/shared';
 import type { Pool } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 import { mtlsConnector, mtlsOptions, type UpstreamTls } from './mtls-connector.ts';
+import { H2Connection } from './h2-connection.ts';
 
 // undici's Pool on its own: the package entry also loads fetch, WebSocket, caches and mocks, ~9 MB of
 // RSS more in a process that never uses them. undici has no "exports" map, so the file is public.
@@ -50,6 +51,9 @@ export class EndpointState {
   private pool: Pool | undefined;
   /** The identity generation the pool's connections were made with. */
   private poolGeneration = -1;
+  /** The HTTP/2 session (gRPC, and HTTP/2 callers to another proxy), made on first use. */
+  private h2: H2Connection | undefined;
+  private h2Generation = -1;
 
   constructor(
     readonly address: string,
@@ -77,6 +81,7 @@ export class EndpointState {
       this.connectionLimit = connectionLimit;
       this.identity = meta.identity;
       this.retirePool();
+      this.retireH2();
     }
   }
 
@@ -112,6 +117,26 @@ export class EndpointState {
   }
 
   /**
+   * The HTTP/2 connection to this endpoint (h2c, or mutual TLS with ALPN h2), like connections(): made
+   * again after the certificate or bundle changed; undefined when it needs mTLS and there is no certificate.
+   */
+  http2(): H2Connection | undefined {
+    const identity = this.identity;
+    if (identity === undefined) {
+      this.h2 ??= new H2Connection({ host: this.address, port: this.port });
+      return this.h2;
+    }
+    const tls = this.tls;
+    if (this.h2 && this.h2Generation === tls?.generation) return this.h2;
+    this.retireH2();
+    const context = tls?.clientContext();
+    if (!tls || !context) return undefined;
+    this.h2Generation = tls.generation;
+    this.h2 = new H2Connection({ host: this.address, port: this.port, tls: { context, expected: identity, handshakes: tls.handshakes } });
+    return this.h2;
+  }
+
+  /**
    * How a raw connection (a WebSocket tunnel) reaches this endpoint: undefined for plain TCP, TLS
    * options for an mTLS endpoint, or null when it needs mTLS and the workload has no certificate yet.
    */
@@ -140,6 +165,12 @@ export class EndpointState {
     void old?.close().catch(() => undefined);
   }
 
+  private retireH2(): void {
+    const old = this.h2;
+    this.h2 = undefined;
+    void old?.close();
+  }
+
   /**
    * Retires the endpoint (it left the service): balancers stop picking it, requests in flight finish,
    * then the connections close. A chain from the previous snapshot that still holds it gets a closed
@@ -147,12 +178,13 @@ export class EndpointState {
    */
   async close(): Promise<void> {
     this.ejectedUntil = Infinity;
-    await this.pool?.close().catch(() => undefined);
+    await Promise.all([this.pool?.close().catch(() => undefined), this.h2?.close()]);
   }
 
   /** Closes the connections now, failing whatever is in flight (used when a drain deadline passes). */
   async destroy(): Promise<void> {
     this.ejectedUntil = Infinity;
+    this.h2?.destroy();
     await this.pool?.destroy().catch(() => undefined);
   }
 }

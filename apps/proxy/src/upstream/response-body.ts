@@ -1,5 +1,16 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+
+/** Where a body goes: what an HTTP/1.1 ServerResponse and an HTTP/2 Http2ServerResponse both offer. */
+export interface ResponseSink {
+  readonly destroyed: boolean;
+  write(chunk: Buffer): boolean;
+  end(): unknown;
+  end(chunk: Buffer): unknown;
+  destroy(err?: Error): unknown;
+  addTrailers(trailers: Record<string, string | string[]>): void;
+  once(event: 'drain', listener: () => void): unknown;
+}
 
 /** Bytes held for a body nobody reads yet (between its head arriving and the listener writing it). */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -19,12 +30,14 @@ export interface BodyTap {
 export class UpstreamBody {
   private queue: Buffer[] | undefined = undefined;
   private queued = 0;
-  private sink: ServerResponse | undefined = undefined;
+  private sink: ResponseSink | undefined = undefined;
   private state: 'open' | 'complete' | 'failed' = 'open';
   private discarding = false;
   private closeListeners: Array<() => void> | undefined = undefined;
   private tap: BodyTap | undefined = undefined;
   private waitingForDrain = false;
+  /** Trailers that came after the body (gRPC's grpc-status); passed on when the body ends. */
+  trailers: IncomingHttpHeaders | undefined = undefined;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
@@ -44,11 +57,16 @@ export class UpstreamBody {
     if (this.queued > HIGH_WATER_BYTES) this.controller.pause();
   }
 
-  complete(): void {
+  complete(trailers?: IncomingHttpHeaders): void {
     if (this.state !== 'open') return;
     this.state = 'complete';
+    if (trailers && hasAny(trailers)) this.trailers = trailers;
     this.tap?.end(true);
-    this.sink?.end();
+    const sink = this.sink;
+    if (sink) {
+      if (this.trailers) addTrailers(sink, this.trailers);
+      sink.end();
+    }
     this.closed();
   }
 
@@ -64,16 +82,23 @@ export class UpstreamBody {
   // ---- read by the listener and filters ----
 
   /** Writes the body into the client's response (once), then ends it. */
-  pipeTo(sink: ServerResponse): void {
+  pipeTo(sink: ResponseSink): void {
     this.sink = sink;
     const queue = this.queue;
     this.queue = undefined;
     this.queued = 0;
+    if (this.state === 'complete' && this.trailers) {
+      // Trailers need a body sent in chunks (HTTP/1.1) or a stream left open for them (HTTP/2).
+      if (queue) for (const chunk of queue) sink.write(chunk);
+      addTrailers(sink, this.trailers);
+      sink.end();
+      return;
+    }
     if (this.state === 'complete') {
       // The whole body is here already (the common case for small responses): one end() writes head
       // and body in a single syscall, with a Content-Length instead of chunked encoding.
       if (!queue) sink.end();
-      else sink.end(queue.length === 1 ? queue[0] : Buffer.concat(queue));
+      else sink.end(queue.length === 1 && queue[0] ? queue[0] : Buffer.concat(queue));
       return;
     }
     let writable = true;
@@ -120,7 +145,7 @@ export class UpstreamBody {
   }
 
   /** The client's socket is full: pause the upstream until it drains (one listener at a time). */
-  private waitForDrain(sink: ServerResponse): void {
+  private waitForDrain(sink: ResponseSink): void {
     this.controller.pause();
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
@@ -136,4 +161,20 @@ export class UpstreamBody {
     this.closeListeners = undefined;
     if (list) for (const listener of list) listener();
   }
+}
+
+function hasAny(headers: IncomingHttpHeaders): boolean {
+  for (const _ in headers) return true;
+  return false;
+}
+
+/** Passes trailers on, without HTTP/2 pseudo-headers or the hop-by-hop ones HTTP/2 refuses. */
+function addTrailers(sink: ResponseSink, trailers: IncomingHttpHeaders): void {
+  const out: Record<string, string | string[]> = {};
+  for (const name in trailers) {
+    const value = trailers[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* : */ || name === 'connection' || name === 'transfer-encoding') continue;
+    out[name] = value;
+  }
+  sink.addTrailers(out);
 }

@@ -71,3 +71,20 @@ describe('the graph at scale: what is drawn', () => {
     expect(ids(problems)).toEqual(['cart.shop', 'pay.billing', 'search.shop', 'web.shop']);
   });
 });
+
+describe('versions as their own nodes', () => {
+  const canary: ServiceGraph = {
+    ...graph,
+    nodes: graph.nodes.map((n) => (n.id === 'cart.shop' ? { ...n, versions: ['v1', 'v2'] } : n)),
+    edges: graph.edges.map((e) => (e.id === 'web.shop->cart.shop' ? { ...e, versions: [{ version: 'v1', rps: 9, share: 0.9 }, { version: 'v2', rps: 1, share: 0.1 }] } : e)),
+  };
+  it('draws each version inside its service, calls in split by the measured share, calls out on the service', () => {
+    const g = graphView(canary, { ...DEFAULT_VIEW, versions: true });
+    expect(g.nodes.filter((n) => n.parent === 'cart.shop').map((n) => n.id)).toEqual(['cart.shop@v1', 'cart.shop@v2']);
+    expect(g.edges.find((e) => e.id === 'web.shop->cart.shop@v2')?.stats.requests).toBe(10);
+    expect(g.edges.find((e) => e.id === 'web.shop->cart.shop@v1')?.stats.rps).toBeCloseTo(9, 5);
+    expect(g.edges.some((e) => e.id === 'web.shop->cart.shop')).toBe(false);
+    expect(g.edges.some((e) => e.id === 'cart.shop->pay.billing')).toBe(true);
+    expect(graphView(canary, DEFAULT_VIEW).nodes.some((n) => n.parent)).toBe(false);
+  });
+});

@@ -14,12 +14,17 @@ export interface ViewOptions {
   hops: number;
   /** all: every edge; traffic: edges with requests; problems: edges below the healthy threshold and their ends. */
   edges: 'all' | 'traffic' | 'problems';
+  /** Each version of a service that has several (a canary) as its own node inside the service's box. */
+  versions: boolean;
 }
 
-export const DEFAULT_VIEW: ViewOptions = { collapsed: new Set(), focus: null, hops: 1, edges: 'all' };
+export const DEFAULT_VIEW: ViewOptions = { collapsed: new Set(), focus: null, hops: 1, edges: 'all', versions: false };
 
-/** A node of the drawn graph: a service, or a folded namespace with how many services it holds. */
-export type ViewNode = GraphNode & { members?: number };
+/**
+ * A node of the drawn graph: a service, a folded namespace with how many services it holds, or one version
+ * of a service drawn inside it (`parent` is the service's id).
+ */
+export type ViewNode = GraphNode & { members?: number; parent?: string };
 export type ViewGraph = Omit<ServiceGraph, 'nodes'> & { nodes: ViewNode[] };
 
 const PREFIX = 'namespace:';
@@ -106,6 +111,56 @@ function collapse(graph: ServiceGraph, collapsed: ReadonlySet<string>): ViewGrap
   return { ...graph, nodes, edges };
 }
 
+export const versionNodeId = (service: string, version: string) => `${service}@${version}`;
+
+/** Scales an edge's counts to a share of it (one version's part); rates and percentiles stay. */
+function share(s: Stats, part: number): Stats {
+  const c = s.codes;
+  return {
+    ...s,
+    requests: Math.round(s.requests * part),
+    rps: s.rps * part,
+    retriesPerSecond: s.retriesPerSecond * part,
+    rateLimitedPerSecond: s.rateLimitedPerSecond * part,
+    attempts: Math.round(s.attempts * part),
+    codes: { '2xx': Math.round(c['2xx'] * part), '3xx': Math.round(c['3xx'] * part), '4xx': Math.round(c['4xx'] * part), '5xx': Math.round(c['5xx'] * part) },
+  };
+}
+
+/**
+ * Services with several versions get a node per version inside them: calls in go to the versions by the
+ * split the edge measured; calls out stay on the service (the proxies do not say which version made them).
+ */
+function splitVersions(view: ViewGraph): ViewGraph {
+  const split = new Set(view.nodes.filter((n) => n.members === undefined && !n.external && n.versions.length > 1).map((n) => n.id));
+  if (split.size === 0) return view;
+  const edges: GraphEdge[] = [];
+  const into = new Map<string, Stats[]>();
+  for (const e of view.edges) {
+    if (!split.has(e.destination) || e.versions.length === 0) {
+      edges.push(e);
+      continue;
+    }
+    for (const v of e.versions) {
+      const destination = versionNodeId(e.destination, v.version);
+      const stats = share(e.stats, v.share);
+      edges.push({ ...e, id: `${e.source}->${destination}`, destination, stats, versions: [v], routes: [] });
+      into.set(destination, [...(into.get(destination) ?? []), stats]);
+    }
+  }
+  const nodes: ViewNode[] = [];
+  for (const n of view.nodes) {
+    nodes.push(n);
+    if (!split.has(n.id)) continue;
+    for (const v of n.versions) {
+      const id = versionNodeId(n.id, v);
+      const stats = into.get(id);
+      nodes.push({ ...n, id, name: v, versions: [], policies: [], inbound: stats ? mergeStats(stats) : null, parent: n.id });
+    }
+  }
+  return { ...view, nodes, edges };
+}
+
 /** The ids within `hops` calls of `focus`, following edges either way. */
 function neighbourhood(edges: readonly GraphEdge[], focus: string, hops: number): Set<string> {
   const near = new Set([focus]);
@@ -129,6 +184,7 @@ function neighbourhood(edges: readonly GraphEdge[], focus: string, hops: number)
 /** The graph to draw for `options`: folding first, then the edge filter, then the focus. */
 export function graphView(graph: ServiceGraph, options: ViewOptions): ViewGraph {
   let view = collapse(graph, options.collapsed);
+  if (options.versions) view = splitVersions(view);
   if (options.edges !== 'all') {
     const keep = (e: GraphEdge) => (options.edges === 'traffic' ? e.stats.requests > 0 : ['degraded', 'failing'].includes(healthOf(e.stats)));
     const edges = view.edges.filter(keep);
@@ -139,6 +195,8 @@ export function graphView(graph: ServiceGraph, options: ViewOptions): ViewGraph 
   }
   if (options.focus && view.nodes.some((n) => n.id === options.focus)) {
     const near = neighbourhood(view.edges, options.focus, options.hops);
+    // A service's versions come with it, and a version's service.
+    for (const n of view.nodes) if (n.parent && (near.has(n.parent) || near.has(n.id))) near.add(n.parent).add(n.id);
     view = { ...view, nodes: view.nodes.filter((n) => near.has(n.id)), edges: view.edges.filter((e) => near.has(e.source) && near.has(e.destination)) };
   }
   return view;
@@ -146,5 +204,5 @@ export function graphView(graph: ServiceGraph, options: ViewOptions): ViewGraph 
 
 /** A key for the node positions of a view: each different subset is laid out on its own. */
 export function viewKey(namespace: string, options: ViewOptions): string {
-  return [namespace || '*', [...options.collapsed].sort().join(','), options.focus ? `${options.focus}~${options.hops}` : '', options.edges].join('|');
+  return [namespace || '*', [...options.collapsed].sort().join(','), options.focus ? `${options.focus}~${options.hops}` : '', options.edges, options.versions ? 'versions' : ''].join('|');
 }

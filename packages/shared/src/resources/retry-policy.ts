@@ -3,7 +3,23 @@ import { defineKind } from './define.ts';
 import { targetRef } from './common.ts';
 import { duration, parseDuration } from '../duration.ts';
 
-export const RETRY_ON = ['5xx', 'gateway-error', 'connect-failure', 'reset', 'retriable-429'] as const;
+/**
+ * When to retry: HTTP conditions, and gRPC status codes (a gRPC answer is HTTP 200 whatever its outcome;
+ * its grpc-status says what happened): unavailable (14), resource-exhausted (8), cancelled (1),
+ * deadline-exceeded (4), internal (13), as Envoy names them.
+ */
+export const RETRY_ON = [
+  '5xx',
+  'gateway-error',
+  'connect-failure',
+  'reset',
+  'retriable-429',
+  'unavailable',
+  'resource-exhausted',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+] as const;
 export const MAX_ATTEMPTS = 10;
 
 export const retryPolicySpec = z

@@ -355,11 +355,18 @@ export function GraphCanvas({
     const unplaced = missing.filter((n) => !positions.has(n.id));
     if (unplaced.length > 0) {
       const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 330, rowGap: 100, maxPerColumn: 12 };
+      // A service drawn with its versions inside is placed by them: its calls out count as its first version's.
+      const firstVersion = new Map<string, string>();
+      for (const n of graph.nodes) if (n.parent && !firstVersion.has(n.parent)) firstVersion.set(n.parent, n.id);
       const computed = layeredLayout(
-        graph.nodes.map((n) => n.id),
-        graph.edges,
+        graph.nodes.filter((n) => !firstVersion.has(n.id)).map((n) => n.id),
+        graph.edges.map((e) => ({ source: firstVersion.get(e.source) ?? e.source, destination: e.destination })),
         gaps,
       );
+      for (const [parent, child] of firstVersion) {
+        const p = computed.get(child);
+        if (p) computed.set(parent, p);
+      }
       const first = positions.size === 0;
       for (const n of unplaced) {
         const wanted = computed.get(n.id) ?? { x: 0, y: 0 };

@@ -41,7 +41,20 @@ function parseSelection(value: string | null): Selection {
 export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGraph | null> }) {
   const trpc = useTRPC();
   const pathname = usePathname();
-  const params = useSearchParams();
+  const urlParams = useSearchParams();
+  // The view's state is the URL's, held here too: Next.js does not always pass a history.replaceState on to
+  // useSearchParams (a second change soon after the first was lost), so the page renders from this copy and
+  // writes the URL for sharing; a navigation (back, a link) replaces the copy.
+  const [params, setParams] = useState(() => new URLSearchParams(urlParams.toString()));
+  // What this page wrote: Next.js may report any of them late, which must not undo a newer change.
+  const written = useRef(new Set([urlParams.toString()]));
+  useEffect(() => {
+    const text = urlParams.toString();
+    if (!written.current.has(text)) {
+      written.current = new Set([text]);
+      setParams(new URLSearchParams(text));
+    }
+  }, [urlParams]);
   const namespace = params.get('ns') ?? '';
   const view = params.get('view') === 'table' ? 'table' : 'graph';
   const windowSeconds = Number(params.get('window') ?? 10) || 10;
@@ -51,6 +64,7 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
   const focus = params.get('focus');
   const hops = params.get('hops') === '2' ? 2 : 1;
   const edgeFilter = EDGE_FILTERS.find((f) => f.value === params.get('edges'))?.value ?? 'all';
+  const versions = params.get('versions') === '1';
   const [search, setSearch] = useState('');
   const [searchOpen, setSearchOpen] = useState(false);
   const [activeResult, setActiveResult] = useState(0);
@@ -59,19 +73,25 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
   const [, tick] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
 
+  // The newest params, for changes made before the next render (two in one event, say).
+  const current = useRef(params);
+  current.current = params;
   const setParam = useCallback(
     (changes: Record<string, string | null>) => {
-      const next = new URLSearchParams(params.toString());
+      const next = new URLSearchParams(current.current.toString());
       for (const [k, v] of Object.entries(changes)) {
         if (v === null || v === '') next.delete(k);
         else next.set(k, v);
       }
       const qs = next.toString();
-      // The native history API updates useSearchParams without a server round trip (which would
-      // re-render the page on the server and fetch the whole graph again).
+      current.current = next;
+      written.current.add(qs);
+      setParams(next);
+      // The native history API: no server round trip (which would render the page on the server and
+      // fetch the whole graph again).
       window.history.replaceState(null, '', qs ? `${pathname}?${qs}` : pathname);
     },
-    [params, pathname],
+    [pathname],
   );
   const onSelect = useCallback((s: Selection) => setParam({ sel: s ? `${s.type}:${s.id}` : null }), [setParam]);
 
@@ -112,14 +132,15 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
     () => new Set(foldParam === null ? (bigGraph && graphNamespaces.length > 1 && !focus ? graphNamespaces : []) : foldParam.split(',').filter((ns) => graphNamespaces.includes(ns))),
     [foldParam, bigGraph, graphNamespaces, focus],
   );
-  const viewOptions: ViewOptions = useMemo(() => ({ collapsed, focus, hops, edges: edgeFilter }), [collapsed, focus, hops, edgeFilter]);
+  const viewOptions: ViewOptions = useMemo(() => ({ collapsed, focus, hops, edges: edgeFilter, versions }), [collapsed, focus, hops, edgeFilter, versions]);
   const shown = useMemo(() => (graph ? graphView(graph, viewOptions) : undefined), [graph, viewOptions]);
   const setFolded = (next: Iterable<string>) => setParam({ fold: [...next].join(',') || 'none' });
   // A click on a folded namespace unfolds it; anything else selects.
   const onCanvasSelect = useCallback(
     (s: Selection) => {
       const ns = s ? folded(s.id) : null;
-      if (ns === null) return onSelect(s);
+      // A version drawn inside its service opens the service's panel (an edge into it, the edge's).
+      if (ns === null) return onSelect(s ? { type: s.type, id: s.id.replace(/@[^@>]*$/, '') } : null);
       setParam({ fold: [...collapsed].filter((c) => c !== ns).join(',') || 'none' });
     },
     [onSelect, setParam, collapsed],
@@ -194,6 +215,9 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
         </div>
         <Segmented label="Rates over" options={GRAPH_WINDOWS} value={windowSeconds} onChange={(w) => setParam({ window: w === 10 ? null : String(w) })} testId="graph-window" />
         <Segmented label="Edges shown" options={EDGE_FILTERS} value={edgeFilter} onChange={(v) => setParam({ edges: v === 'all' ? null : v })} testId="graph-edges" />
+        <label className="check-inline" title="Draw each version of a service with several (a canary) as its own node, with the split measured on its edges">
+          <input type="checkbox" checked={versions} onChange={(e) => setParam({ versions: e.target.checked ? '1' : null })} data-testid="graph-versions" /> Versions
+        </label>
         {graphNamespaces.length > 1 ? (
           <Button size="sm" onClick={() => setFolded(collapsed.size > 0 ? [] : graphNamespaces)} data-testid="graph-fold-all" title="Draw each namespace as one box (a click on a box unfolds it)">
             {collapsed.size > 0 ? 'Unfold namespaces' : 'Fold namespaces'}

@@ -15,6 +15,7 @@ export function Legend() {
       <div className="row muted" style={{ marginTop: 2 }}>
         Edges: rps · success · p99, width by rps
       </div>
+      <div className="row muted">2nd line: success of every try, before retries; colour by the worse</div>
       <div className="row muted" data-testid="legend-mtls">
         <span className="legend-lock tls-mtls">
           <LockGlyph size={11} />

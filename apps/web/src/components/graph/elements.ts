@@ -23,6 +23,8 @@ export interface NodeData {
   /** A folded namespace (drawn as a box; a click unfolds it). */
   group: boolean;
   health: Health;
+  /** For one version of a service drawn inside it: the service's node (a cytoscape compound parent). */
+  parent?: string;
 }
 
 export interface EdgeData {
@@ -40,7 +42,9 @@ export interface EdgeData {
 export function nodeData(n: ViewNode): NodeData {
   const versions = n.versions.length > 0 ? `\n${n.versions.join(' · ')}` : '';
   const label = n.external ? 'external' : n.members !== undefined ? `${n.name}\n${n.members} services ▸` : `${n.name}${versions}`;
-  return { id: n.id, label, external: n.external, group: n.members !== undefined, health: healthOf(n.inbound) };
+  const data: NodeData = { id: n.id, label, external: n.external, group: n.members !== undefined, health: healthOf(n.inbound) };
+  if (n.parent) data.parent = n.parent;
+  return data;
 }
 
 /**
@@ -111,7 +115,7 @@ const NODE_LABEL = {
   label: 'data(label)',
   'font-family': FONT,
   'font-size': 14,
-  'font-weight': 650,
+  'font-weight': 600,
   color: '#101828',
   'text-valign': 'center',
   'text-halign': 'center',
@@ -124,7 +128,7 @@ const EDGE_LABEL = {
   label: 'data(label)',
   'font-family': FONT,
   'font-size': 12,
-  'font-weight': 550,
+  'font-weight': 500,
   color: '#1d2433',
   'text-wrap': 'wrap',
   'text-background-color': '#ffffff',
@@ -155,6 +159,11 @@ export function graphStyle(large: boolean): Stylesheet[] {
     // On a big graph names are drawn only zoomed in, for the nodes in view (GraphCanvas adds the class).
     ...(large ? [{ selector: 'node.named', style: NODE_LABEL }] : []),
     ...healths.map((h) => ({ selector: `node[health = "${h}"]`, style: { 'border-color': HEALTH_COLORS[h] } })),
+    // A service drawn with its versions inside: a light box named at the top.
+    {
+      selector: 'node:parent',
+      style: { 'background-color': '#f5f7ff', 'background-opacity': 0.9, 'border-style': 'dashed', 'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -6, padding: '14px', shape: 'round-rectangle' },
+    },
     // A folded namespace: a bigger box with a double border, so it does not read as one service.
     {
       selector: 'node[?group]',

@@ -1,0 +1,116 @@
+import http2 from 'node:http2';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { chat, echoClient, grpc, say, startEchoServer, type EchoServer } from './support/grpc.ts';
+import { startProxy, type ProxyProcess } from './support/proxy.ts';
+import { endpoint, service, snapshot } from './support/snapshot.ts';
+
+// gRPC through two proxies (caller's outbound -> destination's inbound -> app), HTTP/2 end to end.
+
+let app: EchoServer;
+let destination: ProxyProcess;
+let caller: ProxyProcess;
+let client: grpc.Client;
+
+beforeAll(async () => {
+  app = await startEchoServer({ name: 'greeter-1' });
+  destination = await startProxy({ appPort: app.port, config: snapshot({ service: 'greeter' }), args: ['--app-protocol', 'grpc'] });
+  const inboundPort = Number(new URL(destination.inbound).port);
+  caller = await startProxy({ config: snapshot({ service: 'web', outbound: [service({ name: 'greeter', endpoints: [endpoint(inboundPort)] })] }) });
+  client = echoClient(Number(new URL(caller.outbound).port), 'greeter');
+});
+
+afterAll(async () => {
+  client?.close();
+  await Promise.all([caller?.stop(), destination?.stop(), app?.close()]);
+});
+
+test('a unary call passes both proxies with its answer, grpc-status and trailers intact', async () => {
+  const result = await say(client, 'hello');
+  expect(result.error).toBeNull();
+  expect(result.reply).toBe('greeter-1 says hello');
+  expect(result.trailers?.get('x-served-by')).toEqual(['greeter-1']);
+});
+
+test('a bidirectional stream passes both proxies, messages flowing both ways before either side ends', async () => {
+  const call = chat(client);
+  const replies: string[] = [];
+  // Each message is sent only after the previous answer came back: nothing may wait for the stream's end.
+  for (const m of ['one', 'two', 'three']) {
+    const reply = new Promise<string>((resolve) => call.once('data', (d: Buffer) => resolve(d.toString())));
+    call.write(Buffer.from(m));
+    replies.push(await reply);
+  }
+  const status = new Promise<grpc.StatusObject>((resolve) => call.once('status', resolve));
+  call.end();
+  const { code, metadata } = await status;
+  expect(replies).toEqual(['greeter-1 echoes one', 'greeter-1 echoes two', 'greeter-1 echoes three']);
+  expect(code).toBe(grpc.status.OK);
+  expect(metadata.get('x-served-by')).toEqual(['greeter-1']);
+});
+
+test('a deadline shorter than the server takes gives DEADLINE_EXCEEDED, and the server sees the call cancelled', async () => {
+  app.options.delayMs = 1500;
+  try {
+    const before = app.cancelled;
+    const started = Date.now();
+    const result = await say(client, 'slow', 200);
+    expect(result.error?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(Date.now() - started).toBeLessThan(1400);
+    // The cancellation travelled through both proxies to the app (RST_STREAM on each hop).
+    await expect.poll(() => app.cancelled, { timeout: 5000 }).toBe(before + 1);
+  } finally {
+    app.options.delayMs = 0;
+  }
+});
+
+test('the proxy enforces grpc-timeout itself: a caller without its own deadline gets DEADLINE_EXCEEDED from it', async () => {
+  app.options.delayMs = 1500;
+  try {
+    const session = http2.connect(caller.outbound);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/trellis.test.Echo/Say',
+      ':authority': 'greeter',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': '200m',
+    });
+    // One gRPC message: not compressed, 5 bytes long.
+    stream.end(Buffer.concat([Buffer.from([0, 0, 0, 0, 5]), Buffer.from('hello')]));
+    const head = await new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('response', resolve));
+    const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('trailers', resolve));
+    stream.resume();
+    await new Promise((resolve) => stream.once('close', resolve));
+    session.close();
+    expect(head[':status']).toBe(200);
+    expect(head['x-trellis-reason']).toBe('timeout');
+    expect((await trailers)['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+  } finally {
+    app.options.delayMs = 0;
+  }
+});
+
+test("the proxy's own errors reach a gRPC caller as gRPC errors: an unknown service is UNIMPLEMENTED with the reason", async () => {
+  const stranger = echoClient(Number(new URL(caller.outbound).port), 'nobody');
+  try {
+    const result = await say(stranger, 'hello');
+    expect(result.error?.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(result.error?.details).toBe(`unknown service: no service named "nobody" in this proxy's configuration (Host header)`);
+  } finally {
+    stranger.close();
+  }
+});
+
+test('calls are counted by grpc-status when they end: OK, DEADLINE_EXCEEDED and UNIMPLEMENTED on /metrics', async () => {
+  const count = async (destination: string, status: number) => {
+    const text = await (await fetch(`${caller.admin}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('trellis_grpc_requests_total{') && l.includes(`destination_service="${destination}"`) && l.includes(`grpc_status="${status}"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  // The tests above made these calls; a stream counts once, when it ends.
+  await expect.poll(() => count('greeter.default', grpc.status.OK), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+  expect(await count('greeter.default', grpc.status.DEADLINE_EXCEEDED)).toBeGreaterThanOrEqual(1);
+  expect(await count('unknown', grpc.status.UNIMPLEMENTED)).toBe(1);
+});

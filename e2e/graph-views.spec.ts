@@ -1,0 +1,67 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './support/test.ts';
+import { clickGraphElement, drawnGraph } from './support/graph.ts';
+import { expectNoHorizontalScroll } from './support/layout.ts';
+import { screenshot } from './support/shots.ts';
+
+// Issue 12.7 and 12.13 on the demo, and the graph page at 1280x800 and 390x844: readable at both sizes
+// (nothing scrolls sideways, the legend, status and zoom buttons do not cover one another, the toolbar
+// wraps), a hover tooltip, the header's count is the table's, and a focus shows only a neighbourhood.
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** No two of the elements `selector` matches cover each other, and each ends inside the viewport's width (one reading of every box). */
+async function expectApart(page: Page, selector: string): Promise<void> {
+  const width = page.viewportSize()?.width ?? 0;
+  const all = await page.locator(selector).evaluateAll((els) =>
+    els.filter((el) => (el as HTMLElement).offsetParent !== null && el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().height > 0).map((el) => ({ name: `${el.tagName.toLowerCase()}.${el.className || (el as HTMLElement).dataset.testid || ''}`, box: el.getBoundingClientRect().toJSON() as Box })),
+  );
+  expect(all.length, `elements matching ${selector}`).toBeGreaterThan(1);
+  for (const { name, box } of all) expect(box.x + box.width, `${name} ends inside the viewport`).toBeLessThanOrEqual(width + 0.5);
+  for (const [i, a] of all.entries()) for (const b of all.slice(i + 1)) expect(overlaps(a.box, b.box), `${a.name} and ${b.name} overlap`).toBe(false);
+}
+
+async function expectReadable(page: Page, size: string): Promise<void> {
+  await expect.poll(async () => (await drawnGraph(page)).nodes.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(7);
+  await expectNoHorizontalScroll(page);
+  await expectApart(page, '.graph-legend, .graph-controls, .graph-status > *');
+  // The toolbar wraps: its controls sit side by side or on new rows, never on top of each other.
+  await expectApart(page, '.graph-toolbar > *');
+  const canvas = await page.getByTestId('graph-canvas').boundingBox();
+  expect(canvas?.height ?? 0, 'the graph gets most of the height').toBeGreaterThan((page.viewportSize()?.height ?? 0) * 0.45);
+  await screenshot(page, `graph-${size}`);
+}
+
+test('graph page: readable at 1280x800 and 390x844; tooltip; header count = table count; focus on a neighbourhood', async ({ page }) => {
+  test.setTimeout(240_000); // a busy 2-core machine: the first graph can take a while
+  await page.goto('/graph');
+  await expectReadable(page, '1280');
+
+  // Hover: the edge's figures spelled out.
+  const mid = await page.evaluate(() => (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.getElementById('cart.default->payments.default').renderedMidpoint() ?? null);
+  const canvas = await page.getByTestId('graph-canvas').boundingBox();
+  if (!mid || !canvas) throw new Error('edge cart -> payments not drawn');
+  await page.mouse.move(canvas.x + mid.x, canvas.y + mid.y);
+  await expect(page.getByTestId('graph-tooltip')).toContainText('cart.default → payments.default');
+  await expect(page.getByTestId('graph-tooltip')).toContainText('rps · success');
+
+  // Focus on cart: only cart, its caller and its callee; two hops add the caller's neighbours.
+  await clickGraphElement(page, 'cart.default');
+  await page.getByTestId('graph-focus-selected').click();
+  await expect.poll(async () => (await drawnGraph(page)).nodes.sort()).toEqual(['cart.default', 'frontend.default', 'payments.default']);
+  await page.getByTestId('graph-hops-2').click();
+  await expect.poll(async () => (await drawnGraph(page)).nodes.sort()).toEqual(['cart.default', 'catalog.default', 'frontend.default', 'loadgen.default', 'payments.default', 'reviews.default']);
+  await page.getByTestId('graph-focus-clear').click();
+  await expect.poll(async () => (await drawnGraph(page)).nodes.length).toBeGreaterThanOrEqual(7);
+
+  // The header's service count is the table's.
+  const header = Number(/(\d+) services/.exec((await page.getByTestId('graph-summary').textContent()) ?? '')?.[1]);
+  await page.getByTestId('graph-view-table').click();
+  await expect(page.getByTestId('service-row')).toHaveCount(header);
+  await page.getByTestId('graph-view-graph').click();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('panel-close').click();
+  await expectReadable(page, '390');
+});
