@@ -105,7 +105,7 @@ try {
   console.log(`\ncontrol plane restart on PGlite with examples/ applied, ${runs} runs; load average ${os.loadavg()[0].toFixed(1)}`);
   console.log(`  spawn -> /readyz 200: median ${s(median(restarts.map((r) => r.ready)))} (${s(Math.min(...restarts.map((r) => r.ready)))}–${s(Math.max(...restarts.map((r) => r.ready)))})`);
   console.log(`  spawn -> "listening": median ${s(median(restarts.map((r) => r.listening)))}`);
-  console.log(`  \`trellis --version\` (Node starting and loading the CLI, nothing else): median ${s(median(load))}`);
+  console.log(`  \`trellis help\` (Node starting and loading the CLI, nothing else): median ${s(median(load))}`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
