@@ -27,7 +27,8 @@ test('MutualTLSPolicy editor: PERMISSIVE shows on the Security page and the serv
     await appliesTo.selectOption('Mesh');
     await expect(page.getByTestId('field-spec-targetRef-name')).toHaveCount(0);
     await page.getByTestId('tab-yaml').click();
-    expect((await page.getByTestId('yaml-editor').inputValue()).split('\n')).toContain('    kind: Mesh');
+    // The YAML editor is CodeMirror: its innerText is the document, a line each.
+    await expect.poll(async () => (await page.getByTestId('yaml-editor').innerText()).split('\n')).toContain('    kind: Mesh');
     await page.getByTestId('tab-form').click();
     await appliesTo.selectOption('Service');
     await page.getByTestId('field-spec-targetRef-name').selectOption('catalog');

@@ -36,7 +36,12 @@ test('policy editor: the YAML view is the form\'s resource, and rollback restore
     await screenshot(page, 'policy-yaml');
 
     // And the other way: an edit in the YAML is what the form shows.
-    await yaml.fill(text.replace('request: 45s', 'request: 1m'));
+    // Typed where a person would type it: at the end of that line (CodeMirror takes keystrokes, not fill()).
+    await yaml.locator('.cm-line', { hasText: 'request: 45s' }).click();
+    await page.keyboard.press('End');
+    for (let i = 0; i < '45s'.length; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.type('1m');
+    await expect(yaml).toContainText('request: 1m');
     await page.getByTestId('tab-form').click();
     await expect(request).toHaveValue('1m');
 

@@ -87,19 +87,26 @@ export function YamlEditor({
 
   useEffect(() => {
     if (!host.current) return;
+    const emit = (parsed: Record<string, unknown> | undefined) => {
+      if (!parsed) return;
+      const json = JSON.stringify(parsed);
+      if (json !== emitted.current) {
+        emitted.current = json;
+        callbacks.current.onChange(parsed);
+      }
+    };
     const check = linter((v) => {
       const { diagnostics, parsed, syntaxError } = yamlProblems(kind, v.state.doc.toString());
       setProblems({ syntax: syntaxError, count: diagnostics.length });
       callbacks.current.onSyntaxError(syntaxError ?? null);
-      if (parsed) {
-        const json = JSON.stringify(parsed);
-        if (json !== emitted.current) {
-          emitted.current = json;
-          callbacks.current.onChange(parsed);
-        }
-      }
+      emit(parsed);
       return diagnostics;
     }, { delay: 150 });
+    // The form gets every edit at once, not when the linter next runs: someone who types and switches to
+    // the form (which unmounts this editor) within the linter's delay would otherwise lose the edit.
+    const sync = EditorView.updateListener.of((update) => {
+      if (update.docChanged) emit(yamlProblems(kind, update.state.doc.toString()).parsed);
+    });
     const editor = new EditorView({
       parent: host.current,
       state: EditorState.create({
@@ -111,6 +118,7 @@ export function YamlEditor({
           yamlLanguage(),
           syntaxHighlighting(highlight),
           check,
+          sync,
           lintGutter(),
           EditorView.lineWrapping,
           EditorState.readOnly.of(readOnly),
