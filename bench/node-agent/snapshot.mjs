@@ -2,16 +2,7 @@
 // a STRICT inbound in front of the app, and one outbound service, the next workload, reached over mutual
 // TLS at its inbound listener with its SPIFFE ID checked; a retry policy, spans at sampling 1.0.
 import { createHash } from 'node:crypto';
-
-const retry = {
-  attempts: 3,
-  retryOn: ['5xx', 'gateway-error', 'connect-failure', 'reset'],
-  perTryTimeoutMs: 2000,
-  backoffBaseMs: 25,
-  backoffMaxMs: 250,
-  budgetRatio: 0.2,
-  budgetMinPerSecond: 10,
-};
+import { retry } from '../proxy/lib/trellis-snapshot.mjs';
 
 /** `service`'s snapshot; `calls` is {service, port, identity} of the workload it calls. */
 export function workloadSnapshot({ service, calls, version = 1 }) {

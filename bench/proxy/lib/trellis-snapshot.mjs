@@ -16,7 +16,8 @@ function finish(body, version) {
   return { version, digest, ...body };
 }
 
-const retry = {
+/** The retry policy every bench route runs under (bench/node-agent uses it too). */
+export const retry = {
   attempts: 3,
   retryOn: ['5xx', 'gateway-error', 'connect-failure', 'reset'],
   perTryTimeoutMs: 2000,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createPublicKey, X509Certificate as NodeCertificate } from 'node:crypto';
 import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, spiffeId, type TrustBundle } from '@trellis/shared';
+import { CLOCK_SKEW, intermediateCertificate, newRootId, rootCertificate } from './ca-certificates.ts';
 import { CaFiles, type CaState, type CaStorage, type RootStatus } from './ca-files.ts';
 import { EC_P256, generateKeyPair, importPrivateKey, privateKeyPem, randomSerial, rootPin, splitPem, x509, type CryptoKey, type EcKeyAlgorithm } from './x509.ts';
 
@@ -11,7 +12,6 @@ const INTERMEDIATE_LIFETIME = 365 * DAY;
 /** An intermediate with less than this left is replaced (the CA holds the root key). */
 const INTERMEDIATE_RENEW_BEFORE = 30 * DAY;
 /** Certificates start a little in the past, so a proxy whose clock is behind accepts them. */
-const CLOCK_SKEW = 5 * 60_000;
 
 interface Root {
   id: string;
@@ -335,20 +335,8 @@ export class MeshCA extends EventEmitter {
   private async createRoot(status: RootStatus): Promise<Root> {
     const keys = await generateKeyPair();
     const now = Date.now();
-    const id = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${randomSerial().slice(0, 6)}`;
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: randomSerial(),
-      name: `CN=Trellis root ${id}, O=${this.trustDomain}`,
-      notBefore: new Date(now - CLOCK_SKEW),
-      notAfter: new Date(now + ROOT_LIFETIME),
-      keys,
-      signingAlgorithm: EC_P256,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 1, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    });
+    const id = newRootId(now);
+    const cert = await rootCertificate({ id, trustDomain: this.trustDomain, keys, now, notAfter: new Date(now + ROOT_LIFETIME) });
     const root: Root = { id, cert: cert.toString('pem'), key: keys.privateKey, status };
     this.roots.push(root);
     await this.createIntermediate(root);
@@ -361,22 +349,7 @@ export class MeshCA extends EventEmitter {
     const rootCert = new x509.X509Certificate(root.cert);
     const now = Date.now();
     const notAfter = new Date(Math.min(now + INTERMEDIATE_LIFETIME, rootCert.notAfter.getTime()));
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: randomSerial(),
-      subject: `CN=Trellis intermediate ${root.id}, O=${this.trustDomain}`,
-      issuer: rootCert.subject,
-      notBefore: new Date(now - CLOCK_SKEW),
-      notAfter,
-      signingKey: root.key,
-      publicKey: keys.publicKey,
-      signingAlgorithm: EC_P256,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(rootCert),
-      ],
-    });
+    const cert = await intermediateCertificate({ rootId: root.id, trustDomain: this.trustDomain, root: rootCert, rootKey: root.key, publicKey: keys.publicKey, now, notAfter });
     const intermediate = { rootId: root.id, cert: cert.toString('pem'), key: keys.privateKey, notAfter };
     this.intermediates.set(root.id, intermediate);
     return intermediate;

@@ -1,7 +1,7 @@
-import { EC_P256, generateKeyPair, privateKeyPem, randomSerial, x509 } from '../identity/x509.ts';
+import { intermediateCertificate, newRootId, rootCertificate } from '../identity/ca-certificates.ts';
+import { generateKeyPair, privateKeyPem } from '../identity/x509.ts';
 
 const DAY = 86_400_000;
-const CLOCK_SKEW = 5 * 60_000;
 
 /** A mesh CA for a cluster: the root proxies and the webhook's caller trust, the intermediate that signs. */
 export interface InstallCa {
@@ -21,36 +21,17 @@ export interface InstallCa {
  */
 export async function createInstallCa(trustDomain: string, now = Date.now()): Promise<InstallCa> {
   const rootKeys = await generateKeyPair();
-  const id = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}-${randomSerial().slice(0, 6)}`;
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: `CN=Trellis root ${id}, O=${trustDomain}`,
-    notBefore: new Date(now - CLOCK_SKEW),
-    notAfter: new Date(now + 3650 * DAY),
-    keys: rootKeys,
-    signingAlgorithm: EC_P256,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 1, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
-    ],
-  });
+  const id = newRootId(now);
+  const root = await rootCertificate({ id, trustDomain, keys: rootKeys, now, notAfter: new Date(now + 3650 * DAY) });
   const keys = await generateKeyPair();
-  const intermediate = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: `CN=Trellis intermediate ${id}, O=${trustDomain}`,
-    issuer: root.subject,
-    notBefore: new Date(now - CLOCK_SKEW),
-    notAfter: new Date(now + 365 * DAY),
-    signingKey: rootKeys.privateKey,
+  const intermediate = await intermediateCertificate({
+    rootId: id,
+    trustDomain,
+    root,
+    rootKey: rootKeys.privateKey,
     publicKey: keys.publicKey,
-    signingAlgorithm: EC_P256,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(root),
-    ],
+    now,
+    notAfter: new Date(now + 365 * DAY),
   });
   const rootPem = root.toString('pem');
   return { root: rootPem, chain: `${intermediate.toString('pem')}\n${rootPem}\n`, key: await privateKeyPem(keys.privateKey) };
