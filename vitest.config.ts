@@ -22,7 +22,6 @@ const ALONE: Record<string, string[]> = {
     'test/outlier-detection.test.ts',
     'test/mtls-rotation.test.ts',
     'test/control-plane.test.ts',
-    'test/retry-budget.test.ts',
     'test/drain.test.ts',
   ],
   'apps/cli': ['test/npm-start.test.ts', 'test/resource-commands.test.ts', 'test/mesh-telemetry.test.ts'],
