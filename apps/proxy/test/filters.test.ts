@@ -145,7 +145,7 @@ describe('timeout', () => {
 
   it('hands the idle timeout to the attempt, which applies it inside the response body', async () => {
     const upstream = scriptedUpstream([200]);
-    await chain([createTimeout({ idleMs: 300 })], upstream)(request());
+    await chain([createTimeout({ requestMs: 5000, idleMs: 300 })], upstream)(request());
     expect(upstream.attempts[0]?.idleTimeoutMs).toBe(300);
   });
 });
