@@ -31,6 +31,17 @@ describe.each(DATABASES)('a control-plane restart on %s', (_name, create) => {
         const next = proxy.next((s) => retryOf(s, 'payments')?.attempts === 5);
         await second.client.resources.upsert.mutate({ resource: retryPolicy('payments', 5) });
         expect((await next).snapshot.version).toBeGreaterThan(snapshot.version);
+
+        // Back to the content the proxy reported in its hello: it runs attempts 5 now, so the old
+        // content must reach it again (a rollback after a reconnect), and it is then in sync.
+        const back = proxy.next((s) => retryOf(s, 'payments')?.attempts === 3, 5000);
+        await second.client.resources.upsert.mutate({ resource: retryPolicy('payments', 3) });
+        await back;
+        for (let i = 0; i < 50 && !status?.inSync; i++) {
+          await sleep(100);
+          status = (await second.client.proxies.list.query()).find((p) => p.instance === 'frontend-1');
+        }
+        expect(status?.inSync).toBe(true);
       } finally {
         await second.cp.close();
       }

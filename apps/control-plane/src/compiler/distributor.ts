@@ -25,6 +25,8 @@ export interface GroupMember {
   reported?: { version: number; digest: string } | undefined;
   /** The last snapshot version pushed to it. */
   sentVersion?: number | undefined;
+  /** The digest of the last snapshot pushed to it: what it runs once it has applied everything sent. */
+  sentDigest?: string | undefined;
 }
 
 /**
@@ -169,10 +171,13 @@ function deliver(group: ConfigGroup, member: GroupMember): void {
   const { snapshot, message } = group;
   if (!snapshot || !message || member.sentVersion === snapshot.version) return;
   member.sentVersion = snapshot.version;
-  const r = member.reported;
   // Same content is not sent again, whatever its version: a proxy that moved from another replica runs
-  // the same config under the version that replica gave it.
-  if (r && r.digest === snapshot.digest) return;
+  // the same config under the version that replica gave it. "Same" is what it will run once it has
+  // applied what it was sent since its hello, not what it ran at its hello: after a change, a rollback
+  // to the hello's content must reach it.
+  const runs = member.sentDigest ?? member.reported?.digest;
+  if (runs === snapshot.digest) return;
+  member.sentDigest = snapshot.digest;
   member.push(message, snapshot);
 }
 

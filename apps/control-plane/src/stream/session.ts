@@ -11,6 +11,7 @@ export class ProxySession implements GroupMember {
   lastSeen = Date.now();
   reported: { version: number; digest: string } | undefined;
   sentVersion: number | undefined;
+  sentDigest: string | undefined;
   /** The last snapshot pushed and when, to measure time to ACK. */
   private inFlight: { version: number; digest: string; at: number } | undefined;
   applied: { version: number; digest: string; at: Date } | undefined;
