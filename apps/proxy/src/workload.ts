@@ -123,6 +123,7 @@ export class Workload implements MetricsSource {
             attempts: req.attempts,
             failedAttempts: req.failedAttempts,
             grpcStatus: req.grpcStatus,
+            bodyFailure: req.bodyFailure,
           });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
@@ -147,6 +148,7 @@ export class Workload implements MetricsSource {
           attempts: req.attempts,
           failedAttempts: req.failedAttempts,
           grpcStatus: req.grpcStatus,
+          bodyFailure: req.bodyFailure,
         });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),

@@ -28,6 +28,8 @@ export interface EdgeOutcome {
   failedAttempts: number;
   /** A gRPC call's grpc-status (undefined for other requests). */
   grpcStatus?: number | undefined;
+  /** Why the upstream body broke off after the head, if it did. */
+  bodyFailure?: string | undefined;
 }
 
 /**
@@ -40,6 +42,8 @@ export class EdgeStats {
   /** Cumulative gRPC calls by grpc-status (their HTTP status is 200 whatever happened). */
   readonly grpcCodes = new Map<number, number>();
   private intervalGrpc: Map<number, number> | undefined = undefined;
+  /** Cumulative responses whose upstream body broke off after the head, by reason (idle-timeout, ...). */
+  readonly cuts = new Map<string, number>();
   readonly byClass: Array<ClassHistogram | undefined> = [undefined, undefined, undefined, undefined];
   retries = 0;
   rateLimited = 0;
@@ -114,6 +118,7 @@ export class EdgeStats {
       const interval = (this.intervalGrpc ??= new Map());
       interval.set(grpc, (interval.get(grpc) ?? 0) + 1);
     }
+    if (o.bodyFailure !== undefined) this.cuts.set(o.bodyFailure, (this.cuts.get(o.bodyFailure) ?? 0) + 1);
     if (mtls === true) {
       this.mtls++;
       this.intervalMtls++;
