@@ -63,11 +63,11 @@ afterAll(async () => {
   await Promise.all([caller?.stop(), destination?.stop(), app?.close()]);
 });
 
-/** The value of one counter on the caller's /metrics whose line holds every `parts` (0 when absent). */
+/** The sum of a counter's series on the caller's /metrics whose labels hold every one of `parts`. */
 async function callerMetric(name: string, ...parts: string[]): Promise<number> {
   const text = await (await fetch(`${caller.admin}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && parts.every((p) => l.includes(p)));
-  return line ? Number(line.split(' ').pop()) : 0;
+  const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) && parts.every((p) => l.includes(p)));
+  return lines.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 test('a unary call passes both proxies with its answer, grpc-status and trailers intact', async () => {
@@ -148,17 +148,14 @@ test("the proxy's own errors reach a gRPC caller as gRPC errors: an unknown serv
 });
 
 test('calls are counted by grpc-status when they end: OK, DEADLINE_EXCEEDED and UNIMPLEMENTED on /metrics', async () => {
-  const count = async (destination: string, status: number) => {
-    const text = await (await fetch(`${caller.admin}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find((l) => l.startsWith('trellis_grpc_requests_total{') && l.includes(`destination_service="${destination}"`) && l.includes(`grpc_status="${status}"`));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const count = (destination: string, status: number) => callerMetric('trellis_grpc_requests_total', `destination_service="${destination}"`, `grpc_status="${status}"`);
   // The tests above made these calls; a stream counts once, when it ends.
   await expect.poll(() => count('greeter.default', grpc.status.OK), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   expect(await count('greeter.default', grpc.status.DEADLINE_EXCEEDED)).toBeGreaterThanOrEqual(1);
   expect(await count('unknown', grpc.status.UNIMPLEMENTED)).toBe(1);
+  // A call on the catch-all route counts under its method, so the dashboard can show a row per method.
+  expect(await callerMetric('trellis_grpc_requests_total', 'destination_service="greeter.default"', 'route="/trellis.test.Echo/Say"', 'grpc_status="0"')).toBeGreaterThanOrEqual(1);
+  expect(await callerMetric('trellis_grpc_requests_total', 'destination_service="greeter.default"', 'route="/trellis.test.Echo/Chat"', 'grpc_status="0"')).toBe(1);
 });
 
 test('a server stream silent for longer than TimeoutPolicy idle is ended with DEADLINE_EXCEEDED after what it sent, and counted', async () => {

@@ -5,6 +5,12 @@ export const PROM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 const PROM_BUCKETS_MS = PROM_BUCKETS_S.map((s) => s * 1000);
 const CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 const MAX_INBOUND_SOURCES = 1000;
+/** gRPC method labels kept per peer; calls of further methods count under their route's name. */
+const MAX_GRPC_METHODS = 100;
+/** /pkg.Service/Method, short enough for a route label. */
+const GRPC_METHOD = /^\/[A-Za-z_][\w.]{0,120}\/[A-Za-z_]\w{0,120}$/;
+/** grpc-status UNIMPLEMENTED: the server knows no such method, so it gets no label of its own. */
+const UNIMPLEMENTED = 12;
 /** The destination of requests whose Host names no known service. */
 export const UNKNOWN_DESTINATION = 'unknown';
 
@@ -187,6 +193,8 @@ export const statusClassName = (index: number): string => CLASSES[index] ?? 'oth
 export class EdgeTable {
   private readonly outbound = new Map<string, Map<string, Map<string, EdgeStats>>>();
   private readonly inbound = new Map<string, Map<string, EdgeStats>>();
+  /** The gRPC methods given a label of their own, per destination ("" for this workload's inbound side). */
+  private readonly grpcMethods = new Map<string, Set<string>>();
   readonly list: EdgeStats[] = [];
 
   constructor(
@@ -194,6 +202,22 @@ export class EdgeTable {
     readonly self: string,
     private readonly selfVersion: string | undefined,
   ) {}
+
+  /**
+   * The route a finished request is counted under: its route's name, except that a gRPC call on the
+   * catch-all "default" route counts under its method (/pkg.Service/Method), so each method has its own
+   * figures. Bounded per destination, and a method its server does not know (UNIMPLEMENTED) gets no label.
+   */
+  routeLabel(destination: string, req: { route: string; path: string; grpcStatus: number | undefined }): string {
+    const status = req.grpcStatus;
+    if (status === undefined || req.route !== 'default' || !GRPC_METHOD.test(req.path)) return req.route;
+    let methods = this.grpcMethods.get(destination);
+    if (!methods) this.grpcMethods.set(destination, (methods = new Set()));
+    if (methods.has(req.path)) return req.path;
+    if (status === UNIMPLEMENTED || methods.size >= MAX_GRPC_METHODS) return req.route;
+    methods.add(req.path);
+    return req.path;
+  }
 
   outboundEdge(destination: string, route: string, version: string | undefined): EdgeStats {
     let byRoute = this.outbound.get(destination);
