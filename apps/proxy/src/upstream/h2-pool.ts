@@ -131,7 +131,6 @@ export class H2Pool {
     const controller = new StreamController(fail);
     handler.onRequestStart?.(controller, {});
     if (controller.aborted) return;
-    if (this.closing) return fail(Object.assign(new Error('the endpoint is closed'), { code: 'UND_ERR_CLOSED' }));
     this.acquire((to) => {
       if (to instanceof Error) return fail(to);
       // Cancelled while it waited for a connection.
@@ -195,6 +194,8 @@ export class H2Pool {
    * the stream until one of that connection's streams ends).
    */
   private acquire(use: (to: PooledSession | Error) => void): void {
+    // Closed (also while this request waited for a connection's SETTINGS): no new connection for it.
+    if (this.closing) return use(Object.assign(new Error('the endpoint is closed'), { code: 'UND_ERR_CLOSED' }));
     let connecting: PooledSession | undefined;
     let leastBusy: PooledSession | undefined;
     for (const s of this.sessions) {
