@@ -1,4 +1,5 @@
 import { LATENCY_BUCKETS_MS, latencyBucket, type EdgeDelta } from '@trellis/shared';
+import { isGrpcServerError } from '../http/grpc.ts';
 
 /** Prometheus histogram bounds (seconds) for trellis_request_duration_seconds. */
 export const PROM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
@@ -85,7 +86,9 @@ export class EdgeStats {
   record(status: number, durationMs: number, o: EdgeOutcome): void {
     const { retries, ejections, mtls } = o;
     this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
-    const cls = Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
+    // A gRPC call that failed on the server's side (UNAVAILABLE, INTERNAL, ...) is an HTTP 200 on the
+    // wire; it counts as the 5xx it stands for, so success rates (and the graph's colours) see it.
+    const cls = isGrpcServerError(o.grpcStatus) ? 3 : Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
     let h = this.byClass[cls];
     if (!h) {
       h = { buckets: new Float64Array(PROM_BUCKETS_MS.length + 1), sumSeconds: 0, count: 0 };

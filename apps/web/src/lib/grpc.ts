@@ -35,7 +35,7 @@ export function grpcStatusCounts(grpc: Record<string, number> | undefined): Grpc
     .sort((a, b) => a.code - b.code);
 }
 
-/** Share of gRPC calls that ended OK (null without calls): a gRPC error is an HTTP 200, so the success rate misses it. */
+/** Share of gRPC calls that ended OK (null without calls); the success rate counts only server-side errors against it. */
 export function grpcOkShare(rows: readonly GrpcStatusCount[]): number | null {
   const total = rows.reduce((n, r) => n + r.count, 0);
   return total === 0 ? null : (rows.find((r) => r.code === 0)?.count ?? 0) / total;

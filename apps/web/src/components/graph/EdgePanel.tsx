@@ -167,7 +167,7 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
 /** The outcomes a gRPC server gives in its trailers; the rest of the non-OK codes are the caller's or a policy's. */
 const SERVER_ERRORS = new Set([2, 4, 13, 14, 15]);
 
-/** An edge's gRPC calls by grpc-status: a gRPC error is an HTTP 200, so the success rate above does not see it. */
+/** An edge's gRPC calls by grpc-status (server-side errors are also in the success rate above, as 5xx). */
 function GrpcStatuses({ rows }: { rows: readonly GrpcStatusCount[] }) {
   const total = rows.reduce((n, r) => n + r.count, 0);
   return (
@@ -195,7 +195,7 @@ function GrpcStatuses({ rows }: { rows: readonly GrpcStatusCount[] }) {
           </tbody>
         </table>
       </div>
-      <div className="hint">Calls that ended in the last 10 s, by grpc-status. A gRPC error travels as HTTP 200, so the success rate above does not count it.</div>
+      <div className="hint">Calls that ended in the last 10 s, by grpc-status. Server-side errors (UNAVAILABLE, INTERNAL, ...) count against the success rate above.</div>
     </>
   );
 }
