@@ -1,5 +1,5 @@
 import { expect, test } from './support/test.ts';
-import { drawnGraph, parseEdgeLabel } from './support/graph.ts';
+import { clickGraphElement, drawnGraph, parseEdgeLabel } from './support/graph.ts';
 import { screenshot } from './support/shots.ts';
 
 // Traffic enters through the load generator's sidecar (a meshed client), not from outside the mesh.
@@ -40,4 +40,26 @@ test('the graph shows the demo services with live, moving traffic on every edge'
   // The rate into the mesh is what the load generator sends (about 20/s), not zero.
   await expect(page.getByTestId('graph-summary')).not.toContainText(/· 0 rps in/); // a regex: a string is trimmed, and "0 rps in" is in "20 rps in"
   await screenshot(page, '1-graph');
+
+  // ratings speaks gRPC (reviews v2 calls it through both sidecars): its edge says so, and its panel counts
+  // the calls by grpc-status and has a row per gRPC method.
+  const grpcEdge = 'reviews.default->ratings.default';
+  await expect.poll(async () => (await drawnGraph(page)).edges.find((e) => e.id === grpcEdge)?.label).toMatch(/ · gRPC$/m);
+  expect((await drawnGraph(page)).edges.find((e) => e.id === 'cart.default->payments.default')?.label).not.toContain('gRPC');
+  await clickGraphElement(page, grpcEdge);
+  const panel = page.getByTestId('edge-panel');
+  const ok = panel.locator('[data-testid="edge-grpc-status"][data-status="OK"]');
+  await expect(ok).toContainText('OK');
+  expect(Number(await ok.getAttribute('data-count'))).toBeGreaterThan(0);
+  const method = panel.locator('[data-testid="edge-route"][data-route="/trellis.demo.Ratings/GetRating"]');
+  await expect(method).toHaveAttribute('data-grpc', 'true');
+  await expect(method.getByTestId('edge-route-grpc')).toContainText(/^OK \d+/);
+  await panel.getByTestId('edge-grpc').scrollIntoViewIfNeeded();
+  await screenshot(page, 'graph-grpc-edge');
+
+  // An HTTP edge has no gRPC figures.
+  await panel.getByTestId('panel-close').click();
+  await clickGraphElement(page, 'cart.default->payments.default');
+  await expect(panel.getByTestId('edge-routes')).toBeVisible();
+  await expect(panel.getByTestId('edge-grpc')).toHaveCount(0);
 });

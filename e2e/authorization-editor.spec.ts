@@ -4,7 +4,8 @@ import { expectNoHorizontalScroll, expectStackedWithin } from './support/layout.
 import { screenshot } from './support/shots.ts';
 
 // A policy this spec creates for itself and deletes at the end. It lets reviews (ratings' only caller)
-// GET /ratings*, which is all the demo does, so no request is refused while it exists.
+// make gRPC calls of the Ratings service (POST /trellis.demo.Ratings/...), which is all the demo does, so
+// no request is refused while it exists.
 const name = `e2e-ratings-callers-${Date.now().toString(36)}`;
 
 const policies = async () => (await query<StoredResource[]>('resources.list', { kind: 'AuthorizationPolicy' })).map((r) => r.metadata.name);
@@ -46,13 +47,13 @@ test('AuthorizationPolicy editor: field errors save nothing; a saved policy show
     await expect(page.getByTestId('review-dialog')).toBeHidden();
     expect(await policies(), 'nothing saved').not.toContain(name);
 
-    // Fixed: reviews may GET paths under /ratings.
+    // Fixed: reviews may call the Ratings gRPC service (gRPC calls are POSTs to /package.Service/Method).
     await from.fill('reviews');
     await expect(page.getByTestId('field-spec-rules-0-from-error')).toBeHidden();
-    await page.getByTestId('field-spec-rules-0-methods').getByLabel('GET').check();
+    await page.getByTestId('field-spec-rules-0-methods').getByLabel('POST').check();
     await page.getByTestId('field-spec-rules-0-paths-add').click();
     await page.getByTestId('field-spec-rules-0-paths-0-type').selectOption('PathPrefix');
-    await page.getByTestId('field-spec-rules-0-paths-0-value').fill('/ratings');
+    await page.getByTestId('field-spec-rules-0-paths-0-value').fill('/trellis.demo.Ratings');
     await expect(page.getByTestId('dirty-state')).toHaveText('Unsaved changes');
     await screenshot(page, 'authz-editor');
 
@@ -62,14 +63,14 @@ test('AuthorizationPolicy editor: field errors save nothing; a saved policy show
     await dialog.getByTestId('confirm-save').click();
     await expect(page).toHaveURL(new RegExp(`/policies/AuthorizationPolicy/default/${name}$`));
     const saved = await query<StoredResource>('resources.get', { kind: 'AuthorizationPolicy', name, namespace: 'default' });
-    expect(saved.spec).toEqual({ targetRef: { kind: 'Service', name: 'ratings' }, action: 'Allow', rules: [{ from: ['reviews'], methods: ['GET'], paths: [{ type: 'PathPrefix', value: '/ratings' }] }] });
+    expect(saved.spec).toEqual({ targetRef: { kind: 'Service', name: 'ratings' }, action: 'Allow', rules: [{ from: ['reviews'], methods: ['POST'], paths: [{ type: 'PathPrefix', value: '/trellis.demo.Ratings' }] }] });
 
     // The Security page says who may call ratings now, in words, with the identity "reviews" stands for.
     await page.goto('/security');
     const ratings = page.locator('[data-testid="security-service"][data-service="ratings.default"]');
     const who = ratings.getByTestId('who-may-call');
     await expect(who).toHaveAttribute('data-default', 'deny');
-    await expect(who.getByTestId('authz-rule')).toHaveText(`Allow: reviews (spiffe://${trustDomain}/ns/default/sa/reviews) — GET /ratings*`);
+    await expect(who.getByTestId('authz-rule')).toHaveText(`Allow: reviews (spiffe://${trustDomain}/ns/default/sa/reviews) — POST /trellis.demo.Ratings*`);
     await ratings.scrollIntoViewIfNeeded();
     await screenshot(page, 'authz-who-may-call');
     // Other services are untouched: everyone may still call them.

@@ -103,6 +103,13 @@ describe('npm start (trellis up)', () => {
     expect(output).toMatch(/✓ control plane\s+http:\/\/127\.0\.0\.1:27600/);
     expect(output).toMatch(/✓ demo policies\s+applied .*TrafficSplit reviews/);
     expect(output).toMatch(/✓ payments\s+app :\d+, sidecar in/);
+    expect(output).toMatch(/✓ ratings\s+gRPC app :\d+, sidecar in/);
+
+    // reviews v2 calls ratings over gRPC through both sidecars: its edge counts calls by grpc-status, and
+    // its routes by method.
+    const grpcEdge = await api('http://127.0.0.1:27600').graph.edge.query({ source: 'reviews.default', destination: 'ratings.default', windowSeconds: 30 });
+    expect(grpcEdge?.stats.grpc?.['0'] ?? 0).toBeGreaterThan(0);
+    expect(grpcEdge?.routes.map((r) => r.route)).toContain('/trellis.demo.Ratings/GetRating');
     expect(output).toMatch(/✓ traffic\s+30 requests\/s into frontend/);
 
     // A newcomer's way in: a one-time link to the dashboard that signs in as the admin the first start

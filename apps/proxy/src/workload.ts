@@ -114,7 +114,7 @@ export class Workload implements MetricsSource {
         handle: (req) => (this.active ? this.active.inbound(req) : NOT_READY()),
         onDone: (req, status, ms) => {
           this.tracer.serverSpan(req, status, ms);
-          this.edges.inboundEdge(req.source, req.route).record(status, ms, {
+          this.edges.inboundEdge(req.source, this.edges.routeLabel('', req)).record(status, ms, {
             retries: 0,
             rateLimited: req.rateLimited,
             cacheHit: req.cache === 'HIT',
@@ -123,6 +123,7 @@ export class Workload implements MetricsSource {
             attempts: req.attempts,
             failedAttempts: req.failedAttempts,
             grpcStatus: req.grpcStatus,
+            bodyFailure: req.bodyFailure,
           });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
@@ -138,7 +139,8 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        this.edges.outboundEdge(req.destination || UNKNOWN_DESTINATION, req.route, req.version).record(status, ms, {
+        const destination = req.destination || UNKNOWN_DESTINATION;
+        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), req.version).record(status, ms, {
           retries: req.retries,
           rateLimited: status === 429 && req.rateLimited,
           cacheHit: false,
@@ -147,6 +149,7 @@ export class Workload implements MetricsSource {
           attempts: req.attempts,
           failedAttempts: req.failedAttempts,
           grpcStatus: req.grpcStatus,
+          bodyFailure: req.bodyFailure,
         });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),

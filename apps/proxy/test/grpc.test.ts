@@ -1,8 +1,9 @@
 import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { chat, echoClient, grpc, say, startEchoServer, type EchoServer } from './support/grpc.ts';
 import { startProxy, type ProxyProcess } from './support/proxy.ts';
-import { endpoint, service, snapshot } from './support/snapshot.ts';
+import { endpoint, outboundRoute, service, snapshot } from './support/snapshot.ts';
 
 // gRPC through two proxies (caller's outbound -> destination's inbound -> app), HTTP/2 end to end.
 
@@ -11,18 +12,63 @@ let destination: ProxyProcess;
 let caller: ProxyProcess;
 let client: grpc.Client;
 
+/** One gRPC message: not compressed, then its length, then its bytes. */
+const grpcMessage = (text: string) => Buffer.concat([Buffer.from([0, 0, 0, 0, text.length]), Buffer.from(text)]);
+
+/**
+ * A gRPC server written on node:http2, for what @grpc/grpc-js will not do on demand: it allows one stream
+ * per connection (SETTINGS_MAX_CONCURRENT_STREAMS 1). Wait answers once two calls are open at the same
+ * time; Stall sends one message of a server stream and then nothing.
+ */
+const raw = {
+  server: http2.createServer({ settings: { maxConcurrentStreams: 1 } }),
+  port: 0,
+  /** The connection each call of Wait came on. */
+  waitSessions: [] as http2.ServerHttp2Session[],
+  waiting: [] as http2.ServerHttp2Stream[],
+};
+raw.server.on('stream', (stream, headers) => {
+  stream.on('error', () => undefined);
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+  if (headers[':path'] === '/trellis.test.Raw/Stall') {
+    stream.write(grpcMessage('first'));
+    return;
+  }
+  raw.waitSessions.push(stream.session as http2.ServerHttp2Session);
+  raw.waiting.push(stream);
+  if (raw.waiting.length < 2) return;
+  for (const s of raw.waiting.splice(0)) s.end(grpcMessage('both here'));
+});
+
 beforeAll(async () => {
   app = await startEchoServer({ name: 'greeter-1' });
+  await new Promise<void>((resolve) => raw.server.listen(0, '127.0.0.1', resolve));
+  raw.port = (raw.server.address() as AddressInfo).port;
   destination = await startProxy({ appPort: app.port, config: snapshot({ service: 'greeter' }), args: ['--app-protocol', 'grpc'] });
   const inboundPort = Number(new URL(destination.inbound).port);
-  caller = await startProxy({ config: snapshot({ service: 'web', outbound: [service({ name: 'greeter', endpoints: [endpoint(inboundPort)] })] }) });
+  const stall = outboundRoute('stall', { timeout: { requestMs: 10_000, idleMs: 300 } }, { path: { type: 'Exact', value: '/trellis.test.Raw/Stall' } });
+  caller = await startProxy({
+    config: snapshot({
+      service: 'web',
+      outbound: [service({ name: 'greeter', endpoints: [endpoint(inboundPort)] }), service({ name: 'raw', endpoints: [endpoint(raw.port)], routes: [stall] })],
+    }),
+  });
   client = echoClient(Number(new URL(caller.outbound).port), 'greeter');
 });
 
 afterAll(async () => {
   client?.close();
+  raw.server.close();
   await Promise.all([caller?.stop(), destination?.stop(), app?.close()]);
 });
+
+/** The sum of a counter's series on the caller's /metrics whose labels hold every one of `parts`. */
+async function callerMetric(name: string, ...parts: string[]): Promise<number> {
+  const text = await (await fetch(`${caller.admin}/metrics`)).text();
+  const lines = text.split('\n').filter((l) => l.startsWith(`${name}{`) && parts.every((p) => l.includes(p)));
+  return lines.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
 
 test('a unary call passes both proxies with its answer, grpc-status and trailers intact', async () => {
   const result = await say(client, 'hello');
@@ -102,15 +148,56 @@ test("the proxy's own errors reach a gRPC caller as gRPC errors: an unknown serv
 });
 
 test('calls are counted by grpc-status when they end: OK, DEADLINE_EXCEEDED and UNIMPLEMENTED on /metrics', async () => {
-  const count = async (destination: string, status: number) => {
-    const text = await (await fetch(`${caller.admin}/metrics`)).text();
-    const line = text
-      .split('\n')
-      .find((l) => l.startsWith('trellis_grpc_requests_total{') && l.includes(`destination_service="${destination}"`) && l.includes(`grpc_status="${status}"`));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const count = (destination: string, status: number) => callerMetric('trellis_grpc_requests_total', `destination_service="${destination}"`, `grpc_status="${status}"`);
   // The tests above made these calls; a stream counts once, when it ends.
   await expect.poll(() => count('greeter.default', grpc.status.OK), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   expect(await count('greeter.default', grpc.status.DEADLINE_EXCEEDED)).toBeGreaterThanOrEqual(1);
   expect(await count('unknown', grpc.status.UNIMPLEMENTED)).toBe(1);
+  // A call on the catch-all route counts under its method, so the dashboard can show a row per method.
+  expect(await callerMetric('trellis_grpc_requests_total', 'destination_service="greeter.default"', 'route="/trellis.test.Echo/Say"', 'grpc_status="0"')).toBeGreaterThanOrEqual(1);
+  expect(await callerMetric('trellis_grpc_requests_total', 'destination_service="greeter.default"', 'route="/trellis.test.Echo/Chat"', 'grpc_status="0"')).toBe(1);
+});
+
+test('a server stream silent for longer than TimeoutPolicy idle is ended with DEADLINE_EXCEEDED after what it sent, and counted', async () => {
+  const rawClient = echoClient(Number(new URL(caller.outbound).port), 'raw');
+  try {
+    const started = Date.now();
+    const call = rawClient.makeServerStreamRequest<Buffer, Buffer>('/trellis.test.Raw/Stall', (b: Buffer) => b, (b: Buffer) => b, Buffer.from('go'), new grpc.Metadata(), {
+      deadline: Date.now() + 10_000,
+    });
+    const messages: string[] = [];
+    call.on('data', (m: Buffer) => messages.push(m.toString()));
+    const error = await new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+    expect(messages).toEqual(['first']);
+    // The proxy's idle timeout (300 ms), not the caller's deadline (10 s), ended it: a status, not a reset.
+    expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(error.details).toBe('upstream idle timeout after the response began');
+    expect(error.metadata.get('x-trellis-reason')).toEqual(['idle-timeout']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expect.poll(() => callerMetric('trellis_response_bodies_cut_total', 'destination_service="raw.default"', 'reason="idle-timeout"'), { timeout: 5000 }).toBe(1);
+    expect(await callerMetric('trellis_grpc_requests_total', 'destination_service="raw.default"', 'grpc_status="4"')).toBe(1);
+  } finally {
+    rawClient.close();
+  }
+});
+
+test('an endpoint that allows one stream per connection gets a second connection for a second call, not a queue', async () => {
+  const rawClient = echoClient(Number(new URL(caller.outbound).port), 'raw');
+  try {
+    const wait = () =>
+      new Promise<{ code: number; reply: string | undefined }>((resolve) =>
+        rawClient.makeUnaryRequest<Buffer, Buffer>('/trellis.test.Raw/Wait', (b: Buffer) => b, (b: Buffer) => b, Buffer.from('x'), { deadline: Date.now() + 5000 }, (err, reply) =>
+          resolve({ code: err?.code ?? grpc.status.OK, reply: reply?.toString() }),
+        ),
+      );
+    // Each call is answered only once both are open at the server: queued behind the first, the second
+    // would never arrive and both would run into their deadline.
+    expect(await Promise.all([wait(), wait()])).toEqual([
+      { code: grpc.status.OK, reply: 'both here' },
+      { code: grpc.status.OK, reply: 'both here' },
+    ]);
+    expect(new Set(raw.waitSessions).size).toBe(2);
+  } finally {
+    rawClient.close();
+  }
 });

@@ -20,8 +20,9 @@ const HELP = `${USAGE}
 
 Runs the whole product on this machine: the control plane (embedded PGlite in --data-dir, or the
 Postgres in DATABASE_URL), the dashboard (a production build, made once), and a demo shop of ${SHOP.length}
-workloads, each a small HTTP app with its own sidecar proxy, with steady traffic into the frontend from a
-load generator with a sidecar of its own. Every proxy joins with a join token and talks mutual TLS.
+workloads, each a small app with its own sidecar proxy (HTTP, and gRPC from reviews v2 to ratings), with
+steady traffic into the frontend from a load generator with a sidecar of its own. Every proxy joins
+with a join token and talks mutual TLS.
 
   --port N            control plane API and proxy stream (default 7400, or PORT)
   --dashboard-port N  the dashboard (default 7401)
@@ -211,7 +212,11 @@ export async function run(argv: string[]): Promise<number> {
         await supervisor.start(
           `proxy-${w.id}`,
           node,
-          [...proxyArgs(w.id, w.service, w.zone, ports), '--label', `version=${w.version}`, '--app-port', String(ports.app), '--inbound-port', String(ports.inbound)],
+          [
+            ...proxyArgs(w.id, w.service, w.zone, ports),
+            ...['--label', `version=${w.version}`, '--app-port', String(ports.app), '--inbound-port', String(ports.inbound)],
+            ...(w.protocol === 'grpc' ? ['--app-protocol', 'grpc'] : []),
+          ],
           proxyEnv(w.service),
         );
       }),
@@ -220,7 +225,7 @@ export async function run(argv: string[]): Promise<number> {
     await supervisor.start(`proxy-${LOADGEN.id}`, node, proxyArgs(LOADGEN.id, LOADGEN.service, LOADGEN.zone, loadgen), proxyEnv(LOADGEN.service));
     for (const [i, w] of SHOP.entries()) {
       const ports = portsOf(portBase, i);
-      say(`✓ ${w.id.padEnd(15)} app :${ports.app}, sidecar in :${ports.inbound} out :${ports.outbound} admin :${ports.admin}`);
+      say(`✓ ${w.id.padEnd(15)} ${w.protocol === 'grpc' ? 'gRPC app' : 'app'} :${ports.app}, sidecar in :${ports.inbound} out :${ports.outbound} admin :${ports.admin}`);
     }
 
     say(`✓ ${LOADGEN.id.padEnd(15)} no app, sidecar out :${loadgen.outbound} admin :${loadgen.admin}`);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { request } from 'undici';
+import { GrpcCalls, startGrpcApp } from './grpc.ts';
 import type { Workload } from './shop.ts';
 
 // Headers a real app forwards from the request it serves to the requests it makes, so the mesh can
@@ -14,8 +15,13 @@ function delayFor(w: Workload): number {
   return baseMs + Math.random() * jitterMs + tail;
 }
 
-/** Starts one demo app: waits its latency, calls its dependencies through its sidecar, answers JSON. */
-export function startApp(w: Workload, port: number, outboundPort: number): Promise<http.Server> {
+/**
+ * Starts one demo app: waits its latency, calls its dependencies through its sidecar, answers JSON (or,
+ * for a gRPC workload, a gRPC answer).
+ */
+export async function startApp(w: Workload, port: number, outboundPort: number): Promise<{ close(): void }> {
+  if (w.protocol === 'grpc') return startGrpcApp(w, port, () => delayFor(w));
+  const grpcCalls = new GrpcCalls(outboundPort);
   const server = http.createServer((req, res) => {
     void (async () => {
       const forwarded: Record<string, string> = {};
@@ -30,6 +36,10 @@ export function startApp(w: Workload, port: number, outboundPort: number): Promi
       }
       const parts = await Promise.all(
         w.calls.map(async (call) => {
+          if (call.grpc) {
+            const { code, body } = await grpcCalls.call(call.service, call.path, { productId: 1 }, forwarded);
+            return { service: call.service, grpcStatus: code, body: body.slice(0, 200) };
+          }
           try {
             const r = await request(`http://127.0.0.1:${outboundPort}${call.path}`, {
               headers: { ...forwarded, host: call.service },
@@ -51,8 +61,14 @@ export function startApp(w: Workload, port: number, outboundPort: number): Promi
     });
   });
   server.keepAliveTimeout = 30_000;
-  return new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(port, '127.0.0.1', () => resolve());
   });
+  return {
+    close: () => {
+      grpcCalls.close();
+      server.close();
+    },
+  };
 }

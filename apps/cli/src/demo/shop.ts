@@ -1,5 +1,6 @@
-// The demo mesh `trellis up` runs: a small shop. Each workload is a real HTTP app with its own sidecar
-// proxy; apps call each other through their proxy's outbound listener, naming the service in Host.
+// The demo mesh `trellis up` runs: a small shop. Each workload is a real app with its own sidecar proxy
+// (HTTP/1.1, except ratings, which speaks gRPC); apps call each other through their proxy's outbound
+// listener, naming the service in Host (or :authority).
 
 export interface Workload {
   /** Unique per workload: service plus version when there are several. */
@@ -7,8 +8,10 @@ export interface Workload {
   service: string;
   version: string;
   zone: string;
-  /** Services this app calls for every request it serves. */
-  calls: { service: string; path: string }[];
+  /** What the app serves: HTTP/1.1 (absent), or gRPC over h2c (its sidecar runs with --app-protocol grpc). */
+  protocol?: 'grpc';
+  /** Services this app calls for every request it serves; a gRPC call names its method as the path. */
+  calls: { service: string; path: string; grpc?: true }[];
   /** Share of requests answered with 503, and how slow the app is. */
   failureRate: number;
   latency: { baseMs: number; jitterMs: number; tailShare: number; tailMs: number };
@@ -31,8 +34,17 @@ export const SHOP: Workload[] = [
   { id: 'catalog', service: 'catalog', version: 'v1', zone: 'zone-a', calls: [], failureRate: 0, latency: { baseMs: 3, jitterMs: 4, tailShare: 0.01, tailMs: 40 } },
   { id: 'cart', service: 'cart', version: 'v1', zone: 'zone-b', calls: [{ service: 'payments', path: '/authorize' }], failureRate: 0, latency: { baseMs: 2, jitterMs: 3, tailShare: 0, tailMs: 0 } },
   { id: 'reviews-v1', service: 'reviews', version: 'v1', zone: 'zone-a', calls: [], failureRate: 0, latency: { baseMs: 4, jitterMs: 4, tailShare: 0, tailMs: 0 } },
-  { id: 'reviews-v2', service: 'reviews', version: 'v2', zone: 'zone-b', calls: [{ service: 'ratings', path: '/ratings/1' }], failureRate: 0.01, latency: { baseMs: 6, jitterMs: 6, tailShare: 0.02, tailMs: 80 } },
-  { id: 'ratings', service: 'ratings', version: 'v1', zone: 'zone-b', calls: [], failureRate: 0, latency: { baseMs: 2, jitterMs: 2, tailShare: 0, tailMs: 0 } },
+  {
+    id: 'reviews-v2',
+    service: 'reviews',
+    version: 'v2',
+    zone: 'zone-b',
+    calls: [{ service: 'ratings', path: '/trellis.demo.Ratings/GetRating', grpc: true }],
+    failureRate: 0.01,
+    latency: { baseMs: 6, jitterMs: 6, tailShare: 0.02, tailMs: 80 },
+  },
+  // A gRPC service: its edge shows calls by grpc-status, UNAVAILABLE for the few it fails.
+  { id: 'ratings', service: 'ratings', version: 'v1', zone: 'zone-b', protocol: 'grpc', calls: [], failureRate: 0.02, latency: { baseMs: 2, jitterMs: 2, tailShare: 0, tailMs: 0 } },
   // Payments fails a few percent of requests and has a slow tail: the retry policy has work to do.
   { id: 'payments', service: 'payments', version: 'v1', zone: 'zone-b', calls: [], failureRate: 0.05, latency: { baseMs: 8, jitterMs: 10, tailShare: 0.03, tailMs: 250 } },
 ];

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
-import { GRPC_STATUS, grpcStatusIn, isGrpc } from '../http/grpc.ts';
+import { grpcStatusIn, isGrpc, isGrpcServerError } from '../http/grpc.ts';
 import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/reasons.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
 import type { Handler } from '../http/types.ts';
@@ -50,8 +50,8 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
     // the hop failed as a transport would (retried elsewhere when safe, a mark against the endpoint).
     if (endpoint.mtls && response.failure === undefined) response.failure = appFailureOf(response);
     req.attempts++;
-    // A gRPC server that says UNAVAILABLE in its head (trailers-only) failed like a 503 would.
-    const status = response.status === 200 && grpcStatusIn(response.headers) === GRPC_STATUS.UNAVAILABLE ? 503 : response.status;
+    // A gRPC server that fails in its head (trailers-only: UNAVAILABLE, INTERNAL, ...) failed like a 503 would.
+    const status = response.status === 200 && isGrpcServerError(grpcStatusIn(response.headers)) ? 503 : response.status;
     if (response.failure !== undefined || status >= 500) {
       req.failedAttempts++;
       (req.failedEndpoints ??= []).push(endpoint);

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ReasonCode } from './reasons.ts';
+import { REASONS, type ReasonCode } from './reasons.ts';
 import { firstValue, type HeaderMap, type ProxyRequest, type ProxyResponse } from './types.ts';
 
 // gRPC over HTTP/2 (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md): what the proxy needs
@@ -92,6 +92,19 @@ export function asGrpcError(response: ProxyResponse): ProxyResponse {
   };
   for (const name of ['x-trellis-reason', 'retry-after']) if (response.headers[name] !== undefined) headers[name] = response.headers[name];
   return { ...response, status: 200, headers, body: null };
+}
+
+/**
+ * The trailers that end a gRPC answer whose upstream body broke off after its head (an idle timeout, a
+ * reset): the caller reads the status, e.g. DEADLINE_EXCEEDED, instead of a reset stream.
+ */
+export function grpcTrailersFor(reason: ReasonCode): Record<string, string> {
+  const { status, message } = REASONS[reason];
+  return {
+    'grpc-status': String(grpcStatusOf({ status, reason, headers: {}, body: null })),
+    'grpc-message': percentEncode(`${message} after the response began`),
+    'x-trellis-reason': reason,
+  };
 }
 
 /** grpc-message's encoding: bytes outside printable ASCII, and '%', as %XX (UTF-8). */

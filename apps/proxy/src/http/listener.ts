@@ -8,7 +8,7 @@ import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { ProtocolRouter } from './protocols.ts';
-import { asGrpcError, GRPC_STATUS, grpcStatusIn, isGrpc } from './grpc.ts';
+import { asGrpcError, GRPC_STATUS, grpcStatusIn, grpcTrailersFor, isGrpc } from './grpc.ts';
 import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
 import { CONNECT_REFUSAL, rawRefusal, readRequestHead, upgradeRefusal, type HeadRefusal } from './request-head.ts';
 import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
@@ -179,6 +179,8 @@ export class Listener {
     // 'close' fires once per response; `on` spares the wrapper `once` allocates per request.
     res.on('close', () => {
       const completed = res.writableFinished;
+      // Read before the cancellation below, which would break the body for the caller's sake, not upstream's.
+      if (answer?.body instanceof UpstreamBody) req.bodyFailure = answer.body.failure;
       // A gRPC call's outcome: grpc-status from the head (trailers-only) or the trailers; none means it broke.
       if (grpc) req.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
       // The client went away first: cancel whatever the chain is still waiting for upstream.
@@ -193,7 +195,7 @@ export class Listener {
         if (grpc && response.reason !== undefined) response = asGrpcError(response);
         status = response.status;
         answer = response;
-        this.send(res, response);
+        this.send(res, response, grpc);
       },
       (err: Error) => {
         this.options.log(`${this.options.name}: ${req.method} ${req.url} failed inside the proxy: ${err.stack ?? err.message}`);
@@ -213,7 +215,7 @@ export class Listener {
     endWith(res, response.body);
   }
 
-  private send(res: ResponseSink, response: ProxyResponse): void {
+  private send(res: ResponseSink, response: ProxyResponse, grpc = false): void {
     const body = response.body;
     if (res.destroyed) {
       if (body instanceof UpstreamBody) body.abort();
@@ -230,7 +232,8 @@ export class Listener {
       endWith(res, fallback.body);
       return;
     }
-    if (body instanceof UpstreamBody) body.pipeTo(res);
+    // A gRPC caller whose answer breaks off mid-way gets a status in the trailers (DEADLINE_EXCEEDED for an idle timeout).
+    if (body instanceof UpstreamBody) body.pipeTo(res, grpc ? grpcTrailersFor : undefined);
     else endWith(res, body);
   }
 

@@ -64,6 +64,8 @@ export class ProxyRequest {
   idleTimeoutMs: number | undefined = undefined;
   /** A gRPC call's grpc-status once its response is over (the listener reads it); undefined for other requests. */
   grpcStatus: number | undefined = undefined;
+  /** Why the upstream response body broke off after its head (the listener reads it when the response is over). */
+  bodyFailure: ReasonCode | undefined = undefined;
   /** Fires when the client goes away before its response is complete, or when the request times out. */
   readonly cancellation = new Cancellation();
   /** performance.now() at arrival. */

@@ -1,10 +1,17 @@
 import { LATENCY_BUCKETS_MS, latencyBucket, type EdgeDelta } from '@trellis/shared';
+import { isGrpcServerError } from '../http/grpc.ts';
 
 /** Prometheus histogram bounds (seconds) for trellis_request_duration_seconds. */
 export const PROM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 const PROM_BUCKETS_MS = PROM_BUCKETS_S.map((s) => s * 1000);
 const CLASSES = ['2xx', '3xx', '4xx', '5xx'] as const;
 const MAX_INBOUND_SOURCES = 1000;
+/** gRPC method labels kept per peer; calls of further methods count under their route's name. */
+const MAX_GRPC_METHODS = 100;
+/** /pkg.Service/Method, short enough for a route label. */
+const GRPC_METHOD = /^\/[A-Za-z_][\w.]{0,120}\/[A-Za-z_]\w{0,120}$/;
+/** grpc-status UNIMPLEMENTED: the server knows no such method, so it gets no label of its own. */
+const UNIMPLEMENTED = 12;
 /** The destination of requests whose Host names no known service. */
 export const UNKNOWN_DESTINATION = 'unknown';
 
@@ -28,6 +35,8 @@ export interface EdgeOutcome {
   failedAttempts: number;
   /** A gRPC call's grpc-status (undefined for other requests). */
   grpcStatus?: number | undefined;
+  /** Why the upstream body broke off after the head, if it did. */
+  bodyFailure?: string | undefined;
 }
 
 /**
@@ -40,6 +49,8 @@ export class EdgeStats {
   /** Cumulative gRPC calls by grpc-status (their HTTP status is 200 whatever happened). */
   readonly grpcCodes = new Map<number, number>();
   private intervalGrpc: Map<number, number> | undefined = undefined;
+  /** Cumulative responses whose upstream body broke off after the head, by reason (idle-timeout, ...). */
+  readonly cuts = new Map<string, number>();
   readonly byClass: Array<ClassHistogram | undefined> = [undefined, undefined, undefined, undefined];
   retries = 0;
   rateLimited = 0;
@@ -75,7 +86,9 @@ export class EdgeStats {
   record(status: number, durationMs: number, o: EdgeOutcome): void {
     const { retries, ejections, mtls } = o;
     this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
-    const cls = Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
+    // A gRPC call that failed on the server's side (UNAVAILABLE, INTERNAL, ...) is an HTTP 200 on the
+    // wire; it counts as the 5xx it stands for, so success rates (and the graph's colours) see it.
+    const cls = isGrpcServerError(o.grpcStatus) ? 3 : Math.min(3, Math.max(0, ((status / 100) | 0) - 2));
     let h = this.byClass[cls];
     if (!h) {
       h = { buckets: new Float64Array(PROM_BUCKETS_MS.length + 1), sumSeconds: 0, count: 0 };
@@ -114,6 +127,7 @@ export class EdgeStats {
       const interval = (this.intervalGrpc ??= new Map());
       interval.set(grpc, (interval.get(grpc) ?? 0) + 1);
     }
+    if (o.bodyFailure !== undefined) this.cuts.set(o.bodyFailure, (this.cuts.get(o.bodyFailure) ?? 0) + 1);
     if (mtls === true) {
       this.mtls++;
       this.intervalMtls++;
@@ -182,6 +196,8 @@ export const statusClassName = (index: number): string => CLASSES[index] ?? 'oth
 export class EdgeTable {
   private readonly outbound = new Map<string, Map<string, Map<string, EdgeStats>>>();
   private readonly inbound = new Map<string, Map<string, EdgeStats>>();
+  /** The gRPC methods given a label of their own, per destination ("" for this workload's inbound side). */
+  private readonly grpcMethods = new Map<string, Set<string>>();
   readonly list: EdgeStats[] = [];
 
   constructor(
@@ -189,6 +205,22 @@ export class EdgeTable {
     readonly self: string,
     private readonly selfVersion: string | undefined,
   ) {}
+
+  /**
+   * The route a finished request is counted under: its route's name, except that a gRPC call on the
+   * catch-all "default" route counts under its method (/pkg.Service/Method), so each method has its own
+   * figures. Bounded per destination, and a method its server does not know (UNIMPLEMENTED) gets no label.
+   */
+  routeLabel(destination: string, req: { route: string; path: string; grpcStatus: number | undefined }): string {
+    const status = req.grpcStatus;
+    if (status === undefined || req.route !== 'default' || !GRPC_METHOD.test(req.path)) return req.route;
+    let methods = this.grpcMethods.get(destination);
+    if (!methods) this.grpcMethods.set(destination, (methods = new Set()));
+    if (methods.has(req.path)) return req.path;
+    if (status === UNIMPLEMENTED || methods.size >= MAX_GRPC_METHODS) return req.route;
+    methods.add(req.path);
+    return req.path;
+  }
 
   outboundEdge(destination: string, route: string, version: string | undefined): EdgeStats {
     let byRoute = this.outbound.get(destination);

@@ -99,6 +99,16 @@ export class MetricsRegistry {
         },
       },
       {
+        name: 'trellis_response_bodies_cut_total',
+        help: 'Responses whose upstream body broke off after the head was sent (idle-timeout, upstream-reset, ...), by edge, direction and reason.',
+        type: 'counter',
+        collect: () => {
+          const out = new Map<string, Sample>();
+          for (const e of this.edges()) for (const [reason, n] of e.cuts) add(out, { ...edgeLabels(e), direction: e.side, reason }, n);
+          return out.values();
+        },
+      },
+      {
         name: 'trellis_request_duration_seconds',
         help: 'Request duration by edge, route and status class.',
         type: 'histogram',

@@ -5,7 +5,7 @@ import { proxyError } from '../http/reasons.ts';
 import { withoutHopByHop } from '../http/hop-by-hop.ts';
 import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
-import { transportErrorResponse } from './errors.ts';
+import { transportErrorReason, transportErrorResponse } from './errors.ts';
 import { UpstreamBody } from './response-body.ts';
 
 export interface AttemptTimeouts {
@@ -97,7 +97,7 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
     this.release(false);
-    if (this.body) this.body.fail(err);
+    if (this.body) this.body.fail(err, transportErrorReason(err));
     if (this.settled) return;
     this.settled = true;
     this.resolve(transportErrorResponse(err, this.target));

@@ -3,7 +3,7 @@ import type { Endpoint } from '@trellis/shared';
 import type { Pool } from 'undici';
 import type { ConnectionOptions } from 'node:tls';
 import { mtlsConnector, mtlsOptions, type UpstreamTls } from './mtls-connector.ts';
-import { H2Connection } from './h2-connection.ts';
+import { H2Pool } from './h2-pool.ts';
 
 // undici's Pool on its own: the package entry also loads fetch, WebSocket, caches and mocks, ~9 MB of
 // RSS more in a process that never uses them. undici has no "exports" map, so the file is public.
@@ -51,8 +51,8 @@ export class EndpointState {
   private pool: Pool | undefined;
   /** The identity generation the pool's connections were made with. */
   private poolGeneration = -1;
-  /** The HTTP/2 session (gRPC, and HTTP/2 callers to another proxy), made on first use. */
-  private h2: H2Connection | undefined;
+  /** The HTTP/2 connections (gRPC, and HTTP/2 callers to another proxy), made on first use. */
+  private h2: H2Pool | undefined;
   private h2Generation = -1;
 
   constructor(
@@ -117,13 +117,13 @@ export class EndpointState {
   }
 
   /**
-   * The HTTP/2 connection to this endpoint (h2c, or mutual TLS with ALPN h2), like connections(): made
+   * The HTTP/2 connections to this endpoint (h2c, or mutual TLS with ALPN h2), like connections(): made
    * again after the certificate or bundle changed; undefined when it needs mTLS and there is no certificate.
    */
-  http2(): H2Connection | undefined {
+  http2(): H2Pool | undefined {
     const identity = this.identity;
     if (identity === undefined) {
-      this.h2 ??= new H2Connection({ host: this.address, port: this.port });
+      this.h2 ??= new H2Pool({ host: this.address, port: this.port, maxSessions: this.connectionLimit });
       return this.h2;
     }
     const tls = this.tls;
@@ -132,7 +132,7 @@ export class EndpointState {
     const context = tls?.clientContext();
     if (!tls || !context) return undefined;
     this.h2Generation = tls.generation;
-    this.h2 = new H2Connection({ host: this.address, port: this.port, tls: { context, expected: identity, handshakes: tls.handshakes } });
+    this.h2 = new H2Pool({ host: this.address, port: this.port, maxSessions: this.connectionLimit, tls: { context, expected: identity, handshakes: tls.handshakes } });
     return this.h2;
   }
 

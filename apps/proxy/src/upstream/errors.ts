@@ -36,15 +36,25 @@ const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|UNABLE_TO_|CERT_|SELF_SIGNED_|DEPTH_ZERO_|
 
 const FALLBACK: { reason: ReasonCode; failure: FailureKind | undefined } = { reason: 'upstream-reset', failure: 'reset' };
 
-/** The response that stands for a failed attempt to `target` ("address:port"), keeping the cause in the body. */
-export function transportErrorResponse(err: unknown, target: string): ProxyResponse {
+/** The table's row for a transport error (undici wraps some socket errors; the telling code may sit on the cause). */
+function entryFor(err: unknown): { code: string; entry: { reason: ReasonCode; failure: FailureKind | undefined } } {
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  // undici wraps some socket errors; the code that says what happened may sit on the cause.
   const code = e.code && TRANSPORT_ERRORS[e.code] ? e.code : (e.cause?.code ?? e.code ?? '');
   const entry =
     TRANSPORT_ERRORS[code] ??
     (code.startsWith('HPE_') ? TRANSPORT_ERRORS.HPE_INVALID_CONSTANT : TLS_CODE.test(code) ? TRANSPORT_ERRORS.ERR_TLS : undefined) ??
     FALLBACK;
-  const detail = `${target}: ${code ? `${code} ` : ''}${e.message}`;
+  return { code, entry };
+}
+
+/** The response that stands for a failed attempt to `target` ("address:port"), keeping the cause in the body. */
+export function transportErrorResponse(err: unknown, target: string): ProxyResponse {
+  const { code, entry } = entryFor(err);
+  const detail = `${target}: ${code ? `${code} ` : ''}${(err as Error).message}`;
   return entry.failure ? proxyError(entry.reason, detail, { failure: entry.failure }) : proxyError(entry.reason, detail);
+}
+
+/** Why a response body broke off after its head (idle-timeout, upstream-reset, ...), by the same table. */
+export function transportErrorReason(err: unknown): ReasonCode {
+  return entryFor(err).entry.reason;
 }

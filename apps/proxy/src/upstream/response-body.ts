@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { ReasonCode } from '../http/reasons.ts';
 
 /** Where a body goes: what an HTTP/1.1 ServerResponse and an HTTP/2 Http2ServerResponse both offer. */
 export interface ResponseSink {
@@ -11,6 +12,12 @@ export interface ResponseSink {
   addTrailers(trailers: Record<string, string | string[]>): void;
   once(event: 'drain', listener: () => void): unknown;
 }
+
+/**
+ * For a caller that can read a status at the end of a body (gRPC): the trailers that end a body broken
+ * for `reason`, instead of a reset stream that tells it nothing.
+ */
+export type BrokenBodyTrailers = (reason: ReasonCode) => Record<string, string>;
 
 /** Bytes held for a body nobody reads yet (between its head arriving and the listener writing it). */
 const HIGH_WATER_BYTES = 64 * 1024;
@@ -38,6 +45,10 @@ export class UpstreamBody {
   private waitingForDrain = false;
   /** Trailers that came after the body (gRPC's grpc-status); passed on when the body ends. */
   trailers: IncomingHttpHeaders | undefined = undefined;
+  /** Why the body broke off after its head (idle-timeout, upstream-reset, ...); undefined when whole or abandoned. */
+  failure: ReasonCode | undefined = undefined;
+  private error: Error | undefined = undefined;
+  private endBroken: BrokenBodyTrailers | undefined = undefined;
 
   constructor(private readonly controller: Dispatcher.DispatchController) {}
 
@@ -70,20 +81,25 @@ export class UpstreamBody {
     this.closed();
   }
 
-  fail(err: Error): void {
+  /** The upstream broke off (`reason` from the transport-error table; none when the caller abandoned it). */
+  fail(err: Error, reason?: ReasonCode): void {
     if (this.state !== 'open') return;
     this.state = 'failed';
+    this.failure = reason;
+    this.error = err;
     this.tap?.end(false);
-    // Headers are already out: cutting the connection is how the client learns the body broke.
-    this.sink?.destroy(err);
+    // Headers are already out: cutting the connection is how the client learns the body broke, unless it
+    // reads a status at the end (gRPC).
+    if (this.sink) this.endFailed(this.sink);
     this.closed();
   }
 
   // ---- read by the listener and filters ----
 
-  /** Writes the body into the client's response (once), then ends it. */
-  pipeTo(sink: ResponseSink): void {
+  /** Writes the body into the client's response (once), then ends it; `endBroken` for callers that read a final status. */
+  pipeTo(sink: ResponseSink, endBroken?: BrokenBodyTrailers): void {
     this.sink = sink;
+    this.endBroken = endBroken;
     const queue = this.queue;
     this.queue = undefined;
     this.queued = 0;
@@ -103,7 +119,7 @@ export class UpstreamBody {
     }
     let writable = true;
     if (queue) for (const chunk of queue) writable = sink.write(chunk);
-    if (this.state === 'failed') sink.destroy();
+    if (this.state === 'failed') this.endFailed(sink);
     else if (!writable) this.waitForDrain(sink);
     else this.controller.resume();
   }
@@ -119,8 +135,9 @@ export class UpstreamBody {
   /** Stops the transfer now (the connection is closed). */
   abort(): void {
     if (this.state !== 'open') return;
-    this.controller.abort(new Error('response body abandoned'));
+    // Failed first, with no reason: the caller left, the upstream did nothing wrong.
     this.fail(new Error('response body abandoned'));
+    this.controller.abort(new Error('response body abandoned'));
   }
 
   /** Runs `listener` once when the body is over, complete or not. */
@@ -154,6 +171,17 @@ export class UpstreamBody {
       this.waitingForDrain = false;
       if (this.state === 'open') this.controller.resume();
     });
+  }
+
+  /** Ends a broken body: with a final status for a caller that reads one, else by cutting the stream. */
+  private endFailed(sink: ResponseSink): void {
+    if (this.endBroken && this.failure !== undefined && !sink.destroyed) {
+      this.trailers = this.endBroken(this.failure);
+      addTrailers(sink, this.trailers);
+      sink.end();
+    } else {
+      sink.destroy(this.error);
+    }
   }
 
   private closed(): void {

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { fmtAgo, fmtBeforeRetries, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
+import { fmtGrpcStatuses, grpcStatusCounts, type GrpcStatusCount } from '@/lib/grpc';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphEdge, type GraphNode } from '@/lib/trpc';
 import { SeriesCharts } from '../charts/SeriesCharts';
@@ -40,6 +41,7 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
   // The live graph leaves per-route figures out (they are most of a big graph's bytes): fetch this edge's.
   const detail = useQuery(trpc.graph.edge.queryOptions({ source, destination, windowSeconds: 10 }, { refetchInterval: 2000 }));
   const routes = detail.data?.routes ?? edge?.routes ?? [];
+  const grpc = grpcStatusCounts((detail.data?.stats ?? s)?.grpc);
   const traceLink = `/traces?${new URLSearchParams(Object.entries(edgeTraceFilter(source, destination))).toString()}`;
 
   return (
@@ -66,6 +68,8 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
           <Stat label="Rate-limited/s" value={fmtRps(s?.rateLimitedPerSecond ?? 0)} tone={s && s.rateLimitedPerSecond > 0 ? 'degraded' : undefined} testId="edge-stat-ratelimited" />
           <Stat label="5xx" value={s ? s.codes['5xx'] : '–'} hint={s ? `${s.codes['4xx']} 4xx · ${s.ejections} ejections` : undefined} testId="edge-stat-5xx" />
         </div>
+
+        {grpc.length > 0 ? <GrpcStatuses rows={grpc} /> : null}
 
         <div className="section-title">Security</div>
         <EdgeSecurity source={source} destination={destination} edge={edge} nodes={nodes} />
@@ -104,17 +108,19 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
                   <th className="num">Before retries</th>
                   <th className="num">p99</th>
                   <th className="num">Limited/s</th>
+                  {grpc.length > 0 ? <th>gRPC status</th> : null}
                 </tr>
               </thead>
               <tbody>
                 {routes.map((r) => (
-                  <tr key={r.route}>
+                  <tr key={r.route} data-testid="edge-route" data-route={r.route} data-grpc={r.stats.grpc ? 'true' : undefined}>
                     <td className="mono">{r.route}</td>
                     <td className="num">{fmtRps(r.stats.rps)}</td>
                     <td className={`num tone-${healthOf(r.stats)}`}>{fmtPct(r.stats.successRate)}</td>
                     <td className="num">{fmtPct(r.stats.actualSuccessRate)}</td>
                     <td className="num">{fmtMs(r.stats.p99Ms)}</td>
                     <td className="num">{fmtRps(r.stats.rateLimitedPerSecond)}</td>
+                    {grpc.length > 0 ? <td data-testid="edge-route-grpc">{fmtGrpcStatuses(grpcStatusCounts(r.stats.grpc)) || '–'}</td> : null}
                   </tr>
                 ))}
               </tbody>
@@ -155,5 +161,41 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
         )}
       </div>
     </aside>
+  );
+}
+
+/** The outcomes a gRPC server gives in its trailers; the rest of the non-OK codes are the caller's or a policy's. */
+const SERVER_ERRORS = new Set([2, 4, 13, 14, 15]);
+
+/** An edge's gRPC calls by grpc-status (server-side errors are also in the success rate above, as 5xx). */
+function GrpcStatuses({ rows }: { rows: readonly GrpcStatusCount[] }) {
+  const total = rows.reduce((n, r) => n + r.count, 0);
+  return (
+    <>
+      <div className="section-title">gRPC status codes</div>
+      <div className="card">
+        <table className="table" data-testid="edge-grpc">
+          <thead>
+            <tr>
+              <th>Status</th>
+              <th className="num">Calls</th>
+              <th className="num">Share</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.code} data-testid="edge-grpc-status" data-status={r.name} data-count={r.count}>
+                <td>
+                  <Badge tone={r.code === 0 ? 'ok' : SERVER_ERRORS.has(r.code) ? 'bad' : 'warn'}>{r.name}</Badge> <span className="muted mono">{r.code}</span>
+                </td>
+                <td className="num">{r.count}</td>
+                <td className="num">{fmtPct(r.count / total)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="hint">Calls that ended in the last 10 s, by grpc-status. Server-side errors (UNAVAILABLE, INTERNAL, ...) count against the success rate above.</div>
+    </>
   );
 }

@@ -16,6 +16,9 @@ export function Legend() {
         Edges: rps · success · p99, width by rps
       </div>
       <div className="row muted">2nd line: success of every try, before retries; colour by the worse</div>
+      <div className="row muted" data-testid="legend-grpc">
+        · gRPC: the edge carries gRPC calls (their status codes in its panel)
+      </div>
       <div className="row muted" data-testid="legend-mtls">
         <span className="legend-lock tls-mtls">
           <LockGlyph size={11} />

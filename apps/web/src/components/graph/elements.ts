@@ -1,6 +1,7 @@
 import type cytoscape from 'cytoscape';
 import type { ElementDefinition } from 'cytoscape';
 import { fmtBeforeRetries, fmtMs, fmtPct, fmtRps, fmtSuccess } from '@/lib/format';
+import { fmtGrpcStatuses, grpcStatusCounts } from '@/lib/grpc';
 import { HEALTH_COLORS, healthOf, type Health } from '@/lib/health';
 import { EDGE_TLS_LABEL, edgeTls, type EdgeTls } from '@/lib/security';
 import type { ViewNode } from '@/lib/graph-view';
@@ -48,12 +49,13 @@ export function nodeData(n: ViewNode): NodeData {
 }
 
 /**
- * "24 rps · 99.2% · p99 48ms"; when retries hid failures, a second line says how many tries succeeded
- * ("95.2% before retries"); then the version split when more than one version served the edge.
+ * "24 rps · 99.2% · p99 48ms" (" · gRPC" after it when the edge carries gRPC calls); when retries hid
+ * failures, a second line says how many tries succeeded ("95.2% before retries"); then the version split
+ * when more than one version served the edge.
  */
 export function edgeLabel(e: GraphEdge): string {
   const s = e.stats;
-  const lines = [`${fmtRps(s.rps)} rps · ${fmtPct(s.successRate)} · p99 ${fmtMs(s.p99Ms)}`];
+  const lines = [`${fmtRps(s.rps)} rps · ${fmtPct(s.successRate)} · p99 ${fmtMs(s.p99Ms)}${s.grpc ? ' · gRPC' : ''}`];
   const beforeRetries = fmtBeforeRetries(s);
   if (beforeRetries) lines.push(beforeRetries);
   if (e.versions.length >= 2) lines.push(e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · '));
@@ -94,6 +96,7 @@ export function edgeTooltip(e: GraphEdge): string[] {
     `${fmtRps(s.rps)} rps · success ${fmtSuccess(s)}`,
     `p50 ${fmtMs(s.p50Ms)} · p99 ${fmtMs(s.p99Ms)} · ${fmtRps(s.retriesPerSecond)} retries/s`,
     EDGE_TLS_LABEL[edgeTls(s.mtlsShare)],
+    ...(s.grpc ? [`gRPC: ${fmtGrpcStatuses(grpcStatusCounts(s.grpc))}`] : []),
     ...(e.versions.length > 1 ? [e.versions.map((v) => `${v.version} ${Math.round(v.share * 100)}%`).join(' · ')] : []),
   ];
 }
