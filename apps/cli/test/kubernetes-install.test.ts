@@ -24,7 +24,7 @@ describe('trellis install', () => {
     expect(objects.map((o) => o.kind).filter((k) => k !== 'CustomResourceDefinition')).toEqual([
       'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'Deployment', 'Service', 'ServiceAccount', 'DaemonSet', 'MutatingWebhookConfiguration',
     ]);
-    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(12);
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(13);
     const without = installManifests({ namespace: 'mesh', image: 'img', ca, trustDomain: 'trellis.local' });
     expect(find(without as Obj[], 'DaemonSet')).toBeUndefined();
   });
