@@ -138,7 +138,7 @@ export class Workload implements MetricsSource {
     }
     this.outbound = new Listener({
       name: `${this.self} outbound`,
-      host: '127.0.0.1',
+      host: options.outboundAddress ?? '127.0.0.1',
       port: options.outboundPort,
       limits: shared.limits,
       log,
