@@ -51,6 +51,8 @@ export class ColdStarts {
       this.waiting.set(service, entry);
       this.askScaleUp(service, true);
     }
+    // The service's state as the chain in force has it (a snapshot that dropped and re-added it made a new one).
+    entry.upstream = upstream;
     const waiting = entry;
     return new Promise<ProxyResponse>((resolve) => {
       const done = () => {
