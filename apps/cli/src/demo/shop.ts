@@ -110,7 +110,8 @@ export const DEMO_RESOURCES = [
     apiVersion: api,
     kind: 'ScaleToZeroPolicy',
     metadata: meta('thumbnails-scale-to-zero'),
-    spec: { targetRef: target(FUNCTION.service), idleTimeout: FUNCTION_IDLE, hold: { timeout: '20s', maxRequests: 100 } },
+    // 30 s to start: its sidecar's cold start is 3-5 s on a quiet 2-core machine, 10-18 s on a busy one.
+    spec: { targetRef: target(FUNCTION.service), idleTimeout: FUNCTION_IDLE, hold: { timeout: '30s', maxRequests: 100 } },
   },
 ];
 
