@@ -53,6 +53,7 @@ const CASES: Record<string, Case & { expected: unknown }> = {
     original: 'frontend',
   },
   MutualTLSPolicy: { edit: pick('field-spec-mode', 'STRICT'), edited: at('mode'), expected: 'STRICT', original: 'PERMISSIVE' },
+  ScaleToZeroPolicy: { edit: fill('field-spec-idleTimeout', '10m'), edited: at('idleTimeout'), expected: '10m', original: '5m' },
 };
 
 test('every policy kind the API accepts has a tab on the Policies page', async ({ page }) => {

@@ -24,7 +24,10 @@ describe('trellis install', () => {
     expect(objects.map((o) => o.kind).filter((k) => k !== 'CustomResourceDefinition')).toEqual([
       'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'Deployment', 'Service', 'ServiceAccount', 'DaemonSet', 'MutatingWebhookConfiguration',
     ]);
-    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(12);
+    expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(13);
+    // Pods reach the node agent at hostIP:15001, forwarded to its pod IP: it listens there, not on loopback.
+    const agentArgs = (find(objects, 'DaemonSet') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]?.args.join(' ');
+    expect(agentArgs).toContain('--outbound-port 15001 --outbound-address $(TRELLIS_POD_IP)');
     const without = installManifests({ namespace: 'mesh', image: 'img', ca, trustDomain: 'trellis.local' });
     expect(find(without as Obj[], 'DaemonSet')).toBeUndefined();
   });

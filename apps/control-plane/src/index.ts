@@ -23,6 +23,8 @@ import type { ThrottleOptions } from './auth/throttle.ts';
 import { CaRows } from './identity/ca-rows.ts';
 import { ReplicaBus } from './replication/bus.ts';
 import { Replication } from './replication/replicas.ts';
+import { Scaler, type ScaleHook } from './scaling/scaler.ts';
+import { commandScaleHook, httpScaleHook } from './scaling/hooks.ts';
 
 export interface ControlPlaneOptions {
   port: number;
@@ -46,6 +48,11 @@ export interface ControlPlaneOptions {
   maxBodyBytes?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
+  /**
+   * Scale to zero outside Kubernetes (ScaleToZeroPolicy): POST {service, namespace, replicas} to `hookUrl`,
+   * or run `command` with the three as arguments. In Kubernetes mode the workload's scale subresource is used.
+   */
+  scaling?: { hookUrl?: string | undefined; command?: string | undefined } | undefined;
   /** Serve the Kubernetes sidecar injector (admission webhook) with this proxy image and in-cluster URL. */
   injector?: InjectorSettings | undefined;
   /** The SPIFFE trust domain of workload identities (default trellis.local). */
@@ -210,6 +217,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   telemetry.on('warning', log);
   metrics.observeTelemetry(telemetry);
   stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
+  const scaler = await startScaler(options, distributor, log);
+  if (scaler) stream.on('metrics', (_session, report: MetricsReport) => scaler.observe(report));
+  stream.on('scale-up', (session: ProxySession, service: string) => {
+    if (scaler) void scaler.scaleUp(service, session.identity.instance);
+    else log(`${session.identity.instance} asked for a scale-up of ${service}, but nothing can scale it: start the control plane with --kubernetes, --scale-hook-url or --scale-command`);
+  });
   // Spans come named "name.namespace" after the proxy's authenticated service (stream/telemetry-guard.ts).
   stream.on('spans', (_session: ProxySession, spans: Span[]) => telemetry.ingestSpans(spans));
   const replication = bus
@@ -246,6 +259,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     close: () =>
       (closing ??= (async () => {
         ready = false;
+        scaler?.stop();
         distributor.stop();
         rotation.stop();
         identity.stop();
@@ -261,6 +275,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await closeDatabase();
       })()),
   };
+}
+
+/** The scaler of ScaleToZeroPolicies: Kubernetes' scale subresource, or the hook given; none without either. */
+async function startScaler(options: ControlPlaneOptions, distributor: ConfigDistributor, log: (line: string) => void): Promise<Scaler | undefined> {
+  let hook: ScaleHook | undefined;
+  if (options.kubernetes) hook = (await import('./kubernetes/scale.ts')).kubernetesScaleHook(options.kubernetes.kubeconfig);
+  else if (options.scaling?.hookUrl) hook = httpScaleHook(options.scaling.hookUrl);
+  else if (options.scaling?.command) hook = commandScaleHook(options.scaling.command);
+  if (!hook) return undefined;
+  const scaler = new Scaler({ policies: () => distributor.policyIndex.scaleToZeroPolicies(), hook, log });
+  scaler.start();
+  return scaler;
 }
 
 export type { AppRouter } from './router/root.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
 import { startTestControlPlane } from './support/control-plane.ts';
 import { startFakeKubernetes } from './support/fake-kubernetes.ts';
-import { clusterChecks } from '../src/kubernetes/cluster-checks.ts';
+import { clockSkewCheck, clusterChecks } from '../src/kubernetes/cluster-checks.ts';
 import { customResourceDefinitions } from '../src/kubernetes/crds.ts';
 import { createInstallCa } from '../src/kubernetes/install-ca.ts';
 
@@ -32,12 +32,28 @@ describe('trellis check --kubernetes (against the fake API server)', () => {
   const byName = (checks: Awaited<ReturnType<typeof clusterChecks>>) => Object.fromEntries(checks.map((c) => [c.name, c]));
 
   it('before install: the API answers with its version; an unreachable API says what to do', async () => {
-    expect(await clusterChecks({ kubeconfig: kube.kubeconfig, namespace: 'trellis-system', pre: true })).toEqual([{ name: 'Kubernetes API', status: 'ok', detail: `${kube.url} answers, version v1.31.2` }]);
+    expect(await clusterChecks({ kubeconfig: kube.kubeconfig, namespace: 'trellis-system', pre: true })).toEqual([
+      { name: 'Kubernetes API', status: 'ok', detail: `${kube.url} answers, version v1.31.2` },
+      { name: 'clock skew (API server)', status: 'ok', detail: 'within 5 s of the API server (Date header)' },
+    ]);
     const { writeFile, mkdtemp } = await import('node:fs/promises');
     const dir = await mkdtemp('/tmp/trellis-kc-');
     await writeFile(`${dir}/config`, 'apiVersion: v1\nkind: Config\nclusters: [{name: x, cluster: {server: "http://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: u}}]\ncurrent-context: x\n');
     const [down] = await clusterChecks({ kubeconfig: `${dir}/config`, namespace: 'trellis-system' });
     expect(down).toMatchObject({ name: 'Kubernetes API', status: 'fail', fix: expect.stringContaining('kubeconfig') });
+  });
+
+  it('clock skew against the API server (its Date header): a warning past 5 s, a failure past 4 minutes, each saying what to do', async () => {
+    const skew = async () => (await clusterChecks({ kubeconfig: kube.kubeconfig, namespace: 'trellis-system', pre: true }))[1];
+    try {
+      kube.setClockOffset(-30_000);
+      expect(await skew()).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^this machine is (29|30|31)\.\d s ahead of the API server/) as unknown, fix: expect.stringContaining('NTP') as unknown });
+      kube.setClockOffset(10 * 60_000);
+      expect(await skew()).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^this machine is (599|600|601)\.\d s behind the API server: certificates are dated 5 minutes back/) as unknown, fix: expect.stringContaining('NTP') as unknown });
+    } finally {
+      kube.setClockOffset(0);
+    }
+    expect(clockSkewCheck(undefined, Date.now())).toMatchObject({ status: 'warn', detail: expect.stringContaining('no usable Date header') as unknown });
   });
 
   it('after install: missing or stale CRDs, an unready control plane and a missing webhook fail with the fix; then all pass', async () => {
@@ -63,6 +79,6 @@ describe('trellis check --kubernetes (against the fake API server)', () => {
     const [root] = env.cp.services.identity.ca.bundle().roots;
     kube.putInstalled(webhook(root ?? ''));
     const all = await clusterChecks({ kubeconfig: kube.kubeconfig, namespace: 'trellis-system', controlPlaneUrl: env.cp.url });
-    expect(all.map((c) => `${c.name}: ${c.status}`)).toEqual(['Kubernetes API: ok', 'CRDs: ok', 'control plane: ok', 'sidecar injector: ok']);
+    expect(all.map((c) => `${c.name}: ${c.status}`)).toEqual(['Kubernetes API: ok', 'clock skew (API server): ok', 'CRDs: ok', 'control plane: ok', 'sidecar injector: ok']);
   });
 });

@@ -61,11 +61,21 @@ describe('Kubernetes custom resources as the source of truth', () => {
     expect(history[0]).toMatchObject({ action: 'DELETE', author: 'kubernetes' });
   });
 
-  // The issue's goal is 1 s from the watch event to the proxy; a test on a shared 2-core machine asserts
-  // only that it arrives (the time is a benchmark's to measure, not a pass/fail here).
-  it('a TrafficSplit applied as a custom resource reaches a proxy, with its author, and is marked Accepted with its proxy count', async () => {
+  // The issue's goal: 1 s from `kubectl apply` to the proxy. Measured here from the API server's write to
+  // the snapshot applied in the proxy: watch event (~5 ms), validation and the database write with its
+  // revision (100-200 ms on PGlite), compile (~40 ms), version (~30 ms), push and the proxy's apply. On
+  // this 2-core machine under a load average of 30 (four agents' suites): 245, 247, 441, 620 and 687 ms.
+  // Nothing in the path waits on purpose (the informer watches a stream and has no resync; the
+  // distributor coalesces 5 ms), so the goal itself is the bound.
+  it('a TrafficSplit applied as a custom resource reaches a proxy within 1 s, with its author, and is marked Accepted with its proxy count', async () => {
+    // From a proxy that runs its first snapshot already (it may still be joining right after the start).
+    if (proxy.applied.length === 0) await proxy.next();
+    const appliedAt = performance.now();
     kube.applyCustomResource(split('reviews-canary', [90, 10]), 'kubectl-client-side-apply');
-    await proxy.next((s) => weightsIn(s)?.join() === '90,10', 10_000);
+    const { at } = await proxy.next((s) => weightsIn(s)?.join() === '90,10', 10_000);
+    const ms = at - appliedAt;
+    console.log(`custom resource to proxy: a TrafficSplit applied in the API server reached the proxy in ${ms.toFixed(0)} ms`);
+    expect(ms).toBeLessThan(1000);
 
     const history = await env.client.resources.history.query({ kind: 'TrafficSplit', name: 'reviews-canary' });
     expect(history).toMatchObject([{ action: 'CREATE', author: 'kubernetes:kubectl-client-side-apply' }]);

@@ -9,7 +9,9 @@ import { startProxyProcess, type ProxyProcess } from './support/proxy-process.ts
 // GAMMA (Gateway API for the mesh) with real traffic: HTTPRoutes in the fake API server, EndpointSlices
 // pointing at two real HTTP servers (echo-v1, echo-v2), and a real `trellis proxy` process sending to
 // Host "echo". Cases modelled on the conformance suite's mesh HTTPRoute weight, matching and
-// header-modifier tests.
+// header-modifier tests. The same proxy process also carries the scale-from-zero case (ScaleToZeroPolicy
+// as a custom resource, Deployments with the scale subresource in the fake API server), so one control
+// plane and one proxy serve both.
 
 const [[, createDatabase]] = DATABASES as [[string, () => Promise<TestDatabase>]];
 
@@ -38,7 +40,7 @@ async function eventually<T>(read: () => Promise<T> | T, ok: (v: T) => boolean, 
   }
 }
 
-describe('HTTPRoute in the mesh (GAMMA), with real traffic through a proxy process', () => {
+describe('HTTPRoute in the mesh (GAMMA) and scale from zero, with real traffic through a proxy process', () => {
   let kube: Awaited<ReturnType<typeof startFakeKubernetes>>;
   let db: TestDatabase;
   let env: Awaited<ReturnType<typeof startTestControlPlane>>;
@@ -50,6 +52,7 @@ describe('HTTPRoute in the mesh (GAMMA), with real traffic through a proxy proce
   const call = (path = '/', headers: Record<string, string> = {}, method: 'GET' | 'POST' = 'GET') =>
     new Promise<{ status: number; name: string; headers: Record<string, string | undefined>; text: string }>((resolve, reject) => {
       const req = http.request(`${proxy.outbound}${path}`, { method, agent, headers: { host: 'echo', ...headers } }, (res) => {
+        if (res.headers['x-trellis-reason']) headers['x-trellis-reason'] = String(res.headers['x-trellis-reason']);
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => {
@@ -148,5 +151,55 @@ describe('HTTPRoute in the mesh (GAMMA), with real traffic through a proxy proce
       parents: [{ conditions: [{ type: 'Accepted', status: 'False', reason: 'UnsupportedValue', message: expect.stringContaining('spec.rules[0].matches[0].path.value') as unknown }, { type: 'ResolvedRefs', status: 'False' }] }],
     });
     expect(await routeNames()).not.toContain('echo-bad-r0-m0');
+  });
+
+  it('a request to a service scaled to zero is held, the Deployment is scaled up through /scale, and the request succeeds once an endpoint appears', async () => {
+    const stz = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'trellis.dev/v1alpha1', kind: 'ScaleToZeroPolicy', metadata: { name, namespace: 'default' }, spec });
+    kube.putDeployment({ metadata: { name: 'fn', namespace: 'default' }, spec: { replicas: 0 } });
+    kube.putDeployment({ metadata: { name: 'fn-broken', namespace: 'default' }, spec: { replicas: 0 } });
+    // What Kubernetes would do on a scale-up: a pod starts (here an app) and its EndpointSlice lists it, a moment later.
+    kube.onScale((namespace, name, replicas) => {
+      if (name !== 'fn' || replicas < 1) return;
+      void startEcho('fn').then((app) => {
+        apps.push(app);
+        setTimeout(() => kube.putSlice(slice('fn', app.port)), 300);
+      });
+    });
+    kube.applyCustomResource(stz('fn', { targetRef: { kind: 'Service', name: 'fn' }, idleTimeout: '1h', hold: { timeout: '20s' } }));
+    kube.applyCustomResource(stz('fn-broken', { targetRef: { kind: 'Service', name: 'fn-broken' }, idleTimeout: '1h', hold: { timeout: '1s' } }));
+    const holds = async () => {
+      const config = (await (await fetch(`${proxy.admin}/config`)).json()) as { snapshot: { outbound: { services: { name: string; scaleFromZero?: unknown }[] } } | null };
+      return (config.snapshot?.outbound.services ?? []).filter((s) => s.scaleFromZero).map((s) => s.name).sort();
+    };
+    await eventually(holds, (names) => names.join() === 'fn,fn-broken');
+
+    const started = performance.now();
+    const answer = await call('/', { host: 'fn' });
+    const heldMs = performance.now() - started;
+    console.log(`scale from zero (Kubernetes): a request to fn held ${Math.round(heldMs)} ms, then answered ${answer.status}`);
+    expect(answer.status).toBe(200);
+    expect(answer.name).toBe('fn');
+    expect(heldMs).toBeGreaterThanOrEqual(300);
+    expect(kube.scaleRequests.filter((r) => r.name === 'fn')).toEqual([{ namespace: 'default', name: 'fn', replicas: 1 }]);
+    expect((kube.getDeployment('default', 'fn')?.spec as { replicas?: number } | undefined)?.replicas).toBe(1);
+
+    // fn-broken is scaled up too, but no endpoint ever comes: after the hold time the caller gets 503 with the reason.
+    const headers: Record<string, string> = { host: 'fn-broken' };
+    const brokenStarted = performance.now();
+    const broken = await call('/', headers);
+    expect(broken.status).toBe(503);
+    expect(headers['x-trellis-reason']).toBe('scale-up-timeout');
+    expect(broken.text).toMatch(/fn-broken\.default is scaled to zero and had no ready endpoint within 1000 ms/);
+    expect(performance.now() - brokenStarted).toBeGreaterThanOrEqual(990);
+    await eventually(() => kube.scaleRequests.filter((r) => r.name === 'fn-broken'), (list) => list.length === 1);
+  });
+
+  it('scales a Deployment to zero once its service has had no request for the idle time', async () => {
+    kube.putDeployment({ metadata: { name: 'idle', namespace: 'default' }, spec: { replicas: 1 } });
+    kube.applyCustomResource({ apiVersion: 'trellis.dev/v1alpha1', kind: 'ScaleToZeroPolicy', metadata: { name: 'idle', namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: 'idle' }, idleTimeout: '2s' } });
+    const seen = performance.now();
+    await eventually(() => kube.scaleRequests.filter((r) => r.name === 'idle'), (list) => list.length > 0, 15_000);
+    expect(kube.scaleRequests.filter((r) => r.name === 'idle')).toEqual([{ namespace: 'default', name: 'idle', replicas: 0 }]);
+    expect(performance.now() - seen).toBeGreaterThanOrEqual(1900);
   });
 });

@@ -4,8 +4,8 @@
 // inbound  (callers -> this workload's app):
 //   request context -> router(route match) -> authorization -> rate limit -> cache -> app call
 // outbound (this workload's app -> other services):
-//   request context -> router(Host -> service, route match) -> request headers -> fault -> timeout -> mirror -> split
-//   -> retry -> circuit breaker -> endpoint call (balancer + outlier feedback + upstream attempt)
+//   request context -> router(Host -> service, route match) -> scale from zero -> request headers -> fault -> timeout
+//   -> mirror -> split -> retry -> circuit breaker -> endpoint call (balancer + outlier feedback + upstream attempt)
 import { performance } from 'node:perf_hooks';
 import type { OutboundService, Snapshot } from '@trellis/shared';
 import { createBalancer, EndpointSet, type Balancer } from './balancer/index.ts';
@@ -21,6 +21,7 @@ import { createRateLimit } from './filters/rate-limit.ts';
 import { createRequestContext } from './filters/request-context.ts';
 import { createRequestHeaders } from './filters/request-headers.ts';
 import { createRetry } from './filters/retry.ts';
+import { createScaleFromZero } from './filters/scale-from-zero.ts';
 import { SAFE_RETRY } from './upstream/defaults.ts';
 import { createInboundRouter, createOutboundRouter, hostName, type RouteEntry, type ServiceEntry } from './filters/router.ts';
 import { createSplit } from './filters/split.ts';
@@ -29,6 +30,7 @@ import { proxyError } from './http/reasons.ts';
 import { compose, type Handler, type ProxyRequest, type ProxyResponse } from './http/types.ts';
 import type { LimiterRegistry } from './ratelimit/registry.ts';
 import type { Tracer } from './telemetry/tracer.ts';
+import type { ColdStarts } from './upstream/cold-start.ts';
 import type { EndpointState } from './upstream/endpoint.ts';
 import type { UpstreamRegistry, UpstreamService } from './upstream/service.ts';
 
@@ -44,6 +46,8 @@ export interface ChainDeps {
   limiters: LimiterRegistry;
   caches: CacheRegistry;
   tracer: Tracer;
+  /** Requests held for services scaled to zero, across snapshots. */
+  coldStarts: ColdStarts;
 }
 
 /** The checks an inbound upgrade passes before it is tunnelled to the app. */
@@ -110,6 +114,7 @@ function outboundRoutes(
       matches: compileMatch(route.match),
       handle: compose(
         [
+          createScaleFromZero(service.scaleFromZero, upstream, deps.coldStarts),
           createRequestHeaders(p.requestHeaders),
           createFault(p.fault),
           createTimeout(p.timeout),
@@ -125,7 +130,8 @@ function outboundRoutes(
   });
 }
 
-export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handle: Handler; upgrade: Handler } {
+/** `router`: the chain after request context, where requests held for a service scaled to zero resume. */
+export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handle: Handler; upgrade: Handler; router: Handler } {
   const upstreams = deps.upstreams.sync(snapshot.outbound.services);
   const byHost = new Map<string, ServiceEntry>();
   const pickers = new Map<string, (req: ProxyRequest) => EndpointState | undefined>();
@@ -143,7 +149,8 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     }
   }
   const context = createRequestContext({ side: 'outbound', self: deps.self, sampling: snapshot.tracing.sampling });
-  const handle = compose([context], createOutboundRouter(byHost));
+  const router = createOutboundRouter(byHost);
+  const handle = compose([context], router);
   const upgrade = compose([context], (req) => {
     const host = hostName(req.header('host'));
     const pick = pickers.get(host);
@@ -158,5 +165,5 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     req.mtls = tls !== undefined;
     return Promise.resolve(UPGRADE_ALLOWED);
   });
-  return { handle, upgrade };
+  return { handle, upgrade, router };
 }

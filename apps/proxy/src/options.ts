@@ -20,6 +20,11 @@ export interface WorkloadOptions {
   outboundPort: number;
   /** Where other proxies reach the inbound listener (it also binds there). */
   address: string;
+  /**
+   * Where the outbound listener binds (default 127.0.0.1: only the local app may send through it). A node
+   * agent on Kubernetes binds its pod IP, so that the node's pods reach it through its hostPort.
+   */
+  outboundAddress?: string;
   /** Where the last good snapshot is kept; defaults to <dataRoot>/<service>-<instance>. */
   dataDir?: string;
   /** Parent of the default data dir (node agents); defaults to .trellis/proxy. */

@@ -23,6 +23,7 @@ import { EdgeTable, UNKNOWN_DESTINATION } from './telemetry/edges.ts';
 import type { MetricsSource } from './telemetry/metrics.ts';
 import { TelemetryReporter } from './telemetry/reporter.ts';
 import { Tracer } from './telemetry/tracer.ts';
+import { ColdStarts } from './upstream/cold-start.ts';
 import type { EndpointState } from './upstream/endpoint.ts';
 import { localApp, UpstreamRegistry, type UpstreamService } from './upstream/service.ts';
 import { tunnel } from './upstream/tunnel.ts';
@@ -54,6 +55,8 @@ export class Workload implements MetricsSource {
   /** Whether the local app answers (a sidecar's readiness probe); undefined without an app. */
   readonly appProbe: AppProbe | undefined;
   readonly inboundHandshakes = new HandshakeCounters();
+  /** Requests held for services scaled to zero (ScaleToZeroPolicy). */
+  readonly coldStarts = new ColdStarts();
   readonly outboundHandshakes = new HandshakeCounters();
 
   constructor(
@@ -103,7 +106,10 @@ export class Workload implements MetricsSource {
       limiters: new LimiterRegistry(),
       caches: new CacheRegistry(),
       tracer: this.tracer,
+      coldStarts: this.coldStarts,
     };
+    // A request held for a service scaled to zero goes on through the chain in force when it is released.
+    this.deps.coldStarts.resume = (req) => (this.active ? this.active.outboundRouter(req) : NOT_READY());
     if (options.appPort !== undefined) {
       this.inbound = new Listener({
         name: `${this.self} inbound`,
@@ -133,7 +139,7 @@ export class Workload implements MetricsSource {
     }
     this.outbound = new Listener({
       name: `${this.self} outbound`,
-      host: '127.0.0.1',
+      host: options.outboundAddress ?? '127.0.0.1',
       port: options.outboundPort,
       limits: shared.limits,
       log,
@@ -192,6 +198,14 @@ export class Workload implements MetricsSource {
       credentials: identity,
     });
     identity.requestRenewal = () => stream.renewCertificate();
+    this.deps.coldStarts.askScaleUp = (service, first) => {
+      const [name = '', namespace = ''] = service.split('.');
+      const sent = stream.send({ type: 'scale-up', service: name, namespace });
+      if (first || !sent) {
+        this.shared.log(`${this.self}: requests wait for ${service} (no endpoint): ${sent ? 'asked the control plane to scale it up' : 'the control plane is not connected to ask it for a scale-up'}`);
+      }
+      return sent;
+    };
     const probe = this.appProbe;
     if (probe) {
       stream.setReady(probe.ready, probe.reason);
@@ -212,6 +226,8 @@ export class Workload implements MetricsSource {
     const next = compileSnapshot(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
     // One assignment: requests already running keep the chain they started with.
     this.active = next;
+    // Requests held for a service scaled to zero go on once it has an endpoint.
+    this.deps.coldStarts.release();
     this.shared.log(`${this.self}: applied snapshot version ${snapshot.version} (${source})`);
   }
 

@@ -5,6 +5,10 @@ import { send } from './support/load.ts';
 import { startControlPlane } from './support/control-plane.ts';
 import { startProxy, tempDir } from './support/proxy.ts';
 import { startUpstream } from './support/upstream.ts';
+import { endpoint, service, snapshot } from './support/snapshot.ts';
+import { writeSnapshot } from './support/proxy.ts';
+import { DEFAULT_LIMITS } from '../src/options.ts';
+import { Workload } from '../src/workload.ts';
 
 test('one node-agent process serves several workloads, each with its own identity, certificate and snapshot', async () => {
   const cp = await startControlPlane();
@@ -48,3 +52,22 @@ test('one node-agent process serves several workloads, each with its own identit
     await Promise.all([frontendApp.close(), backendApp.close()]);
   }
 }, 60_000);
+
+test('--outbound-address: a node agent’s outbound listener is reached at the address it binds (its pod IP on Kubernetes), and not at loopback', async () => {
+  const app = await startUpstream('reviews answered');
+  const file = writeSnapshot(tempDir(), snapshot({ service: 'trellis-node-agent', outbound: [service({ name: 'reviews', namespace: 'shop', endpoints: [endpoint(app.port)] })] }));
+  // 127.0.0.2 stands in for the pod IP: an address of this host other than 127.0.0.1.
+  const agent = new Workload(
+    { service: 'trellis-node-agent', namespace: 'default', labels: {}, inboundPort: 0, outboundPort: 0, address: '127.0.0.1', outboundAddress: '127.0.0.2', configFile: file },
+    { limits: DEFAULT_LIMITS, log: () => {} },
+  );
+  await agent.start(0);
+  try {
+    const viaPodIp = await send(`http://127.0.0.2:${agent.ports.outbound}`, { host: 'reviews.shop' });
+    expect([viaPodIp.status, viaPodIp.body]).toEqual([200, 'reviews answered']);
+    await expect(send(`http://127.0.0.1:${agent.ports.outbound}`, { host: 'reviews.shop' })).rejects.toThrow(/ECONNREFUSED/);
+  } finally {
+    await agent.drain(performance.now() + 1000);
+    await app.close();
+  }
+});

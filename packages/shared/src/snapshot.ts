@@ -116,6 +116,14 @@ export const compiledCache = z.object({
   defaultTtlMs: msNumber.optional(),
 });
 
+/** ScaleToZeroPolicy as callers apply it: how they hold requests while the service has no endpoint. */
+export const compiledScaleFromZero = z.object({
+  /** How long one request waits for the first endpoint before it gets 503. */
+  holdMs: msNumber.min(1),
+  /** Requests held at once for the service; more get 503 at once. */
+  maxHeld: z.number().int().min(1),
+});
+
 /** What a caller's proxy applies to requests it sends on one route of a service. */
 export const outboundRoutePolicies = z.object({
   split: compiledSplit.optional(),
@@ -149,6 +157,8 @@ export const outboundService = z.object({
   routes: z.array(route(outboundRoutePolicies)).min(1),
   circuitBreaker: compiledCircuitBreaker.optional(),
   loadBalancer: compiledLoadBalancer,
+  /** Set when the service scales to zero: requests wait (bounded) for its first endpoint instead of failing. */
+  scaleFromZero: compiledScaleFromZero.optional(),
 });
 
 export const snapshotSchema = z.object({
@@ -185,3 +195,4 @@ export type CompiledLoadBalancer = z.infer<typeof compiledLoadBalancer>;
 export type CompiledRateLimit = z.infer<typeof compiledRateLimit>;
 export type CompiledAuthorization = z.infer<typeof compiledAuthorization>;
 export type CompiledCache = z.infer<typeof compiledCache>;
+export type CompiledScaleFromZero = z.infer<typeof compiledScaleFromZero>;

@@ -5,7 +5,7 @@ import { metricsReport, spanSchema } from './telemetry.ts';
 
 // The proxy stream: one WebSocket over TLS per proxy at STREAM_PATH, JSON messages tagged by `type`.
 // proxy -> control plane: hello (with a credential and a CSR when it needs a certificate), then ack/nack
-//   per snapshot, csr (renewal), bundle-ack, ping, metrics, spans.
+//   per snapshot, csr (renewal), bundle-ack, ping, metrics, spans, readiness, scale-up.
 // control plane -> proxy: certificate, trust-bundle, renew, snapshot (full), pong, error.
 // A proxy proves who it is with its certificate (TLS client auth) or, the first time, with a credential
 // in its hello; nothing else is sent to it before that check passes.
@@ -80,6 +80,15 @@ export const proxyMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bundle-ack'), version: z.number().int() }),
   /** Its app started or stopped answering the readiness probe. */
   z.object({ type: z.literal('readiness'), ready: z.boolean(), reason: z.string().max(1024).optional() }),
+  /**
+   * Requests wait for a service scaled to zero (ScaleToZeroPolicy): the proxy asks the control plane to
+   * scale it up. Sent again while requests still wait; the control plane asks its scaler at most once at a time.
+   */
+  z.object({
+    type: z.literal('scale-up'),
+    service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+  }),
 ]);
 
 export const issuedCertificate = z.object({

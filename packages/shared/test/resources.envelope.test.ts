@@ -222,8 +222,8 @@ describe('resolveKind', () => {
 });
 
 describe('kind lists and keys', () => {
-  it('lists the twelve kinds, and every one but Service as a policy', () => {
-    expect(RESOURCE_KINDS).toHaveLength(12);
+  it('lists the thirteen kinds, and every one but Service as a policy', () => {
+    expect(RESOURCE_KINDS).toHaveLength(13);
     expect(POLICY_KINDS).toEqual(RESOURCE_KINDS.filter((k) => k !== 'Service'));
     expect(POLICY_KINDS).not.toContain('Service');
   });

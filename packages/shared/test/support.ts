@@ -65,6 +65,7 @@ export const MINIMAL_SPECS: Record<ResourceKind, () => Record<string, unknown>> 
   CachePolicy: () => ({ targetRef: target() }),
   AuthorizationPolicy: () => ({ targetRef: target(), action: 'Allow', rules: [{ from: ['frontend'] }] }),
   MutualTLSPolicy: () => ({ targetRef: { kind: 'Mesh' }, mode: 'STRICT' }),
+  ScaleToZeroPolicy: () => ({ targetRef: target(), idleTimeout: '5m' }),
 };
 
 /** A valid per-proxy snapshot for the frontend: one inbound route, reviews as its one upstream. */

@@ -115,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nChecks the control plane, the mesh CA and its trust bundle, the proxies (in sync, certificates, bundle, clock skew).\nWith --kubernetes, first the cluster: API and version, CRDs installed and current, the control plane Deployment\nready, the sidecar injector's caBundle and certificate; --pre (before install) only the API.\nEach failed check says what to do; exit 1 when one fails.\n`);
+    process.stdout.write(`usage: ${USAGE}\n\nChecks the control plane, the mesh CA and its trust bundle, the proxies (in sync, certificates, bundle, clock skew).\nWith --kubernetes, first the cluster: API and version, this machine's clock against the API server's, CRDs installed and current, the control plane Deployment\nready, the sidecar injector's caBundle and certificate; --pre (before install) only the API.\nEach failed check says what to do; exit 1 when one fails.\n`);
     return 0;
   }
   let clusterFailed = 0;

@@ -9,6 +9,7 @@ const USAGE =
   'trellis control-plane [--port 7400] [--host 127.0.0.1] [--data-dir .trellis/data] [--database-url postgres://...] [--redis-url redis://...]\n' +
   '                      [--trace-sampling 1] [--span-retention 24h] [--max-spans 200000] [--otlp-endpoint http://collector:4318] [--endpoint-grace 10000]\n' +
   '                      [--max-body-bytes 1048576] [--kubernetes [--kubeconfig FILE]] [--proxy-image IMAGE --in-cluster-url URL]\n' +
+  '                      [--scale-hook-url URL | --scale-command COMMAND]\n' +
   '                      [--trust-domain trellis.local] [--cert-ttl 24h] [--ca-cert FILE --ca-key FILE] [--tls-san NAME ...]\n' +
   '                      [--dashboard-url http://127.0.0.1:7401] [--cors-origin ORIGIN]... [--public-metrics] [--no-sign-in-link]\n' +
   '                      [--session-idle 12h] [--session-max-age 7d]\n' +
@@ -35,6 +36,11 @@ Kubernetes (see docs/KUBERNETES.md; \`trellis install\` sets these):
   --proxy-image IMAGE   serve the sidecar injector (admission webhook, over TLS) adding proxies of this image
   --in-cluster-url URL  where injected proxies reach this control plane (https://trellis-control-plane.trellis-system.svc:7400)
 
+Scale to zero (ScaleToZeroPolicy, docs/KUBERNETES.md): in Kubernetes mode the workload's scale subresource
+is changed; elsewhere the control plane calls a hook to start and stop a service's workload:
+  --scale-hook-url URL   POST {"service","namespace","replicas"} (JSON) to URL; a 2xx answer means done
+  --scale-command CMD    run CMD (through the shell) with service, namespace and replicas as its last arguments
+
 Who may call the API: people sign in (the dashboard, \`trellis login\`), scripts send an API token.
   First run (no users): creates "admin" with a random password and prints a one-time sign-in link to
   the dashboard (--dashboard-url). TRELLIS_ADMIN_PASSWORD sets that password instead (automation).
@@ -58,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
     'endpoint-grace': { type: 'string' },
     'otlp-endpoint': { type: 'string' },
     kubernetes: { type: 'boolean' },
+    'scale-hook-url': { type: 'string' },
+    'scale-command': { type: 'string' },
     kubeconfig: { type: 'string' },
     'proxy-image': { type: 'string' },
     'in-cluster-url': { type: 'string' },
@@ -123,6 +131,11 @@ export async function run(argv: string[]): Promise<number> {
   if (inClusterUrl !== undefined && (!URL.canParse(inClusterUrl) || new URL(inClusterUrl).protocol !== 'https:')) {
     throw new CliError(`--in-cluster-url: "${inClusterUrl}" is not an https:// URL (like https://trellis-control-plane.trellis-system.svc:7400)`, 2);
   }
+  const scaleHookUrl = values['scale-hook-url'];
+  if (scaleHookUrl !== undefined && (!URL.canParse(scaleHookUrl) || !/^https?:$/.test(new URL(scaleHookUrl).protocol))) {
+    throw new CliError(`--scale-hook-url: "${scaleHookUrl}" is not an http:// or https:// URL`, 2);
+  }
+  if (scaleHookUrl !== undefined && values['scale-command'] !== undefined) throw new CliError('--scale-hook-url and --scale-command: give one of them', 2);
   const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
   let cp;
   try {
@@ -140,6 +153,7 @@ export async function run(argv: string[]): Promise<number> {
       otlpEndpoint: values['otlp-endpoint'],
       // Endpoints from Kubernetes EndpointSlices as well as from proxy hellos.
       kubernetes: values.kubernetes || values.kubeconfig ? { kubeconfig: values.kubeconfig } : undefined,
+      scaling: { hookUrl: scaleHookUrl, command: values['scale-command'] },
       ...(trustDomain !== undefined ? { trustDomain } : {}),
       ...(certTtl !== undefined ? { certTtlMs: certTtl } : {}),
       ...(values['ca-cert'] !== undefined && values['ca-key'] !== undefined ? { ca: { certFile: path.resolve(values['ca-cert']), keyFile: path.resolve(values['ca-key']) } } : {}),

@@ -41,6 +41,8 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
   --outbound-port PORT       where the local app sends requests, Host header naming the service
   --admin-port PORT          /ready, /config, /metrics (0 = any free port)
   --address ADDR             address the inbound listener binds and announces (default 127.0.0.1)
+  --outbound-address ADDR    address the outbound listener binds (default 127.0.0.1, the local app only; a
+                             node agent on Kubernetes binds its pod IP, for the node's pods through its hostPort)
   --admin-address ADDR       address the admin listener binds (default 127.0.0.1)
   --data-dir DIR             where the last good snapshot is kept (default .trellis/proxy/<service>-<instance>)
   --max-header-bytes N       largest request head accepted (default ${DEFAULT_LIMITS.maxHeaderBytes}; larger gets 431)
@@ -163,6 +165,7 @@ export async function run(argv: string[]): Promise<number> {
       'app-port': { type: 'string' },
       'inbound-port': { type: 'string' },
       'outbound-port': { type: 'string' },
+      'outbound-address': { type: 'string' },
       'admin-port': { type: 'string' },
       'admin-address': { type: 'string' },
       'control-plane': { type: 'string' },
@@ -191,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
   const labels = Object.fromEntries((values.label ?? []).map((l) => parseLabel(l, '--label')));
   const namespace = values.namespace ?? 'default';
   const address = values.address ?? '127.0.0.1';
+  const outboundAddress = values['outbound-address'];
   const workloads: ParsedWorkload[] = [];
   if (values.workload?.length) {
     for (const flag of ['service', 'app-port', 'app-protocol', 'inbound-port', 'outbound-port', 'instance', 'config'] as const) {
@@ -200,6 +204,7 @@ export async function run(argv: string[]): Promise<number> {
       namespace,
       labels,
       address,
+      ...(outboundAddress !== undefined ? { outboundAddress } : {}),
       ...(values.zone !== undefined ? { zone: values.zone } : {}),
       ...(values['data-dir'] !== undefined ? { dataRoot: path.resolve(values['data-dir']) } : {}),
     };
@@ -213,6 +218,7 @@ export async function run(argv: string[]): Promise<number> {
       address,
       inboundPort: parsePort(values['inbound-port'], '--inbound-port', 15006),
       outboundPort: parsePort(values['outbound-port'], '--outbound-port', 15001),
+      ...(outboundAddress !== undefined ? { outboundAddress } : {}),
     };
     if (values['app-port'] !== undefined) w.appPort = parsePort(values['app-port'], '--app-port', 0);
     if (values['app-protocol'] !== undefined) w.appProtocol = parseAppProtocol(values['app-protocol'], '--app-protocol');

@@ -8,14 +8,16 @@ import { parseCommandArgs, parsePort } from '../args.ts';
 import { childEnv, cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 import { repoRoot, trellisCommand } from '../paths.ts';
-import { DEMO_RESOURCES, DEMO_SERVICES, LOADGEN, SHOP, portsOf } from '../demo/shop.ts';
+import { DEMO_RESOURCES, DEMO_SERVICES, FUNCTION, FUNCTION_CALL_EVERY_MS, FUNCTION_IDLE, LOADGEN, SHOP, portsOf } from '../demo/shop.ts';
+import { FunctionScaler } from '../demo/function.ts';
 import { startApp } from '../demo/apps.ts';
 import { startTraffic } from '../demo/traffic.ts';
 import { Supervisor } from '../demo/supervisor.ts';
 import { buildDashboard, dashboardBuildIsStale } from '../demo/web-build.ts';
 
 const USAGE = `trellis up [--port 7400] [--dashboard-port 7401] [--port-base 7410] [--rps 20] [--data-dir .trellis/data] [--fresh]`;
-const PORTS = (SHOP.length + 1) * 4;
+// Four per workload (the shop, the load generator, the function), then the demo's scale hook.
+const PORTS = (SHOP.length + 2) * 4 + 1;
 const HELP = `${USAGE}
 
 Runs the whole product on this machine: the control plane (embedded PGlite in --data-dir, or the
@@ -23,6 +25,8 @@ Postgres in DATABASE_URL), the dashboard (a production build, made once), and a 
 workloads, each a small app with its own sidecar proxy (HTTP, and gRPC from reviews v2 to ratings), with
 steady traffic into the frontend from a load generator with a sidecar of its own. Every proxy joins
 with a join token and talks mutual TLS.
+One more service, ${FUNCTION.service}, is serverless (a ScaleToZeroPolicy): it runs only after a request for it
+came, and is stopped after ${FUNCTION_IDLE} without one; the load generator calls it once a minute.
 
   --port N            control plane API and proxy stream (default 7400, or PORT)
   --dashboard-port N  the dashboard (default 7401)
@@ -124,9 +128,11 @@ export async function run(argv: string[]): Promise<number> {
 
   await assertFree(cpPort, 'control plane', '--port');
   if (withDashboard) await assertFree(dashboardPort, 'dashboard', '--dashboard-port');
-  for (const [i, w] of [...SHOP, LOADGEN].entries()) {
+  for (const [i, w] of [...SHOP, LOADGEN, FUNCTION].entries()) {
     for (const [role, port] of Object.entries(portsOf(portBase, i))) await assertFree(port, `${w.id} ${role}`, '--port-base');
   }
+  const hookPort = portBase + PORTS - 1;
+  await assertFree(hookPort, 'scale hook', '--port-base');
 
   // Fresh means everything this command keeps: the database and the proxies' saved snapshots.
   if (values.fresh) {
@@ -135,6 +141,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const supervisor = new Supervisor(logDir);
+  const functionPorts = portsOf(portBase, SHOP.length + 1);
+  const functionScaler = new FunctionScaler(supervisor, functionPorts, say);
   const apps: { close(): void }[] = [];
   const dashboardBuild = new AbortController();
   let building: Promise<void> | undefined;
@@ -147,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
       dashboardBuild.abort();
       await building?.catch(() => undefined);
       await traffic?.stop();
+      await functionScaler.close();
       await supervisor.stopAll();
       for (const a of apps) a.close();
     })());
@@ -179,10 +188,12 @@ export async function run(argv: string[]): Promise<number> {
   const dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
   try {
     const databaseUrl = cliEnv.databaseUrl;
+    // The control plane starts and stops the function through this hook (ScaleToZeroPolicy).
+    const hookUrl = await functionScaler.listen(hookPort);
     const cp = await supervisor.start(
       'control-plane',
       node,
-      [...trellis, 'control-plane', '--port', String(cpPort), '--data-dir', dataDir, '--dashboard-url', dashboardUrl, '--no-sign-in-link'],
+      [...trellis, 'control-plane', '--port', String(cpPort), '--data-dir', dataDir, '--dashboard-url', dashboardUrl, '--no-sign-in-link', '--scale-hook-url', hookUrl],
       { ready: /listening on (http:\/\/[\d.:]+) \(database: ([^)]+)\)/, env: childEnv({ TRELLIS_BOOTSTRAP_TOKEN: bootstrapToken }) },
     );
     const cpUrl = cp.match[1] ?? `http://127.0.0.1:${cpPort}`;
@@ -229,9 +240,14 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     say(`✓ ${LOADGEN.id.padEnd(15)} no app, sidecar out :${loadgen.outbound} admin :${loadgen.admin}`);
+    functionScaler.enable(async (ports) => {
+      const args = [...proxyArgs(FUNCTION.id, FUNCTION.service, FUNCTION.zone, ports), '--label', `version=${FUNCTION.version}`, '--app-port', String(ports.app), '--inbound-port', String(ports.inbound)];
+      return (await supervisor.start(`proxy-${FUNCTION.id}`, node, args, proxyEnv(FUNCTION.service))).child;
+    });
+    say(`✓ ${FUNCTION.id.padEnd(15)} serverless: no process until a request for it comes (held by the caller's sidecar while it starts); scaled to zero after ${FUNCTION_IDLE} idle; app :${functionPorts.app}, scale hook :${hookPort}`);
 
     if (interrupted) throw new Error('interrupted');
-    traffic = startTraffic(`http://127.0.0.1:${loadgen.outbound}`, rps);
+    traffic = startTraffic(`http://127.0.0.1:${loadgen.outbound}`, rps, { host: FUNCTION.service, everyMs: FUNCTION_CALL_EVERY_MS });
     say(`✓ traffic         ${rps} requests/s into frontend through ${LOADGEN.id}'s sidecar, every hop mutual TLS; the service graph is live at ${cpUrl}/trpc/graph.get`);
 
     if (withDashboard) {

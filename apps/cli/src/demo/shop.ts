@@ -55,8 +55,26 @@ export const SHOP: Workload[] = [
  */
 export const LOADGEN = { id: 'loadgen', service: 'loadgen', zone: 'zone-a' };
 
-/** Every workload that gets a sidecar: the shop, then the load generator. */
-export const DEMO_SERVICES = [...new Set([...SHOP.map((w) => w.service), LOADGEN.service])];
+/**
+ * The function-like service (serverless): not started with the rest; the control plane scales it to zero
+ * after FUNCTION_IDLE without a request and up again (through `trellis up`'s scale hook, which starts and
+ * stops its app and sidecar) when a request for it waits in a caller's proxy. The load generator calls it
+ * every FUNCTION_CALL_EVERY_MS, so it can be seen waking and sleeping.
+ */
+export const FUNCTION: Workload = {
+  id: 'thumbnails',
+  service: 'thumbnails',
+  version: 'v1',
+  zone: 'zone-a',
+  calls: [],
+  failureRate: 0,
+  latency: { baseMs: 20, jitterMs: 20, tailShare: 0, tailMs: 0 },
+};
+export const FUNCTION_IDLE = '30s';
+export const FUNCTION_CALL_EVERY_MS = 60_000;
+
+/** Every workload that gets a sidecar: the shop, the load generator, the function. */
+export const DEMO_SERVICES = [...new Set([...SHOP.map((w) => w.service), LOADGEN.service, FUNCTION.service])];
 
 const meta = (name: string) => ({ name, namespace: 'default' });
 const api = 'trellis.dev/v1alpha1';
@@ -99,6 +117,13 @@ export const DEMO_RESOURCES = [
     kind: 'RateLimitPolicy',
     metadata: meta('catalog-rate-limit'),
     spec: { targetRef: target('catalog'), requestsPerSecond: 50, burst: 50 },
+  },
+  {
+    apiVersion: api,
+    kind: 'ScaleToZeroPolicy',
+    metadata: meta('thumbnails-scale-to-zero'),
+    // 30 s to start: its sidecar's cold start is 3-5 s on a quiet 2-core machine, 10-18 s on a busy one.
+    spec: { targetRef: target(FUNCTION.service), idleTimeout: FUNCTION_IDLE, hold: { timeout: '30s', maxRequests: 100 } },
   },
 ];
 

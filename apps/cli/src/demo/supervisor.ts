@@ -67,9 +67,22 @@ export class Supervisor {
     });
     proc.once('exit', (code) => {
       log.end();
-      if (!this.stopping) this.onUnexpectedExit(child, code);
+      if (!this.stopping && this.children.includes(child)) this.onUnexpectedExit(child, code);
     });
     return { child, match };
+  }
+
+  /** Stops one process on purpose (SIGTERM, SIGKILL after `graceMs`): its exit is not unexpected. */
+  async stop(child: Child, graceMs = 8000): Promise<void> {
+    const p = child.process;
+    const i = this.children.indexOf(child);
+    if (i !== -1) this.children.splice(i, 1);
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill('SIGTERM');
+    const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** From now on exits are expected and nothing new starts (call before anything slow on the way out). */

@@ -191,6 +191,8 @@ function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
                 '--address', '$(TRELLIS_POD_IP)',
                 '--inbound-port', '15006',
                 '--outbound-port', '15001',
+                // Pods reach it at hostIP:15001; the hostPort forwards to the pod IP, so it listens there.
+                '--outbound-address', '$(TRELLIS_POD_IP)',
                 '--admin-port', '15000',
                 '--admin-address', '0.0.0.0',
                 '--control-plane', `https://${host}:${CONTROL_PLANE_PORT}`,

@@ -13,6 +13,7 @@ import {
   compileMirror,
   compileRateLimit,
   compileRetry,
+  compileScaleFromZero,
   compileSplit,
   compileTimeout,
 } from './policies.ts';
@@ -115,6 +116,7 @@ function outboundService(key: ServiceKey, callerNamespace: string, index: Policy
   });
   const circuitBreaker = index.policyFor('CircuitBreakerPolicy', key);
   const loadBalancer = index.policyFor('LoadBalancerPolicy', key);
+  const scaleToZero = index.policyFor('ScaleToZeroPolicy', key);
   // Callers use mutual TLS to endpoints whose proxy has a certificate, unless the service turned it off.
   const mtls = index.mtlsMode(key) !== 'DISABLE';
   const fqdn = `${name}.${namespace}.svc.cluster.local`;
@@ -135,6 +137,7 @@ function outboundService(key: ServiceKey, callerNamespace: string, index: Policy
     routes,
     ...(circuitBreaker ? { circuitBreaker: compileCircuitBreaker(circuitBreaker) } : {}),
     loadBalancer: loadBalancer ? compileLoadBalancer(loadBalancer) : DEFAULT_LOAD_BALANCER,
+    ...(scaleToZero ? { scaleFromZero: compileScaleFromZero(scaleToZero) } : {}),
   };
 }
 

@@ -57,16 +57,20 @@ export class ConfigDistributor extends EventEmitter {
   async start(): Promise<void> {
     for (const r of await this.store.list()) this.resources.set(refKey(r.kind, r.metadata.namespace, r.metadata.name), r);
     this.index = new PolicyIndex([...this.resources.values()]);
-    this.store.on('change', (ref: ResourceRef) => this.resourceChanged(ref));
+    this.store.on('change', (ref: ResourceRef, committed: Resource | null) => this.resourceChanged(ref, committed));
     this.registry.on('change', () => this.schedule());
     this.gateway.on('change', () => this.schedule());
   }
 
-  /** A resource changed (through this control plane, or another replica): recompile from its committed state. */
-  resourceChanged(ref: ResourceRef): void {
-    // Read the committed state back so the compiled config matches the database exactly.
+  /**
+   * A resource changed (through this control plane, or another replica): recompile from its committed
+   * state. This process's store hands it over (`committed`: the row as written, null once deleted);
+   * another replica's change is read back, so the compiled config matches the database exactly.
+   */
+  resourceChanged(ref: ResourceRef, committed?: Resource | null): void {
     this.round = this.round.then(async () => {
-      const current = await this.store.get(ref);
+      // A database round trip less on the way from a write to the proxies (a loaded machine: 100 ms or more).
+      const current = committed === undefined ? await this.store.get(ref) : committed;
       const key = refKey(ref.kind, ref.namespace, ref.name);
       if (current) this.resources.set(key, current);
       else this.resources.delete(key);

@@ -9,6 +9,7 @@ import {
   type CompiledMirror,
   type CompiledRateLimit,
   type CompiledRetry,
+  type CompiledScaleFromZero,
   type CompiledSplit,
   type CompiledTimeout,
   type ResourceOf,
@@ -106,4 +107,9 @@ export function compileAuthorization(r: ResourceOf<'AuthorizationPolicy'>, sourc
       ...(rule.methods ? { methods: rule.methods } : {}),
     })),
   };
+}
+
+/** ScaleToZeroPolicy, the callers' half: how long and how many requests they hold while the service has no endpoint. */
+export function compileScaleFromZero(r: ResourceOf<'ScaleToZeroPolicy'>): CompiledScaleFromZero {
+  return { holdMs: ms(r.spec.hold.timeout), maxHeld: r.spec.hold.maxRequests };
 }

@@ -56,6 +56,16 @@ export class PolicyIndex {
     return (pick(this.byTarget.get(service)) ?? pick(this.byNamespace.get(namespace)) ?? pick(this.meshWide))?.spec.mode ?? DEFAULT_MTLS_MODE;
   }
 
+  /** The ScaleToZeroPolicy in force for each service that has one. */
+  scaleToZeroPolicies(): Map<ServiceKey, ResourceOf<'ScaleToZeroPolicy'>> {
+    const found = new Map<ServiceKey, ResourceOf<'ScaleToZeroPolicy'>>();
+    for (const key of this.byTarget.keys()) {
+      const policy = this.policyFor('ScaleToZeroPolicy', key);
+      if (policy) found.set(key, policy);
+    }
+    return found;
+  }
+
   /** Services that policies target, whether or not they are declared or have endpoints yet. */
   targets(): ServiceKey[] {
     return [...this.byTarget.keys()];

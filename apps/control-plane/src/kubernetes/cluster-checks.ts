@@ -25,6 +25,14 @@ export interface ClusterCheckOptions {
 
 const INSTALL = 'trellis install | kubectl apply -f -';
 const MIN_MINOR = 26;
+/**
+ * Clock skew between this machine and the API server: past SKEW_WARN_MS a warning, past SKEW_FAIL_MS a
+ * failure (workload certificates are dated 5 minutes back, so more skew than that makes fresh ones "not
+ * yet valid"; ServiceAccount tokens and sign-in links expire early or late). The Date header has whole
+ * seconds, so a second of skew is within the measurement.
+ */
+export const SKEW_WARN_MS = 5_000;
+export const SKEW_FAIL_MS = 4 * 60_000;
 
 /** The cluster checks in order; later ones are skipped when the API cannot be reached. */
 export async function clusterChecks(o: ClusterCheckOptions): Promise<ClusterCheck[]> {
@@ -32,8 +40,12 @@ export async function clusterChecks(o: ClusterCheckOptions): Promise<ClusterChec
   const server = kc.getCurrentCluster()?.server ?? '(no cluster in the kubeconfig)';
   const results: ClusterCheck[] = [];
   let version;
+  let skew: ClusterCheck;
   try {
-    version = await kc.makeApiClient(VersionApi).getCode();
+    const sentAt = Date.now();
+    const answer = await kc.makeApiClient(VersionApi).getCodeWithHttpInfo();
+    skew = clockSkewCheck(answer.headers.date, (sentAt + Date.now()) / 2);
+    version = answer.data;
   } catch (err) {
     return [{ name: 'Kubernetes API', status: 'fail', detail: `${server} cannot be reached: ${apiMessage(err)}`, fix: 'check the kubeconfig context (kubectl config current-context) or pass --kubeconfig FILE' }];
   }
@@ -42,6 +54,7 @@ export async function clusterChecks(o: ClusterCheckOptions): Promise<ClusterChec
     minor >= MIN_MINOR
       ? { name: 'Kubernetes API', status: 'ok', detail: `${server} answers, version ${version.gitVersion}` }
       : { name: 'Kubernetes API', status: 'fail', detail: `version ${version.gitVersion} is older than 1.${MIN_MINOR}`, fix: `upgrade the cluster to 1.${MIN_MINOR} or later (projected tokens, AdmissionReview v1, structural CRDs)` },
+    skew,
   );
   if (o.pre) return results;
 
@@ -82,6 +95,21 @@ export async function clusterChecks(o: ClusterCheckOptions): Promise<ClusterChec
 
   results.push(await webhookCheck(kc.makeApiClient(AdmissionregistrationV1Api), o));
   return results;
+}
+
+/** This machine's clock against the API server's, from the Date header of its answer (`localMs`: when it was made here). */
+export function clockSkewCheck(date: string | undefined, localMs: number): ClusterCheck {
+  const name = 'clock skew (API server)';
+  const serverMs = date === undefined ? Number.NaN : Date.parse(date);
+  if (Number.isNaN(serverMs)) return { name, status: 'warn', detail: `the API server's answer has no usable Date header (${JSON.stringify(date ?? null)})`, fix: 'compare `date -u` here with a node\'s clock by hand' };
+  // Date has whole seconds: the server's clock is anywhere in [serverMs, serverMs + 1 s).
+  const skewMs = localMs - (serverMs + 500);
+  const abs = Math.abs(skewMs);
+  const text = `this machine is ${(abs / 1000).toFixed(1)} s ${skewMs > 0 ? 'ahead of' : 'behind'} the API server`;
+  const fix = 'run NTP (chrony or systemd-timesyncd) here and on the cluster\'s nodes, then check again';
+  if (abs <= SKEW_WARN_MS) return { name, status: 'ok', detail: `within ${SKEW_WARN_MS / 1000} s of the API server (Date header)` };
+  if (abs <= SKEW_FAIL_MS) return { name, status: 'warn', detail: `${text}: tokens and sign-in links expire early or late`, fix };
+  return { name, status: 'fail', detail: `${text}: certificates are dated 5 minutes back, more skew than that makes new ones not yet valid`, fix };
 }
 
 async function webhookCheck(api: AdmissionregistrationV1Api, o: ClusterCheckOptions): Promise<ClusterCheck> {

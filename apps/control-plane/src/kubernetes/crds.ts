@@ -87,6 +87,7 @@ function printerColumns(kind: ResourceKind, spec: OpenApiSchema): PrinterColumn[
     columns.push({ name: 'Weights', type: 'string', jsonPath: '.spec.backends[*].weight' });
   }
   if (kind === 'MutualTLSPolicy') columns.push({ name: 'Mode', type: 'string', jsonPath: '.spec.mode' });
+  if (kind === 'ScaleToZeroPolicy') columns.push({ name: 'Idle', type: 'string', jsonPath: '.spec.idleTimeout', description: 'Scaled to zero after this long without a request' });
   if (kind === 'AuthorizationPolicy') columns.push({ name: 'Action', type: 'string', jsonPath: '.spec.action' });
   columns.push({ name: 'Accepted', type: 'string', jsonPath: '.status.conditions[?(@.type=="Accepted")].status' });
   columns.push({ name: 'Proxies', type: 'integer', jsonPath: '.status.proxies', description: 'Connected proxies that run it' });

@@ -118,7 +118,8 @@ export class ResourceStore extends EventEmitter {
         // About six queries per document; Prisma's default of 5 s is for one.
         { timeout: 5_000 + 50 * wanted.length, maxWait: 10_000 },
       );
-      for (const r of results) if (r.outcome !== 'unchanged') this.emit('change', refOf(r.resource));
+      // With the committed resource, so followers in this process need not read it back.
+      for (const r of results) if (r.outcome !== 'unchanged') this.emit('change', refOf(r.resource), r.resource);
       return results;
     } catch (err) {
       throw await this.refused(err, options.author, 'apply', ref);
@@ -240,7 +241,7 @@ export class ResourceStore extends EventEmitter {
         await this.audit(options.author, 'delete', ref, 'ok', `revision ${revision}`, tx);
         return toResource(existing);
       });
-      this.emit('change', ref);
+      this.emit('change', ref, null);
       return deleted;
     } catch (err) {
       throw await this.refused(err, options.author, 'delete', ref);

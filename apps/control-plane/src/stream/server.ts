@@ -64,7 +64,7 @@ export interface ProxyStatus {
  * registered, before it proves who it is (a client certificate of ours, or a join token). Proxy hellos
  * are also a discovery source: a proxy's endpoint joins its service while it is connected and leaves
  * `endpointGraceMs` after it disconnects. Events: 'metrics' (session, report), 'spans' (session, spans),
- * 'hello', 'ack', 'nack', 'bundle-ack', 'certificate', 'departed' (session).
+ * 'scale-up' (session, "name.namespace"), 'hello', 'ack', 'nack', 'bundle-ack', 'certificate', 'departed' (session).
  */
 export class StreamServer extends EventEmitter {
   readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024, perMessageDeflate: false });
@@ -264,6 +264,9 @@ export class StreamServer extends EventEmitter {
         session.notReadyReason = msg.ready ? undefined : (msg.reason ?? 'its app does not answer');
         this.announce(session);
         this.emit('readiness', session);
+        break;
+      case 'scale-up':
+        this.emit('scale-up', session, serviceKey(msg.service, msg.namespace));
         break;
       case 'hello':
         session.send({ type: 'error', message: 'hello was already received on this connection', code: 'invalid' });

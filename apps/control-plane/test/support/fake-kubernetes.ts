@@ -32,7 +32,9 @@ export async function startFakeKubernetes() {
   const tokens = new Map<string, { namespace: string; serviceAccount: string; audiences: string[] }>();
   // Custom resources, HTTPRoutes and Deployments (scale): fake-kubernetes-objects.ts.
   const store = createObjectStore(() => ++revision, () => revision);
-  const installObjects = createInstallObjects();
+  /** How far the fake API server's clock (its Date header) is from this machine's. */
+  const clock = { offsetMs: 0 };
+  const installObjects = createInstallObjects(clock);
   for (const c of [...Object.values(CUSTOM_RESOURCES), HTTP_ROUTES, DEPLOYMENTS]) store.serve(c);
 
   const tokenReview = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -134,6 +136,8 @@ export async function startFakeKubernetes() {
     ...customResourceHelpers(store),
     /** Puts a cluster-scoped object `trellis install` makes (a CRD, the webhook configuration), readable by name. */
     putInstalled: installObjects.put,
+    /** Sets the API server's clock `ms` ahead of this machine's (negative: behind), as its Date header says. */
+    setClockOffset: (ms: number) => (clock.offsetMs = ms),
     removeInstalled: installObjects.remove,
     close: async () => {
       store.closeWatches();
@@ -186,7 +190,7 @@ function customResourceHelpers(store: ReturnType<typeof createObjectStore>) {
 type InstalledObject = { apiVersion: string; kind: string; metadata: { name: string; [key: string]: unknown } };
 
 /** GET /version, and GET by name of cluster-scoped objects (CRDs, MutatingWebhookConfigurations). */
-function createInstallObjects() {
+function createInstallObjects(clock: { offsetMs: number }) {
   const objects = new Map<string, unknown>();
   const pathOf = (o: InstalledObject) => {
     const plural = `${o.kind.toLowerCase()}s`;
@@ -198,7 +202,8 @@ function createInstallObjects() {
     handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean {
       if (req.method !== 'GET') return false;
       if (url.pathname === '/version') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' }));
+        const date = new Date(Date.now() + clock.offsetMs).toUTCString();
+        res.writeHead(200, { 'content-type': 'application/json', date }).end(JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' }));
         return true;
       }
       const object = objects.get(url.pathname);

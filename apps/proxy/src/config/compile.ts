@@ -8,6 +8,8 @@ export interface ActiveConfig {
   readonly snapshot: Snapshot;
   readonly inbound: Handler;
   readonly outbound: Handler;
+  /** The outbound chain after request context: where a request held for a service scaled to zero resumes. */
+  readonly outboundRouter: Handler;
   /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.upstream. */
   readonly inboundUpgrade: Handler;
   readonly outboundUpgrade: Handler;
@@ -27,8 +29,8 @@ export function compileSnapshot(
   deps.caches.begin();
   const inbound = buildInboundChain(snapshot, deps);
   const inboundUpgrade = buildInboundUpgradeCheck(snapshot, deps);
-  const { handle: outbound, upgrade: outboundUpgrade } = buildOutboundChain(snapshot, deps);
+  const { handle: outbound, upgrade: outboundUpgrade, router: outboundRouter } = buildOutboundChain(snapshot, deps);
   deps.limiters.end();
   deps.caches.end();
-  return { snapshot, inbound, outbound, inboundUpgrade, outboundUpgrade, appliedAt: new Date().toISOString(), source };
+  return { snapshot, inbound, outbound, outboundRouter, inboundUpgrade, outboundUpgrade, appliedAt: new Date().toISOString(), source };
 }

@@ -14,6 +14,8 @@ export const REASONS = {
   'fault-injected': { status: 503, message: 'fault injected' },
   'no-healthy-endpoint': { status: 503, message: 'no healthy endpoint' },
   'circuit-open': { status: 503, message: 'circuit open' },
+  'scale-up-timeout': { status: 503, message: 'service scaled to zero did not start in time' },
+  'scale-up-queue-full': { status: 503, message: 'too many requests wait for a service scaled to zero' },
   'upstream-connect-error': { status: 503, message: 'upstream connect error' },
   'upstream-connect-timeout': { status: 504, message: 'upstream connect timeout' },
   'upstream-reset': { status: 502, message: 'upstream reset' },

@@ -37,6 +37,7 @@ export interface ServiceSpec {
   routes?: OutboundRoute[];
   circuitBreaker?: OutboundService['circuitBreaker'];
   loadBalancer?: Partial<CompiledLoadBalancer>;
+  scaleFromZero?: OutboundService['scaleFromZero'];
 }
 
 export function service(spec: ServiceSpec): OutboundService {
@@ -50,6 +51,7 @@ export function service(spec: ServiceSpec): OutboundService {
     loadBalancer: { algorithm: 'RoundRobin', localityAware: false, ...spec.loadBalancer },
   };
   if (spec.circuitBreaker) out.circuitBreaker = spec.circuitBreaker;
+  if (spec.scaleFromZero) out.scaleFromZero = spec.scaleFromZero;
   return out;
 }
 

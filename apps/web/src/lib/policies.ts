@@ -4,7 +4,7 @@ import { API_VERSION, describeTarget, type ResourceKind } from '@trellis/shared'
  * The policy kinds the dashboard has form editors for, in the order the Policies page lists them: every
  * policy kind the API accepts (a test holds this list to POLICY_KINDS).
  */
-export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'LoadBalancerPolicy', 'FaultPolicy', 'MirrorPolicy', 'CachePolicy', 'AuthorizationPolicy', 'MutualTLSPolicy'] as const;
+export const EDITABLE_KINDS = ['TrafficSplit', 'RetryPolicy', 'RateLimitPolicy', 'CircuitBreakerPolicy', 'TimeoutPolicy', 'LoadBalancerPolicy', 'FaultPolicy', 'MirrorPolicy', 'CachePolicy', 'AuthorizationPolicy', 'MutualTLSPolicy', 'ScaleToZeroPolicy'] as const;
 export type EditableKind = (typeof EDITABLE_KINDS)[number];
 
 export function isEditableKind(kind: string): kind is EditableKind {
@@ -23,6 +23,7 @@ export const KIND_INFO: Record<EditableKind, { label: string; plural: string; bl
   MirrorPolicy: { label: 'Mirror', plural: 'Mirrors', blurb: 'A copy of some requests to a subset of the service; its answers are ignored.' },
   CachePolicy: { label: 'Cache', plural: 'Caches', blurb: 'An HTTP cache in front of the service, run by its own proxies.' },
   AuthorizationPolicy: { label: 'Authorization policy', plural: 'Authorization policies', tab: 'Authorization', blurb: 'Who may call a service (or every service of a namespace): by identity, path and method.' },
+  ScaleToZeroPolicy: { label: 'Scale to zero', plural: 'Scale to zero', tab: 'Scale to zero', blurb: 'Serverless: the service’s workload stops after an idle time; a request holds while it starts again.' },
   MutualTLSPolicy: { label: 'Mutual TLS mode', plural: 'Mutual TLS modes', tab: 'mTLS', blurb: 'How services take inbound connections: only mutual TLS (STRICT), also plain HTTP (PERMISSIVE), or plain only (DISABLE).' },
 };
 
@@ -85,6 +86,10 @@ export function summarize(kind: string, spec: Spec): string {
       const labels = Object.entries((spec.selector as Record<string, string> | undefined) ?? {}).map(([k, v]) => `${k}=${v}`);
       return `${str(spec.percentage ?? 100)}% copied to ${labels.join(', ')}`;
     }
+    case 'ScaleToZeroPolicy': {
+      const hold = (spec.hold as { timeout?: string; maxRequests?: number } | undefined) ?? {};
+      return `to zero after ${str(spec.idleTimeout)} idle; holds ≤ ${str(hold.maxRequests ?? 100)} requests for ${str(hold.timeout ?? '30s')}`;
+    }
     case 'CachePolicy':
       return `≤ ${str(spec.maxEntries ?? 1000)} entries${spec.defaultTtl ? `, ${str(spec.defaultTtl)} by default` : ''}`;
     default:
@@ -114,6 +119,7 @@ export function template(kind: EditableKind, target: string, namespace: string) 
     // Callers are for the person to name: a guess could lock out real traffic the moment it is saved.
     AuthorizationPolicy: { targetRef, action: 'Allow', rules: [{ from: [] }] },
     MutualTLSPolicy: { targetRef: target ? targetRef : { kind: 'Mesh' }, mode: 'PERMISSIVE' },
+    ScaleToZeroPolicy: { targetRef, idleTimeout: '5m', hold: { timeout: '30s', maxRequests: 100 }, replicas: 1 },
   };
   const suffix: Record<EditableKind, string> = {
     TrafficSplit: 'split',
@@ -127,6 +133,7 @@ export function template(kind: EditableKind, target: string, namespace: string) 
     CachePolicy: 'cache',
     AuthorizationPolicy: 'callers',
     MutualTLSPolicy: 'mtls',
+    ScaleToZeroPolicy: 'scale-to-zero',
   };
   return {
     apiVersion: API_VERSION,

@@ -11,6 +11,7 @@ import { mirrorPolicyResource } from './mirror-policy.ts';
 import { cachePolicyResource } from './cache-policy.ts';
 import { authorizationPolicyResource } from './authorization-policy.ts';
 import { mutualTlsPolicyResource } from './mutual-tls-policy.ts';
+import { scaleToZeroPolicyResource } from './scale-to-zero-policy.ts';
 import { API_VERSION } from './common.ts';
 import { formatIssues, type FieldError } from '../errors.ts';
 import { checkInputBounds } from '../input-bounds.ts';
@@ -29,6 +30,7 @@ export const resourceSchemas = {
   CachePolicy: cachePolicyResource,
   AuthorizationPolicy: authorizationPolicyResource,
   MutualTLSPolicy: mutualTlsPolicyResource,
+  ScaleToZeroPolicy: scaleToZeroPolicyResource,
 } as const;
 
 export type ResourceKind = keyof typeof resourceSchemas;
@@ -100,3 +102,4 @@ export * from './mirror-policy.ts';
 export * from './cache-policy.ts';
 export * from './authorization-policy.ts';
 export * from './mutual-tls-policy.ts';
+export * from './scale-to-zero-policy.ts';

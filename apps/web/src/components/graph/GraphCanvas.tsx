@@ -32,6 +32,7 @@ const BADGE_TEXT: Record<string, { text: string; tone: string }> = {
   CachePolicy: { text: 'CACHE', tone: '' },
   AuthorizationPolicy: { text: 'AUTHZ', tone: '' },
   MutualTLSPolicy: { text: 'MTLS MODE', tone: '' },
+  ScaleToZeroPolicy: { text: 'TO ZERO', tone: '' },
 };
 
 /** What the pointer rests on, in canvas pixels, with its figures spelled out. */

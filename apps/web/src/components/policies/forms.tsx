@@ -12,7 +12,7 @@ import { CacheForm, LoadBalancerForm, MirrorForm } from './traffic-forms';
 import { MutualTlsForm } from './MutualTlsForm';
 
 /** Name (when creating) and the Gateway-API style target: a service, optionally one of its routes. */
-function TargetSection() {
+function TargetSection({ routes: withRoutes = true }: { routes?: boolean }) {
   const { draft, services, creating } = useForm();
   // An editor limited to some namespaces picks one of them; everyone else types any.
   const scope = writableNamespaces(useMe());
@@ -35,7 +35,9 @@ function TargetSection() {
           </>
         ) : null}
         <SelectField path="spec.targetRef.name" label="Service" options={names} />
-        <SelectField path="spec.targetRef.route" label="Route" optional options={routes} help={routes.length ? 'Leave empty for every route.' : 'This service declares no routes.'} />
+        {withRoutes ? (
+          <SelectField path="spec.targetRef.route" label="Route" optional options={routes} help={routes.length ? 'Leave empty for every route.' : 'This service declares no routes.'} />
+        ) : null}
       </div>
     </Section>
   );
@@ -205,6 +207,31 @@ function FaultForm() {
   );
 }
 
+function ScaleToZeroForm() {
+  return (
+    <>
+      <Section title="Idle" blurb="After this long without a request, the control plane scales the service’s workload to zero replicas.">
+        <div className="form-grid">
+          <TextField path="spec.idleTimeout" label="Idle time" placeholder="5m" mono help="Like 30s, 5m or 1h." />
+          <NumberField path="spec.replicas" label="Replicas on wake-up" min={1} max={1000} help="What a scale-up asks for." />
+        </div>
+      </Section>
+      <Section title="Holding requests" blurb="While the service has no endpoint, callers’ proxies hold its requests and ask for a scale-up; past these bounds a request gets 503.">
+        <div className="form-grid">
+          <TextField path="spec.hold.timeout" label="Hold time" placeholder="30s" mono help="How long one request waits for the first endpoint." />
+          <NumberField path="spec.hold.maxRequests" label="Held requests" min={1} max={10000} help="Per caller proxy; more get 503 at once." />
+        </div>
+      </Section>
+      <OptionalSection path="spec.workload" title="Kubernetes workload" blurb="Which workload’s scale subresource changes; by default the Deployment named like the service." defaults={{ kind: 'Deployment', name: '' }}>
+        <div className="form-grid">
+          <SelectField path="spec.workload.kind" label="Kind" options={['Deployment', 'StatefulSet']} />
+          <TextField path="spec.workload.name" label="Name" mono />
+        </div>
+      </OptionalSection>
+    </>
+  );
+}
+
 const FORMS: Record<EditableKind, () => React.JSX.Element> = {
   TrafficSplit: TrafficSplitForm,
   RetryPolicy: RetryForm,
@@ -217,6 +244,7 @@ const FORMS: Record<EditableKind, () => React.JSX.Element> = {
   CachePolicy: CacheForm,
   AuthorizationPolicy: AuthorizationForm,
   MutualTLSPolicy: MutualTlsForm,
+  ScaleToZeroPolicy: ScaleToZeroForm,
 };
 
 /** Kinds that may target a whole namespace or the mesh bring their own target section (ScopeTarget.tsx). */
@@ -226,7 +254,7 @@ export function PolicyForm({ kind }: { kind: EditableKind }) {
   const Form = FORMS[kind];
   return (
     <div className="form" data-testid={`form-${kind}`}>
-      {OWN_TARGET.has(kind) ? null : <TargetSection />}
+      {OWN_TARGET.has(kind) ? null : <TargetSection routes={kind !== 'ScaleToZeroPolicy'} />}
       <Form />
     </div>
   );
