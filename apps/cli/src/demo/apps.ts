@@ -66,9 +66,11 @@ export async function startApp(w: Workload, port: number, outboundPort: number):
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
+    // Stops at once: keep-alive connections from its sidecar are closed too (the demo function scales to zero).
     close: () => {
       grpcCalls.close();
       server.close();
+      server.closeAllConnections();
     },
   };
 }

@@ -13,7 +13,7 @@ export type SidecarStarter = (ports: ReturnType<typeof portsOf>) => Promise<Chil
  * and stop a serverless workload. Starting twice, or stopping what is stopped, changes nothing.
  */
 export class FunctionScaler {
-  private running: Promise<{ app: http.Server; sidecar: Child }> | undefined;
+  private running: Promise<{ app: { close(): void }; sidecar: Child }> | undefined;
   private sidecar: SidecarStarter | undefined;
   private readonly server: http.Server;
 
@@ -86,7 +86,6 @@ export class FunctionScaler {
     const { app, sidecar } = await running;
     await this.supervisor.stop(sidecar);
     app.close();
-    app.closeAllConnections();
     if (!quiet) this.say(`✓ ${FUNCTION.id.padEnd(15)} idle: scaled to zero (app and sidecar stopped)`);
   }
 
