@@ -3,7 +3,7 @@
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
-import type { ViewGraph } from '@/lib/graph-view';
+import { boxOf, folded, type ViewGraph } from '@/lib/graph-view';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
 
@@ -76,7 +76,8 @@ function probe(): GraphProbe {
  * readable even in a narrow canvas (pan to see the rest).
  */
 function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, large: boolean): void {
-  const pts = cy.nodes().map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
+  // A box's extent is its children's (plus its padding and name, within the margin below).
+  const pts = cy.nodes('[!box]').map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
   if (pts.length === 0) return;
   const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [156, 50, 60];
   const x1 = Math.min(...pts.map((p) => p.x)) - nodeW / 2;
@@ -115,11 +116,14 @@ export function GraphCanvas({
   search,
   fitSignal,
   relayoutSignal,
+  onFold,
 }: {
   graph: ViewGraph | undefined;
   view: string;
   selection: Selection;
   onSelect: (s: Selection) => void;
+  /** A double click on an unfolded namespace's box: fold it. */
+  onFold: (namespace: string) => void;
   search: string;
   fitSignal: number;
   relayoutSignal: number;
@@ -133,6 +137,7 @@ export function GraphCanvas({
   const viewRef = useRef(view);
   const relayoutRef = useRef(relayoutSignal);
   const onSelectRef = useRef(onSelect);
+  const onFoldRef = useRef(onFold);
   const [badges, setBadges] = useState<BadgeItem[]>([]);
   const badgeKeyRef = useRef('');
   const [locks, setLocks] = useState<LockItem[]>([]);
@@ -149,7 +154,8 @@ export function GraphCanvas({
 
   useEffect(() => {
     onSelectRef.current = onSelect;
-  }, [onSelect]);
+    onFoldRef.current = onFold;
+  }, [onSelect, onFold]);
 
   // The canvas shrinks when a side panel opens: cytoscape must know, or clicks land beside their targets.
   // The view follows: fitted again while nobody has panned or zoomed it, else kept centred on the same spot
@@ -319,7 +325,9 @@ export function GraphCanvas({
       });
       cyRef.current = cy;
       probe().cy = cy;
-      cy.on('tap', 'node', (e: EventObject) => onSelectRef.current({ type: 'node', id: e.target.id() as string }));
+      // A namespace's box is background to a click (it clears the selection); a double click folds it.
+      cy.on('tap', 'node', (e: EventObject) => onSelectRef.current(boxOf(e.target.id() as string) === null ? { type: 'node', id: e.target.id() as string } : null));
+      cy.on('dbltap', 'node[?box]', (e: EventObject) => onFoldRef.current(boxOf(e.target.id() as string) ?? ''));
       cy.on('tap', 'edge', (e: EventObject) => onSelectRef.current({ type: 'edge', id: e.target.id() as string }));
       cy.on('tap', (e: EventObject) => {
         if (e.target === cy) onSelectRef.current(null);
@@ -351,17 +359,27 @@ export function GraphCanvas({
     const large = largeRef.current;
     let positions = positionsByView.get(view);
     if (!positions) positionsByView.set(view, (positions = new Map()));
-    const missing = graph.nodes.filter((n) => !positions.has(n.id) || cy.getElementById(n.id).empty());
-    const unplaced = missing.filter((n) => !positions.has(n.id));
+    // Namespace boxes take their place and size from the services inside them (cytoscape compound nodes).
+    const unplaced = graph.nodes.filter((n) => n.box === undefined && !positions.has(n.id));
     if (unplaced.length > 0) {
       const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 330, rowGap: 100, maxPerColumn: 12 };
       // A service drawn with its versions inside is placed by them: its calls out count as its first version's.
       const firstVersion = new Map<string, string>();
-      for (const n of graph.nodes) if (n.parent && !firstVersion.has(n.parent)) firstVersion.set(n.parent, n.id);
+      const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+      for (const n of graph.nodes) if (n.parent && !boxOf(n.parent) && !firstVersion.has(n.parent)) firstVersion.set(n.parent, n.id);
+      // With boxes, each namespace is a band of its own, so no box covers another's services.
+      const groupOf = new Map<string, string>();
+      if (graph.nodes.some((n) => n.box !== undefined)) {
+        for (const n of graph.nodes) {
+          const owner = n.parent && !boxOf(n.parent) ? byId.get(n.parent) : n;
+          const ns = owner?.parent ? boxOf(owner.parent) : folded(n.id);
+          if (ns !== null && ns !== undefined) groupOf.set(n.id, ns);
+        }
+      }
       const computed = layeredLayout(
-        graph.nodes.filter((n) => !firstVersion.has(n.id)).map((n) => n.id),
+        graph.nodes.filter((n) => n.box === undefined && !firstVersion.has(n.id)).map((n) => n.id),
         graph.edges.map((e) => ({ source: firstVersion.get(e.source) ?? e.source, destination: e.destination })),
-        gaps,
+        groupOf.size > 0 ? { ...gaps, groupOf } : gaps,
       );
       for (const [parent, child] of firstVersion) {
         const p = computed.get(child);
@@ -382,7 +400,7 @@ export function GraphCanvas({
         nodeIds.add(n.id);
         const data = nodeData(n);
         const el = cy.getElementById(n.id);
-        if (el.empty()) added.push(toElement('nodes', data, positions.get(n.id)));
+        if (el.empty()) added.push(toElement('nodes', data, n.box === undefined ? positions.get(n.id) : undefined));
         else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);
       }
       if (added.length) cy.add(added);
@@ -466,9 +484,11 @@ export function GraphCanvas({
     cy.batch(() => {
       cy.elements().removeClass('faded match');
       if (!q) return;
-      const matches = cy.nodes().filter((n) => (n.id() as string).toLowerCase().includes(q));
+      // Not the namespace boxes: a box's opacity would fade every service inside it.
+      const services = cy.nodes('[!box]');
+      const matches = services.filter((n) => (n.id() as string).toLowerCase().includes(q));
       matches.addClass('match');
-      cy.nodes().not(matches).addClass('faded');
+      services.not(matches).addClass('faded');
       cy.edges().filter((e) => !e.source().hasClass('match') && !e.target().hasClass('match')).addClass('faded');
     });
   }, [search, graph]);
