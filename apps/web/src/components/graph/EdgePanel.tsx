@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import { fmtAgo, fmtBeforeRetries, fmtMs, fmtPct, fmtRps, serviceName } from '@/lib/format';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphEdge, type GraphNode } from '@/lib/trpc';
-import { SeriesCharts } from '../charts/SeriesCharts';
+import { SeriesCharts } from '../charts/LazySeriesCharts';
 import { Icon } from '../icons';
 import { EdgeSecurity } from '../security/EdgeSecurity';
 import { Badge, Empty, ErrorState, HealthDot, Loading, Stat } from '../ui';
