@@ -109,7 +109,16 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
               <tbody>
                 {routes.map((r) => (
                   <tr key={r.route}>
-                    <td className="mono">{r.route}</td>
+                    {/* Issue 12.10: the catch-all is called "default", as the namespace is: say what it is. */}
+                    <td className="mono">
+                      {r.route === 'default' ? (
+                        <span className="muted" title="No named route matched: the service’s catch-all route (every path)">
+                          any path (no route)
+                        </span>
+                      ) : (
+                        r.route
+                      )}
+                    </td>
                     <td className="num">{fmtRps(r.stats.rps)}</td>
                     <td className={`num tone-${healthOf(r.stats)}`}>{fmtPct(r.stats.successRate)}</td>
                     <td className="num">{fmtPct(r.stats.actualSuccessRate)}</td>
