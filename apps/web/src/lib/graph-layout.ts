@@ -217,3 +217,20 @@ export function freeSpot(wanted: Point, taken: Iterable<Point>, minGapX: number,
   }
   return p;
 }
+
+/**
+ * Nodes around an ellipse (wider than tall, as screens are), in the given order, and `centre` in its
+ * middle: for a few namespace boxes that all call one another, which layers would string out into one
+ * long chain. Neighbours on the ellipse are at least `spacing` apart.
+ */
+export function ellipseLayout(ids: readonly string[], centre: readonly string[], spacing: number): Map<string, Point> {
+  const positions = new Map<string, Point>();
+  // An ellipse of semi-axes 1.4r and 0.8r is about 7.0r around.
+  const r = Math.max(spacing * 0.8, (ids.length * spacing) / 7.0);
+  ids.forEach((id, i) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / ids.length;
+    positions.set(id, { x: Math.round(1.4 * r * Math.cos(a)), y: Math.round(0.8 * r * Math.sin(a)) });
+  });
+  centre.forEach((id, i) => positions.set(id, { x: 0, y: (i - (centre.length - 1) / 2) * 70 }));
+  return positions;
+}

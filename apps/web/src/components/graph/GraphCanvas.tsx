@@ -2,7 +2,7 @@
 
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
+import { ellipseLayout, freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
 import { boxOf, folded, type ViewGraph } from '@/lib/graph-view';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
@@ -143,6 +143,8 @@ export function GraphCanvas({
   const [locks, setLocks] = useState<LockItem[]>([]);
   const lockKeyRef = useRef('');
   const largeRef = useRef(false);
+  /** Edge labels only on the edges that matter most (big graphs, and dense ones such as folded namespaces). */
+  const rankedRef = useRef(false);
   const labelsRef = useRef(new Map<string, string>());
   const searchedRef = useRef(false);
   const labelledRef = useRef(new Set<string>());
@@ -196,7 +198,7 @@ export function GraphCanvas({
   const refreshLocks = () => {
     const cy = cyRef.current;
     if (!cy) return;
-    const items = lockPositions(cy, largeRef.current ? labelledRef.current : undefined);
+    const items = lockPositions(cy, rankedRef.current ? labelledRef.current : undefined);
     const key = JSON.stringify(items);
     if (key !== lockKeyRef.current) {
       lockKeyRef.current = key;
@@ -225,10 +227,14 @@ export function GraphCanvas({
   /**
    * Big graphs: measuring and drawing 2,000 changing labels every second would freeze the page, so
    * labels go on the selected edge, the selected service's edges, and (zoomed in) the edges in view.
+   * Dense graphs (ten folded namespaces, a hundred edges between them) too: a label on every edge is a
+   * pile nobody can read, so the failing and busiest edges get theirs, about one and a half per node.
    */
   const refreshLabels = () => {
     const cy = cyRef.current;
-    if (!cy || !largeRef.current) return;
+    if (!cy || !rankedRef.current) return;
+    const large = largeRef.current;
+    const budget = large ? MAX_LABELLED : Math.max(8, Math.round(cy.nodes('[!box]').length * 1.5));
     const wanted = new Set<string>();
     const sel = selectionRef.current;
     if (sel?.type === 'edge') wanted.add(sel.id);
@@ -237,12 +243,12 @@ export function GraphCanvas({
     if (cy.zoom() >= LABEL_ZOOM) {
       const ext = cy.extent();
       const inView = (p: Point) => p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2;
-      for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
+      if (large) for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
       // Failing edges first, then the busiest: when not every edge in view can carry a label, those do.
       const candidates = cy.edges().filter((e) => inView(e.midpoint() as Point)).toArray();
       candidates.sort((a, b) => labelRank(b) - labelRank(a));
       for (const e of candidates) {
-        if (wanted.size >= MAX_LABELLED) break;
+        if (wanted.size >= budget) break;
         wanted.add(e.id());
       }
     }
@@ -273,7 +279,7 @@ export function GraphCanvas({
     const zoom = cy.zoom();
     overlay.style.transform = `translate(${pan.x}px, ${pan.y}px) scale(${zoom})`;
     overlay.style.display = zoom < 0.45 ? 'none' : '';
-    if (largeRef.current) {
+    if (rankedRef.current) {
       clearTimeout(labelTimer.current);
       labelTimer.current = setTimeout(refreshLabels, 120);
     }
@@ -357,6 +363,8 @@ export function GraphCanvas({
     }
 
     const large = largeRef.current;
+    rankedRef.current = large || (graph.edges.length > 24 && graph.edges.length > 3 * graph.nodes.length);
+    const ranked = rankedRef.current;
     let positions = positionsByView.get(view);
     if (!positions) positionsByView.set(view, (positions = new Map()));
     // Namespace boxes take their place and size from the services inside them (cytoscape compound nodes).
@@ -376,11 +384,21 @@ export function GraphCanvas({
           if (ns !== null && ns !== undefined) groupOf.set(n.id, ns);
         }
       }
-      const computed = layeredLayout(
-        graph.nodes.filter((n) => n.box === undefined && !firstVersion.has(n.id)).map((n) => n.id),
-        graph.edges.map((e) => ({ source: firstVersion.get(e.source) ?? e.source, destination: e.destination })),
-        groupOf.size > 0 ? { ...gaps, groupOf } : gaps,
-      );
+      // Only folded namespaces (a big mesh as it opens): they all call one another, so round an ellipse,
+      // callers from outside in the middle, rather than layers strung into one long chain.
+      const foldedOnly = graph.nodes.filter((n) => n.members !== undefined);
+      const computed =
+        foldedOnly.length >= 3 && graph.nodes.every((n) => n.external || n.members !== undefined)
+          ? ellipseLayout(
+              foldedOnly.map((n) => n.id),
+              graph.nodes.filter((n) => n.external).map((n) => n.id),
+              large ? 220 : 270,
+            )
+          : layeredLayout(
+              graph.nodes.filter((n) => n.box === undefined && !firstVersion.has(n.id)).map((n) => n.id),
+              graph.edges.map((e) => ({ source: firstVersion.get(e.source) ?? e.source, destination: e.destination })),
+              groupOf.size > 0 ? { ...gaps, groupOf } : gaps,
+            );
       for (const [parent, child] of firstVersion) {
         const p = computed.get(child);
         if (p) computed.set(parent, p);
@@ -411,7 +429,7 @@ export function GraphCanvas({
         edgeIds.add(e.id);
         const label = edgeLabel(e);
         labelsRef.current.set(e.id, label);
-        const data = edgeData(e, !large || labelledRef.current.has(e.id) ? label : '');
+        const data = edgeData(e, !ranked || labelledRef.current.has(e.id) ? label : '');
         const el = cy.getElementById(e.id);
         if (el.empty()) addedEdges.push(toElement('edges', data));
         else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);

@@ -221,7 +221,9 @@ export function graphStyle(large: boolean): Stylesheet[] {
     // Plain HTTP between services is the exception in a mesh: dashed, so it stands out at any size.
     { selector: 'edge[tls = "plain"], edge[tls = "mixed"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     // On a big graph only these edges carry labels (and arrows); every other edge has fewer properties to style.
-    { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } },
+    large
+      ? { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } }
+      : { selector: 'edge.labelled', style: { 'z-index': 5 } },
     { selector: '.faded', style: { opacity: 0.18 } },
     { selector: 'node.match', style: { 'border-width': 4, 'underlay-color': '#6366f1', 'underlay-opacity': 0.15, 'underlay-padding': 6 } },
     {
