@@ -198,7 +198,8 @@ async function main() {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(cp);
-    const url = (await waitForLine(cp, /listening on (http:\/\/[\d.:]+)/, 'the control plane'))[1] ?? '';
+    // A shared machine can take minutes to start it (and PGlite with it).
+    const url = (await waitForLine(cp, /listening on (http:\/\/[\d.:]+)/, 'the control plane', 180_000))[1] ?? '';
     const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxItems: 50, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })] });
 
     const t0 = performance.now();
@@ -245,7 +246,7 @@ async function main() {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(next);
-    await waitForLine(next, /Ready in/, 'next start');
+    await waitForLine(next, /Ready in/, 'next start', 180_000);
 
     const loadBefore = os.loadavg();
     const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
