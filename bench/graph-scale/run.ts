@@ -327,11 +327,17 @@ async function main() {
         const team0 = mesh.names.filter((_, i) => namespaceOf(i) === 'team-0').length;
         scale.push(`| folded: nodes drawn / unfold every namespace: nodes drawn, time / fold again | ${folded.nodes} nodes, ${folded.edges} edges / ${unfolded.nodes} nodes in ${unfolded.boxes} namespace boxes, ${unfolded.edges} edges in ${ms(unfoldMs)} / ${refolded.nodes} nodes |`);
         // And a double click on its box (inside its border, beside its services) folds it again.
-        const boxCorner = await page.evaluate(() => {
+        // A point inside the box that no service covers (its top padding, away from the rounded corners).
+        const boxPoint = await page.evaluate(() => {
           const el = (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.getElementById('box:team-0');
-          return el && el.nonempty() ? el.renderedBoundingBox({ includeLabels: false }) : null;
+          if (!el || el.empty()) return null;
+          const b = el.renderedBoundingBox({ includeLabels: false });
+          const children = el.children().map((c) => c.renderedBoundingBox({ includeLabels: false }));
+          for (let y = b.y1 + 3; y < b.y2 - 3; y += 2)
+            for (let x = b.x1 + 14; x < b.x2 - 14; x += 6) if (!children.some((c) => x > c.x1 - 2 && x < c.x2 + 2 && y > c.y1 - 2 && y < c.y2 + 2)) return { x, y };
+          return null;
         });
-        if (boxCorner && canvas) await page.mouse.dblclick(canvas.x + boxCorner.x1 + 6, canvas.y + boxCorner.y1 + 6);
+        if (boxPoint && canvas) await page.mouse.dblclick(canvas.x + boxPoint.x, canvas.y + boxPoint.y);
         const refoldedOne = await page
           .waitForFunction((n) => ((window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.nodes().length ?? Infinity) <= n, NAMESPACES + 1, { timeout: 20_000 })
           .then(() => true, () => false);
@@ -348,6 +354,10 @@ async function main() {
           const from = new Set(near);
           for (const e of graph.edges) for (const [a, b] of [[e.source, e.destination], [e.destination, e.source]] as const) if (from.has(a)) near.add(b);
         }
+        // The first graph drawn may be older than the focus's neighbourhood (a window still filling): give live updates 15 s to complete it.
+        await page
+          .waitForFunction((n) => ((window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.nodes('[!box]').length ?? 0) >= n, near.size, { timeout: 15_000 })
+          .catch(() => undefined);
         const ids = (await drawnCounts()).ids;
         if (hops === 1) await shot('last-run-focus');
         const exact = ids.length === near.size && ids.every((id) => near.has(id));
