@@ -193,7 +193,7 @@ export function TracesPage() {
                         )}
                       </Link>
                     </td>
-                    <td data-label="Services">
+                    <td data-label="Services" style={{ minWidth: 220 }}>
                       <ServiceChips services={t.services} />
                     </td>
                     <td data-label="Spans" className="num">{t.spanCount}</td>
