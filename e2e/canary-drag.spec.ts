@@ -5,17 +5,24 @@ import { screenshot } from './support/shots.ts';
 
 // Issue 12.8: dragging the canary slider wrote a revision per step (5 in 25 s), and "Roll back" set the
 // canary to 0 % at once, while elsewhere a rollback restores a revision. Now a drag is one revision, saved
-// when the hand lets go (even after resting mid-drag), and "Send all to v1" asks first.
+// when the hand lets go (even after resting mid-drag), and "Send all to v1" asks first. Issue 12.9: /canary
+// hydrated with React error #418 in about one load of three (support/test.ts fails on any). Issue 12.11: a
+// save's toast links to its revision, as the policy editors' do.
 
 const revisions = async () => (await query<unknown[]>('resources.history', { kind: 'TrafficSplit', name: 'reviews', namespace: 'default' })).length;
 const weights = async () => ((await getResource('TrafficSplit', 'reviews')).spec.backends as { weight: number }[]).map((b) => b.weight);
 
-test('canary: a slider drag saves one revision; "Send all to v1" confirms first; fits 1280 and 390 px', async ({ page }) => {
+test('canary: ten loads without a page error; a slider drag saves one revision, with a toast linking to it; "Send all to v1" confirms first; fits 1280 and 390 px', async ({ page }) => {
   const original = await getResource('TrafficSplit', 'reviews');
   try {
     await page.goto('/canary');
     const canary = page.getByTestId('canary-default-reviews');
     await expect(canary.getByTestId('canary-weight')).toHaveText('10%');
+    // Ten more loads, each until the card shows its saved split (hydrated, data in): no hydration error in any.
+    for (let i = 0; i < 10; i++) {
+      await page.reload();
+      await expect(canary.getByText('saved', { exact: true })).toBeVisible();
+    }
     const before = await revisions();
 
     // Drag from 10 % to about 40 % in small steps, resting a second and a half half-way, as a hand does.
@@ -34,6 +41,11 @@ test('canary: a slider drag saves one revision; "Send all to v1" confirms first;
     expect(shown).toBeLessThanOrEqual(45);
     await expect(canary.getByText('saved', { exact: true })).toBeVisible();
     await expect.poll(weights).toEqual([100 - shown, shown]);
+    // The save's toast says what changed and links to that revision in the split's history.
+    const revision = (await getResource('TrafficSplit', 'reviews')).metadata.resourceVersion;
+    const saveToast = page.getByTestId('toast').filter({ hasText: `v2 now gets ${shown}% of reviews` });
+    await expect(saveToast.getByTestId('toast-link')).toHaveText(`See revision ${revision}`);
+    await expect(saveToast.getByTestId('toast-link')).toHaveAttribute('href', `/policies/TrafficSplit/default/reviews?tab=history&revision=${revision}`);
     // Exactly one new revision, and no late save after it.
     await page.waitForTimeout(1500);
     expect(await revisions()).toBe(before + 1);

@@ -45,6 +45,8 @@ test('retries hide payments failures from callers: label, edge panel and table s
   expect(Math.abs(pct(await success.locator('.stat-value').textContent()) - ((await apiEdge())?.successRate ?? 0) * 100), 'panel vs API, what callers got (pp)').toBeLessThanOrEqual(0.6);
   const panelBefore = pct(await success.locator('.stat-hint').textContent());
   expect(Math.abs(panelBefore - ((await apiEdge())?.actualSuccessRate ?? 0) * 100), 'panel vs API (pp)').toBeLessThanOrEqual(0.6);
+  // Issue 12.10: payments has no named route; its catch-all is not called "default" (the namespace's name).
+  await expect(page.getByTestId('edge-panel').getByTestId('edge-routes').locator('tbody td').first()).toHaveText('any path (no route)');
   await screenshot(page, 'graph-retries-panel');
 
   // The table: Success and Before retries columns, for the edge and for payments itself.

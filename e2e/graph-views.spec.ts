@@ -22,10 +22,28 @@ async function expectApart(page: Page, selector: string): Promise<void> {
   for (const [i, a] of all.entries()) for (const b of all.slice(i + 1)) expect(overlaps(a.box, b.box), `${a.name} and ${b.name} overlap`).toBe(false);
 }
 
+/** The legend covers no node drawn in the canvas (each node's box as drawn, cut to the canvas; one reading). */
+async function expectLegendClearOfNodes(page: Page): Promise<void> {
+  const legend = await page.getByTestId('graph-legend').boundingBox();
+  const canvas = await page.getByTestId('graph-canvas').boundingBox();
+  if (!legend || !canvas) throw new Error('legend or canvas not visible');
+  const nodes = await page.evaluate(() => (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy?.nodes().map((n) => ({ id: n.id(), ...n.renderedBoundingBox({}) })) ?? []);
+  expect(nodes.length, 'nodes drawn').toBeGreaterThan(0);
+  for (const n of nodes) {
+    const x1 = Math.max(canvas.x, canvas.x + n.x1);
+    const y1 = Math.max(canvas.y, canvas.y + n.y1);
+    const x2 = Math.min(canvas.x + canvas.width, canvas.x + n.x2);
+    const y2 = Math.min(canvas.y + canvas.height, canvas.y + n.y2);
+    if (x2 <= x1 || y2 <= y1) continue; // outside the visible canvas
+    expect(overlaps(legend, { x: x1, y: y1, width: x2 - x1, height: y2 - y1 }), `the legend covers ${n.id}`).toBe(false);
+  }
+}
+
 async function expectReadable(page: Page, size: string): Promise<void> {
   await expect.poll(async () => (await drawnGraph(page)).nodes.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(7);
   await expectNoHorizontalScroll(page);
   await expectApart(page, '.graph-legend, .graph-controls, .graph-status > *');
+  await expectLegendClearOfNodes(page);
   // The toolbar wraps: its controls sit side by side or on new rows, never on top of each other.
   await expectApart(page, '.graph-toolbar > *');
   const canvas = await page.getByTestId('graph-canvas').boundingBox();
@@ -46,8 +64,13 @@ test('graph page: readable at 1280x800 and 390x844; tooltip; header count = tabl
   await expect(page.getByTestId('graph-tooltip')).toContainText('cart.default → payments.default');
   await expect(page.getByTestId('graph-tooltip')).toContainText('rps · success');
 
-  // Focus on cart: only cart, its caller and its callee; two hops add the caller's neighbours.
+  // Focus on cart: only cart, its caller and its callee; two hops add the caller's neighbours. With its
+  // panel open (the canvas narrower), the legend covers no node (issue 12.2's check, at 1280x800).
   await clickGraphElement(page, 'cart.default');
+  await expect(page.getByTestId('node-panel')).toBeVisible();
+  await page.waitForTimeout(300); // the canvas re-fits after the panel's resize
+  await expectLegendClearOfNodes(page);
+  await screenshot(page, 'graph-1280-panel');
   await page.getByTestId('graph-focus-selected').click();
   await expect.poll(async () => (await drawnGraph(page)).nodes.sort()).toEqual(['cart.default', 'frontend.default', 'payments.default']);
   await page.getByTestId('graph-hops-2').click();
@@ -62,6 +85,9 @@ test('graph page: readable at 1280x800 and 390x844; tooltip; header count = tabl
   await page.getByTestId('graph-view-graph').click();
 
   await page.setViewportSize({ width: 390, height: 844 });
+  // A phone: the open panel goes under the graph rather than beside it (440 px would scroll sideways).
+  await expectNoHorizontalScroll(page);
+  await screenshot(page, 'graph-390-panel');
   await page.getByTestId('panel-close').click();
   await expectReadable(page, '390');
 });

@@ -13,6 +13,12 @@ export interface LayoutOptions {
   rowGap: number;
   /** A layer taller than this is folded into several side-by-side columns. */
   maxPerColumn: number;
+  /**
+   * Each node's group (its namespace): the groups are laid out as bands one under another, each with
+   * every layer's members of that group, so a box drawn around a group covers no other group's nodes.
+   * Nodes without one form a band of their own, first.
+   */
+  groupOf?: ReadonlyMap<string, string>;
 }
 
 export function layeredLayout(nodeIds: readonly string[], edges: readonly { source: string; destination: string }[], options: LayoutOptions): Map<string, Point> {
@@ -112,6 +118,13 @@ export function layeredLayout(nodeIds: readonly string[], edges: readonly { sour
   }
 
   const positions = new Map<string, Point>();
+  if (options.groupOf) placeInBands(layers, isolated, options.groupOf, options, positions);
+  else placeInColumns(layers, isolated, options, positions);
+  return positions;
+}
+
+/** Each layer one column (or several side by side when taller than maxPerColumn), left to right. */
+function placeInColumns(layers: string[][], isolated: string[], options: LayoutOptions, positions: Map<string, Point>): void {
   const { columnGap, rowGap, maxPerColumn } = options;
   let x = 0;
   let maxBottom = 0;
@@ -134,7 +147,57 @@ export function layeredLayout(nodeIds: readonly string[], edges: readonly { sour
   isolated.forEach((id, i) => {
     positions.set(id, { x: (i % perRow) * columnGap * 0.8, y: maxBottom + rowGap * 1.6 + Math.floor(i / perRow) * rowGap });
   });
-  return positions;
+}
+
+/**
+ * The same columns, cut into horizontal bands, one per group (namespace) in name order: a band is as tall
+ * as its tallest column, callers stay left of callees across bands, and a band's services without traffic
+ * sit in rows under its columns, inside the band.
+ */
+function placeInBands(layers: string[][], isolated: string[], groupOf: ReadonlyMap<string, string>, options: LayoutOptions, positions: Map<string, Point>): void {
+  const { columnGap, rowGap, maxPerColumn } = options;
+  const group = (id: string) => groupOf.get(id) ?? '';
+  const groups = [...new Set([...layers.flat(), ...isolated].map(group))].sort();
+  // A layer takes as many sub-columns as its biggest group needs, in every band alike.
+  const columnsOf = layers.map((list) => {
+    const counts = new Map<string, number>();
+    for (const id of list ?? []) counts.set(group(id), (counts.get(group(id)) ?? 0) + 1);
+    return Math.max(1, ...[...counts.values()].map((c) => Math.ceil(c / maxPerColumn)));
+  });
+  const xOf: number[] = [];
+  let x = 0;
+  for (const [l, list] of layers.entries()) {
+    xOf[l] = x;
+    if (list && list.length > 0) x += columnGap + ((columnsOf[l] ?? 1) - 1) * columnGap * 0.7;
+  }
+  const slots = Math.max(1, Math.round(x / (columnGap * 0.8)));
+  let top = 0;
+  for (const g of groups) {
+    const columns: { x: number; ids: string[] }[] = [];
+    for (const [l, list] of layers.entries()) {
+      const members = (list ?? []).filter((id) => group(id) === g);
+      if (members.length === 0) continue;
+      const cols = Math.ceil(members.length / maxPerColumn);
+      const per = Math.ceil(members.length / cols);
+      for (let c = 0; c < cols; c++) columns.push({ x: (xOf[l] ?? 0) + c * columnGap * 0.7, ids: members.slice(c * per, (c + 1) * per) });
+    }
+    const rows = Math.max(0, ...columns.map((c) => c.ids.length));
+    for (const c of columns) {
+      const offset = ((rows - c.ids.length) * rowGap) / 2;
+      c.ids.forEach((id, i) => positions.set(id, { x: c.x, y: top + offset + i * rowGap }));
+    }
+    // The next free row of the band.
+    let y = top + rows * rowGap;
+    const idle = isolated.filter((id) => group(id) === g);
+    if (idle.length > 0) {
+      const perRow = Math.max(4, Math.min(slots, Math.ceil(Math.sqrt(idle.length * 2))));
+      const start = rows > 0 ? y + rowGap * 0.6 : y;
+      idle.forEach((id, i) => positions.set(id, { x: (i % perRow) * columnGap * 0.8, y: start + Math.floor(i / perRow) * rowGap }));
+      y = start + Math.ceil(idle.length / perRow) * rowGap;
+    }
+    // The next band starts below this one's last row, with room for both boxes' borders and the next one's name.
+    top = y + rowGap * 1.2;
+  }
 }
 
 /** "external" (callers outside the mesh) sorts first, so entry points start at the left. */
@@ -153,4 +216,21 @@ export function freeSpot(wanted: Point, taken: Iterable<Point>, minGapX: number,
     p.y += minGapY;
   }
   return p;
+}
+
+/**
+ * Nodes around an ellipse (wider than tall, as screens are), in the given order, and `centre` in its
+ * middle: for a few namespace boxes that all call one another, which layers would string out into one
+ * long chain. Neighbours on the ellipse are at least `spacing` apart.
+ */
+export function ellipseLayout(ids: readonly string[], centre: readonly string[], spacing: number): Map<string, Point> {
+  const positions = new Map<string, Point>();
+  // An ellipse of semi-axes 1.4r and 0.8r is about 7.0r around.
+  const r = Math.max(spacing * 0.8, (ids.length * spacing) / 7.0);
+  ids.forEach((id, i) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / ids.length;
+    positions.set(id, { x: Math.round(1.4 * r * Math.cos(a)), y: Math.round(0.8 * r * Math.sin(a)) });
+  });
+  centre.forEach((id, i) => positions.set(id, { x: 0, y: (i - (centre.length - 1) / 2) * 70 }));
+  return positions;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VIEW, graphView, namespaceNodeId, type ViewOptions } from './graph-view';
+import { layeredLayout } from './graph-layout';
+import { DEFAULT_VIEW, boxOf, graphView, namespaceBoxId, namespaceNodeId, type ViewOptions } from './graph-view';
 import type { GraphEdge, GraphNode, ServiceGraph, Stats } from './trpc';
 
 const stats = (requests: number, successRate = 1, actualSuccessRate = successRate): Stats => ({
@@ -69,6 +70,48 @@ describe('the graph at scale: what is drawn', () => {
     // web -> search at 90 %, cart -> pay at 95 % of tries although callers got 100 %.
     expect(problems.edges.map((e) => e.id).sort()).toEqual(['cart.shop->pay.billing', 'web.shop->search.shop']);
     expect(ids(problems)).toEqual(['cart.shop', 'pay.billing', 'search.shop', 'web.shop']);
+  });
+});
+
+describe('unfolded namespaces as boxes', () => {
+  it('puts each unfolded namespace’s services in a box of its own; folded ones and outside callers in none', () => {
+    const g = view({ boxes: true, collapsed: new Set(['billing']) });
+    expect(g.nodes.filter((n) => n.box !== undefined).map((n) => [n.id, n.box])).toEqual([[namespaceBoxId('shop'), 4]]);
+    for (const id of ['web.shop', 'cart.shop', 'search.shop', 'idle.shop']) expect(g.nodes.find((n) => n.id === id)?.parent).toBe(namespaceBoxId('shop'));
+    expect(g.nodes.find((n) => n.id === namespaceNodeId('billing'))?.parent).toBeUndefined();
+    expect(g.nodes.find((n) => n.id === 'external')?.parent).toBeUndefined();
+    // Boxes come before what they hold (cytoscape adds a child only into a parent it has).
+    expect(g.nodes.findIndex((n) => n.id === namespaceBoxId('shop'))).toBeLessThan(g.nodes.findIndex((n) => n.id === 'web.shop'));
+    expect(view({ boxes: true }).nodes.filter((n) => n.box !== undefined).map((n) => n.id).sort()).toEqual([namespaceBoxId('billing'), namespaceBoxId('shop')]);
+  });
+
+  it('a focus keeps the boxes of the namespaces it reaches, counting only the services drawn', () => {
+    const g = view({ boxes: true, focus: 'pay.billing', hops: 1 });
+    expect(g.nodes.filter((n) => n.box !== undefined).map((n) => [boxOf(n.id), n.box])).toEqual([
+      ['shop', 1],
+      ['billing', 2],
+    ]);
+    expect(g.edges.every((e) => !boxOf(e.source) && !boxOf(e.destination))).toBe(true);
+  });
+
+  it('lays each namespace out as a band of its own: a box around one covers none of the other’s services', () => {
+    const g = view({ boxes: true });
+    const groupOf = new Map(g.nodes.filter((n) => n.parent).map((n) => [n.id, boxOf(n.parent ?? '') ?? '']));
+    const at = layeredLayout(g.nodes.filter((n) => n.box === undefined).map((n) => n.id), g.edges, { columnGap: 200, rowGap: 44, maxPerColumn: 40, groupOf });
+    const extent = (ns: string) => {
+      const ys = [...groupOf].filter(([, g2]) => g2 === ns).map(([id]) => at.get(id)?.y ?? NaN);
+      return { top: Math.min(...ys), bottom: Math.max(...ys) };
+    };
+    const [billing, shop] = [extent('billing'), extent('shop')];
+    // Bands in name order, a node's height and a box's border and name apart.
+    expect(shop.top - billing.bottom).toBeGreaterThanOrEqual(44 * 2);
+    // Callers still left of callees, across bands: web -> cart -> pay -> ledger.
+    const x = (id: string) => at.get(id)?.x ?? NaN;
+    expect(x('web.shop')).toBeLessThan(x('cart.shop'));
+    expect(x('cart.shop')).toBeLessThan(x('pay.billing'));
+    expect(x('pay.billing')).toBeLessThan(x('ledger.billing'));
+    // The idle service is inside its band, under its columns.
+    expect(at.get('idle.shop')?.y).toBeGreaterThan(extent('shop').top - 1);
   });
 });
 

@@ -16,20 +16,27 @@ export interface ViewOptions {
   edges: 'all' | 'traffic' | 'problems';
   /** Each version of a service that has several (a canary) as its own node inside the service's box. */
   versions: boolean;
+  /** Unfolded namespaces drawn as boxes around their services (a mesh of more than one namespace). */
+  boxes: boolean;
 }
 
-export const DEFAULT_VIEW: ViewOptions = { collapsed: new Set(), focus: null, hops: 1, edges: 'all', versions: false };
+export const DEFAULT_VIEW: ViewOptions = { collapsed: new Set(), focus: null, hops: 1, edges: 'all', versions: false, boxes: false };
 
 /**
- * A node of the drawn graph: a service, a folded namespace with how many services it holds, or one version
- * of a service drawn inside it (`parent` is the service's id).
+ * A node of the drawn graph: a service, a folded namespace with how many services it holds (`members`), an
+ * unfolded namespace's box around its services (`box`: how many are drawn in it; cytoscape draws it as a
+ * compound parent), or one version of a service drawn inside it. `parent` is the node it is drawn inside.
  */
-export type ViewNode = GraphNode & { members?: number; parent?: string };
+export type ViewNode = GraphNode & { members?: number; box?: number; parent?: string };
 export type ViewGraph = Omit<ServiceGraph, 'nodes'> & { nodes: ViewNode[] };
 
 const PREFIX = 'namespace:';
 export const namespaceNodeId = (ns: string) => `${PREFIX}${ns}`;
 export const folded = (id: string): string | null => (id.startsWith(PREFIX) ? id.slice(PREFIX.length) : null);
+const BOX = 'box:';
+export const namespaceBoxId = (ns: string) => `${BOX}${ns}`;
+/** The namespace whose box this is, or null for any other node. */
+export const boxOf = (id: string): string | null => (id.startsWith(BOX) ? id.slice(BOX.length) : null);
 
 /** Requests-weighted merge of several Stats (latency percentiles: the highest, an upper bound). */
 export function mergeStats(all: readonly Stats[]): Stats {
@@ -181,7 +188,31 @@ function neighbourhood(edges: readonly GraphEdge[], focus: string, hops: number)
   return near;
 }
 
-/** The graph to draw for `options`: folding first, then the edge filter, then the focus. */
+/**
+ * A box per namespace around its services (and a service's versions, inside the service), so an unfolded
+ * namespace still reads as one; folded namespaces and callers from outside stay outside any box.
+ */
+function boxNamespaces(view: ViewGraph): ViewGraph {
+  const counts = new Map<string, number>();
+  for (const n of view.nodes) if (!n.external && n.members === undefined && !n.parent) counts.set(n.namespace, (counts.get(n.namespace) ?? 0) + 1);
+  if (counts.size === 0) return view;
+  const nodes: ViewNode[] = [...counts].map(([ns, box]) => ({
+    id: namespaceBoxId(ns),
+    name: ns,
+    namespace: ns,
+    external: false,
+    versions: [],
+    policies: [],
+    proxies: { total: 0, inSync: 0 },
+    inbound: null,
+    security: null,
+    box,
+  }));
+  for (const n of view.nodes) nodes.push(!n.external && n.members === undefined && !n.parent ? { ...n, parent: namespaceBoxId(n.namespace) } : n);
+  return { ...view, nodes };
+}
+
+/** The graph to draw for `options`: folding first, then the edge filter, then the focus, then the boxes. */
 export function graphView(graph: ServiceGraph, options: ViewOptions): ViewGraph {
   let view = collapse(graph, options.collapsed);
   if (options.versions) view = splitVersions(view);
@@ -199,10 +230,11 @@ export function graphView(graph: ServiceGraph, options: ViewOptions): ViewGraph 
     for (const n of view.nodes) if (n.parent && (near.has(n.parent) || near.has(n.id))) near.add(n.parent).add(n.id);
     view = { ...view, nodes: view.nodes.filter((n) => near.has(n.id)), edges: view.edges.filter((e) => near.has(e.source) && near.has(e.destination)) };
   }
+  if (options.boxes) view = boxNamespaces(view);
   return view;
 }
 
 /** A key for the node positions of a view: each different subset is laid out on its own. */
 export function viewKey(namespace: string, options: ViewOptions): string {
-  return [namespace || '*', [...options.collapsed].sort().join(','), options.focus ? `${options.focus}~${options.hops}` : '', options.edges, options.versions ? 'versions' : ''].join('|');
+  return [namespace || '*', [...options.collapsed].sort().join(','), options.focus ? `${options.focus}~${options.hops}` : '', options.edges, options.versions ? 'versions' : '', options.boxes ? 'boxes' : ''].join('|');
 }

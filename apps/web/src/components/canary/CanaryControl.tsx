@@ -47,7 +47,13 @@ export function CanaryControl({ split, measured }: { split: TrafficSplit; measur
         await queryClient.invalidateQueries({ queryKey: trpc.resources.pathKey() });
         const weight = (variables.resource as TrafficSplit).spec.backends[1]?.weight ?? 0;
         setDraft((d) => (d === weight ? null : d));
-        if (result.outcome !== 'unchanged') toast(`${canary?.name ?? 'canary'} now gets ${weight}% of ${split.spec.targetRef.name}`);
+        // As the policy editors say it: which revision the save made, with a link to it in the split's history.
+        const revision = result.resource.metadata.resourceVersion;
+        if (result.outcome !== 'unchanged')
+          toast(`${canary?.name ?? 'canary'} now gets ${weight}% of ${split.spec.targetRef.name}, as revision ${revision ?? '?'}.`, 'info', {
+            ...(revision ? { link: { href: `${editorHref(split)}?tab=history&revision=${revision}`, label: `See revision ${revision}` } } : {}),
+            warnings: result.warnings,
+          });
       },
       onError: async (error) => {
         const info = apiError(error);

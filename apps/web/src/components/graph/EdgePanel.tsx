@@ -7,7 +7,7 @@ import { fmtAgo, fmtBeforeRetries, fmtMs, fmtPct, fmtRps, serviceName } from '@/
 import { fmtGrpcStatuses, grpcStatusCounts, type GrpcStatusCount } from '@/lib/grpc';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphEdge, type GraphNode } from '@/lib/trpc';
-import { SeriesCharts } from '../charts/SeriesCharts';
+import { SeriesCharts } from '../charts/LazySeriesCharts';
 import { Icon } from '../icons';
 import { EdgeSecurity } from '../security/EdgeSecurity';
 import { Badge, Empty, ErrorState, HealthDot, Loading, Stat } from '../ui';
@@ -114,7 +114,16 @@ export function EdgePanel({ edgeId, edge, nodes, onClose }: { edgeId: string; ed
               <tbody>
                 {routes.map((r) => (
                   <tr key={r.route} data-testid="edge-route" data-route={r.route} data-grpc={r.stats.grpc ? 'true' : undefined}>
-                    <td className="mono">{r.route}</td>
+                    {/* Issue 12.10: the catch-all is called "default", as the namespace is: say what it is. */}
+                    <td className="mono">
+                      {r.route === 'default' ? (
+                        <span className="muted" title="No named route matched: the service’s catch-all route (every path)">
+                          any path (no route)
+                        </span>
+                      ) : (
+                        r.route
+                      )}
+                    </td>
                     <td className="num">{fmtRps(r.stats.rps)}</td>
                     <td className={`num tone-${healthOf(r.stats)}`}>{fmtPct(r.stats.successRate)}</td>
                     <td className="num">{fmtPct(r.stats.actualSuccessRate)}</td>

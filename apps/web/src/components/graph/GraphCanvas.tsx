@@ -2,8 +2,8 @@
 
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
-import type { ViewGraph } from '@/lib/graph-view';
+import { ellipseLayout, freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
+import { boxOf, folded, type ViewGraph } from '@/lib/graph-view';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
 
@@ -77,7 +77,8 @@ function probe(): GraphProbe {
  * readable even in a narrow canvas (pan to see the rest).
  */
 function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, large: boolean): void {
-  const pts = cy.nodes().map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
+  // A box's extent is its children's (plus its padding and name, within the margin below).
+  const pts = cy.nodes('[!box]').map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
   if (pts.length === 0) return;
   const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [156, 50, 60];
   const x1 = Math.min(...pts.map((p) => p.x)) - nodeW / 2;
@@ -116,11 +117,14 @@ export function GraphCanvas({
   search,
   fitSignal,
   relayoutSignal,
+  onFold,
 }: {
   graph: ViewGraph | undefined;
   view: string;
   selection: Selection;
   onSelect: (s: Selection) => void;
+  /** A double click on an unfolded namespace's box: fold it. */
+  onFold: (namespace: string) => void;
   search: string;
   fitSignal: number;
   relayoutSignal: number;
@@ -134,11 +138,14 @@ export function GraphCanvas({
   const viewRef = useRef(view);
   const relayoutRef = useRef(relayoutSignal);
   const onSelectRef = useRef(onSelect);
+  const onFoldRef = useRef(onFold);
   const [badges, setBadges] = useState<BadgeItem[]>([]);
   const badgeKeyRef = useRef('');
   const [locks, setLocks] = useState<LockItem[]>([]);
   const lockKeyRef = useRef('');
   const largeRef = useRef(false);
+  /** Edge labels only on the edges that matter most (big graphs, and dense ones such as folded namespaces). */
+  const rankedRef = useRef(false);
   const labelsRef = useRef(new Map<string, string>());
   const searchedRef = useRef(false);
   const labelledRef = useRef(new Set<string>());
@@ -150,7 +157,8 @@ export function GraphCanvas({
 
   useEffect(() => {
     onSelectRef.current = onSelect;
-  }, [onSelect]);
+    onFoldRef.current = onFold;
+  }, [onSelect, onFold]);
 
   // The canvas shrinks when a side panel opens: cytoscape must know, or clicks land beside their targets.
   // The view follows: fitted again while nobody has panned or zoomed it, else kept centred on the same spot
@@ -191,7 +199,7 @@ export function GraphCanvas({
   const refreshLocks = () => {
     const cy = cyRef.current;
     if (!cy) return;
-    const items = lockPositions(cy, largeRef.current ? labelledRef.current : undefined);
+    const items = lockPositions(cy, rankedRef.current ? labelledRef.current : undefined);
     const key = JSON.stringify(items);
     if (key !== lockKeyRef.current) {
       lockKeyRef.current = key;
@@ -220,10 +228,14 @@ export function GraphCanvas({
   /**
    * Big graphs: measuring and drawing 2,000 changing labels every second would freeze the page, so
    * labels go on the selected edge, the selected service's edges, and (zoomed in) the edges in view.
+   * Dense graphs (ten folded namespaces, a hundred edges between them) too: a label on every edge is a
+   * pile nobody can read, so the failing and busiest edges get theirs, about one and a half per node.
    */
   const refreshLabels = () => {
     const cy = cyRef.current;
-    if (!cy || !largeRef.current) return;
+    if (!cy || !rankedRef.current) return;
+    const large = largeRef.current;
+    const budget = large ? MAX_LABELLED : Math.max(8, Math.round(cy.nodes('[!box]').length * 1.5));
     const wanted = new Set<string>();
     const sel = selectionRef.current;
     if (sel?.type === 'edge') wanted.add(sel.id);
@@ -232,12 +244,12 @@ export function GraphCanvas({
     if (cy.zoom() >= LABEL_ZOOM) {
       const ext = cy.extent();
       const inView = (p: Point) => p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2;
-      for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
+      if (large) for (const n of cy.nodes()) if (named.size < MAX_NAMED && inView(n.position() as Point)) named.add(n.id());
       // Failing edges first, then the busiest: when not every edge in view can carry a label, those do.
       const candidates = cy.edges().filter((e) => inView(e.midpoint() as Point)).toArray();
       candidates.sort((a, b) => labelRank(b) - labelRank(a));
       for (const e of candidates) {
-        if (wanted.size >= MAX_LABELLED) break;
+        if (wanted.size >= budget) break;
         wanted.add(e.id());
       }
     }
@@ -268,7 +280,7 @@ export function GraphCanvas({
     const zoom = cy.zoom();
     overlay.style.transform = `translate(${pan.x}px, ${pan.y}px) scale(${zoom})`;
     overlay.style.display = zoom < 0.45 ? 'none' : '';
-    if (largeRef.current) {
+    if (rankedRef.current) {
       clearTimeout(labelTimer.current);
       labelTimer.current = setTimeout(refreshLabels, 120);
     }
@@ -320,7 +332,9 @@ export function GraphCanvas({
       });
       cyRef.current = cy;
       probe().cy = cy;
-      cy.on('tap', 'node', (e: EventObject) => onSelectRef.current({ type: 'node', id: e.target.id() as string }));
+      // A namespace's box is background to a click (it clears the selection); a double click folds it.
+      cy.on('tap', 'node', (e: EventObject) => onSelectRef.current(boxOf(e.target.id() as string) === null ? { type: 'node', id: e.target.id() as string } : null));
+      cy.on('dbltap', 'node[?box]', (e: EventObject) => onFoldRef.current(boxOf(e.target.id() as string) ?? ''));
       cy.on('tap', 'edge', (e: EventObject) => onSelectRef.current({ type: 'edge', id: e.target.id() as string }));
       cy.on('tap', (e: EventObject) => {
         if (e.target === cy) onSelectRef.current(null);
@@ -350,20 +364,42 @@ export function GraphCanvas({
     }
 
     const large = largeRef.current;
+    rankedRef.current = large || (graph.edges.length > 24 && graph.edges.length > 3 * graph.nodes.length);
+    const ranked = rankedRef.current;
     let positions = positionsByView.get(view);
     if (!positions) positionsByView.set(view, (positions = new Map()));
-    const missing = graph.nodes.filter((n) => !positions.has(n.id) || cy.getElementById(n.id).empty());
-    const unplaced = missing.filter((n) => !positions.has(n.id));
+    // Namespace boxes take their place and size from the services inside them (cytoscape compound nodes).
+    const unplaced = graph.nodes.filter((n) => n.box === undefined && !positions.has(n.id));
     if (unplaced.length > 0) {
       const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 330, rowGap: 100, maxPerColumn: 12 };
       // A service drawn with its versions inside is placed by them: its calls out count as its first version's.
       const firstVersion = new Map<string, string>();
-      for (const n of graph.nodes) if (n.parent && !firstVersion.has(n.parent)) firstVersion.set(n.parent, n.id);
-      const computed = layeredLayout(
-        graph.nodes.filter((n) => !firstVersion.has(n.id)).map((n) => n.id),
-        graph.edges.map((e) => ({ source: firstVersion.get(e.source) ?? e.source, destination: e.destination })),
-        gaps,
-      );
+      const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+      for (const n of graph.nodes) if (n.parent && !boxOf(n.parent) && !firstVersion.has(n.parent)) firstVersion.set(n.parent, n.id);
+      // With boxes, each namespace is a band of its own, so no box covers another's services.
+      const groupOf = new Map<string, string>();
+      if (graph.nodes.some((n) => n.box !== undefined)) {
+        for (const n of graph.nodes) {
+          const owner = n.parent && !boxOf(n.parent) ? byId.get(n.parent) : n;
+          const ns = owner?.parent ? boxOf(owner.parent) : folded(n.id);
+          if (ns !== null && ns !== undefined) groupOf.set(n.id, ns);
+        }
+      }
+      // Only folded namespaces (a big mesh as it opens): they all call one another, so round an ellipse,
+      // callers from outside in the middle, rather than layers strung into one long chain.
+      const foldedOnly = graph.nodes.filter((n) => n.members !== undefined);
+      const computed =
+        foldedOnly.length >= 3 && graph.nodes.every((n) => n.external || n.members !== undefined)
+          ? ellipseLayout(
+              foldedOnly.map((n) => n.id),
+              graph.nodes.filter((n) => n.external).map((n) => n.id),
+              large ? 220 : 270,
+            )
+          : layeredLayout(
+              graph.nodes.filter((n) => n.box === undefined && !firstVersion.has(n.id)).map((n) => n.id),
+              graph.edges.map((e) => ({ source: firstVersion.get(e.source) ?? e.source, destination: e.destination })),
+              groupOf.size > 0 ? { ...gaps, groupOf } : gaps,
+            );
       for (const [parent, child] of firstVersion) {
         const p = computed.get(child);
         if (p) computed.set(parent, p);
@@ -383,7 +419,7 @@ export function GraphCanvas({
         nodeIds.add(n.id);
         const data = nodeData(n);
         const el = cy.getElementById(n.id);
-        if (el.empty()) added.push(toElement('nodes', data, positions.get(n.id)));
+        if (el.empty()) added.push(toElement('nodes', data, n.box === undefined ? positions.get(n.id) : undefined));
         else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);
       }
       if (added.length) cy.add(added);
@@ -394,7 +430,7 @@ export function GraphCanvas({
         edgeIds.add(e.id);
         const label = edgeLabel(e);
         labelsRef.current.set(e.id, label);
-        const data = edgeData(e, !large || labelledRef.current.has(e.id) ? label : '');
+        const data = edgeData(e, !ranked || labelledRef.current.has(e.id) ? label : '');
         const el = cy.getElementById(e.id);
         if (el.empty()) addedEdges.push(toElement('edges', data));
         else if (!sameData(el.data() as Record<string, unknown>, data)) el.data(data);
@@ -467,9 +503,11 @@ export function GraphCanvas({
     cy.batch(() => {
       cy.elements().removeClass('faded match');
       if (!q) return;
-      const matches = cy.nodes().filter((n) => (n.id() as string).toLowerCase().includes(q));
+      // Not the namespace boxes: a box's opacity would fade every service inside it.
+      const services = cy.nodes('[!box]');
+      const matches = services.filter((n) => (n.id() as string).toLowerCase().includes(q));
       matches.addClass('match');
-      cy.nodes().not(matches).addClass('faded');
+      services.not(matches).addClass('faded');
       cy.edges().filter((e) => !e.source().hasClass('match') && !e.target().hasClass('match')).addClass('faded');
     });
   }, [search, graph]);

@@ -132,9 +132,12 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
     () => new Set(foldParam === null ? (bigGraph && graphNamespaces.length > 1 && !focus ? graphNamespaces : []) : foldParam.split(',').filter((ns) => graphNamespaces.includes(ns))),
     [foldParam, bigGraph, graphNamespaces, focus],
   );
-  const viewOptions: ViewOptions = useMemo(() => ({ collapsed, focus, hops, edges: edgeFilter, versions }), [collapsed, focus, hops, edgeFilter, versions]);
+  // More than one namespace: the unfolded ones are drawn as boxes around their services.
+  const boxes = graphNamespaces.length > 1;
+  const viewOptions: ViewOptions = useMemo(() => ({ collapsed, focus, hops, edges: edgeFilter, versions, boxes }), [collapsed, focus, hops, edgeFilter, versions, boxes]);
   const shown = useMemo(() => (graph ? graphView(graph, viewOptions) : undefined), [graph, viewOptions]);
   const setFolded = (next: Iterable<string>) => setParam({ fold: [...next].join(',') || 'none' });
+  const onFold = useCallback((ns: string) => setParam({ fold: [...collapsed, ns].join(','), sel: null }), [setParam, collapsed]);
   // A click on a folded namespace unfolds it; anything else selects.
   const onCanvasSelect = useCallback(
     (s: Selection) => {
@@ -147,6 +150,8 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
   );
   const focusOn = (id: string | null) => setParam({ focus: id, hops: null });
 
+  // Services and folded namespaces; the boxes around unfolded namespaces are not counted.
+  const drawnNodes = shown?.nodes.filter((n) => n.box === undefined).length ?? 0;
   const selectedNode = selection?.type === 'node' ? graph?.nodes.find((n) => n.id === selection.id) : undefined;
   const selectedEdge = selection?.type === 'edge' ? graph?.edges.find((e) => e.id === selection.id) : undefined;
   // Traffic into the mesh: edges from callers nobody calls (outside callers, or a meshed load generator or gateway).
@@ -260,50 +265,53 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
       <div className="graph-body">
         {view === 'graph' ? (
           <div className="graph-canvas-wrap">
-            <GraphCanvas graph={shown} view={viewKey(namespace, viewOptions)} selection={selection} onSelect={onCanvasSelect} search={search} fitSignal={fitSignal} relayoutSignal={relayoutSignal} />
-            {graph && graph.nodes.length > 0 ? <Legend /> : null}
-            <div className="graph-status">
-              <span className="live-pill" data-testid="live-indicator" title={graph ? `generated ${graph.generatedAt}` : undefined}>
-                <span className={`dot ${live ? 'dot-healthy' : graph ? 'dot-degraded' : 'dot-idle'}`} />
-                {live ? 'Live' : graph ? 'Polling' : 'Waiting'}
-                {graph ? ` · ${fmtAgo(graph.generatedAt)}` : ''}
-              </span>
-              {graph ? (
-                <span className="live-pill" data-testid="graph-summary">
-                  {graph.nodes.filter((n) => !n.external).length} services · {graph.edges.length} edges · {fmtRps(totalRps)} rps in
-                  {shown && (shown.nodes.length !== graph.nodes.length || shown.edges.length !== graph.edges.length) ? ` · drawn: ${shown.nodes.length} boxes, ${shown.edges.length} edges` : ''}
+            {/* The legend is a strip under the drawing, not over it: no fit or pan can put a node under it. */}
+            <div className="graph-stage">
+              <GraphCanvas graph={shown} view={viewKey(namespace, viewOptions)} selection={selection} onSelect={onCanvasSelect} search={search} fitSignal={fitSignal} relayoutSignal={relayoutSignal} onFold={onFold} />
+              <div className="graph-status">
+                <span className="live-pill" data-testid="live-indicator" title={graph ? `generated ${graph.generatedAt}` : undefined}>
+                  <span className={`dot ${live ? 'dot-healthy' : graph ? 'dot-degraded' : 'dot-idle'}`} />
+                  {live ? 'Live' : graph ? 'Polling' : 'Waiting'}
+                  {graph ? ` · ${fmtAgo(graph.generatedAt)}` : ''}
                 </span>
+                {graph ? (
+                  <span className="live-pill" data-testid="graph-summary">
+                    {graph.nodes.filter((n) => !n.external).length} services · {graph.edges.length} edges · {fmtRps(totalRps)} rps in
+                    {drawnNodes !== graph.nodes.length || (shown && shown.edges.length !== graph.edges.length) ? ` · drawn: ${drawnNodes} nodes, ${shown?.edges.length ?? 0} edges` : ''}
+                  </span>
+                ) : null}
+              </div>
+              <div className="graph-controls">
+                <Button size="sm" onClick={() => setFitSignal((n) => n + 1)} title="Fit to screen" aria-label="Fit to screen" data-testid="graph-fit">
+                  <Icon name="fit" size={14} />
+                </Button>
+                <Button size="sm" onClick={() => setRelayoutSignal((n) => n + 1)} title="Re-arrange the graph" aria-label="Re-arrange the graph" data-testid="graph-relayout">
+                  <Icon name="layout" size={14} />
+                </Button>
+              </div>
+              {isLoading ? (
+                <div className="graph-empty">
+                  <Loading label="Loading the service graph…" />
+                </div>
+              ) : error && !graph ? (
+                <div className="graph-empty">
+                  {reachable ? <ErrorState title="Could not load the service graph" error={error} onRetry={refetch} /> : <Loading label="Waiting for the control plane…" />}
+                </div>
+              ) : graph && graph.nodes.length === 0 ? (
+                <div className="graph-empty">
+                  <Empty title={namespace ? `No services in namespace “${namespace}”` : 'No services yet'} testId="graph-empty">
+                    Services appear when their proxies connect to the control plane or when a Service resource is applied (<span className="mono">trellis apply -f service.yaml</span>).
+                  </Empty>
+                </div>
+              ) : graph && graph.edges.length === 0 ? (
+                <div className="graph-empty" style={{ alignItems: 'flex-start', paddingTop: 16 }}>
+                  <div className="banner-info" style={{ padding: '6px 12px' }} data-testid="graph-no-traffic">
+                    No traffic in the last {windowSeconds} s — edges appear as soon as requests flow.
+                  </div>
+                </div>
               ) : null}
             </div>
-            <div className="graph-controls">
-              <Button size="sm" onClick={() => setFitSignal((n) => n + 1)} title="Fit to screen" aria-label="Fit to screen" data-testid="graph-fit">
-                <Icon name="fit" size={14} />
-              </Button>
-              <Button size="sm" onClick={() => setRelayoutSignal((n) => n + 1)} title="Re-arrange the graph" aria-label="Re-arrange the graph" data-testid="graph-relayout">
-                <Icon name="layout" size={14} />
-              </Button>
-            </div>
-            {isLoading ? (
-              <div className="graph-empty">
-                <Loading label="Loading the service graph…" />
-              </div>
-            ) : error && !graph ? (
-              <div className="graph-empty">
-                {reachable ? <ErrorState title="Could not load the service graph" error={error} onRetry={refetch} /> : <Loading label="Waiting for the control plane…" />}
-              </div>
-            ) : graph && graph.nodes.length === 0 ? (
-              <div className="graph-empty">
-                <Empty title={namespace ? `No services in namespace “${namespace}”` : 'No services yet'} testId="graph-empty">
-                  Services appear when their proxies connect to the control plane or when a Service resource is applied (<span className="mono">trellis apply -f service.yaml</span>).
-                </Empty>
-              </div>
-            ) : graph && graph.edges.length === 0 ? (
-              <div className="graph-empty" style={{ alignItems: 'flex-start', paddingTop: 16 }}>
-                <div className="banner-info" style={{ padding: '6px 12px' }} data-testid="graph-no-traffic">
-                  No traffic in the last {windowSeconds} s — edges appear as soon as requests flow.
-                </div>
-              </div>
-            ) : null}
+            {graph && graph.nodes.length > 0 ? <Legend /> : null}
           </div>
         ) : graph ? (
           <div style={{ flex: 1, overflow: 'auto' }}>

@@ -7,7 +7,7 @@ import { fmtBeforeRetries, fmtMs, fmtPct, fmtRps } from '@/lib/format';
 import { healthOf } from '@/lib/health';
 import { useTRPC, type GraphNode, type ServiceGraph, type ServiceSummary } from '@/lib/trpc';
 import { CanaryControl, editorHref } from '../canary/CanaryControl';
-import { SeriesCharts } from '../charts/SeriesCharts';
+import { SeriesCharts } from '../charts/LazySeriesCharts';
 import { ServiceSecurity } from '../security/ServiceSecurity';
 import { Badge, Empty, HealthDot, Loading, Stat, SyncBadge } from '../ui';
 

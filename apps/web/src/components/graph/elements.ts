@@ -23,6 +23,8 @@ export interface NodeData {
   external: boolean;
   /** A folded namespace (drawn as a box; a click unfolds it). */
   group: boolean;
+  /** An unfolded namespace: the box its services are drawn in (a double click folds it). */
+  box: boolean;
   health: Health;
   /** For one version of a service drawn inside it: the service's node (a cytoscape compound parent). */
   parent?: string;
@@ -42,8 +44,8 @@ export interface EdgeData {
 
 export function nodeData(n: ViewNode): NodeData {
   const versions = n.versions.length > 0 ? `\n${n.versions.join(' · ')}` : '';
-  const label = n.external ? 'external' : n.members !== undefined ? `${n.name}\n${n.members} services ▸` : `${n.name}${versions}`;
-  const data: NodeData = { id: n.id, label, external: n.external, group: n.members !== undefined, health: healthOf(n.inbound) };
+  const label = n.external ? 'external' : n.members !== undefined ? `${n.name}\n${n.members} services ▸` : n.box !== undefined ? `${n.name} · ${n.box} service${n.box === 1 ? '' : 's'} ▾` : `${n.name}${versions}`;
+  const data: NodeData = { id: n.id, label, external: n.external, group: n.members !== undefined, box: n.box !== undefined, health: healthOf(n.inbound) };
   if (n.parent) data.parent = n.parent;
   return data;
 }
@@ -80,6 +82,7 @@ export function widthBucket(rps: number): number {
 export function nodeTooltip(n: ViewNode): string[] {
   if (n.external) return ['external callers', 'requests entering the mesh from outside'];
   if (n.members !== undefined) return [`namespace ${n.name} · ${n.members} services (folded)`, `in: ${fmtRps(n.inbound?.rps)} rps · ${fmtSuccess(n.inbound)}`, 'click to unfold'];
+  if (n.box !== undefined) return [`namespace ${n.name} · ${n.box} service${n.box === 1 ? '' : 's'} drawn`, 'double-click its box to fold it'];
   const s = n.inbound;
   return [
     `${n.name} · ${n.namespace}${n.versions.length ? ` · ${n.versions.join(', ')}` : ''}`,
@@ -172,6 +175,27 @@ export function graphStyle(large: boolean): Stylesheet[] {
       selector: 'node[?group]',
       style: { ...NODE_LABEL, shape: 'round-rectangle', width: large ? 150 : 190, height: large ? 56 : 64, 'background-color': '#eef2ff', 'border-style': 'double', 'border-width': 5 },
     },
+    // An unfolded namespace: a plain box around its services, named at its top left, under everything else.
+    {
+      selector: 'node[?box]',
+      style: {
+        ...NODE_LABEL,
+        shape: 'round-rectangle',
+        'background-color': '#f1f3f9',
+        'background-opacity': 0.7,
+        'border-width': 1.5,
+        'border-style': 'solid',
+        'border-color': '#b4bdcc',
+        padding: large ? '16px' : '24px',
+        'text-valign': 'top',
+        'text-halign': 'center',
+        'text-margin-y': -4,
+        'font-size': large ? 16 : 14,
+        color: '#344054',
+        'text-max-width': '600px',
+        'min-zoomed-font-size': 0,
+      },
+    },
     {
       selector: 'node[?external]',
       style: { shape: 'ellipse', width: large ? 70 : 92, 'background-color': '#f2f4f7', 'border-style': 'dashed', 'border-color': '#98a2b3', color: '#475467' },
@@ -200,7 +224,9 @@ export function graphStyle(large: boolean): Stylesheet[] {
     // Plain HTTP between services is the exception in a mesh: dashed, so it stands out at any size.
     { selector: 'edge[tls = "plain"], edge[tls = "mixed"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
     // On a big graph only these edges carry labels (and arrows); every other edge has fewer properties to style.
-    { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } },
+    large
+      ? { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } }
+      : { selector: 'edge.labelled', style: { 'z-index': 5 } },
     { selector: '.faded', style: { opacity: 0.18 } },
     { selector: 'node.match', style: { 'border-width': 4, 'underlay-color': '#6366f1', 'underlay-opacity': 0.15, 'underlay-padding': 6 } },
     {

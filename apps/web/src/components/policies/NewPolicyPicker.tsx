@@ -7,7 +7,7 @@ export function NewPolicyPicker({ target, namespace }: { target: string; namespa
   return (
     <div className="page">
       <PageHeader title={target ? `Add a policy to ${target}` : 'New policy'} subtitle="Choose what the proxies should do." />
-      <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: 12 }}>
+      <div className="kind-picker">
         {EDITABLE_KINDS.map((k) => (
           <Link key={k} href={`/policies/new?kind=${k}&target=${encodeURIComponent(target)}&namespace=${encodeURIComponent(namespace)}`} className="card" style={{ padding: 16, color: 'inherit' }}>
             <div style={{ fontWeight: 650, marginBottom: 4 }}>{KIND_INFO[k].label}</div>

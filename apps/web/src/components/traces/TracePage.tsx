@@ -67,7 +67,7 @@ export function TracePage({ traceId }: { traceId: string }) {
         }
         actions={<Link href="/traces">← All traces</Link>}
       />
-      <div className="stats" style={{ gridTemplateColumns: 'repeat(5, minmax(0, 1fr))', marginBottom: 16 }}>
+      <div className="stats stats-5" style={{ marginBottom: 16 }}>
         <Stat label="Duration" value={fmtMs(end - start)} testId="trace-duration" />
         <Stat label="Spans" value={spans.length} testId="trace-span-count" />
         <Stat label="Services" value={services.length} hint={services.join(', ')} testId="trace-service-count" />

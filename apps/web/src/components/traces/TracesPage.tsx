@@ -193,7 +193,7 @@ export function TracesPage() {
                         )}
                       </Link>
                     </td>
-                    <td data-label="Services">
+                    <td data-label="Services" style={{ minWidth: 220 }}>
                       <ServiceChips services={t.services} />
                     </td>
                     <td data-label="Spans" className="num">{t.spanCount}</td>
@@ -222,7 +222,8 @@ function ServiceChips({ services, max = 4 }: { services: string[]; max?: number 
   const shown = services.slice(0, max);
   const rest = services.slice(max);
   return (
-    <div className="chips chips-line">
+    // Chips wrap when the table is narrow (a 1280 px window with the nav): the Status column stays in view.
+    <div className="chips">
       {shown.map((s) => (
         <Badge key={s} title={s}>
           {serviceName(s)}
