@@ -9,23 +9,14 @@ const dataDir = '.trellis/e2e/data';
  * The dashboard's end-to-end specs: real Chromium against the whole product (`trellis up`: control
  * plane on PGlite, the demo shop with a sidecar proxy per app, steady traffic, `next start`), with single
  * sign-on through a real OpenID Connect issuer started beside it. The specs share that one running
- * product and each puts back what it changed. Those that change or measure the demo's traffic and
- * policies (project `mesh`) run one at a time; beside them, one at a time as well, run the specs that
- * touch only what they create themselves (project `beside`: people, sign-in, policies aimed at a service
- * that does not exist, a control plane of their own), which halves the waiting on a 2-core machine.
- * Every journey starts signed in as the admin (global setup); the sign-in specs start from a browser
- * with no session.
+ * product, so they run one at a time and each puts back what it changed. Every journey starts signed
+ * in as the admin (global setup); the sign-in specs start from a browser with no session.
  */
-const BESIDE = /\/(policy-kinds|users|sign-in|sso|sessions)\.spec\.ts$/;
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.ts$/,
-  workers: 2,
+  workers: 1,
   fullyParallel: false,
-  projects: [
-    { name: 'mesh', testIgnore: BESIDE, workers: 1 },
-    { name: 'beside', testMatch: BESIDE, workers: 1 },
-  ],
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 20_000 },
