@@ -21,10 +21,10 @@ test('click-to-shift: the reviews canary moves to 50 % and the graph measures it
     const canary = panel.getByTestId('canary-default-reviews');
     await expect(canary.getByTestId('canary-weight')).toHaveText('10%');
 
-    const savedAt = Date.now();
     await canary.getByTestId('canary-preset-50').click();
     await expect(canary.getByTestId('canary-weight')).toHaveText('50%');
     await expect(canary.getByText('saved', { exact: true })).toBeVisible();
+    const savedAt = Date.now();
 
     // Within 15 s of the save, one reading of the split measured on the graph's edge is 50 ± 10 %: both
     // bounds on the same reading. The edge measures the last 10 s, so the share climbs from 10 % over

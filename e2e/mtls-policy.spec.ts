@@ -37,6 +37,9 @@ test('MutualTLSPolicy editor: PERMISSIVE shows on the Security page and the serv
     await page.getByTestId('review-save').click();
     await page.getByTestId('review-dialog').getByTestId('confirm-save').click();
     await expect(page).toHaveURL(new RegExp(`/policies/MutualTLSPolicy/default/${name}$`));
+    // The saved policy's editor has loaded (the URL changes first) before its layout is measured.
+    await expect(page.getByTestId('current-revision')).toHaveText('1');
+    await expect(page.locator('.form-section').first()).toBeVisible();
     await page.setViewportSize({ width: 390, height: 844 });
     await expectNoHorizontalScroll(page);
     await expectStackedWithin(page, page.locator('.form-section'));
