@@ -50,7 +50,8 @@ test('MutualTLSPolicy editor: PERMISSIVE shows on the Security page and the serv
     await page.goto('/security');
     await expect(catalog).toHaveAttribute('data-mode', 'PERMISSIVE');
     await expect(catalog.getByTestId('mode-source')).toContainText(`set by ${name}`);
-    await expect(page.getByTestId('strict-count')).toContainText('5/6 STRICT');
+    // The demo's seven services (thumbnails, scaled to zero or not, among them), catalog now PERMISSIVE.
+    await expect(page.getByTestId('strict-count')).toContainText('6/7 STRICT');
     // ...and in catalog's service panel; calls from the mesh still go over mutual TLS.
     await page.goto('/graph');
     await clickGraphElement(page, 'catalog.default');
@@ -91,7 +92,7 @@ test('MutualTLSPolicy editor: PERMISSIVE shows on the Security page and the serv
     expect(await exists(), 'deleted').toBe(false);
     await page.goto('/security');
     await expect(catalog).toHaveAttribute('data-mode', 'STRICT');
-    await expect(page.getByTestId('strict-count')).toContainText('6/6 STRICT');
+    await expect(page.getByTestId('strict-count')).toContainText('7/7 STRICT');
   } finally {
     if (await exists()) await mutate('resources.delete', { kind: 'MutualTLSPolicy', name, namespace: 'default', note: 'e2e: clean up' });
   }

@@ -22,10 +22,9 @@ test('Security page: every demo service STRICT, with its identity and a valid ce
   await page.getByTestId('nav-security').click();
   await expect(page).toHaveURL(/\/security$/);
   await expect(page.getByTestId('trust-domain')).toContainText(trustDomain);
-  // Every service STRICT: the demo's, and thumbnails while it is up (it scales to zero when idle).
-  await expect(page.getByTestId('strict-count')).toContainText(/\b(\d+)\/\1 STRICT/);
-  const strict = Number(/(\d+)\/\d+ STRICT/.exec((await page.getByTestId('strict-count').textContent()) ?? '')?.[1]);
-  expect(strict).toBeGreaterThanOrEqual(SERVICES.length);
+  // Every service STRICT: the demo's, and thumbnails, counted whether it is scaled to zero or not (it has
+  // no proxy to list while it is down, so it is not in the per-service checks below).
+  await expect(page.getByTestId('strict-count')).toContainText(`${SERVICES.length + 1}/${SERVICES.length + 1} STRICT`);
 
   for (const name of [...SERVICES, ...CALLERS_ONLY]) {
     const block = page.locator(`[data-testid="security-service"][data-service="${name}.default"]`);
