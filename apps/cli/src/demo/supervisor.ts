@@ -77,12 +77,7 @@ export class Supervisor {
     const p = child.process;
     const i = this.children.indexOf(child);
     if (i !== -1) this.children.splice(i, 1);
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-    p.kill('SIGTERM');
-    const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    await terminate(p, graceMs);
   }
 
   /** From now on exits are expected and nothing new starts (call before anything slow on the way out). */
@@ -96,14 +91,7 @@ export class Supervisor {
     for (;;) {
       const live = this.children.filter((c) => c.process.exitCode === null && c.process.signalCode === null).reverse();
       if (live.length === 0) return;
-      for (const { process: p } of live) {
-        if (p.exitCode !== null || p.signalCode !== null) continue;
-        const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-        p.kill('SIGTERM');
-        const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      }
+      for (const { process: p } of live) await terminate(p, graceMs);
     }
   }
 
@@ -112,4 +100,14 @@ export class Supervisor {
     this.stopping = true;
     for (const { process: p } of this.children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone (at once if it already is). */
+async function terminate(p: ChildProcess, graceMs: number): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  p.kill('SIGTERM');
+  const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }
