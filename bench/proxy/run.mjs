@@ -31,6 +31,9 @@ const USAGE = `usage: node bench/proxy/run.mjs [options]
                      trellis-2hop,trellis-2hop-mtls (direct always runs: it is the baseline for added
                      latency); trellis-2hop-mtls also measures TLS handshakes per second
   --trellis-bin F    the trellis launcher to run (default apps/cli/bin/trellis.mjs)
+  --callee-core N    the core of the two-hop rows' callee sidecar (default: a third core if there is
+                     one, else the caller's core). On 2 cores, --callee-core 0 gives each proxy a core
+                     of its own, as in two pods (it then shares core 0 with the load generator and app)
   --nice=N           run every child at nice N, e.g. --nice=-10 (needs root) to keep other programs on a
                      shared machine from disturbing the figures (default 0)
   --json             print the results as JSON on stdout (the table then goes to stderr)
@@ -50,6 +53,7 @@ function options() {
         nice: { type: 'string', default: '0' },
         only: { type: 'string' },
         'trellis-bin': { type: 'string', default: path.join(repoRoot, 'apps/cli/bin/trellis.mjs') },
+        'callee-core': { type: 'string' },
         json: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -97,6 +101,7 @@ function options() {
     nice: Math.round(num('nice', -20, 19)),
     only: only ? new Set(['direct', ...only]) : undefined,
     trellisBin: path.resolve(values['trellis-bin']),
+    calleeCore: values['callee-core'] === undefined ? undefined : Math.round(num('callee-core', 0, os.cpus().length - 1)),
     json: values.json,
     keep: values.keep,
   };
@@ -282,7 +287,8 @@ async function main() {
   for (const tool of ['wrk', 'h2load', 'nginx']) {
     if (!versions[tool]) throw new Error(`${tool} is required (Debian: apt-get install ${tool === 'h2load' ? 'nghttp2-client' : tool})`);
   }
-  const pinning = pinningPlan();
+  const plan = pinningPlan();
+  const pinning = plan && opts.calleeCore !== undefined ? { ...plan, peer: opts.calleeCore } : plan;
   setNiceness(opts.nice);
   if (pinning) {
     // This script samples /proc while measuring; keep it off the proxy's core too (all its threads).
