@@ -1,5 +1,5 @@
 import { isGrpc } from '../http/grpc.ts';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import type { Handler } from '../http/types.ts';
 import { sendToEndpoint } from '../upstream/call.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';

@@ -1,8 +1,10 @@
 import type { CompiledCache } from '@trellis/shared';
 import { CacheStore } from '../cache/store.ts';
 import { freshnessMs, requestPolicy, varyNames } from '../cache/rules.ts';
-import type { HeaderMap, Middleware, ProxyResponse } from '../http/types.ts';
-import { UpstreamBody, type BodyTap } from '../upstream/response-body.ts';
+import type { HeaderMap } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Middleware } from '../http/types.ts';
+import { UpstreamBody, type BodyTap } from '../http/response-body.ts';
 
 /** Keeps a copy of a body as it streams to the client, up to `limit` bytes (then it gives up). */
 function copyBody(limit: number, onComplete: (body: Buffer) => void): BodyTap {

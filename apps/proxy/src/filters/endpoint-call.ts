@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
 import { grpcStatusIn, isGrpc, isGrpcServerError } from '../http/grpc.ts';
-import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/reasons.ts';
+import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/response.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
 import type { Handler } from '../http/types.ts';
 import type { Tracer } from '../telemetry/tracer.ts';

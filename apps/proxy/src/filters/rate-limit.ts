@@ -1,6 +1,7 @@
 import type { CompiledRateLimit } from '@trellis/shared';
-import { proxyError } from '../http/reasons.ts';
-import type { HeaderMap, Middleware, ProxyRequest } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { HeaderMap } from '../http/headers.ts';
+import type { Middleware, ProxyRequest } from '../http/types.ts';
 import type { LimiterRegistry } from '../ratelimit/registry.ts';
 import type { TakeResult } from '../ratelimit/token-bucket.ts';
 

@@ -2,8 +2,9 @@ import type { CompiledRetry } from '@trellis/shared';
 import { makeReplayable, recordBody } from '../http/body.ts';
 import { GRPC_RETRY_ON, grpcStatusIn, isGrpc } from '../http/grpc.ts';
 import { sleep } from '../http/cancellation.ts';
-import { proxyError } from '../http/reasons.ts';
-import type { Handler, Middleware, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Handler, Middleware, ProxyRequest } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
 import { RetryBudget } from '../upstream/retry-budget.ts';
 

@@ -1,5 +1,5 @@
 import type { RequestMatcher } from '../config/match.ts';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import type { Handler, ProxyRequest } from '../http/types.ts';
 import { UNKNOWN_DESTINATION } from '../telemetry/edges.ts';
 

@@ -1,7 +1,8 @@
 import type { CompiledTimeout } from '@trellis/shared';
 import { formatGrpcTimeout, grpcTimeoutMs } from '../http/grpc.ts';
-import { proxyError } from '../http/reasons.ts';
-import type { Handler, Middleware, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Handler, Middleware, ProxyRequest } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
 
 /**

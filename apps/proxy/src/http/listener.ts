@@ -2,16 +2,19 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { UpstreamBody } from '../upstream/response-body.ts';
+import { UpstreamBody } from './response-body.ts';
 import { performance } from 'node:perf_hooks';
 import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { ProtocolRouter } from './protocols.ts';
 import { asGrpcError, GRPC_STATUS, grpcStatusIn, grpcTrailersFor, isGrpc } from './grpc.ts';
-import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
+import { REASONS, type ReasonCode } from './reasons.ts';
+import { proxyError } from './response.ts';
 import { CONNECT_REFUSAL, rawRefusal, readRequestHead, upgradeRefusal, type HeadRefusal } from './request-head.ts';
-import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
+import type { HeaderMap } from './headers.ts';
+import type { ProxyResponse } from './response.ts';
+import { ProxyRequest, type Handler } from './types.ts';
 
 /** Limits that protect a listener from clients that are slow, huge or broken. */
 export interface ClientLimits {

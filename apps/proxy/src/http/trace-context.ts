@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { firstValue as first, type HeaderMap } from './types.ts';
+import { firstValue as first, type HeaderMap } from './headers.ts';
 
 /** W3C trace context of one request as the proxy sees it. */
 export interface TraceContext {

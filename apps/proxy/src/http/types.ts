@@ -1,18 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
-import type { UpstreamBody } from '../upstream/response-body.ts';
 import { Cancellation } from './cancellation.ts';
+import { firstValue, type HeaderMap } from './headers.ts';
 import type { ReasonCode } from './reasons.ts';
+import type { ProxyResponse } from './response.ts';
 import type { TraceContext } from './trace-context.ts';
 import type { EndpointSet } from '../balancer/endpoint-set.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
-
-/** Header values as Node and undici hand them out: lowercase names, repeated headers as arrays. */
-export type HeaderMap = Record<string, string | string[] | undefined>;
-
-/** Why an attempt got no HTTP answer from upstream; retry conditions and outlier detection read it. */
-export type FailureKind = 'connect-failure' | 'reset' | 'timeout' | 'protocol';
 
 /**
  * One request travelling through a chain. A plain class with every field declared up front, so V8 keeps
@@ -98,22 +93,6 @@ export class ProxyRequest {
   header(name: string): string | undefined {
     return firstValue(this.headers[name]);
   }
-}
-
-/** The first value of a header as Node and undici hand it out (a string, or an array when repeated). */
-export function firstValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** A response on its way back: from upstream (streamed body) or made by the proxy itself. */
-export interface ProxyResponse {
-  status: number;
-  headers: HeaderMap;
-  body: UpstreamBody | Buffer | string | null;
-  /** Set when the proxy answered by itself; sent as x-trellis-reason. */
-  reason?: ReasonCode;
-  /** Set when the answer stands for a transport failure (no HTTP response from upstream). */
-  failure?: FailureKind;
 }
 
 export type Handler = (req: ProxyRequest) => Promise<ProxyResponse>;

@@ -1,8 +1,10 @@
 import type { Span } from '@trellis/shared';
 import { grpcStatusIn, isGrpcServerError } from '../http/grpc.ts';
-import { isTrellisRateLimited } from '../http/reasons.ts';
-import { UpstreamBody } from '../upstream/response-body.ts';
-import { firstValue, type ProxyRequest, type ProxyResponse } from '../http/types.ts';
+import { isTrellisRateLimited } from '../http/response.ts';
+import { UpstreamBody } from '../http/response-body.ts';
+import { firstValue } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { ProxyRequest } from '../http/types.ts';
 import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { CompiledCircuitBreaker, Endpoint, OutboundService } from '@trellis/shared';
-import type { FailureKind } from '../http/types.ts';
+import type { FailureKind } from '../http/response.ts';
 import { DEFAULT_OUTLIER } from './defaults.ts';
 import { EndpointState } from './endpoint.ts';
 import type { UpstreamTls } from './mtls-connector.ts';

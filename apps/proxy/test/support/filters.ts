@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { UpstreamBody } from '../../src/upstream/response-body.ts';
-import { compose, ProxyRequest, type HeaderMap, type Handler, type Middleware, type ProxyResponse } from '../../src/http/types.ts';
+import { UpstreamBody } from '../../src/http/response-body.ts';
+import type { HeaderMap } from '../../src/http/headers.ts';
+import type { ProxyResponse } from '../../src/http/response.ts';
+import { compose, ProxyRequest, type Handler, type Middleware } from '../../src/http/types.ts';
 
 /**
  * Filters in process: the proxy's own filters composed over a request made here and an upstream that
