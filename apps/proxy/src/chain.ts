@@ -12,7 +12,8 @@ import { createBalancer, EndpointSet, type Balancer } from './balancer/index.ts'
 import { compileMatch } from './config/match.ts';
 import { createAppCall, type AppProtocol } from './filters/app-call.ts';
 import { createAuthorization } from './filters/authorization.ts';
-import { createCache, type CacheRegistry } from './filters/cache.ts';
+import type { CacheRegistry } from './cache/registry.ts';
+import { createCache } from './filters/cache.ts';
 import { createCircuitBreaker } from './filters/circuit-breaker.ts';
 import { createEndpointCall } from './filters/endpoint-call.ts';
 import { createFault } from './filters/fault.ts';

@@ -6,14 +6,14 @@ import { performance } from 'node:perf_hooks';
 import type { Snapshot } from '@trellis/shared';
 import type { StreamClient } from '@trellis/stream-client';
 import { UPGRADE_ALLOWED, type ChainDeps } from './chain.ts';
-import { compileSnapshot, type ActiveConfig } from './config/compile.ts';
+import { buildActiveConfig, type ActiveConfig } from './active-config.ts';
 import { readConfigFile } from './config/config-file.ts';
-import { CacheRegistry } from './filters/cache.ts';
+import { CacheRegistry } from './cache/registry.ts';
 import { withoutHopByHop } from './http/hop-by-hop.ts';
 import { Listener, type ClientLimits } from './http/listener.ts';
 import { peerIdentityOf } from './http/inbound-tls.ts';
 import { WorkloadIdentity } from './identity/workload-identity.ts';
-import { HandshakeCounters } from './telemetry/handshakes.ts';
+import { HandshakeCounters } from './identity/handshakes.ts';
 import { proxyError } from './http/response.ts';
 import type { ProxyResponse } from './http/response.ts';
 import { ProxyRequest, type Handler } from './http/types.ts';
@@ -224,7 +224,7 @@ export class Workload implements MetricsSource {
     if (snapshot.inbound.mtls !== 'DISABLE' && !this.identity && this.inbound) {
       throw new Error(`inbound.mtls is ${snapshot.inbound.mtls}, but this proxy has no mesh identity (it serves a --config file): use DISABLE, or stream config from a control plane`);
     }
-    const next = compileSnapshot(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
+    const next = buildActiveConfig(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
     // One assignment: requests already running keep the chain they started with.
     this.active = next;
     // Requests held for a service scaled to zero go on once it has an endpoint.

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
+import { recordLatency } from '../balancer/ewma.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
 import { grpcStatusIn, isGrpc, isGrpcServerError } from '../http/grpc.ts';
 import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/response.ts';
@@ -66,7 +67,10 @@ export function createEndpointCall({ service, all, balancer, tracer }: EndpointC
       tracer.clientSpan(req, spanId, attempt, startedAt, performance.now() - startedAt, response, endpoint.key);
     });
     // An attempt we cancelled ourselves (client gone, route timeout) says nothing about the endpoint.
-    if (!req.cancellation.cancelled && service.report(endpoint, status, response.failure, now - startedAt, now)) req.ejections++;
+    if (!req.cancellation.cancelled) {
+      if (response.failure === undefined) recordLatency(endpoint, now - startedAt, now);
+      if (service.report(endpoint, status, response.failure, now)) req.ejections++;
+    }
     req.version = endpoint.version;
     req.upstream = endpoint.key;
     req.mtls = endpoint.mtls;

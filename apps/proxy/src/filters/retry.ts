@@ -6,7 +6,7 @@ import { proxyError } from '../http/response.ts';
 import type { ProxyResponse } from '../http/response.ts';
 import type { Handler, Middleware, ProxyRequest } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
-import { RetryBudget } from '../upstream/retry-budget.ts';
+import { RetryBudget } from './retry-budget.ts';
 
 /** A Retry-After longer than this is not waited for: the 429 goes back to the caller instead. */
 export const MAX_RETRY_AFTER_MS = 10_000;
