@@ -10,7 +10,7 @@ export interface ActiveConfig {
   readonly outbound: Handler;
   /** The outbound chain after request context: where a request held for a service scaled to zero resumes. */
   readonly outboundRouter: Handler;
-  /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.upstream. */
+  /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.outcome.upstream. */
   readonly inboundUpgrade: Handler;
   readonly outboundUpgrade: Handler;
   readonly appliedAt: string;

@@ -121,16 +121,17 @@ export class Workload implements MetricsSource {
         handle: (req) => (this.active ? this.active.inbound(req) : NOT_READY()),
         onDone: (req, status, ms) => {
           this.tracer.serverSpan(req, status, ms);
+          const outcome = req.outcome;
           this.edges.inboundEdge(req.source, this.edges.routeLabel('', req)).record(status, ms, {
             retries: 0,
-            rateLimited: req.rateLimited,
-            cacheHit: req.cache === 'HIT',
+            rateLimited: outcome.rateLimited,
+            cacheHit: outcome.cache === 'HIT',
             ejections: 0,
             mtls: req.identity !== undefined,
-            attempts: req.attempts,
-            failedAttempts: req.failedAttempts,
-            grpcStatus: req.grpcStatus,
-            bodyFailure: req.bodyFailure,
+            attempts: outcome.attempts,
+            failedAttempts: outcome.failedAttempts,
+            grpcStatus: outcome.grpcStatus,
+            bodyFailure: outcome.bodyFailure,
           });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
@@ -146,17 +147,18 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        const destination = req.destination || UNKNOWN_DESTINATION;
-        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), req.version).record(status, ms, {
-          retries: req.retries,
-          rateLimited: status === 429 && req.rateLimited,
+        const outcome = req.outcome;
+        const destination = req.route.destination || UNKNOWN_DESTINATION;
+        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), outcome.version).record(status, ms, {
+          retries: outcome.retries,
+          rateLimited: status === 429 && outcome.rateLimited,
           cacheHit: false,
-          ejections: req.ejections,
-          mtls: req.mtls,
-          attempts: req.attempts,
-          failedAttempts: req.failedAttempts,
-          grpcStatus: req.grpcStatus,
-          bodyFailure: req.bodyFailure,
+          ejections: outcome.ejections,
+          mtls: outcome.mtls,
+          attempts: outcome.attempts,
+          failedAttempts: outcome.failedAttempts,
+          grpcStatus: outcome.grpcStatus,
+          bodyFailure: outcome.bodyFailure,
         });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
@@ -304,10 +306,10 @@ export class Workload implements MetricsSource {
     const req = new ProxyRequest(incoming, incoming.method ?? 'GET', incoming.url ?? '/', headers, null, performance.now());
     check(req).then(
       (answer) => {
-        const target = req.upstream;
+        const target = req.outcome.upstream;
         if (answer !== UPGRADE_ALLOWED || target === undefined) return writeRawResponse(socket, answer);
         const colon = target.lastIndexOf(':');
-        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers, req.upstreamTls);
+        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers, req.outcome.upstreamTls);
       },
       (err: Error) => writeRawResponse(socket, proxyError('internal-error', err.message)),
     );

@@ -45,11 +45,11 @@ export function createCache(policy: CompiledCache | undefined, store: CacheStore
     if (rules.lookup) {
       const cached = hit(store, key, req.method, req.headers, Date.now());
       if (cached) {
-        req.cache = 'HIT';
+        req.outcome.cache = 'HIT';
         return cached;
       }
     }
-    req.cache = 'MISS';
+    req.outcome.cache = 'MISS';
     const response = await next(req);
     if (response.reason !== undefined) return response;
     response.headers['x-cache'] = 'MISS';

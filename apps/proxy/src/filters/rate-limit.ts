@@ -42,7 +42,7 @@ export function createRateLimit(policy: CompiledRateLimit | undefined, limiters:
   const decisions = limiter.decisions;
   const refuse = (req: ProxyRequest, result: TakeResult) => {
     decisions.limited++;
-    req.rateLimited = true;
+    req.outcome.rateLimited = true;
     return proxyError('rate-limited', `${policy.requestsPerSecond} requests per second (${policy.id})`, { headers: limitHeaders(policy, result) });
   };
   if (limiter.kind === 'local') {

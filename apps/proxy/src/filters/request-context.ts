@@ -57,7 +57,6 @@ export function createRequestContext(config: RequestContextConfig): Middleware {
         delete headers[SOURCE_HEADER];
         delete headers[CLIENT_ID_HEADER];
       }
-      req.destination = config.self;
     } else {
       req.source = config.self;
     }

@@ -8,6 +8,11 @@ import type { Handler, Middleware, ProxyRequest } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
 import { RetryBudget } from './retry-budget.ts';
 
+/** The per-try timeout a retry policy gives each attempt: only while it retries at all (attempts > 1). */
+export function perTryTimeoutOf(policy: CompiledRetry | undefined): number | undefined {
+  return policy && policy.attempts > 1 ? policy.perTryTimeoutMs : undefined;
+}
+
 /** A Retry-After longer than this is not waited for: the 429 goes back to the caller instead. */
 export const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -51,9 +56,10 @@ function retryDelay(policy: CompiledRetry, on: ReadonlySet<string>, req: ProxyRe
 
 /**
  * Retries: up to `attempts` tries in all, on the configured conditions, with exponential backoff and
- * full jitter, per-try timeouts, and a budget so a failing service is not hit with a retry storm.
+ * full jitter, and a budget so a failing service is not hit with a retry storm.
  * A request is retried only when its body can be replayed: none, or (with `replayBodies`, what a
  * RetryPolicy asks for) a body of at most MAX_REPLAYABLE_BODY_BYTES, kept while the request runs.
+ * The per-try timeout is each attempt's own limit, given to the endpoint call (perTryTimeoutOf).
  */
 export function createRetry(policy: CompiledRetry | undefined, replayBodies = true): Middleware | null {
   if (!policy || policy.attempts <= 1) return null;
@@ -62,7 +68,6 @@ export function createRetry(policy: CompiledRetry | undefined, replayBodies = tr
   const budget = new RetryBudget(policy.budgetRatio, policy.budgetMinPerSecond);
   return (next) => async (req) => {
     budget.onRequest(performance.now());
-    if (policy.perTryTimeoutMs !== undefined) req.tryTimeoutMs = policy.perTryTimeoutMs;
     // Most requests have no body: skip the await (a promise and a microtask turn each).
     if (req.body !== null && !Buffer.isBuffer(req.body)) {
       if (!replayBodies) return next(req);
@@ -106,7 +111,7 @@ async function retryLoop(
     }
     if (!budget.tryRetry(performance.now())) return response;
     discardBody(response);
-    req.retries++;
+    req.outcome.retries++;
     if (delay > 0 && !(await sleep(delay, cancellation))) return response;
   }
 }

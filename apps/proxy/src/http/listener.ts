@@ -183,9 +183,9 @@ export class Listener {
     res.on('close', () => {
       const completed = res.writableFinished;
       // Read before the cancellation below, which would break the body for the caller's sake, not upstream's.
-      if (answer?.body instanceof UpstreamBody) req.bodyFailure = answer.body.failure;
+      if (answer?.body instanceof UpstreamBody) req.outcome.bodyFailure = answer.body.failure;
       // A gRPC call's outcome: grpc-status from the head (trailers-only) or the trailers; none means it broke.
-      if (grpc) req.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
+      if (grpc) req.outcome.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
       // The client went away first: cancel whatever the chain is still waiting for upstream.
       if (!completed) req.cancellation.cancel();
       // 499 (nginx's "client closed request"): the client left before any response was chosen.
