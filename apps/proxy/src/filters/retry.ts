@@ -66,30 +66,38 @@ export function createRetry(policy: CompiledRetry | undefined, replayBodies = tr
   const on = new Set<string>(policy.retryOn);
   // One budget per route and snapshot: a config push starts a fresh one-second window, nothing more.
   const budget = new RetryBudget(policy.budgetRatio, policy.budgetMinPerSecond);
-  return (next) => async (req) => {
+  return (next) => (req) => {
     budget.onRequest(performance.now());
-    // Most requests have no body: skip the await (a promise and a microtask turn each).
-    if (req.body !== null && !Buffer.isBuffer(req.body)) {
-      if (!replayBodies) return next(req);
-      let replayable: boolean;
-      try {
-        replayable = await makeReplayable(req);
-      } catch (err) {
-        return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
-      }
-      if (!replayable) {
-        // A gRPC call's body has no declared length and may stream for long: it is recorded as it goes
-        // out, and a retry happens only when the whole of it was small and had ended by then.
-        if (!isGrpc(req)) return next(req);
-        return retryLoop(policy, on, budget, next, req, recordBody(req));
-      }
-    }
-    return retryLoop(policy, on, budget, next, req, undefined);
+    // Most requests have no body: no await before the first try (an async frame, a promise and a
+    // microtask turn each).
+    const body = req.body;
+    if (body === null || Buffer.isBuffer(body)) return retrying(policy, on, budget, next, req, undefined);
+    if (!replayBodies) return next(req);
+    return replayThenRetry(policy, on, budget, next, req);
   };
 }
 
-/** Tries until an answer is final; with `recorded`, only while the recorded body can be sent again. */
-async function retryLoop(
+/** A request with a streamed body: read it into memory when small enough to send again, then retry as any other. */
+async function replayThenRetry(policy: CompiledRetry, on: ReadonlySet<string>, budget: RetryBudget, next: Handler, req: ProxyRequest): Promise<ProxyResponse> {
+  let replayable: boolean;
+  try {
+    replayable = await makeReplayable(req);
+  } catch (err) {
+    return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
+  }
+  if (replayable) return retrying(policy, on, budget, next, req, undefined);
+  // A gRPC call's body has no declared length and may stream for long: it is recorded as it goes
+  // out, and a retry happens only when the whole of it was small and had ended by then.
+  if (!isGrpc(req)) return next(req);
+  return retrying(policy, on, budget, next, req, recordBody(req));
+}
+
+/**
+ * The first try; the retry loop starts only when its answer may be retried (most answers are final, and
+ * then this costs one `then`, no async frame). With `recorded`, retries only while the recorded body can
+ * be sent again.
+ */
+function retrying(
   policy: CompiledRetry,
   on: ReadonlySet<string>,
   budget: RetryBudget,
@@ -97,12 +105,26 @@ async function retryLoop(
   req: ProxyRequest,
   recorded: (() => Buffer | undefined) | undefined,
 ): Promise<ProxyResponse> {
+  return next(req).then((response) => {
+    if (req.cancellation.cancelled) return response;
+    const delay = retryDelay(policy, on, req, response, 1);
+    return delay < 0 ? response : retryLoop(policy, on, budget, next, req, recorded, response, delay);
+  });
+}
+
+/** From an answer of try 1 that may be retried after `delay` ms: tries until an answer is final. */
+async function retryLoop(
+  policy: CompiledRetry,
+  on: ReadonlySet<string>,
+  budget: RetryBudget,
+  next: Handler,
+  req: ProxyRequest,
+  recorded: (() => Buffer | undefined) | undefined,
+  response: ProxyResponse,
+  delay: number,
+): Promise<ProxyResponse> {
   const cancellation = req.cancellation;
-  for (let attempt = 1; ; attempt++) {
-    const response = await next(req);
-    if (attempt >= policy.attempts || cancellation.cancelled) return response;
-    const delay = retryDelay(policy, on, req, response, attempt);
-    if (delay < 0) return response;
+  for (let attempt = 2; ; attempt++) {
     if (recorded) {
       const body = recorded();
       if (body === undefined) return response;
@@ -113,5 +135,9 @@ async function retryLoop(
     discardBody(response);
     req.outcome.retries++;
     if (delay > 0 && !(await sleep(delay, cancellation))) return response;
+    response = await next(req);
+    if (attempt >= policy.attempts || cancellation.cancelled) return response;
+    delay = retryDelay(policy, on, req, response, attempt);
+    if (delay < 0) return response;
   }
 }
