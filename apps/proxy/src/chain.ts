@@ -6,13 +6,21 @@
 // outbound (this workload's app -> other services):
 //   request context -> router(Host -> service, route match) -> scale from zero -> request headers -> fault -> timeout
 //   -> mirror -> split -> retry -> circuit breaker -> endpoint call (balancer + outlier feedback + upstream attempt)
+//   (the split chooses a backend, and each backend has its own retry -> circuit breaker -> endpoint call to its
+//   endpoints; without a split there is one, to all of the service's endpoints)
+//
+// Who writes what on a request (http/types.ts has the whole contract): the listener makes it; request
+// context sets the caller (source, identity, trace); the router, then the split, set req.route; each
+// filter that learns something for telemetry writes its own field of req.outcome. Per-attempt limits
+// (per-try and idle timeouts) are fixed per route here and given to the endpoint call.
 import { performance } from 'node:perf_hooks';
-import type { OutboundService, Snapshot } from '@trellis/shared';
+import type { CompiledRetry, CompiledTimeout, OutboundService, Snapshot } from '@trellis/shared';
 import { createBalancer, EndpointSet, type Balancer } from './balancer/index.ts';
 import { compileMatch } from './config/match.ts';
 import { createAppCall, type AppProtocol } from './filters/app-call.ts';
 import { createAuthorization } from './filters/authorization.ts';
-import { createCache, type CacheRegistry } from './filters/cache.ts';
+import type { CacheRegistry } from './cache/registry.ts';
+import { createCache } from './filters/cache.ts';
 import { createCircuitBreaker } from './filters/circuit-breaker.ts';
 import { createEndpointCall } from './filters/endpoint-call.ts';
 import { createFault } from './filters/fault.ts';
@@ -20,18 +28,20 @@ import { createMirror } from './filters/mirror.ts';
 import { createRateLimit } from './filters/rate-limit.ts';
 import { createRequestContext } from './filters/request-context.ts';
 import { createRequestHeaders } from './filters/request-headers.ts';
-import { createRetry } from './filters/retry.ts';
+import { createRetry, perTryTimeoutOf } from './filters/retry.ts';
 import { createScaleFromZero } from './filters/scale-from-zero.ts';
 import { SAFE_RETRY } from './upstream/defaults.ts';
 import { createInboundRouter, createOutboundRouter, hostName, type RouteEntry, type ServiceEntry } from './filters/router.ts';
 import { createSplit } from './filters/split.ts';
 import { createTimeout } from './filters/timeout.ts';
-import { proxyError } from './http/reasons.ts';
-import { compose, type Handler, type ProxyRequest, type ProxyResponse } from './http/types.ts';
+import { proxyError } from './http/response.ts';
+import type { ProxyResponse } from './http/response.ts';
+import { compose, type Handler, type ProxyRequest, type RouteChoice } from './http/types.ts';
 import type { LimiterRegistry } from './ratelimit/registry.ts';
 import type { Tracer } from './telemetry/tracer.ts';
 import type { ColdStarts } from './upstream/cold-start.ts';
 import type { EndpointState } from './upstream/endpoint.ts';
+import type { AttemptTimeouts } from './upstream/call.ts';
 import type { UpstreamRegistry, UpstreamService } from './upstream/service.ts';
 
 /** What chains are built from besides the snapshot: the workload's long-lived state. */
@@ -59,7 +69,7 @@ export function buildInboundUpgradeCheck(snapshot: Snapshot, deps: ChainDeps): H
     ],
     (req) => {
       if (!deps.app) return Promise.resolve(proxyError('no-local-app', 'this proxy was started without --app-port'));
-      req.upstream = deps.app.key;
+      req.outcome.upstream = deps.app.key;
       return Promise.resolve(UPGRADE_ALLOWED);
     },
   );
@@ -68,7 +78,7 @@ export function buildInboundUpgradeCheck(snapshot: Snapshot, deps: ChainDeps): H
 export function buildInboundChain(snapshot: Snapshot, deps: ChainDeps): Handler {
   const appCall = createAppCall(deps.app, deps.appProtocol);
   const routes: RouteEntry[] = snapshot.inbound.routes.map((route) => ({
-    name: route.name,
+    route: { destination: deps.self, name: route.name },
     matches: compileMatch(route.match),
     handle: compose(
       [
@@ -86,10 +96,15 @@ export function buildInboundChain(snapshot: Snapshot, deps: ChainDeps): Handler 
 }
 
 /**
- * The answer an upgrade (WebSocket) check gives when the tunnel may open; req.upstream then names the
+ * The answer an upgrade (WebSocket) check gives when the tunnel may open; req.outcome.upstream then names the
  * endpoint. Upgrades get request context, authorization and balancing, not the per-request policies.
  */
 export const UPGRADE_ALLOWED: ProxyResponse = { status: 101, headers: {}, body: null };
+
+/** Each attempt's own limits, fixed per route: the per-try timeout while a policy retries, and the idle timeout inside the body. */
+export function attemptTimeouts(retry: CompiledRetry | undefined, timeout: CompiledTimeout | undefined): AttemptTimeouts {
+  return { headersTimeoutMs: perTryTimeoutOf(retry), bodyTimeoutMs: timeout?.idleMs };
+}
 
 function outboundRoutes(
   service: OutboundService,
@@ -99,18 +114,25 @@ function outboundRoutes(
   balancer: Balancer,
   upstreams: ReadonlyMap<string, UpstreamService>,
 ): RouteEntry[] {
-  const endpointCall = createEndpointCall({ service: upstream, all, balancer, tracer: deps.tracer });
   return service.routes.map((route) => {
     const p = route.policies;
+    const choice: RouteChoice = { destination: upstream.key, name: route.name };
+    const timeouts = attemptTimeouts(p.retry, p.timeout);
+    // Without a RetryPolicy, a request without a body that reached no app gets one more try elsewhere.
+    // One retry filter (one budget) and one breaker per route, whichever backend a request goes to.
+    const retry = p.retry ? createRetry(p.retry) : createRetry(SAFE_RETRY, false);
+    const breaker = createCircuitBreaker(service.circuitBreaker, upstream);
+    const toEndpoints = (targets: EndpointSet) =>
+      compose([retry, breaker], createEndpointCall({ service: upstream, targets, balancer, timeouts, tracer: deps.tracer }));
     const backends = (p.split?.backends ?? []).map((b) => ({
-      name: b.name,
       weight: b.weight,
+      route: { ...choice, subset: b.name },
       // An HTTPRoute backendRef names another service: its endpoints (none when this proxy does not know it).
-      targets: EndpointSet.select(b.service ? (upstreams.get(b.service)?.list ?? []) : upstream.list, b.selector, deps.zone),
+      handle: toEndpoints(EndpointSet.select(b.service ? (upstreams.get(b.service)?.list ?? []) : upstream.list, b.selector, deps.zone)),
     }));
     const mirrorTargets = p.mirror ? EndpointSet.select(upstream.list, p.mirror.selector, deps.zone) : all;
     return {
-      name: route.name,
+      route: choice,
       matches: compileMatch(route.match),
       handle: compose(
         [
@@ -119,12 +141,8 @@ function outboundRoutes(
           createFault(p.fault),
           createTimeout(p.timeout),
           createMirror(p.mirror, mirrorTargets, balancer),
-          createSplit(p.split, backends),
-          // Without a RetryPolicy, a request without a body that reached no app gets one more try elsewhere.
-          p.retry ? createRetry(p.retry) : createRetry(SAFE_RETRY, false),
-          createCircuitBreaker(service.circuitBreaker, upstream),
         ],
-        endpointCall,
+        createSplit(p.split, backends) ?? toEndpoints(all),
       ),
     };
   });
@@ -134,7 +152,7 @@ function outboundRoutes(
 export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handle: Handler; upgrade: Handler; router: Handler } {
   const upstreams = deps.upstreams.sync(snapshot.outbound.services);
   const byHost = new Map<string, ServiceEntry>();
-  const pickers = new Map<string, (req: ProxyRequest) => EndpointState | undefined>();
+  const pickers = new Map<string, { route: RouteChoice; pick: (req: ProxyRequest) => EndpointState | undefined }>();
   for (const service of snapshot.outbound.services) {
     const key = `${service.name}.${service.namespace}`;
     const upstream = upstreams.get(key);
@@ -142,10 +160,11 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     const all = new EndpointSet(upstream.list, deps.zone);
     const balancer = createBalancer(service.loadBalancer);
     const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer, upstreams) };
-    const pick = (req: ProxyRequest) => balancer(all, req, performance.now());
+    // Upgrades are not routed: they go to the service, to any of its endpoints.
+    const picker = { route: { destination: key, name: 'unmatched' }, pick: (req: ProxyRequest) => balancer(all, req, performance.now()) };
     for (const host of service.hostnames) {
       byHost.set(host.toLowerCase(), entry);
-      pickers.set(host.toLowerCase(), pick);
+      pickers.set(host.toLowerCase(), picker);
     }
   }
   const context = createRequestContext({ side: 'outbound', self: deps.self, sampling: snapshot.tracing.sampling });
@@ -153,16 +172,17 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
   const handle = compose([context], router);
   const upgrade = compose([context], (req) => {
     const host = hostName(req.header('host'));
-    const pick = pickers.get(host);
-    if (!pick) return Promise.resolve(proxyError('unknown-service', `no service named "${host}" in this proxy's configuration (Host header)`));
-    const endpoint = pick(req);
-    if (!endpoint) return Promise.resolve(proxyError('no-healthy-endpoint', `${byHost.get(host)?.key ?? host} has no available endpoint`));
+    const picker = pickers.get(host);
+    if (!picker) return Promise.resolve(proxyError('unknown-service', `no service named "${host}" in this proxy's configuration (Host header)`));
+    const endpoint = picker.pick(req);
+    if (!endpoint) return Promise.resolve(proxyError('no-healthy-endpoint', `${picker.route.destination} has no available endpoint`));
     const tls = endpoint.tunnelTls();
     if (tls === null) return Promise.resolve(proxyError('no-certificate', `${endpoint.key} takes only mutual TLS; waiting for a certificate from the control plane`));
-    req.destination = byHost.get(host)?.key ?? host;
-    req.upstream = endpoint.key;
-    req.upstreamTls = tls;
-    req.mtls = tls !== undefined;
+    req.route = picker.route;
+    const outcome = req.outcome;
+    outcome.upstream = endpoint.key;
+    outcome.upstreamTls = tls;
+    outcome.mtls = tls !== undefined;
     return Promise.resolve(UPGRADE_ALLOWED);
   });
   return { handle, upgrade, router };

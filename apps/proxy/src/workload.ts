@@ -6,16 +6,17 @@ import { performance } from 'node:perf_hooks';
 import type { Snapshot } from '@trellis/shared';
 import type { StreamClient } from '@trellis/stream-client';
 import { UPGRADE_ALLOWED, type ChainDeps } from './chain.ts';
-import { compileSnapshot, type ActiveConfig } from './config/compile.ts';
+import { buildActiveConfig, type ActiveConfig } from './active-config.ts';
 import { readConfigFile } from './config/config-file.ts';
-import { CacheRegistry } from './filters/cache.ts';
+import { CacheRegistry } from './cache/registry.ts';
 import { withoutHopByHop } from './http/hop-by-hop.ts';
 import { Listener, type ClientLimits } from './http/listener.ts';
 import { peerIdentityOf } from './http/inbound-tls.ts';
 import { WorkloadIdentity } from './identity/workload-identity.ts';
-import { HandshakeCounters } from './telemetry/handshakes.ts';
-import { proxyError } from './http/reasons.ts';
-import { ProxyRequest, type Handler, type ProxyResponse } from './http/types.ts';
+import { HandshakeCounters } from './identity/handshakes.ts';
+import { proxyError } from './http/response.ts';
+import type { ProxyResponse } from './http/response.ts';
+import { ProxyRequest, type Handler } from './http/types.ts';
 import { APP_PROBE_FAILURES, DEFAULT_APP_PROBE, DEFAULT_APP_PROBE_INTERVAL_MS, PROXY_VERSION, type WorkloadOptions } from './options.ts';
 import { AppProbe } from './upstream/app-probe.ts';
 import { LimiterRegistry, type Limiter } from './ratelimit/registry.ts';
@@ -120,16 +121,17 @@ export class Workload implements MetricsSource {
         handle: (req) => (this.active ? this.active.inbound(req) : NOT_READY()),
         onDone: (req, status, ms) => {
           this.tracer.serverSpan(req, status, ms);
+          const outcome = req.outcome;
           this.edges.inboundEdge(req.source, this.edges.routeLabel('', req)).record(status, ms, {
             retries: 0,
-            rateLimited: req.rateLimited,
-            cacheHit: req.cache === 'HIT',
+            rateLimited: outcome.rateLimited,
+            cacheHit: outcome.cache === 'HIT',
             ejections: 0,
             mtls: req.identity !== undefined,
-            attempts: req.attempts,
-            failedAttempts: req.failedAttempts,
-            grpcStatus: req.grpcStatus,
-            bodyFailure: req.bodyFailure,
+            attempts: outcome.attempts,
+            failedAttempts: outcome.failedAttempts,
+            grpcStatus: outcome.grpcStatus,
+            bodyFailure: outcome.bodyFailure,
           });
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
@@ -145,17 +147,18 @@ export class Workload implements MetricsSource {
       log,
       handle: (req) => (this.active ? this.active.outbound(req) : NOT_READY()),
       onDone: (req, status, ms) => {
-        const destination = req.destination || UNKNOWN_DESTINATION;
-        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), req.version).record(status, ms, {
-          retries: req.retries,
-          rateLimited: status === 429 && req.rateLimited,
+        const outcome = req.outcome;
+        const destination = req.route.destination || UNKNOWN_DESTINATION;
+        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), outcome.version).record(status, ms, {
+          retries: outcome.retries,
+          rateLimited: status === 429 && outcome.rateLimited,
           cacheHit: false,
-          ejections: req.ejections,
-          mtls: req.mtls,
-          attempts: req.attempts,
-          failedAttempts: req.failedAttempts,
-          grpcStatus: req.grpcStatus,
-          bodyFailure: req.bodyFailure,
+          ejections: outcome.ejections,
+          mtls: outcome.mtls,
+          attempts: outcome.attempts,
+          failedAttempts: outcome.failedAttempts,
+          grpcStatus: outcome.grpcStatus,
+          bodyFailure: outcome.bodyFailure,
         });
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
@@ -223,7 +226,7 @@ export class Workload implements MetricsSource {
     if (snapshot.inbound.mtls !== 'DISABLE' && !this.identity && this.inbound) {
       throw new Error(`inbound.mtls is ${snapshot.inbound.mtls}, but this proxy has no mesh identity (it serves a --config file): use DISABLE, or stream config from a control plane`);
     }
-    const next = compileSnapshot(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
+    const next = buildActiveConfig(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
     // One assignment: requests already running keep the chain they started with.
     this.active = next;
     // Requests held for a service scaled to zero go on once it has an endpoint.
@@ -303,10 +306,10 @@ export class Workload implements MetricsSource {
     const req = new ProxyRequest(incoming, incoming.method ?? 'GET', incoming.url ?? '/', headers, null, performance.now());
     check(req).then(
       (answer) => {
-        const target = req.upstream;
+        const target = req.outcome.upstream;
         if (answer !== UPGRADE_ALLOWED || target === undefined) return writeRawResponse(socket, answer);
         const colon = target.lastIndexOf(':');
-        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers, req.upstreamTls);
+        tunnel(incoming, socket, head, target.slice(0, colon), Number(target.slice(colon + 1)), req.headers, req.outcome.upstreamTls);
       },
       (err: Error) => writeRawResponse(socket, proxyError('internal-error', err.message)),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EndpointSet } from '../src/balancer/endpoint-set.ts';
+import { attemptTimeouts } from '../src/chain.ts';
 import { CacheStore } from '../src/cache/store.ts';
 import { createCache } from '../src/filters/cache.ts';
 import { createCircuitBreaker } from '../src/filters/circuit-breaker.ts';
@@ -7,6 +7,7 @@ import { createRateLimit } from '../src/filters/rate-limit.ts';
 import { createRetry } from '../src/filters/retry.ts';
 import { createSplit } from '../src/filters/split.ts';
 import { createTimeout } from '../src/filters/timeout.ts';
+import type { Handler } from '../src/http/types.ts';
 import { LimiterRegistry } from '../src/ratelimit/registry.ts';
 import { UpstreamService } from '../src/upstream/service.ts';
 import { chain, request, scriptedUpstream } from './support/filters.ts';
@@ -23,7 +24,7 @@ describe('retry', () => {
     const req = request();
     expect((await chain([createRetry(retry({ attempts: 3 }))], upstream)(req)).status).toBe(200);
     expect(upstream.attempts).toHaveLength(3);
-    expect(req.retries).toBe(2);
+    expect(req.outcome.retries).toBe(2);
 
     const short = scriptedUpstream([503, 503, 200]);
     expect((await chain([createRetry(retry({ attempts: 2 }))], short)(request())).status).toBe(503);
@@ -76,23 +77,30 @@ describe('retry', () => {
     expect(upstream.attempts.length).toBeLessThanOrEqual(600);
   });
 
-  it('gives every attempt the per-try timeout', async () => {
-    const upstream = scriptedUpstream([503, 200]);
-    await chain([createRetry(retry({ attempts: 2, perTryTimeoutMs: 250 }))], upstream)(request());
-    expect(upstream.attempts.map((a) => a.tryTimeoutMs)).toEqual([250, 250]);
+});
+
+describe('attempt limits', () => {
+  it("gives each attempt the retry policy's per-try timeout while it retries, and the TimeoutPolicy's idle timeout", () => {
+    expect(attemptTimeouts(retry({ attempts: 2, perTryTimeoutMs: 250 }), { requestMs: 5000, idleMs: 300 })).toEqual({ headersTimeoutMs: 250, bodyTimeoutMs: 300 });
+    // A policy that never retries sets no per-try timeout (the route timeout bounds its one try).
+    expect(attemptTimeouts(retry({ attempts: 1, perTryTimeoutMs: 250 }), undefined)).toEqual({ headersTimeoutMs: undefined, bodyTimeoutMs: undefined });
+    expect(attemptTimeouts(undefined, { requestMs: 5000 })).toEqual({ headersTimeoutMs: undefined, bodyTimeoutMs: undefined });
   });
 });
 
 describe('split', () => {
-  const backends = (v1: number, v2: number) => [
-    { name: 'v1', weight: v1, targets: EndpointSet.select([], {}, undefined) },
-    { name: 'v2', weight: v2, targets: EndpointSet.select([], {}, undefined) },
+  // Each backend's own chain to its endpoints is the scripted upstream here; it sees the subset on req.route.
+  const route = { destination: 'backend.default', name: 'default' };
+  const backends = (handle: Handler, v1: number, v2: number) => [
+    { weight: v1, route: { ...route, subset: 'v1' }, handle },
+    { weight: v2, route: { ...route, subset: 'v2' }, handle },
   ];
   const split = { backends: [] };
+  const createdSplit = (handle: Handler, v1: number, v2: number): Handler => createSplit(split, backends(handle, v1, v2)) ?? handle;
 
   it('sends each backend its weight of the requests (90/10 over 20,000: 10 % ± 1)', async () => {
     const upstream = scriptedUpstream([200]);
-    const handler = chain([createSplit(split, backends(90, 10))], upstream);
+    const handler = createdSplit(upstream, 90, 10);
     for (let i = 0; i < 20_000; i++) await handler(request());
     const v2 = upstream.attempts.filter((a) => a.subset === 'v2').length / 20_000;
     expect(v2).toBeGreaterThan(0.09);
@@ -101,7 +109,7 @@ describe('split', () => {
 
   it('never sends to a backend of weight 0', async () => {
     const upstream = scriptedUpstream([200]);
-    const handler = chain([createSplit(split, backends(100, 0))], upstream);
+    const handler = createdSplit(upstream, 100, 0);
     for (let i = 0; i < 2000; i++) await handler(request());
     expect(upstream.attempts.every((a) => a.subset === 'v1')).toBe(true);
   });
@@ -143,11 +151,6 @@ describe('timeout', () => {
     expect(upstream.attempts.map((a) => a.headers['grpc-timeout'])).toEqual(['50m', '200m']);
   });
 
-  it('hands the idle timeout to the attempt, which applies it inside the response body', async () => {
-    const upstream = scriptedUpstream([200]);
-    await chain([createTimeout({ requestMs: 5000, idleMs: 300 })], upstream)(request());
-    expect(upstream.attempts[0]?.idleTimeoutMs).toBe(300);
-  });
 });
 
 describe('local rate limit', () => {

@@ -1,8 +1,30 @@
 import type { CompiledLoadBalancer } from '@trellis/shared';
-import { fnv1a, type EndpointState } from '../upstream/endpoint.ts';
+import type { EndpointState } from '../upstream/endpoint.ts';
 import type { ProxyRequest } from '../http/types.ts';
 import type { PickAlgorithm } from './types.ts';
 import { randomAvailable } from './endpoint-set.ts';
+
+/** 32-bit FNV-1a of a string, used to place endpoints and keys for consistent hashing. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Each endpoint list's hashes of its endpoints' keys, computed once: lists are rebuilt with each snapshot. */
+const listHashes = new WeakMap<readonly EndpointState[], Uint32Array>();
+
+function hashesOf(list: readonly EndpointState[]): Uint32Array {
+  let hashes = listHashes.get(list);
+  if (hashes === undefined) {
+    hashes = Uint32Array.from(list, (e) => fnv1a(e.key));
+    listHashes.set(list, hashes);
+  }
+  return hashes;
+}
 
 /** murmur3's 32-bit finalizer: spreads the bits of a combined hash. */
 function mix(h: number): number {
@@ -45,11 +67,13 @@ export function consistentHash(hashOn: CompiledLoadBalancer['hashOn']): PickAlgo
     const key = keyOf(req);
     if (key === undefined) return randomAvailable(list, now);
     const keyHash = fnv1a(key);
+    const hashes = hashesOf(list);
     let best: EndpointState | undefined;
     let bestScore = -1;
-    for (const e of list) {
-      if (!e.isAvailable(now)) continue;
-      const score = mix(keyHash ^ e.hash);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (e === undefined || !e.isAvailable(now)) continue;
+      const score = mix(keyHash ^ (hashes[i] ?? 0));
       if (score > bestScore) {
         bestScore = score;
         best = e;

@@ -1,4 +1,4 @@
-import type { HeaderMap } from '../http/types.ts';
+import type { HeaderMap } from '../http/headers.ts';
 
 // RFC 9111 basics for a shared cache: what may be stored, and for how long.
 

@@ -1,5 +1,5 @@
 import type { CompiledCache } from '@trellis/shared';
-import type { HeaderMap } from '../http/types.ts';
+import type { HeaderMap } from '../http/headers.ts';
 
 /** One stored response. */
 export interface CacheEntry {

@@ -1,5 +1,5 @@
 import { isGrpc } from '../http/grpc.ts';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import type { Handler } from '../http/types.ts';
 import { sendToEndpoint } from '../upstream/call.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
@@ -12,11 +12,12 @@ export function createAppCall(app: EndpointState | undefined, protocol: AppProto
   if (!app) return () => Promise.resolve(proxyError('no-local-app', 'this proxy was started without --app-port'));
   const timeouts = { headersTimeoutMs: undefined, bodyTimeoutMs: undefined };
   return async (req) => {
-    req.upstream = app.key;
+    const outcome = req.outcome;
+    outcome.upstream = app.key;
     const http2 = protocol !== 'http1' || isGrpc(req);
     const response = await sendToEndpoint(app, req, req.headers, req.cancellation, timeouts, http2);
-    req.attempts = 1;
-    if (response.failure !== undefined || response.status >= 500) req.failedAttempts = 1;
+    outcome.attempts = 1;
+    if (response.failure !== undefined || response.status >= 500) outcome.failedAttempts = 1;
     return response;
   };
 }

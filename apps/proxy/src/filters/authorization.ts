@@ -1,6 +1,6 @@
 import { identityMatcher, type CompiledAuthorization } from '@trellis/shared';
 import { compileMatch } from '../config/match.ts';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import type { Middleware, ProxyRequest } from '../http/types.ts';
 
 type Predicate = (req: ProxyRequest) => boolean;

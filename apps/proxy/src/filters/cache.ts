@@ -1,8 +1,10 @@
 import type { CompiledCache } from '@trellis/shared';
 import { CacheStore } from '../cache/store.ts';
 import { freshnessMs, requestPolicy, varyNames } from '../cache/rules.ts';
-import type { HeaderMap, Middleware, ProxyResponse } from '../http/types.ts';
-import { UpstreamBody, type BodyTap } from '../upstream/response-body.ts';
+import type { HeaderMap } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Middleware } from '../http/types.ts';
+import { UpstreamBody, type BodyTap } from '../http/response-body.ts';
 
 /** Keeps a copy of a body as it streams to the client, up to `limit` bytes (then it gives up). */
 function copyBody(limit: number, onComplete: (body: Buffer) => void): BodyTap {
@@ -43,11 +45,11 @@ export function createCache(policy: CompiledCache | undefined, store: CacheStore
     if (rules.lookup) {
       const cached = hit(store, key, req.method, req.headers, Date.now());
       if (cached) {
-        req.cache = 'HIT';
+        req.outcome.cache = 'HIT';
         return cached;
       }
     }
-    req.cache = 'MISS';
+    req.outcome.cache = 'MISS';
     const response = await next(req);
     if (response.reason !== undefined) return response;
     response.headers['x-cache'] = 'MISS';
@@ -68,27 +70,4 @@ export function createCache(policy: CompiledCache | undefined, store: CacheStore
     );
     return response;
   };
-}
-
-/** The caches of one workload, by route, kept across snapshots while the route keeps a CachePolicy. */
-export class CacheRegistry {
-  private stores = new Map<string, CacheStore>();
-  private seen = new Set<string>();
-
-  begin(): void {
-    this.seen = new Set();
-  }
-
-  get(route: string, policy: CompiledCache | undefined): CacheStore | undefined {
-    if (!policy) return undefined;
-    this.seen.add(route);
-    let store = this.stores.get(route);
-    if (store) store.limits = policy;
-    else this.stores.set(route, (store = new CacheStore(policy)));
-    return store;
-  }
-
-  end(): void {
-    for (const route of this.stores.keys()) if (!this.seen.has(route)) this.stores.delete(route);
-  }
 }

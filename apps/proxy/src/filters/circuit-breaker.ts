@@ -1,5 +1,5 @@
 import type { CompiledCircuitBreaker } from '@trellis/shared';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import type { Middleware } from '../http/types.ts';
 import { onResponseEnd } from '../upstream/call.ts';
 import type { UpstreamService } from '../upstream/service.ts';

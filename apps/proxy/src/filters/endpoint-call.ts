@@ -1,92 +1,127 @@
 import { performance } from 'node:perf_hooks';
 import type { Balancer, EndpointSet } from '../balancer/index.ts';
+import { recordLatency } from '../balancer/ewma.ts';
 import type { EndpointState } from '../upstream/endpoint.ts';
 import { grpcStatusIn, isGrpc, isGrpcServerError } from '../http/grpc.ts';
-import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/reasons.ts';
+import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/response.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
-import type { Handler } from '../http/types.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Handler, ProxyRequest } from '../http/types.ts';
 import type { Tracer } from '../telemetry/tracer.ts';
-import { onResponseEnd, sendToEndpoint } from '../upstream/call.ts';
+import { onResponseEnd, sendToEndpoint, type AttemptTimeouts } from '../upstream/call.ts';
 import type { UpstreamService } from '../upstream/service.ts';
 
 export interface EndpointCallConfig {
   service: UpstreamService;
-  /** Every endpoint of the service (used when no split narrowed the request). */
-  all: EndpointSet;
+  /** The endpoints this call sends to: every endpoint of the service, or one split backend's. */
+  targets: EndpointSet;
   balancer: Balancer;
+  /** Each attempt's own limits, fixed per route: the per-try timeout (head) and the idle timeout (body). */
+  timeouts: AttemptTimeouts;
   tracer: Tracer;
 }
 
 /**
- * The terminal of the outbound chain: the balancer picks an available endpoint of req.targets, one
- * attempt is sent, and its outcome goes back to the service (latency, outlier detection) and the tracer.
+ * The terminal of the outbound chain: the balancer picks an available endpoint of `targets`, one
+ * attempt is sent, and its outcome goes back to the service (outlier detection), the balancer (latency),
+ * the tracer, and req.outcome.
  */
-export function createEndpointCall({ service, all, balancer, tracer }: EndpointCallConfig): Handler {
-  return async (req) => {
-    const targets = req.targets ?? all;
-    const startedAt = performance.now();
-    const failed = req.failedEndpoints;
-    const endpoint = failed === undefined ? balancer(targets, req, startedAt) : elsewhere(balancer(targets, req, startedAt), failed, targets, startedAt);
-    if (!endpoint) {
-      const what = req.subset ? `subset ${req.subset} of ${service.key}` : service.key;
-      const why = targets.all.length === 0 ? 'has no endpoints' : 'has every endpoint ejected';
-      return proxyError('no-healthy-endpoint', `${what} ${why}`);
+export function createEndpointCall({ service, targets, balancer, timeouts, tracer }: EndpointCallConfig): Handler {
+  return (req) => {
+    // A Handler rejects rather than throws (the listener answers 500 internal-error to a rejection).
+    try {
+      return sendAttempt(service, targets, balancer, timeouts, tracer, req);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    const trace = req.trace;
-    const spanId = newSpanId();
-    if (trace) req.headers.traceparent = formatTraceparent(trace.traceId, spanId, trace.sampled);
-    endpoint.active++;
-    // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2: one multiplexed session.
-    const http2 = isGrpc(req) || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
-    const response = await sendToEndpoint(
-      endpoint,
-      req,
-      req.headers,
-      req.cancellation,
-      { headersTimeoutMs: req.tryTimeoutMs, bodyTimeoutMs: req.idleTimeoutMs },
-      http2,
-    );
-    // The destination's proxy (believed over mTLS only) says its app could not be reached, or broke off:
-    // the hop failed as a transport would (retried elsewhere when safe, a mark against the endpoint).
-    if (endpoint.mtls && response.failure === undefined) response.failure = appFailureOf(response);
-    req.attempts++;
-    // A gRPC server that fails in its head (trailers-only: UNAVAILABLE, INTERNAL, ...) failed like a 503 would.
-    const status = response.status === 200 && isGrpcServerError(grpcStatusIn(response.headers)) ? 503 : response.status;
-    if (response.failure !== undefined || status >= 500) {
-      req.failedAttempts++;
-      (req.failedEndpoints ??= []).push(endpoint);
-    }
-    const now = performance.now();
-    // The attempt's number now: a retry counts the next one before this body has been drained.
-    const attempt = req.retries;
-    // The client span covers the whole attempt, body included, like the server span at the other end:
-    // a response whose head is quick and whose body is slow is a slow request, and is kept as one.
-    onResponseEnd(response, () => {
-      endpoint.active--;
-      tracer.clientSpan(req, spanId, attempt, startedAt, performance.now() - startedAt, response, endpoint.key);
-    });
-    // An attempt we cancelled ourselves (client gone, route timeout) says nothing about the endpoint.
-    if (!req.cancellation.cancelled && service.report(endpoint, status, response.failure, now - startedAt, now)) req.ejections++;
-    req.version = endpoint.version;
-    req.upstream = endpoint.key;
-    req.mtls = endpoint.mtls;
-    // Rate-limited on this edge means refused by the destination's rate limiter; the last attempt decides.
-    req.rateLimited = isTrellisRateLimited(response);
-    return response;
   };
+}
+
+/** Picks an endpoint and sends one attempt; the answer goes on to attemptOver. */
+function sendAttempt(
+  service: UpstreamService,
+  targets: EndpointSet,
+  balancer: Balancer,
+  timeouts: AttemptTimeouts,
+  tracer: Tracer,
+  req: ProxyRequest,
+): Promise<ProxyResponse> {
+  const startedAt = performance.now();
+  const failed = req.outcome.failedEndpoints;
+  const endpoint = failed === undefined ? balancer(targets, req, startedAt) : elsewhere(balancer(targets, req, startedAt), failed, targets, startedAt);
+  if (!endpoint) {
+    const subset = req.route.subset;
+    const what = subset ? `subset ${subset} of ${service.key}` : service.key;
+    const why = targets.all.length === 0 ? 'has no endpoints' : 'has every endpoint ejected';
+    return Promise.resolve(proxyError('no-healthy-endpoint', `${what} ${why}`));
+  }
+  const trace = req.trace;
+  const spanId = newSpanId();
+  if (trace) req.headers.traceparent = formatTraceparent(trace.traceId, spanId, trace.sampled);
+  endpoint.active++;
+  // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2: one multiplexed session.
+  const http2 = isGrpc(req) || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
+  // A `then` rather than an async function: the attempt's state stays in one small closure instead of
+  // a suspended frame per attempt (allocation profile of the bench route).
+  return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2).then((response) =>
+    attemptOver(service, tracer, req, endpoint, spanId, startedAt, response),
+  );
+}
+
+/** What one attempt's answer tells the service (outlier detection), the balancer (latency), the tracer and req.outcome. */
+function attemptOver(
+  service: UpstreamService,
+  tracer: Tracer,
+  req: ProxyRequest,
+  endpoint: EndpointState,
+  spanId: string,
+  startedAt: number,
+  response: ProxyResponse,
+): ProxyResponse {
+  const outcome = req.outcome;
+  // The destination's proxy (believed over mTLS only) says its app could not be reached, or broke off:
+  // the hop failed as a transport would (retried elsewhere when safe, a mark against the endpoint).
+  if (endpoint.mtls && response.failure === undefined) response.failure = appFailureOf(response);
+  outcome.attempts++;
+  // A gRPC server that fails in its head (trailers-only: UNAVAILABLE, INTERNAL, ...) failed like a 503 would.
+  const status = response.status === 200 && isGrpcServerError(grpcStatusIn(response.headers)) ? 503 : response.status;
+  if (response.failure !== undefined || status >= 500) {
+    outcome.failedAttempts++;
+    (outcome.failedEndpoints ??= []).push(endpoint.key);
+  }
+  const now = performance.now();
+  // The attempt's number now: a retry counts the next one before this body has been drained.
+  const attempt = outcome.retries;
+  // The client span covers the whole attempt, body included, like the server span at the other end:
+  // a response whose head is quick and whose body is slow is a slow request, and is kept as one.
+  onResponseEnd(response, () => {
+    endpoint.active--;
+    tracer.clientSpan(req, spanId, attempt, startedAt, performance.now() - startedAt, response, endpoint.key);
+  });
+  // An attempt we cancelled ourselves (client gone, route timeout) says nothing about the endpoint.
+  if (!req.cancellation.cancelled) {
+    if (response.failure === undefined) recordLatency(endpoint, now - startedAt, now);
+    if (service.report(endpoint, status, response.failure, now)) outcome.ejections++;
+  }
+  outcome.version = endpoint.version;
+  outcome.upstream = endpoint.key;
+  outcome.mtls = endpoint.mtls;
+  // Rate-limited on this edge means refused by the destination's rate limiter; the last attempt decides.
+  outcome.rateLimited = isTrellisRateLimited(response);
+  return response;
 }
 
 /**
  * For a retry: the balancer's pick, unless an earlier attempt of the request failed there and another
  * available endpoint is left (then the first such one, from a random start, so retries spread).
  */
-function elsewhere(picked: EndpointState | undefined, failed: readonly EndpointState[], targets: EndpointSet, now: number): EndpointState | undefined {
-  if (picked === undefined || !failed.includes(picked)) return picked;
+function elsewhere(picked: EndpointState | undefined, failed: readonly string[], targets: EndpointSet, now: number): EndpointState | undefined {
+  if (picked === undefined || !failed.includes(picked.key)) return picked;
   const list = targets.all;
   const start = (Math.random() * list.length) | 0;
   for (let i = 0; i < list.length; i++) {
     const e = list[(start + i) % list.length];
-    if (e && e.isAvailable(now) && !failed.includes(e)) return e;
+    if (e && e.isAvailable(now) && !failed.includes(e.key)) return e;
   }
   return picked;
 }

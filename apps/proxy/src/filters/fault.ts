@@ -1,6 +1,6 @@
 import type { CompiledFault } from '@trellis/shared';
 import { sleep } from '../http/cancellation.ts';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import type { Middleware } from '../http/types.ts';
 
 /** Fault injection: a delay for one share of requests, an abort with a chosen status for another. */

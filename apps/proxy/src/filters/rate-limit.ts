@@ -1,6 +1,7 @@
 import type { CompiledRateLimit } from '@trellis/shared';
-import { proxyError } from '../http/reasons.ts';
-import type { HeaderMap, Middleware, ProxyRequest } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { HeaderMap } from '../http/headers.ts';
+import type { Middleware, ProxyRequest } from '../http/types.ts';
 import type { LimiterRegistry } from '../ratelimit/registry.ts';
 import type { TakeResult } from '../ratelimit/token-bucket.ts';
 
@@ -41,7 +42,7 @@ export function createRateLimit(policy: CompiledRateLimit | undefined, limiters:
   const decisions = limiter.decisions;
   const refuse = (req: ProxyRequest, result: TakeResult) => {
     decisions.limited++;
-    req.rateLimited = true;
+    req.outcome.rateLimited = true;
     return proxyError('rate-limited', `${policy.requestsPerSecond} requests per second (${policy.id})`, { headers: limitHeaders(policy, result) });
   };
   if (limiter.kind === 'local') {

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { addForwardedHeaders } from '../http/hop-by-hop.ts';
 import { peerIdentityOf, peerServiceOf } from '../http/inbound-tls.ts';
-import { formatTraceparent, newSpanId, newTraceId, readTraceContext, sampleTrace } from '../http/trace-context.ts';
+import { formatTraceparent, newRequestId, newSpanId, newTraceId, readTraceContext, sampleTrace } from '../http/trace-context.ts';
 import type { Middleware, ProxyRequest } from '../http/types.ts';
 
 /** Tells the app which service called it ("name.namespace"), from the caller's verified certificate. */
@@ -57,11 +56,10 @@ export function createRequestContext(config: RequestContextConfig): Middleware {
         delete headers[SOURCE_HEADER];
         delete headers[CLIENT_ID_HEADER];
       }
-      req.destination = config.self;
     } else {
       req.source = config.self;
     }
-    if (headers['x-request-id'] === undefined) headers['x-request-id'] = randomUUID();
+    if (headers['x-request-id'] === undefined) headers['x-request-id'] = newRequestId();
     setTrace(req, config.sampling, inbound);
     addForwardedHeaders(headers, clientAddress(req.incoming.socket));
     return next(req);

@@ -2,10 +2,16 @@ import type { CompiledRetry } from '@trellis/shared';
 import { makeReplayable, recordBody } from '../http/body.ts';
 import { GRPC_RETRY_ON, grpcStatusIn, isGrpc } from '../http/grpc.ts';
 import { sleep } from '../http/cancellation.ts';
-import { proxyError } from '../http/reasons.ts';
-import type { Handler, Middleware, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Handler, Middleware, ProxyRequest } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
-import { RetryBudget } from '../upstream/retry-budget.ts';
+import { RetryBudget } from './retry-budget.ts';
+
+/** The per-try timeout a retry policy gives each attempt: only while it retries at all (attempts > 1). */
+export function perTryTimeoutOf(policy: CompiledRetry | undefined): number | undefined {
+  return policy && policy.attempts > 1 ? policy.perTryTimeoutMs : undefined;
+}
 
 /** A Retry-After longer than this is not waited for: the 429 goes back to the caller instead. */
 export const MAX_RETRY_AFTER_MS = 10_000;
@@ -50,40 +56,48 @@ function retryDelay(policy: CompiledRetry, on: ReadonlySet<string>, req: ProxyRe
 
 /**
  * Retries: up to `attempts` tries in all, on the configured conditions, with exponential backoff and
- * full jitter, per-try timeouts, and a budget so a failing service is not hit with a retry storm.
+ * full jitter, and a budget so a failing service is not hit with a retry storm.
  * A request is retried only when its body can be replayed: none, or (with `replayBodies`, what a
  * RetryPolicy asks for) a body of at most MAX_REPLAYABLE_BODY_BYTES, kept while the request runs.
+ * The per-try timeout is each attempt's own limit, given to the endpoint call (perTryTimeoutOf).
  */
 export function createRetry(policy: CompiledRetry | undefined, replayBodies = true): Middleware | null {
   if (!policy || policy.attempts <= 1) return null;
   const on = new Set<string>(policy.retryOn);
   // One budget per route and snapshot: a config push starts a fresh one-second window, nothing more.
   const budget = new RetryBudget(policy.budgetRatio, policy.budgetMinPerSecond);
-  return (next) => async (req) => {
+  return (next) => (req) => {
     budget.onRequest(performance.now());
-    if (policy.perTryTimeoutMs !== undefined) req.tryTimeoutMs = policy.perTryTimeoutMs;
-    // Most requests have no body: skip the await (a promise and a microtask turn each).
-    if (req.body !== null && !Buffer.isBuffer(req.body)) {
-      if (!replayBodies) return next(req);
-      let replayable: boolean;
-      try {
-        replayable = await makeReplayable(req);
-      } catch (err) {
-        return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
-      }
-      if (!replayable) {
-        // A gRPC call's body has no declared length and may stream for long: it is recorded as it goes
-        // out, and a retry happens only when the whole of it was small and had ended by then.
-        if (!isGrpc(req)) return next(req);
-        return retryLoop(policy, on, budget, next, req, recordBody(req));
-      }
-    }
-    return retryLoop(policy, on, budget, next, req, undefined);
+    // Most requests have no body: no await before the first try (an async frame, a promise and a
+    // microtask turn each).
+    const body = req.body;
+    if (body === null || Buffer.isBuffer(body)) return retrying(policy, on, budget, next, req, undefined);
+    if (!replayBodies) return next(req);
+    return replayThenRetry(policy, on, budget, next, req);
   };
 }
 
-/** Tries until an answer is final; with `recorded`, only while the recorded body can be sent again. */
-async function retryLoop(
+/** A request with a streamed body: read it into memory when small enough to send again, then retry as any other. */
+async function replayThenRetry(policy: CompiledRetry, on: ReadonlySet<string>, budget: RetryBudget, next: Handler, req: ProxyRequest): Promise<ProxyResponse> {
+  let replayable: boolean;
+  try {
+    replayable = await makeReplayable(req);
+  } catch (err) {
+    return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
+  }
+  if (replayable) return retrying(policy, on, budget, next, req, undefined);
+  // A gRPC call's body has no declared length and may stream for long: it is recorded as it goes
+  // out, and a retry happens only when the whole of it was small and had ended by then.
+  if (!isGrpc(req)) return next(req);
+  return retrying(policy, on, budget, next, req, recordBody(req));
+}
+
+/**
+ * The first try; the retry loop starts only when its answer may be retried (most answers are final, and
+ * then this costs one `then`, no async frame). With `recorded`, retries only while the recorded body can
+ * be sent again.
+ */
+function retrying(
   policy: CompiledRetry,
   on: ReadonlySet<string>,
   budget: RetryBudget,
@@ -91,12 +105,26 @@ async function retryLoop(
   req: ProxyRequest,
   recorded: (() => Buffer | undefined) | undefined,
 ): Promise<ProxyResponse> {
+  return next(req).then((response) => {
+    if (req.cancellation.cancelled) return response;
+    const delay = retryDelay(policy, on, req, response, 1);
+    return delay < 0 ? response : retryLoop(policy, on, budget, next, req, recorded, response, delay);
+  });
+}
+
+/** From an answer of try 1 that may be retried after `delay` ms: tries until an answer is final. */
+async function retryLoop(
+  policy: CompiledRetry,
+  on: ReadonlySet<string>,
+  budget: RetryBudget,
+  next: Handler,
+  req: ProxyRequest,
+  recorded: (() => Buffer | undefined) | undefined,
+  response: ProxyResponse,
+  delay: number,
+): Promise<ProxyResponse> {
   const cancellation = req.cancellation;
-  for (let attempt = 1; ; attempt++) {
-    const response = await next(req);
-    if (attempt >= policy.attempts || cancellation.cancelled) return response;
-    const delay = retryDelay(policy, on, req, response, attempt);
-    if (delay < 0) return response;
+  for (let attempt = 2; ; attempt++) {
     if (recorded) {
       const body = recorded();
       if (body === undefined) return response;
@@ -105,7 +133,11 @@ async function retryLoop(
     }
     if (!budget.tryRetry(performance.now())) return response;
     discardBody(response);
-    req.retries++;
+    req.outcome.retries++;
     if (delay > 0 && !(await sleep(delay, cancellation))) return response;
+    response = await next(req);
+    if (attempt >= policy.attempts || cancellation.cancelled) return response;
+    delay = retryDelay(policy, on, req, response, attempt);
+    if (delay < 0) return response;
   }
 }

@@ -1,11 +1,11 @@
 import type { RequestMatcher } from '../config/match.ts';
-import { proxyError } from '../http/reasons.ts';
-import type { Handler, ProxyRequest } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { Handler, ProxyRequest, RouteChoice } from '../http/types.ts';
 import { UNKNOWN_DESTINATION } from '../telemetry/edges.ts';
 
-/** A route of a chain: its match and the handler built from its policies. */
+/** A route of a chain: where it goes (set on the requests it takes), its match, and the handler built from its policies. */
 export interface RouteEntry {
-  name: string;
+  route: RouteChoice;
   matches: RequestMatcher;
   handle: Handler;
 }
@@ -17,19 +17,26 @@ export interface ServiceEntry {
   routes: readonly RouteEntry[];
 }
 
-function dispatch(routes: readonly RouteEntry[], req: ProxyRequest, where: string) {
-  for (const route of routes) {
-    if (route.matches(req)) {
-      req.route = route.name;
-      return route.handle(req);
+/** A request for a service the outbound side does not know. */
+const UNKNOWN_SERVICE: RouteChoice = { destination: UNKNOWN_DESTINATION, name: 'unmatched' };
+
+const unmatched = (destination: string): RouteChoice => ({ destination, name: 'unmatched' });
+
+function dispatch(routes: readonly RouteEntry[], req: ProxyRequest, none: RouteChoice, where: string) {
+  for (const entry of routes) {
+    if (entry.matches(req)) {
+      req.route = entry.route;
+      return entry.handle(req);
     }
   }
+  req.route = none;
   return Promise.resolve(proxyError('no-route', `no route of ${where} matches ${req.method} ${req.path}`));
 }
 
 /** Inbound: the first route of this workload that matches (the last one is the catch-all "default"). */
 export function createInboundRouter(routes: readonly RouteEntry[], self: string): Handler {
-  return (req) => dispatch(routes, req, self);
+  const none = unmatched(self);
+  return (req) => dispatch(routes, req, none, self);
 }
 
 /** "reviews.shop:9080" -> "reviews.shop"; the Host header may carry a port. */
@@ -45,14 +52,15 @@ export function hostName(host: string | undefined): string {
  * "reviews.shop.svc.cluster.local", optionally with a port); then the first of its routes that matches.
  */
 export function createOutboundRouter(byHost: ReadonlyMap<string, ServiceEntry>): Handler {
+  const none = new Map<ServiceEntry, RouteChoice>();
+  for (const service of byHost.values()) none.set(service, unmatched(service.key));
   return (req) => {
     const host = hostName(req.header('host'));
     const service = byHost.get(host);
     if (!service) {
-      req.destination = UNKNOWN_DESTINATION;
+      req.route = UNKNOWN_SERVICE;
       return Promise.resolve(proxyError('unknown-service', `no service named "${host}" in this proxy's configuration (Host header)`));
     }
-    req.destination = service.key;
-    return dispatch(service.routes, req, service.key);
+    return dispatch(service.routes, req, none.get(service) ?? unmatched(service.key), service.key);
   };
 }

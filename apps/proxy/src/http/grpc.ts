@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { REASONS, type ReasonCode } from './reasons.ts';
-import { firstValue, type HeaderMap, type ProxyRequest, type ProxyResponse } from './types.ts';
+import { firstValue, type HeaderMap } from './headers.ts';
+import type { ProxyResponse } from './response.ts';
+import type { ProxyRequest } from './types.ts';
 
 // gRPC over HTTP/2 (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md): what the proxy needs
 // to know of it. A call's outcome is its grpc-status (in the trailers, or in the head of a trailers-only

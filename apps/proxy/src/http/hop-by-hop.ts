@@ -1,4 +1,4 @@
-import type { HeaderMap } from './types.ts';
+import type { HeaderMap } from './headers.ts';
 
 // Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus `expect`: the proxy
 // answers 100-continue itself (Node does), and undici refuses to send it upstream.

@@ -4,9 +4,9 @@ import type http from 'node:http';
 import { parseSpiffeId } from '@trellis/shared';
 import { sniffTls, spiffeIdOf } from '@trellis/shared/node';
 import type { WorkloadIdentity } from '../identity/workload-identity.ts';
-import { handshakeFailure, type HandshakeCounters } from '../telemetry/handshakes.ts';
+import { handshakeFailure, type HandshakeCounters } from '../identity/handshakes.ts';
 import { writeRawResponse } from './raw-response.ts';
-import { proxyError } from './reasons.ts';
+import { proxyError } from './response.ts';
 import { ALPN_PROTOCOLS, type ProtocolRouter } from './protocols.ts';
 
 /** The caller's verified SPIFFE ID and the service it names, kept on its connection (absent: a plain-HTTP caller). */

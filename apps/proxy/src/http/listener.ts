@@ -2,16 +2,19 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { UpstreamBody } from '../upstream/response-body.ts';
+import { UpstreamBody } from './response-body.ts';
 import { performance } from 'node:perf_hooks';
 import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { ProtocolRouter } from './protocols.ts';
 import { asGrpcError, GRPC_STATUS, grpcStatusIn, grpcTrailersFor, isGrpc } from './grpc.ts';
-import { REASONS, proxyError, type ReasonCode } from './reasons.ts';
+import { REASONS, type ReasonCode } from './reasons.ts';
+import { proxyError } from './response.ts';
 import { CONNECT_REFUSAL, rawRefusal, readRequestHead, upgradeRefusal, type HeadRefusal } from './request-head.ts';
-import { ProxyRequest, type Handler, type HeaderMap, type ProxyResponse } from './types.ts';
+import type { HeaderMap } from './headers.ts';
+import type { ProxyResponse } from './response.ts';
+import { ProxyRequest, type Handler } from './types.ts';
 
 /** Limits that protect a listener from clients that are slow, huge or broken. */
 export interface ClientLimits {
@@ -180,9 +183,9 @@ export class Listener {
     res.on('close', () => {
       const completed = res.writableFinished;
       // Read before the cancellation below, which would break the body for the caller's sake, not upstream's.
-      if (answer?.body instanceof UpstreamBody) req.bodyFailure = answer.body.failure;
+      if (answer?.body instanceof UpstreamBody) req.outcome.bodyFailure = answer.body.failure;
       // A gRPC call's outcome: grpc-status from the head (trailers-only) or the trailers; none means it broke.
-      if (grpc) req.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
+      if (grpc) req.outcome.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
       // The client went away first: cancel whatever the chain is still waiting for upstream.
       if (!completed) req.cancellation.cancel();
       // 499 (nginx's "client closed request"): the client left before any response was chosen.

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ProxyResponse } from './types.ts';
+import type { ProxyResponse } from './response.ts';
 
 /** Writes a complete proxy-made response (text body) on a raw socket and closes it. */
 export function writeRawResponse(socket: Duplex, response: ProxyResponse): void {

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import { REASONS, type ReasonCode } from './reasons.ts';
-import type { HeaderMap } from './types.ts';
+import type { HeaderMap } from './headers.ts';
 
 // RFC 9112 §3.2: what a server must refuse in a request's target and Host before doing anything with it.
 // The outbound proxy routes by Host, so a request that names its authority twice, or not at all, or in

@@ -1,5 +1,6 @@
 import { LATENCY_BUCKETS_MS, latencyBucket, type EdgeDelta } from '@trellis/shared';
 import { isGrpcServerError } from '../http/grpc.ts';
+import type { ProxyRequest } from '../http/types.ts';
 
 /** Prometheus histogram bounds (seconds) for trellis_request_duration_seconds. */
 export const PROM_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
@@ -211,13 +212,14 @@ export class EdgeTable {
    * catch-all "default" route counts under its method (/pkg.Service/Method), so each method has its own
    * figures. Bounded per destination, and a method its server does not know (UNIMPLEMENTED) gets no label.
    */
-  routeLabel(destination: string, req: { route: string; path: string; grpcStatus: number | undefined }): string {
-    const status = req.grpcStatus;
-    if (status === undefined || req.route !== 'default' || !GRPC_METHOD.test(req.path)) return req.route;
+  routeLabel(destination: string, req: ProxyRequest): string {
+    const status = req.outcome.grpcStatus;
+    const route = req.route.name;
+    if (status === undefined || route !== 'default' || !GRPC_METHOD.test(req.path)) return route;
     let methods = this.grpcMethods.get(destination);
     if (!methods) this.grpcMethods.set(destination, (methods = new Set()));
     if (methods.has(req.path)) return req.path;
-    if (status === UNIMPLEMENTED || methods.size >= MAX_GRPC_METHODS) return req.route;
+    if (status === UNIMPLEMENTED || methods.size >= MAX_GRPC_METHODS) return route;
     methods.add(req.path);
     return req.path;
   }

@@ -1,6 +1,6 @@
 import type { Limiter } from '../ratelimit/registry.ts';
 import type { UpstreamService } from '../upstream/service.ts';
-import type { HandshakeCounters } from './handshakes.ts';
+import type { HandshakeCounters } from '../identity/handshakes.ts';
 import { PROM_BUCKETS_S, statusClassName, type EdgeStats, type EdgeTable } from './edges.ts';
 import { CONTENT_TYPE, render, type Family, type Labels, type Sample } from './exposition.ts';
 import { measureLag, processFamilies } from './process-metrics.ts';

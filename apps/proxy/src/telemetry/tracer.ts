@@ -1,8 +1,10 @@
 import type { Span } from '@trellis/shared';
 import { grpcStatusIn, isGrpcServerError } from '../http/grpc.ts';
-import { isTrellisRateLimited } from '../http/reasons.ts';
-import { UpstreamBody } from '../upstream/response-body.ts';
-import { firstValue, type ProxyRequest, type ProxyResponse } from '../http/types.ts';
+import { isTrellisRateLimited } from '../http/response.ts';
+import { UpstreamBody } from '../http/response-body.ts';
+import { firstValue } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { ProxyRequest } from '../http/types.ts';
 import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
 /**
@@ -25,19 +27,20 @@ export class Tracer {
   /** One server span per request the inbound listener received. */
   serverSpan(req: ProxyRequest, status: number, durationMs: number): void {
     const trace = req.trace;
-    const error = status >= 500 || status === 0 || isGrpcServerError(req.grpcStatus);
+    const outcome = req.outcome;
+    const error = status >= 500 || status === 0 || isGrpcServerError(outcome.grpcStatus);
     if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
-    const attributes: Span['attributes'] = { route: req.route, 'http.method': req.method, 'http.path': req.path, source: req.source };
+    const attributes: Span['attributes'] = { route: req.route.name, 'http.method': req.method, 'http.path': req.path, source: req.source };
     if (req.identity !== undefined) attributes['peer.identity'] = req.identity;
-    if (req.rateLimited) attributes.rate_limited = true;
-    if (req.cache) attributes.cache = req.cache;
-    if (req.grpcStatus !== undefined) attributes.grpc_status = req.grpcStatus;
+    if (outcome.rateLimited) attributes.rate_limited = true;
+    if (outcome.cache) attributes.cache = outcome.cache;
+    if (outcome.grpcStatus !== undefined) attributes.grpc_status = outcome.grpcStatus;
     const span: Span = {
       traceId: trace.traceId,
       spanId: trace.spanId,
       kind: 'server',
       service: this.service,
-      name: `${req.method} ${routeLabel(req)}`,
+      name: `${req.method} ${routeLabel(req.route.name, req.path)}`,
       startMs: epochMs(req.startedAt),
       durationMs,
       status,
@@ -53,10 +56,11 @@ export class Tracer {
    * answer what it did: `x-trellis-reason: rate-limited` (its rate limiter refused the attempt) and
    * `x-cache` (HIT: answered from its cache, MISS: the app answered); both become the same attributes as
    * on that proxy's server span, so the flags show from either end of the edge. Called when the
-   * attempt's body is over; `attempt` is its retry number (req.retries may have moved on by then).
+   * attempt's body is over; `attempt` is its retry number (req.outcome.retries may have moved on by then).
    */
   clientSpan(req: ProxyRequest, spanId: string, attempt: number, startedAt: number, durationMs: number, response: ProxyResponse, endpoint: string): void {
     const trace = req.trace;
+    const route = req.route;
     const status = response.status;
     const grpcStatus = grpcStatusIn(response.headers) ?? (response.body instanceof UpstreamBody ? grpcStatusIn(response.body.trailers) : undefined);
     const error = response.failure !== undefined || status >= 500 || isGrpcServerError(grpcStatus);
@@ -66,22 +70,22 @@ export class Tracer {
       spanId,
       kind: 'client',
       service: this.service,
-      name: `${req.method} ${req.destination} ${routeLabel(req)}`,
+      name: `${req.method} ${route.destination} ${routeLabel(route.name, req.path)}`,
       startMs: epochMs(startedAt),
       durationMs,
       status,
       error,
       attributes: {
-        route: req.route,
-        destination: req.destination,
+        route: route.name,
+        destination: route.destination,
         'upstream.endpoint': endpoint,
         'retry.attempt': attempt,
         'http.method': req.method,
         'http.path': req.path,
       },
     };
-    if (req.subset) span.attributes.subset = req.subset;
-    if (req.mtls) span.attributes.mtls = true;
+    if (route.subset) span.attributes.subset = route.subset;
+    if (req.outcome.mtls) span.attributes.mtls = true;
     if (grpcStatus !== undefined) span.attributes.grpc_status = grpcStatus;
     // Only an answer that came from upstream: a response this proxy made for the attempt says nothing.
     if (response.reason === undefined) {
@@ -98,6 +102,6 @@ export class Tracer {
  * The route part of a span's name: the matched route's name, or the path (without its query) when only
  * the catch-all matched — its name, "default", reads as the namespace ("GET payments.default default").
  */
-function routeLabel(req: { route: string; path: string }): string {
-  return req.route === 'default' ? (req.path.split('?')[0] ?? req.path) : req.route;
+function routeLabel(route: string, path: string): string {
+  return route === 'default' ? (path.split('?')[0] ?? path) : route;
 }

@@ -1,12 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Cancellation } from '../http/cancellation.ts';
-import { proxyError } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
 import { withoutHopByHop } from '../http/hop-by-hop.ts';
-import type { HeaderMap, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import type { HeaderMap } from '../http/headers.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { ProxyRequest } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
 import { transportErrorReason, transportErrorResponse } from './errors.ts';
-import { UpstreamBody } from './response-body.ts';
+import { UpstreamBody } from '../http/response-body.ts';
 
 export interface AttemptTimeouts {
   /**

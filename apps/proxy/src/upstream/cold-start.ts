@@ -1,6 +1,7 @@
 import type { CompiledScaleFromZero } from '@trellis/shared';
-import { proxyError } from '../http/reasons.ts';
-import type { Handler, ProxyRequest, ProxyResponse } from '../http/types.ts';
+import { proxyError } from '../http/response.ts';
+import type { ProxyResponse } from '../http/response.ts';
+import type { Handler, ProxyRequest } from '../http/types.ts';
 import type { UpstreamService } from './service.ts';
 
 /** While requests wait for a service, the scale-up is asked for again this often (a lost message, a restarted control plane). */

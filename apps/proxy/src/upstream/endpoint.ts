@@ -15,16 +15,6 @@ const KEEP_ALIVE_MS = 4_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 300_000;
 
-/** 32-bit FNV-1a of a string, used to place endpoints and keys for consistent hashing. */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /**
  * One upstream endpoint and everything the proxy learns about it: its connection pool, requests in flight,
  * latency average and outlier state. It outlives snapshots, so a config push keeps connections and
@@ -32,14 +22,13 @@ export function fnv1a(text: string): number {
  */
 export class EndpointState {
   readonly key: string;
-  readonly hash: number;
   zone: string | undefined;
   labels: Record<string, string>;
   /** The endpoint's version label (telemetry reports which subset served a request). */
   version: string | undefined;
   /** Requests sent and not yet finished (least-request and EWMA balancers read it). */
   active = 0;
-  /** Peak-EWMA of response time in ms; 0 until the first response. */
+  /** Peak-EWMA of response time in ms, 0 until the first response, and when it was last updated (balancer/ewma.ts). */
   ewmaMs = 0;
   ewmaAt = 0;
   // Outlier detection state (upstream/outlier.ts writes it).
@@ -64,7 +53,6 @@ export class EndpointState {
     private readonly tls?: UpstreamTls,
   ) {
     this.key = `${address}:${port}`;
-    this.hash = fnv1a(this.key);
     this.zone = meta.zone;
     this.labels = meta.labels;
     this.version = meta.labels.version;

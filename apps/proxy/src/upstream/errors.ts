@@ -1,5 +1,6 @@
-import { proxyError, type ReasonCode } from '../http/reasons.ts';
-import type { FailureKind, ProxyResponse } from '../http/types.ts';
+import type { ReasonCode } from '../http/reasons.ts';
+import { proxyError } from '../http/response.ts';
+import type { FailureKind, ProxyResponse } from '../http/response.ts';
 
 /**
  * The one table from transport errors (Node and undici codes) to what the caller sees. Connect failures

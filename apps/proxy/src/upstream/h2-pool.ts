@@ -3,7 +3,7 @@ import tls, { type ConnectionOptions, type SecureContext } from 'node:tls';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { handshakeFailure, type HandshakeCounters } from '../telemetry/handshakes.ts';
+import { handshakeFailure, type HandshakeCounters } from '../identity/handshakes.ts';
 import { mtlsOptions } from './mtls-connector.ts';
 
 // HTTP/2 to one endpoint with node:http2 rather than undici: undici 7's HTTP/2 drops response trailers,

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { ConnectionOptions, PeerCertificate, SecureContext } from 'node:tls';
 import type { buildConnector as BuildConnector } from 'undici';
 import { spiffeIdOf } from '@trellis/shared/node';
-import { handshakeFailure, type HandshakeCounters } from '../telemetry/handshakes.ts';
+import { handshakeFailure, type HandshakeCounters } from '../identity/handshakes.ts';
 
 // undici's connector on its own (see endpoint.ts on why not the package entry). It keeps a TLS session
 // cache per pool, so reconnecting to an endpoint resumes the session instead of a full handshake.

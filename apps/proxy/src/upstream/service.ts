@@ -1,12 +1,9 @@
 import type { CompiledCircuitBreaker, Endpoint, OutboundService } from '@trellis/shared';
-import type { FailureKind } from '../http/types.ts';
+import type { FailureKind } from '../http/response.ts';
 import { DEFAULT_OUTLIER } from './defaults.ts';
 import { EndpointState } from './endpoint.ts';
 import type { UpstreamTls } from './mtls-connector.ts';
 import { OutlierDetector } from './outlier.ts';
-
-/** EWMA decay: a latency change is mostly forgotten after ~10 s without samples. */
-const EWMA_DECAY_MS = 10_000;
 
 /**
  * Everything the proxy keeps about one upstream service across snapshots: its endpoints (with their
@@ -58,18 +55,10 @@ export class UpstreamService {
   }
 
   /**
-   * Feeds one attempt's result to latency tracking and outlier detection (Envoy's putHttpResponseCode /
-   * putResponseTime). Returns true when it ejected the endpoint.
+   * Feeds one attempt's result to outlier detection (Envoy's putHttpResponseCode); latency goes to the
+   * balancer (balancer/ewma.ts). Returns true when it ejected the endpoint.
    */
-  report(endpoint: EndpointState, status: number, failure: FailureKind | undefined, latencyMs: number, now: number): boolean {
-    if (failure === undefined) {
-      if (endpoint.ewmaMs === 0 || latencyMs > endpoint.ewmaMs) endpoint.ewmaMs = latencyMs;
-      else {
-        const w = Math.exp(-(now - endpoint.ewmaAt) / EWMA_DECAY_MS);
-        endpoint.ewmaMs = endpoint.ewmaMs * w + latencyMs * (1 - w);
-      }
-      endpoint.ewmaAt = now;
-    }
+  report(endpoint: EndpointState, status: number, failure: FailureKind | undefined, now: number): boolean {
     return this.outlier.record(endpoint, failure !== undefined || status >= 500, now, this.list);
   }
 

@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { writeRawResponse } from '../http/raw-response.ts';
-import type { HeaderMap } from '../http/types.ts';
+import type { HeaderMap } from '../http/headers.ts';
 import { transportErrorResponse } from './errors.ts';
 
 /** Time allowed for the upstream to answer an upgrade request. */

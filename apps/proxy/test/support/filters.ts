@@ -1,7 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { UpstreamBody } from '../../src/upstream/response-body.ts';
-import { compose, ProxyRequest, type HeaderMap, type Handler, type Middleware, type ProxyResponse } from '../../src/http/types.ts';
+import { UpstreamBody } from '../../src/http/response-body.ts';
+import type { HeaderMap } from '../../src/http/headers.ts';
+import type { ProxyResponse } from '../../src/http/response.ts';
+import { compose, ProxyRequest, type Handler, type Middleware } from '../../src/http/types.ts';
 
 /**
  * Filters in process: the proxy's own filters composed over a request made here and an upstream that
@@ -37,8 +39,6 @@ export type Answer = number | { status: number; headers?: HeaderMap; body?: stri
 export interface Attempt {
   at: number;
   subset: string | undefined;
-  tryTimeoutMs: number | undefined;
-  idleTimeoutMs: number | undefined;
   headers: HeaderMap;
 }
 
@@ -50,7 +50,7 @@ export function scriptedUpstream(script: Answer[], delayMs = 0): Handler & { att
   let i = 0;
   const attempts: Attempt[] = [];
   const handler = (async (req: ProxyRequest): Promise<ProxyResponse> => {
-    attempts.push({ at: performance.now(), subset: req.subset, tryTimeoutMs: req.tryTimeoutMs, idleTimeoutMs: req.idleTimeoutMs, headers: { ...req.headers } });
+    attempts.push({ at: performance.now(), subset: req.route.subset, headers: { ...req.headers } });
     const answer = script[Math.min(i++, script.length - 1)] ?? 200;
     handler.inFlight++;
     try {
@@ -64,10 +64,10 @@ export function scriptedUpstream(script: Answer[], delayMs = 0): Handler & { att
     } finally {
       handler.inFlight--;
     }
-    req.attempts++;
+    req.outcome.attempts++;
     if (typeof answer === 'number') return { status: answer, headers: {}, body: null };
     if ('failure' in answer) {
-      req.failedAttempts++;
+      req.outcome.failedAttempts++;
       return { status: 503, headers: {}, body: null, failure: answer.failure };
     }
     if (answer.body === undefined) return { status: answer.status, headers: answer.headers ?? {}, body: null };

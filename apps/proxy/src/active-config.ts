@@ -1,7 +1,7 @@
 import type { Snapshot } from '@trellis/shared';
-import { buildInboundChain, buildInboundUpgradeCheck, buildOutboundChain, type ChainDeps } from '../chain.ts';
-import type { Handler } from '../http/types.ts';
-import { validateSnapshot } from './validate.ts';
+import { buildInboundChain, buildInboundUpgradeCheck, buildOutboundChain, type ChainDeps } from './chain.ts';
+import type { Handler } from './http/types.ts';
+import { validateSnapshot } from './config/validate.ts';
 
 /** A snapshot made ready to serve: both chains built. Immutable; a new snapshot makes a new one. */
 export interface ActiveConfig {
@@ -10,15 +10,18 @@ export interface ActiveConfig {
   readonly outbound: Handler;
   /** The outbound chain after request context: where a request held for a service scaled to zero resumes. */
   readonly outboundRouter: Handler;
-  /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.upstream. */
+  /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.outcome.upstream. */
   readonly inboundUpgrade: Handler;
   readonly outboundUpgrade: Handler;
   readonly appliedAt: string;
   readonly source: 'control-plane' | 'disk' | 'file';
 }
 
-/** Validates and compiles a snapshot; throws (the stream client then NACKs) when it cannot be served. */
-export function compileSnapshot(
+/**
+ * Validates a snapshot and builds its chains (the control plane's compileSnapshot makes snapshots; this
+ * serves one). Throws, and the stream client then NACKs, when it cannot be served.
+ */
+export function buildActiveConfig(
   snapshot: Snapshot,
   deps: ChainDeps,
   self: { name: string; namespace: string },

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { ReasonCode } from '../http/reasons.ts';
+import type { ReasonCode } from './reasons.ts';
 
 /** Where a body goes: what an HTTP/1.1 ServerResponse and an HTTP/2 Http2ServerResponse both offer. */
 export interface ResponseSink {
