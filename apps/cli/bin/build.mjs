@@ -90,3 +90,8 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
   log(`trellis: built ${path.relative(repoRoot, entryOut)} in ${Date.now() - started} ms`);
   return entryOut;
 }
+
+// Run directly (`node apps/cli/bin/build.mjs`, as the bench docs say), it builds now if anything changed.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await ensureBuilt({ log: (line) => process.stdout.write(`${line}\n`) });
+}
