@@ -39,11 +39,21 @@ test('proxies: every demo proxy is listed with the config version it applied, in
   expect(connected).toBeGreaterThanOrEqual(DEMO_PROXIES.length);
   await expect(page.getByTestId('proxies-in-sync').locator('.stat-value')).toHaveText(`${connected}/${connected}`);
 
-  // The filter narrows the table to one service's proxies.
+  // thumbnails (serverless) is up and in sync, scaled to zero by its policy, or (after the grace period)
+  // no longer listed: never a lost proxy. Polled, for the moment between its sidecar stopping and the
+  // scale-down call returning.
+  const thumbnails = table.locator('[data-testid="proxy-row"][data-instance="thumbnails"] [data-testid="proxy-sync"]');
+  await expect
+    .poll(async () => ((await thumbnails.count()) ? await thumbnails.textContent() : 'not listed'), { timeout: 15_000 })
+    .toMatch(/^(in sync|scaled to zero|not listed)$/);
+  await expect(page.getByTestId('proxies-disconnected').locator('.stat-value')).toHaveText('0', { timeout: 15_000 });
+
+  // The filter narrows the table to one service's proxies, and clearing it shows them all again.
+  const rows = await table.getByTestId('proxy-row').count();
   await page.getByTestId('proxies-search').fill('reviews');
   await expect(table.getByTestId('proxy-row')).toHaveCount(2);
   await expect(table.locator('[data-testid="proxy-row"][data-instance="reviews-v2"]')).toBeVisible();
   await page.getByTestId('proxies-search').fill('');
-  await expect(table.getByTestId('proxy-row')).toHaveCount(connected);
+  await expect(table.getByTestId('proxy-row')).toHaveCount(rows);
   await screenshot(page, 'proxies');
 });

@@ -232,7 +232,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     identity.ca.on('saved', () => replication.caChanged());
     replication.onCaChanged = () => void identity.ca.reload().catch((err: Error) => log(`mesh CA: could not load what another replica changed: ${err.message}`));
   }
-  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector };
+  const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector, scaledToZero: (service) => scaler?.isAtZero(service) ?? false };
   let ready = false;
   const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   server.keepAliveTimeout = 65_000;

@@ -25,6 +25,8 @@ export interface ControlPlaneServices {
   rotation: TrustRotation;
   /** The control plane's log (what `trellis control-plane` prints); internal errors are written here with their request id. */
   log: (line: string) => void;
+  /** Whether a service was scaled to zero by its ScaleToZeroPolicy ("name.namespace"; false without a scaler). */
+  scaledToZero?: (service: string) => boolean;
   /** Kubernetes sidecar injection, when the control plane was told the proxy image. */
   injector?: InjectorSettings | undefined;
 }

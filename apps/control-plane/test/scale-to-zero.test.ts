@@ -197,6 +197,34 @@ describe('scale hooks outside Kubernetes', () => {
     }
   }, 60_000);
 
+  it('lists the proxy of a service scaled to zero as "scaled to zero", not as a lost proxy', async () => {
+    const hook = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const db = await createDatabase();
+    // Proxies that left stay listed for the grace period (30 s here, long enough to look at them).
+    const { cp, client } = await startTestControlPlane({ ...db.options, endpointGraceMs: 30_000, scaling: { hookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/scale` } });
+    try {
+      const fn = await connectTestProxy(cp.url, { service: 'fn', instance: 'fn-1' });
+      const other = await connectTestProxy(cp.url, { service: 'other', instance: 'other-1' });
+      await fn.next(() => true);
+      await other.next(() => true);
+      // Both leave; only fn is scaled down (idle for its policy's 1 s), so only fn's proxy left on purpose.
+      await fn.client.close();
+      await other.client.close();
+      await client.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'ScaleToZeroPolicy', metadata: { name: 'fn', namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: 'fn' }, idleTimeout: '1s' } } });
+      type Listed = { instance: string; connected: boolean; scaledToZero: boolean };
+      const row = async (instance: string) => ((await client.proxies.list.query()) as Listed[]).find((p) => p.instance === instance);
+      const deadline = Date.now() + 10_000;
+      while (!(await row('fn-1'))?.scaledToZero && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await row('fn-1')).toMatchObject({ connected: false, scaledToZero: true });
+      expect(await row('other-1')).toMatchObject({ connected: false, scaledToZero: false });
+    } finally {
+      await cp.close();
+      await db.cleanup();
+      hook.close();
+    }
+  }, 60_000);
+
   it('the HTTP hook fails on a non-2xx answer with its text; the command hook gets service, namespace and replicas', async () => {
     const refusing = http.createServer((_req, res) => res.writeHead(500).end('no capacity\n'));
     await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', () => r()));

@@ -65,7 +65,8 @@ export function HealthDot({ health, label }: { health: Health; label?: string })
   return <span className={`dot dot-${health}`} role="img" aria-label={label ?? health} title={label ?? health} />;
 }
 
-export function SyncBadge({ inSync, connected = true, testId }: { inSync: boolean; connected?: boolean; testId?: string }) {
+export function SyncBadge({ inSync, connected = true, scaledToZero = false, testId }: { inSync: boolean; connected?: boolean; scaledToZero?: boolean; testId?: string }) {
+  if (scaledToZero) return <Badge tone="muted" testId={testId}>scaled to zero</Badge>;
   if (!connected) return <Badge tone="muted" testId={testId}>disconnected</Badge>;
   return inSync ? (
     <Badge tone="ok" testId={testId}>in sync</Badge>

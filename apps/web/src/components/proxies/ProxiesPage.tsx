@@ -20,9 +20,12 @@ export function ProxiesPage() {
   const shown = list.filter(
     (p) =>
       (!q || `${p.service} ${p.namespace} ${p.instance} ${p.endpoint ?? ''} ${Object.values(p.labels).join(' ')}`.toLowerCase().includes(q)) &&
-      (filter === 'all' || (filter === 'syncing' ? p.connected && !p.inSync : !p.connected)),
+      (filter === 'all' || (filter === 'syncing' ? p.connected && !p.inSync : !p.connected && !p.scaledToZero)),
   );
   const connected = list.filter((p) => p.connected);
+  // A proxy whose service its ScaleToZeroPolicy scaled down left on purpose: not counted as a loss.
+  const scaledDown = list.filter((p) => p.scaledToZero).length;
+  const lost = list.length - connected.length - scaledDown;
   const inSync = connected.filter((p) => p.inSync).length;
   // "Last seen" is relative to when the list was fetched, so it moves with every refresh.
   const now = proxies.dataUpdatedAt || undefined;
@@ -33,7 +36,13 @@ export function ProxiesPage() {
       <div className="stats" style={{ marginBottom: 16 }}>
         <Stat label="Connected" value={connected.length} testId="proxies-connected" />
         <Stat label="In sync" value={`${inSync}/${connected.length}`} tone={connected.length && inSync === connected.length ? 'healthy' : 'degraded'} testId="proxies-in-sync" />
-        <Stat label="Disconnected" value={list.length - connected.length} tone={list.length - connected.length ? 'failing' : undefined} hint="kept for a grace period" />
+        <Stat
+          label="Disconnected"
+          value={lost}
+          tone={lost ? 'failing' : undefined}
+          hint={scaledDown ? `kept for a grace period; ${scaledDown} more scaled to zero` : 'kept for a grace period'}
+          testId="proxies-disconnected"
+        />
         <Stat label="Refused a config" value={list.filter((p) => p.lastError).length} tone={list.some((p) => p.lastError) ? 'failing' : undefined} />
       </div>
       <Card
@@ -101,11 +110,11 @@ export function ProxiesPage() {
                       </div>
                     </td>
                     <td data-label="Endpoint" className="mono">{p.endpoint ?? '–'}</td>
-                    <td data-label="Zone">{p.zone ?? <span className="muted">–</span>}</td>
+                    <td data-label="Zone" className="nowrap">{p.zone ?? <span className="muted">–</span>}</td>
                     <td data-label="Applied" className="num" data-testid="proxy-applied">{p.appliedVersion ?? '–'}</td>
                     <td data-label="Wanted" className="num" data-testid="proxy-wanted">{p.desiredVersion ?? '–'}</td>
                     <td data-label="Status">
-                      <SyncBadge inSync={p.inSync} connected={p.connected} testId="proxy-sync" />
+                      <SyncBadge inSync={p.inSync} connected={p.connected} scaledToZero={p.scaledToZero} testId="proxy-sync" />
                       {p.lastError ? (
                         <div className="hint" style={{ color: 'var(--bad)', maxWidth: 260 }} title={p.lastError}>
                           {p.lastError}
