@@ -24,7 +24,7 @@ const ALONE: Record<string, string[]> = {
     'test/control-plane.test.ts',
     'test/drain.test.ts',
   ],
-  'apps/cli': ['test/npm-start.test.ts', 'test/resource-commands.test.ts', 'test/mesh-telemetry.test.ts'],
+  'apps/cli': ['test/npm-start.test.ts', 'test/resource-delivery.test.ts', 'test/mesh-telemetry.test.ts'],
   'apps/control-plane': ['test/stream.test.ts', 'test/telemetry-stream.test.ts', 'test/replicas.test.ts', 'test/kubernetes-custom-resources.test.ts'],
 };
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
-import { RESOURCE_KINDS, type Snapshot } from '@trellis/shared';
+import { RESOURCE_KINDS } from '@trellis/shared';
 import { repoRoot, startControlPlaneProcess, trellis } from './support/run.ts';
 import { joinToken } from './support/mesh.ts';
 
@@ -39,39 +39,6 @@ describe('trellis resource commands against a real control plane', () => {
       const r = await trellis(['get', kind, '-A', '-o', 'json', ...server()]);
       expect(r.code, r.stderr).toBe(0);
       expect((JSON.parse(r.stdout) as unknown[]).length, `an example of ${kind}`).toBeGreaterThan(0);
-    }
-  });
-
-  it('delivers a resource applied with the CLI to a connected proxy within 1 s', async () => {
-    const received: { snapshot: Snapshot; at: number }[] = [];
-    const client = new StreamClient({
-      controlPlane: cp.url,
-      identity: { service: 'checkout', instance: 'checkout-1', proxyVersion: 'test' },
-      apply: (snapshot) => void received.push({ snapshot, at: performance.now() }),
-      credentials: tokenCredentials(await joinToken(cp.url, 'checkout')),
-    });
-    await client.start();
-    try {
-      while (received.length === 0) await new Promise((r) => setTimeout(r, 20));
-      const file = path.join(dir, 'retry.yaml');
-      await writeFile(file, RETRY(7, 'cli-speed'));
-      const before = performance.now();
-      const r = await trellis(['apply', '-f', file, ...server()]);
-      expect(r.stdout).toContain('retrypolicy/cli-speed created');
-      const applied = performance.now();
-      const has7 = (s: Snapshot) =>
-        s.outbound.services.find((o) => o.name === 'payments')?.routes.some((route) => route.policies.retry?.attempts === 7);
-      let got: { at: number } | undefined;
-      for (let i = 0; i < 100 && !got; i++) {
-        got = received.find((e) => has7(e.snapshot));
-        if (!got) await new Promise((res) => setTimeout(res, 10));
-      }
-      expect(got).toBeDefined();
-      // From the moment the CLI finished the write to the proxy holding it.
-      expect((got?.at ?? Infinity) - applied).toBeLessThan(1000);
-      expect(applied - before).toBeLessThan(5000);
-    } finally {
-      await client.close();
     }
   });
 
