@@ -38,3 +38,35 @@ export async function expectNoOverlap(items: Locator, what: string): Promise<voi
     }
   }
 }
+
+/**
+ * Nothing inside a card is wider than the card: no element reaches past its sides (unless a box inside
+ * the card clips it), and no box in it scrolls sideways, which hides a table's last column a few pixels
+ * at a time. A box meant to scroll sideways (a code editor's long lines) says so with data-scrolls-sideways.
+ */
+export async function expectCardsContained(scope: Locator, what: string): Promise<void> {
+  const problems = await scope.evaluate((root) => {
+    const found: string[] = [];
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.getAttribute('data-testid') ? `[${el.getAttribute('data-testid')}]` : el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`;
+    for (const card of Array.from(root.querySelectorAll('.card'))) {
+      if (!card.checkVisibility()) continue;
+      const c = card.getBoundingClientRect();
+      for (const el of Array.from(card.querySelectorAll('*'))) {
+        if (!el.checkVisibility() || el.closest('[data-scrolls-sideways]')) continue;
+        const cs = getComputedStyle(el);
+        if ((cs.overflowX === 'auto' || cs.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1) found.push(`${name(card)}: ${name(el)} scrolls sideways (${el.scrollWidth} px of content in ${el.clientWidth})`);
+        let { left, right } = el.getBoundingClientRect();
+        for (let a = el.parentElement; a && a !== card; a = a.parentElement) {
+          const as = getComputedStyle(a);
+          if (as.overflowX === 'visible') continue;
+          const b = a.getBoundingClientRect();
+          left = Math.max(left, b.left);
+          right = Math.min(right, b.right);
+        }
+        if (right > left && (right > c.right + 1 || left < c.left - 1)) found.push(`${name(card)}: ${name(el)} reaches past the card (${Math.round(left - c.left)}..${Math.round(right - c.left)} px of ${Math.round(c.width)})`);
+      }
+    }
+    return found;
+  });
+  expect(problems.slice(0, 10), `${what}: content wider than its card`).toEqual([]);
+}
