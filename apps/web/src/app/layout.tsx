@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import { Providers } from '@/components/Providers';
 import { Shell } from '@/components/Shell';
 import { serverEnv } from '@/env';
-import { fetchMe } from '@/lib/session';
+import { currentMe } from '@/lib/server-session';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -31,8 +31,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       </html>
     );
   }
-  const cookie = (await headers()).get('cookie') ?? '';
-  const me = await fetchMe(env.TRELLIS_SERVER, cookie);
+  const me = await currentMe();
   // The session ended (expired, revoked): sign in, and come back to this page.
   if (me === 'signed-out') redirect(`/sign-in?next=${encodeURIComponent(path)}&expired=1`);
   return (

@@ -89,7 +89,9 @@ export function Shell({ children }: { children: ReactNode }) {
         Skip to content
       </a>
       <nav className={menuOpen ? 'nav nav-open' : 'nav'} aria-label="Main">
-        <Link href="/graph" className="brand" aria-label="Trellis home">
+        {/* No prefetching: every page is rendered per request (the layout asks the control plane who is
+            signed in), so prefetching the menu is a dozen server renders while the page itself loads. */}
+        <Link href="/graph" className="brand" aria-label="Trellis home" prefetch={false}>
           <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden>
             <path d="M4 4l16 16M20 4L4 20M12 2v20M2 12h20" stroke="#a5b4fc" strokeWidth="2" strokeLinecap="round" />
           </svg>
@@ -105,7 +107,7 @@ export function Shell({ children }: { children: ReactNode }) {
             const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
             return (
               <li key={item.href}>
-                <Link href={item.href} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined} data-testid={`nav-${item.href.slice(1)}`}>
+                <Link href={item.href} prefetch={false} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined} data-testid={`nav-${item.href.slice(1)}`}>
                   <Icon name={item.icon} />
                   <span>{item.label}</span>
                 </Link>

@@ -4,6 +4,7 @@ import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ellipseLayout, freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
 import { boxOf, folded, type ViewGraph } from '@/lib/graph-view';
+import { bindTaps } from './taps';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
 
@@ -332,13 +333,8 @@ export function GraphCanvas({
       });
       cyRef.current = cy;
       probe().cy = cy;
-      // A namespace's box is background to a click (it clears the selection); a double click folds it.
-      cy.on('tap', 'node', (e: EventObject) => onSelectRef.current(boxOf(e.target.id() as string) === null ? { type: 'node', id: e.target.id() as string } : null));
-      cy.on('dbltap', 'node[?box]', (e: EventObject) => onFoldRef.current(boxOf(e.target.id() as string) ?? ''));
-      cy.on('tap', 'edge', (e: EventObject) => onSelectRef.current({ type: 'edge', id: e.target.id() as string }));
-      cy.on('tap', (e: EventObject) => {
-        if (e.target === cy) onSelectRef.current(null);
-      });
+      // A namespace's box is background to a click (it clears the selection); a double click inside it folds it.
+      bindTaps(cy, { onSelect: (s) => onSelectRef.current(s), onFold: (ns) => onFoldRef.current(ns) });
       cy.on('viewport', applyViewport);
       // Hover: a tooltip with the element's figures in words (live updates refresh it while it shows).
       cy.on('mouseover', 'node, edge', (e: EventObject) => setHover(hoverOf(e.target as cytoscape.SingularElementReturnValue)));

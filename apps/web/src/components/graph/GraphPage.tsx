@@ -7,7 +7,7 @@ import { useConnectivity } from '@/lib/connectivity';
 import { fmtAgo, fmtRps } from '@/lib/format';
 import { folded, graphView, viewKey, type ViewOptions } from '@/lib/graph-view';
 import { useLiveGraph } from '@/lib/live-graph';
-import { useTRPC, type ServiceGraph } from '@/lib/trpc';
+import { useTRPC } from '@/lib/trpc';
 import { Icon } from '../icons';
 import { Button, Empty, ErrorState, Loading, Segmented } from '../ui';
 import { EdgePanel } from './EdgePanel';
@@ -38,7 +38,7 @@ function parseSelection(value: string | null): Selection {
 }
 
 /** The live service graph with its filters, search, legend and side panels. State lives in the URL, so views can be shared. */
-export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGraph | null> }) {
+export function GraphPage({ initialGraph }: { initialGraph?: Promise<string | null> }) {
   const trpc = useTRPC();
   const pathname = usePathname();
   const urlParams = useSearchParams();
@@ -97,7 +97,9 @@ export function GraphPage({ initialGraph }: { initialGraph?: Promise<ServiceGrap
 
   const { reachable } = useConnectivity();
   const { graph, live, error, isLoading, refetch } = useLiveGraph(namespace || undefined, windowSeconds, initialGraph);
-  const services = useQuery(trpc.services.list.queryOptions(undefined, { refetchInterval: 10_000 }));
+  // The namespace menu's list waits for the graph: asked at once, it is one more request the control plane
+  // answers before the graph's (on a big mesh, the page's first drawing waits for it).
+  const services = useQuery(trpc.services.list.queryOptions(undefined, { refetchInterval: 10_000, enabled: !isLoading }));
   const namespaces = useMemo(() => [...new Set((services.data ?? []).map((s) => s.namespace))].sort(), [services.data]);
 
   useEffect(() => {

@@ -161,10 +161,11 @@ export function TracesPage() {
               <thead>
                 <tr>
                   <th>Started</th>
-                  <th>Root</th>
+                  {/* The root gets the room first; the duration bar is relative and reads at any width. */}
+                  <th style={{ width: '40%' }}>Root</th>
                   <th>Services</th>
                   <th className="num">Spans</th>
-                  <th style={{ width: '22%' }}>Duration</th>
+                  <th style={{ width: '12%' }}>Duration</th>
                   <th>Status</th>
                 </tr>
               </thead>
@@ -179,11 +180,14 @@ export function TracesPage() {
                     data-services={t.services.join(' ')}
                     onClick={() => router.push(`/traces/${t.traceId}`)}
                   >
+                    {/* Two lines (rows are two tall with their services anyway): the one column that can give way without cutting anything. */}
                     <td className="num nowrap" title={new Date(t.startMs).toISOString()}>
-                      {fmtTime(t.startMs, true)} <span className="muted">· {fmtAgo(t.startMs, now)}</span>
+                      {fmtTime(t.startMs, true)}
+                      <span className="muted block">{fmtAgo(t.startMs, now)}</span>
                     </td>
-                    <td data-label="Root" className="nowrap">
-<Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()} title={`${t.rootService} ${spanLabel(t.rootName)}`} data-testid="trace-root" data-root-reported={t.rootReported ? 'true' : 'false'}>
+                    {/* A long root (a long path) is cut with an ellipsis before the table grows past its card; the title has it whole. */}
+                    <td data-label="Root" className="truncate">
+                      <Link href={`/traces/${t.traceId}`} onClick={(e) => e.stopPropagation()} title={`${t.rootService} ${spanLabel(t.rootName)}`} data-testid="trace-root" data-root-reported={t.rootReported ? 'true' : 'false'}>
                         {t.rootReported || now - t.startMs > ROOT_WAIT_MS ? (
                           <>
                             <strong>{serviceName(t.rootService)}</strong> <span className="mono">{spanLabel(t.rootName)}</span>

@@ -43,6 +43,22 @@ export function retryAttempt(s: TraceSpan): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/**
+ * Where a span's duration is written, in percent of the track: after its bar, before it when the bar
+ * ends near the right edge, and inside its right end when the bar spans most of the track (a root
+ * span): written before such a bar it would run out of the track over the span's name.
+ */
+export function durationPlace(left: number, width: number): 'after' | 'before' | 'inside' {
+  if (left + width <= 80) return 'after';
+  return left >= 20 ? 'before' : 'inside';
+}
+
+function durationStyle(left: number, width: number): { left: string } | { right: string } {
+  const place = durationPlace(left, width);
+  if (place === 'after') return { left: `${left + width + 0.5}%` };
+  return { right: `${place === 'before' ? 100 - left + 0.5 : 100 - left - width + 0.5}%` };
+}
+
 /** The trace as a waterfall: one row per span, bars on a shared time axis, errors and retries marked. */
 export function Waterfall({ spans, selected, onSelect }: { spans: readonly TraceSpan[]; selected: string | null; onSelect: (spanId: string) => void }) {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
@@ -122,7 +138,9 @@ export function Waterfall({ spans, selected, onSelect }: { spans: readonly Trace
                 <span className="wf-toggle" />
               )}
               <span className="dot" style={{ background: color }} />
-              <span className="svc">{s.service}</span>
+              <span className="svc" title={s.service}>
+                {s.service}
+              </span>
               <span className={`kind-tag kind-${s.kind}`}>{s.kind}</span>
               <span className="name mono" title={spanLabel(s.name, s.attributes)}>
                 {spanLabel(s.name, s.attributes)}
@@ -140,7 +158,7 @@ export function Waterfall({ spans, selected, onSelect }: { spans: readonly Trace
                 <span key={t} className="wf-grid" style={{ left: `${t * 96 + 2}%` }} />
               ))}
               <span className={`wf-bar ${s.error ? 'error' : ''}`} style={{ left: `${left}%`, width: `${width}%`, background: color, opacity: s.kind === 'client' ? 0.6 : 0.95 }} />
-              <span className="wf-dur" style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `${left + width + 0.5}%` }}>
+              <span className={`wf-dur ${durationPlace(left, width) === 'inside' ? 'inside' : ''}`} style={durationStyle(left, width)}>
                 {fmtMs(s.durationMs)}
               </span>
             </div>
