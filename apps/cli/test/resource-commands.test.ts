@@ -4,17 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import { RESOURCE_KINDS } from '@trellis/shared';
+import { retryPolicyYaml } from './support/manifests.ts';
 import { repoRoot, startControlPlaneProcess, trellis } from './support/run.ts';
 import { joinToken } from './support/mesh.ts';
-
-const RETRY = (attempts: number, name = 'payments-retry') => `apiVersion: trellis.dev/v1alpha1
-kind: RetryPolicy
-metadata:
-  name: ${name}
-spec:
-  targetRef: {kind: Service, name: payments}
-  attempts: ${attempts}
-`;
 
 describe('trellis resource commands against a real control plane', () => {
   let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
@@ -44,7 +36,7 @@ describe('trellis resource commands against a real control plane', () => {
 
   it('refuses a file with an invalid document, naming file, document and field, and applies none of it', async () => {
     const file = path.join(dir, 'mixed.yaml');
-    await writeFile(file, `${RETRY(3, 'first-ok')}---\n${RETRY(11, 'second-bad')}---\n${RETRY(2, 'third-ok')}`);
+    await writeFile(file, `${retryPolicyYaml(3, 'first-ok')}---\n${retryPolicyYaml(11, 'second-bad')}---\n${retryPolicyYaml(2, 'third-ok')}`);
     const r = await trellis(['apply', '-f', file, ...server()]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${file}: document 2: spec.attempts: must be at most 10`);
@@ -56,10 +48,10 @@ describe('trellis resource commands against a real control plane', () => {
   });
 
   it('applies many documents in one transaction: a conflict on a later one leaves the earlier ones unwritten', async () => {
-    const taken = await trellis(['apply', '-f', '-', ...server()], { stdin: RETRY(2, 'already-there') });
+    const taken = await trellis(['apply', '-f', '-', ...server()], { stdin: retryPolicyYaml(2, 'already-there') });
     expect(taken.code, taken.stderr).toBe(0);
-    const stale = RETRY(5, 'already-there').replace('  name: already-there\n', '  name: already-there\n  resourceVersion: "99"\n');
-    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${RETRY(3, 'before-the-conflict')}---\n${stale}` });
+    const stale = retryPolicyYaml(5, 'already-there').replace('  name: already-there\n', '  name: already-there\n  resourceVersion: "99"\n');
+    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${retryPolicyYaml(3, 'before-the-conflict')}---\n${stale}` });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('conflict: RetryPolicy default/already-there was changed by someone else');
     expect(r.stderr).toContain('nothing was applied');
@@ -71,7 +63,7 @@ describe('trellis resource commands against a real control plane', () => {
 
   it('finds the control plane through TRELLIS_SERVER and applies from stdin', async () => {
     const env = { TRELLIS_SERVER: cp.url };
-    const r = await trellis(['apply', '-f', '-'], { stdin: `${RETRY(4, 'from-stdin')}---\n${RETRY(3, 'from-stdin-2')}`, env });
+    const r = await trellis(['apply', '-f', '-'], { stdin: `${retryPolicyYaml(4, 'from-stdin')}---\n${retryPolicyYaml(3, 'from-stdin-2')}`, env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('retrypolicy/from-stdin created (revision 1)\nretrypolicy/from-stdin-2 created (revision 1)\n');
     const got = await trellis(['get', 'retrypolicy', 'from-stdin', '-o', 'json'], { env });
@@ -79,7 +71,7 @@ describe('trellis resource commands against a real control plane', () => {
   });
 
   it('refuses YAML that does not parse, with the line, and applies nothing (stdin)', async () => {
-    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${RETRY(3, 'yaml-ok')}---\nkind: [unclosed\n` });
+    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: `${retryPolicyYaml(3, 'yaml-ok')}---\nkind: [unclosed\n` });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/<stdin>: document 2 \(line \d+\): YAML:/);
     const get = await trellis(['get', 'retrypolicy', 'yaml-ok', ...server()]);
@@ -90,7 +82,7 @@ describe('trellis resource commands against a real control plane', () => {
   it('shows history, rolls back to a revision, and deletes', async () => {
     const file = path.join(dir, 'history.yaml');
     for (const attempts of [2, 4, 6]) {
-      await writeFile(file, RETRY(attempts, 'hist'));
+      await writeFile(file, retryPolicyYaml(attempts, 'hist'));
       expect((await trellis(['apply', '-f', file, '--note', `attempts ${attempts}`, ...server()])).code).toBe(0);
     }
     const history = await trellis(['history', 'RetryPolicy', 'hist', ...server()]);
@@ -116,7 +108,7 @@ describe('trellis resource commands against a real control plane', () => {
   it('warns (and still applies) when a policy targets a service nobody knows, also with --dry-run', async () => {
     expect((await trellis(['apply', '-f', path.join('examples', 'service.yaml'), ...server()])).code).toBe(0);
     const file = path.join(dir, 'typo.yaml');
-    await writeFile(file, RETRY(2, 'typo-retry').replace('name: payments', 'name: paymentz'));
+    await writeFile(file, retryPolicyYaml(2, 'typo-retry').replace('name: payments', 'name: paymentz'));
     // payments is known (declared in examples/service.yaml), so the typo gets a suggestion.
     const dry = await trellis(['apply', '-f', file, '--dry-run', ...server()]);
     expect(dry.code, dry.stderr).toBe(0);
@@ -126,7 +118,7 @@ describe('trellis resource commands against a real control plane', () => {
     expect(real.code, real.stderr).toBe(0);
     expect(real.stderr).toContain('no service "paymentz" is known');
     const fine = path.join(dir, 'fine.yaml');
-    await writeFile(fine, RETRY(2, 'fine-retry'));
+    await writeFile(fine, retryPolicyYaml(2, 'fine-retry'));
     const known = await trellis(['apply', '-f', fine, '--dry-run', ...server()]);
     expect(known.code, known.stderr).toBe(0);
     expect(known.stderr).not.toContain('warning');

@@ -4,20 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Snapshot } from '@trellis/shared';
+import { retryPolicyYaml } from './support/manifests.ts';
 import { startControlPlaneProcess, trellis } from './support/run.ts';
 import { joinToken } from './support/mesh.ts';
 
 // How fast a change made with the CLI reaches a proxy: a "within 1 s" figure, so this file runs alone
 // (vitest.config.ts, ALONE); the other resource commands are in resource-commands.test.ts.
-
-const RETRY = (attempts: number, name: string) => `apiVersion: trellis.dev/v1alpha1
-kind: RetryPolicy
-metadata:
-  name: ${name}
-spec:
-  targetRef: {kind: Service, name: payments}
-  attempts: ${attempts}
-`;
 
 describe('a resource applied with the CLI', () => {
   let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
@@ -43,7 +35,7 @@ describe('a resource applied with the CLI', () => {
     try {
       while (received.length === 0) await new Promise((r) => setTimeout(r, 20));
       const file = path.join(dir, 'retry.yaml');
-      await writeFile(file, RETRY(7, 'cli-speed'));
+      await writeFile(file, retryPolicyYaml(7, 'cli-speed'));
       const before = performance.now();
       const r = await trellis(['apply', '-f', file, ...server()]);
       expect(r.stdout).toContain('retrypolicy/cli-speed created');

@@ -66,30 +66,43 @@ export function createRetry(policy: CompiledRetry | undefined, replayBodies = tr
   const on = new Set<string>(policy.retryOn);
   // One budget per route and snapshot: a config push starts a fresh one-second window, nothing more.
   const budget = new RetryBudget(policy.budgetRatio, policy.budgetMinPerSecond);
-  return (next) => (req) => {
-    budget.onRequest(performance.now());
-    // Most requests have no body: no await before the first try (an async frame, a promise and a
-    // microtask turn each).
-    const body = req.body;
-    if (body === null || Buffer.isBuffer(body)) return retrying(policy, on, budget, next, req, undefined);
-    if (!replayBodies) return next(req);
-    return replayThenRetry(policy, on, budget, next, req);
+  return (next) => {
+    const route: RouteRetry = { policy, on, budget, next };
+    return (req) => {
+      budget.onRequest(performance.now());
+      // Most requests have no body: no await before the first try (an async frame, a promise and a
+      // microtask turn each).
+      const body = req.body;
+      if (body === null || Buffer.isBuffer(body)) return retrying(route, req, undefined);
+      if (!replayBodies) return next(req);
+      return replayThenRetry(route, req);
+    };
   };
 }
 
+/** What retrying on one route needs, made once per route and snapshot (nothing of it is per request). */
+interface RouteRetry {
+  policy: CompiledRetry;
+  /** The policy's retryOn conditions. */
+  on: ReadonlySet<string>;
+  budget: RetryBudget;
+  /** The rest of the chain: one try. */
+  next: Handler;
+}
+
 /** A request with a streamed body: read it into memory when small enough to send again, then retry as any other. */
-async function replayThenRetry(policy: CompiledRetry, on: ReadonlySet<string>, budget: RetryBudget, next: Handler, req: ProxyRequest): Promise<ProxyResponse> {
+async function replayThenRetry(route: RouteRetry, req: ProxyRequest): Promise<ProxyResponse> {
   let replayable: boolean;
   try {
     replayable = await makeReplayable(req);
   } catch (err) {
     return proxyError('bad-request', `request body could not be read: ${(err as Error).message}`);
   }
-  if (replayable) return retrying(policy, on, budget, next, req, undefined);
+  if (replayable) return retrying(route, req, undefined);
   // A gRPC call's body has no declared length and may stream for long: it is recorded as it goes
   // out, and a retry happens only when the whole of it was small and had ended by then.
-  if (!isGrpc(req)) return next(req);
-  return retrying(policy, on, budget, next, req, recordBody(req));
+  if (!isGrpc(req)) return route.next(req);
+  return retrying(route, req, recordBody(req));
 }
 
 /**
@@ -97,32 +110,23 @@ async function replayThenRetry(policy: CompiledRetry, on: ReadonlySet<string>, b
  * then this costs one `then`, no async frame). With `recorded`, retries only while the recorded body can
  * be sent again.
  */
-function retrying(
-  policy: CompiledRetry,
-  on: ReadonlySet<string>,
-  budget: RetryBudget,
-  next: Handler,
-  req: ProxyRequest,
-  recorded: (() => Buffer | undefined) | undefined,
-): Promise<ProxyResponse> {
-  return next(req).then((response) => {
+function retrying(route: RouteRetry, req: ProxyRequest, recorded: (() => Buffer | undefined) | undefined): Promise<ProxyResponse> {
+  return route.next(req).then((response) => {
     if (req.cancellation.cancelled) return response;
-    const delay = retryDelay(policy, on, req, response, 1);
-    return delay < 0 ? response : retryLoop(policy, on, budget, next, req, recorded, response, delay);
+    const delay = retryDelay(route.policy, route.on, req, response, 1);
+    return delay < 0 ? response : retryLoop(route, req, recorded, response, delay);
   });
 }
 
 /** From an answer of try 1 that may be retried after `delay` ms: tries until an answer is final. */
 async function retryLoop(
-  policy: CompiledRetry,
-  on: ReadonlySet<string>,
-  budget: RetryBudget,
-  next: Handler,
+  route: RouteRetry,
   req: ProxyRequest,
   recorded: (() => Buffer | undefined) | undefined,
   response: ProxyResponse,
   delay: number,
 ): Promise<ProxyResponse> {
+  const { policy, on, budget, next } = route;
   const cancellation = req.cancellation;
   for (let attempt = 2; ; attempt++) {
     if (recorded) {
