@@ -1,24 +1,15 @@
-import { readdir, writeFile, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import { RESOURCE_KINDS } from '@trellis/shared';
 import { retryPolicyYaml } from './support/manifests.ts';
-import { repoRoot, startControlPlaneProcess, trellis } from './support/run.ts';
+import { repoRoot, controlPlaneForSuite, trellis } from './support/run.ts';
 import { joinToken } from './support/mesh.ts';
 
 describe('trellis resource commands against a real control plane', () => {
-  let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
-  let dir: string;
-  const server = () => ['--server', cp.url];
-  beforeAll(async () => {
-    cp = await startControlPlaneProcess();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-manifests-'));
-  });
-  afterAll(async () => {
-    await cp?.stop();
-  });
+  const cp = controlPlaneForSuite();
+  const { server } = cp;
 
   it('applies every example (one per kind) and lists them back', async () => {
     const files = (await readdir(path.join(repoRoot, 'examples'))).filter((f) => f.endsWith('.yaml'));
@@ -35,7 +26,7 @@ describe('trellis resource commands against a real control plane', () => {
   });
 
   it('refuses a file with an invalid document, naming file, document and field, and applies none of it', async () => {
-    const file = path.join(dir, 'mixed.yaml');
+    const file = path.join(cp.dir, 'mixed.yaml');
     await writeFile(file, `${retryPolicyYaml(3, 'first-ok')}---\n${retryPolicyYaml(11, 'second-bad')}---\n${retryPolicyYaml(2, 'third-ok')}`);
     const r = await trellis(['apply', '-f', file, ...server()]);
     expect(r.code).not.toBe(0);
@@ -80,7 +71,7 @@ describe('trellis resource commands against a real control plane', () => {
   });
 
   it('shows history, rolls back to a revision, and deletes', async () => {
-    const file = path.join(dir, 'history.yaml');
+    const file = path.join(cp.dir, 'history.yaml');
     for (const attempts of [2, 4, 6]) {
       await writeFile(file, retryPolicyYaml(attempts, 'hist'));
       expect((await trellis(['apply', '-f', file, '--note', `attempts ${attempts}`, ...server()])).code).toBe(0);
@@ -107,7 +98,7 @@ describe('trellis resource commands against a real control plane', () => {
 
   it('warns (and still applies) when a policy targets a service nobody knows, also with --dry-run', async () => {
     expect((await trellis(['apply', '-f', path.join('examples', 'service.yaml'), ...server()])).code).toBe(0);
-    const file = path.join(dir, 'typo.yaml');
+    const file = path.join(cp.dir, 'typo.yaml');
     await writeFile(file, retryPolicyYaml(2, 'typo-retry').replace('name: payments', 'name: paymentz'));
     // payments is known (declared in examples/service.yaml), so the typo gets a suggestion.
     const dry = await trellis(['apply', '-f', file, '--dry-run', ...server()]);
@@ -117,7 +108,7 @@ describe('trellis resource commands against a real control plane', () => {
     const real = await trellis(['apply', '-f', file, ...server()]);
     expect(real.code, real.stderr).toBe(0);
     expect(real.stderr).toContain('no service "paymentz" is known');
-    const fine = path.join(dir, 'fine.yaml');
+    const fine = path.join(cp.dir, 'fine.yaml');
     await writeFile(fine, retryPolicyYaml(2, 'fine-retry'));
     const known = await trellis(['apply', '-f', fine, '--dry-run', ...server()]);
     expect(known.code, known.stderr).toBe(0);

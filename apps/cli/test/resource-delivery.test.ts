@@ -1,27 +1,18 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Snapshot } from '@trellis/shared';
 import { retryPolicyYaml } from './support/manifests.ts';
-import { startControlPlaneProcess, trellis } from './support/run.ts';
+import { controlPlaneForSuite, trellis } from './support/run.ts';
 import { joinToken } from './support/mesh.ts';
 
 // How fast a change made with the CLI reaches a proxy: a "within 1 s" figure, so this file runs alone
 // (vitest.config.ts, ALONE); the other resource commands are in resource-commands.test.ts.
 
 describe('a resource applied with the CLI', () => {
-  let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
-  let dir: string;
-  const server = () => ['--server', cp.url];
-  beforeAll(async () => {
-    cp = await startControlPlaneProcess();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-manifests-'));
-  });
-  afterAll(async () => {
-    await cp?.stop();
-  });
+  const cp = controlPlaneForSuite();
+  const { server } = cp;
 
   it('reaches a connected proxy within 1 s', async () => {
     const received: { snapshot: Snapshot; at: number }[] = [];
@@ -34,7 +25,7 @@ describe('a resource applied with the CLI', () => {
     await client.start();
     try {
       while (received.length === 0) await new Promise((r) => setTimeout(r, 20));
-      const file = path.join(dir, 'retry.yaml');
+      const file = path.join(cp.dir, 'retry.yaml');
       await writeFile(file, retryPolicyYaml(7, 'cli-speed'));
       const before = performance.now();
       const r = await trellis(['apply', '-f', file, ...server()]);

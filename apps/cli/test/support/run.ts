@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const bin = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');
@@ -72,5 +73,35 @@ export async function startControlPlaneProcess(
       }
       if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One `trellis control-plane` process and a scratch directory for the tests of a describe block: started
+ * before them, stopped (its data removed) after. `server()` is the flag that points a command at it.
+ */
+export function controlPlaneForSuite() {
+  let cp: Awaited<ReturnType<typeof startControlPlaneProcess>> | undefined;
+  let dir = '';
+  beforeAll(async () => {
+    cp = await startControlPlaneProcess();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'trellis-manifests-'));
+  });
+  afterAll(async () => {
+    await cp?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const started = () => {
+    if (!cp) throw new Error('the control plane is started in beforeAll');
+    return cp;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get dir() {
+      return dir;
+    },
+    server: () => ['--server', started().url],
   };
 }
