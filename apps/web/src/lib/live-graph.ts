@@ -1,21 +1,39 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSubscription } from '@trpc/tanstack-react-query';
+import { applyLiveGraphMessage } from '@trellis/shared';
 import { useLiveStatus } from './connectivity';
 import { useTRPC, type ServiceGraph } from './trpc';
 
 /**
- * The service graph, pushed about once a second as server-sent events (graph.live); while the live channel
- * is down it falls back to polling graph.get, so the page keeps moving either way.
+ * The service graph, pushed about once a second as server-sent events (graph.live): the whole graph first,
+ * then only what changed (at the precision the page shows), applied here to the graph held; a delta that
+ * does not follow it restarts the subscription, which starts with the whole graph again. While the live
+ * channel is down it falls back to polling graph.get, so the page keeps moving either way.
  */
 export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, initial?: Promise<ServiceGraph | null>) {
   const trpc = useTRPC();
   // Per-route figures are fetched by the edge panel for the one edge it shows.
   const input = namespace ? { namespace, windowSeconds, routes: false } : { windowSeconds, routes: false };
-  const sub = useSubscription(trpc.graph.live.subscriptionOptions(input));
-  const live = sub.status === 'pending' && sub.data !== undefined;
+  const held = useRef<ReturnType<typeof applyLiveGraphMessage>>(null);
+  const [liveGraph, setLiveGraph] = useState<ServiceGraph | undefined>(undefined);
+  const sub = useSubscription(
+    trpc.graph.live.subscriptionOptions(input, {
+      onData: (msg) => {
+        held.current = applyLiveGraphMessage(held.current, msg);
+        if (held.current) setLiveGraph(held.current.graph);
+        // A gap: ask for the whole graph again (a new subscription starts with it).
+        else sub.reset();
+      },
+    }),
+  );
+  useEffect(() => {
+    held.current = null;
+    setLiveGraph(undefined);
+  }, [namespace, windowSeconds]);
+  const live = sub.status === 'pending' && liveGraph !== undefined;
   useLiveStatus(sub);
   // Ask over HTTP only when the live channel is not delivering: on a big mesh every graph is megabytes
   // for the control plane to build and the browser to parse, so one channel at a time.
@@ -41,7 +59,7 @@ export function useLiveGraph(namespace: string | undefined, windowSeconds = 10, 
     };
   }, [initial]);
   const seedMatches = seed && (seed.nodes.every((n) => !namespace || n.external || n.namespace === namespace) ? seed : null);
-  const candidates = [sub.data, query.data, seedMatches ?? undefined].filter((g): g is ServiceGraph => !!g && g.windowSeconds === windowSeconds);
+  const candidates = [liveGraph, query.data, seedMatches ?? undefined].filter((g): g is ServiceGraph => !!g && g.windowSeconds === windowSeconds);
   const graph = candidates.sort((a, b) => b.generatedAt.localeCompare(a.generatedAt))[0];
   return { graph, live, error: graph ? null : (query.error ?? sub.error), isLoading: !graph && !(query.error ?? sub.error), refetch: () => void query.refetch() };
 }
