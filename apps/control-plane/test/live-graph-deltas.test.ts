@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLiveGraphMessage, diffLiveGraph, liveGraphMessageSchema, quantiseGraph, type LiveGraphMessage, type ServiceGraph } from '@trellis/shared';
+import { applyLiveGraphMessage, diffLiveGraph, fullLiveGraph, liveGraphMessageSchema, quantiseGraph, type LiveGraphMessage, type ServiceGraph } from '@trellis/shared';
 import { MetricWindows } from '../src/telemetry/windows.ts';
 import { buildGraph, type KnownService } from '../src/telemetry/graph.ts';
 import { LiveGraphFeeds } from '../src/telemetry/live-graph.ts';
@@ -39,7 +39,8 @@ describe('the live graph as deltas', () => {
       const sim = simulatedMesh(60, 200);
       for (let s = 0; s < 10; s++) sim.second();
       let sent = quantiseGraph(sim.graph(namespace));
-      let held = applyLiveGraphMessage(null, wire({ type: 'full', seq: 0, graph: sent }));
+      let held = applyLiveGraphMessage(null, wire(fullLiveGraph(sent, 0)));
+      expect(held?.graph).toEqual(sent);
       const changes = { nodesAdded: 0, nodesRemoved: 0, edgesAdded: 0, edgesRemoved: 0, replaced: 0, figures: 0 };
       for (let seq = 1; seq <= 30; seq++) {
         // Churn: a new caller appears, an edge goes quiet (and leaves the window), a service goes, policies change.
@@ -67,7 +68,10 @@ describe('the live graph as deltas', () => {
         expect(held?.graph).toEqual(next);
         sent = next;
         // A resync midway: a full graph replaces whatever the viewer held.
-        if (seq === 18) held = applyLiveGraphMessage({ seq: 99, graph: { ...sent, nodes: [] } }, wire({ type: 'full', seq, graph: sent }));
+        if (seq === 18) {
+          held = applyLiveGraphMessage({ seq: 99, graph: { ...sent, nodes: [] } }, wire(fullLiveGraph(sent, seq)));
+          expect(held).toEqual({ seq, graph: sent });
+        }
       }
       if (namespace) expect(sent.nodes.every((n) => n.external || n.namespace === namespace)).toBe(true);
       // The run did exercise every kind of change.
@@ -83,7 +87,7 @@ describe('the live graph as deltas', () => {
     const g1 = quantiseGraph(sim.graph());
     sim.second();
     const g2 = quantiseGraph(sim.graph());
-    const held = applyLiveGraphMessage(null, { type: 'full', seq: 0, graph: g0 });
+    const held = applyLiveGraphMessage(null, fullLiveGraph(g0, 0));
     expect(applyLiveGraphMessage(held, diffLiveGraph(g1, g2, 2))).toBeNull();
     expect(applyLiveGraphMessage(null, diffLiveGraph(g0, g1, 1))).toBeNull();
     expect(applyLiveGraphMessage(held, diffLiveGraph(g0, g1, 1))?.graph).toEqual(g1);
@@ -94,7 +98,7 @@ describe('the live graph as deltas', () => {
     for (let s = 0; s < 11; s++) sim.second();
     const raw = sim.graph();
     let sent = quantiseGraph(raw);
-    const fullBytes = JSON.stringify({ type: 'full', seq: 0, graph: sent }).length;
+    const fullBytes = JSON.stringify(fullLiveGraph(sent, 0)).length;
     const seconds = 20;
     let deltaBytes = 0;
     for (let seq = 1; seq <= seconds; seq++) {
@@ -106,7 +110,7 @@ describe('the live graph as deltas', () => {
     // One whole graph a minute (the resync) on top of the deltas.
     const perSecond = deltaBytes / seconds + fullBytes / 60;
     console.log(
-      `live graph at 500 services / 2,000 edges: unquantised graph ${(JSON.stringify(raw).length / 1e3).toFixed(0)} KB, full message ${(fullBytes / 1e3).toFixed(0)} KB, ` +
+      `live graph at 500 services / 2,000 edges: the whole graph as JSON ${(JSON.stringify(raw).length / 1e3).toFixed(0)} KB, full message ${(fullBytes / 1e3).toFixed(0)} KB, ` +
         `deltas ${(deltaBytes / seconds / 1e3).toFixed(1)} KB/s, with a resync a minute ${(perSecond / 1e3).toFixed(1)} KB/s per viewer`,
     );
     expect(sent.edges.length).toBe(2000);
@@ -129,12 +133,12 @@ describe('the live graph feeds', () => {
     const build = () => graphAt(n++);
     const fast = new AbortController();
     const kinds: string[] = [];
-    let held: ReturnType<typeof applyLiveGraphMessage> = null;
+    const view: { held: ReturnType<typeof applyLiveGraphMessage> } = { held: null };
     const consumer = (async () => {
       for await (const m of feeds.watch('k', build, fast.signal)) {
         kinds.push(m.type);
-        held = applyLiveGraphMessage(held, m);
-        expect(held).not.toBeNull();
+        view.held = applyLiveGraphMessage(view.held, m);
+        expect(view.held).not.toBeNull();
       }
     })();
     // A second viewer of the same question shares the feed, and one that stops reading falls behind.
@@ -155,6 +159,6 @@ describe('the live graph feeds', () => {
     expect(kinds.filter((k) => k === 'delta').length).toBeGreaterThan(5);
     // A resync every 250 ms over about 0.55 s.
     expect(kinds.filter((k) => k === 'full').length).toBeGreaterThanOrEqual(2);
-    expect(held?.graph.edges[0]?.stats.rps).toBeGreaterThan(5);
+    expect(view.held?.graph.edges[0]?.stats.rps).toBeGreaterThan(5);
   });
 });

@@ -93,8 +93,25 @@ const liveGraphField = z.enum(LIVE_GRAPH_FIELDS);
  */
 const column = z.array(z.union([z.number(), z.null(), z.array(z.number())]));
 
-/** The whole graph (first message, periodic resync, and after any gap). */
-export const liveGraphFullSchema = z.object({ type: z.literal('full'), seq: z.number().int().min(0), graph: serviceGraphSchema });
+/** The figures of a stats block that do not travel in columns: its gRPC counts. */
+const hollowStats = z.object({ grpc: z.record(z.string(), z.number()).optional() });
+
+/**
+ * The whole graph (first message, periodic resync, and after any gap), a quarter of its plain JSON: nodes and
+ * edges without their figures, then every figure in columns, as a delta from a graph of zeros would carry them.
+ */
+export const liveGraphFullSchema = z.object({
+  type: z.literal('full'),
+  seq: z.number().int().min(0),
+  generatedAt: z.string(),
+  windowSeconds: z.number().int(),
+  /** Nodes, each with `inbound` null (no traffic in) or holding only its gRPC counts. */
+  nodes: z.array(graphNodeSchema.extend({ inbound: hollowStats.nullable() })),
+  /** Edges as "source->destination" ids, with their version names, per-route figures and gRPC counts. */
+  edges: z.array(z.object({ id: z.string(), versions: z.array(z.string()), routes: graphEdgeSchema.shape.routes, stats: hollowStats })),
+  nodeFigures: z.partialRecord(liveGraphField, column).optional(),
+  edgeFigures: z.partialRecord(liveGraphField, column).optional(),
+});
 
 /** What changed since message `seq - 1`: applied in the order remove, set, then figures. */
 export const liveGraphDeltaSchema = z.object({
@@ -303,6 +320,57 @@ function edgeShape(e: GraphEdge): string {
   return JSON.stringify([e.source, e.destination, e.versions.map((v) => v.version), e.routes, e.stats.grpc]);
 }
 
+const zeroStats = (grpc: Record<string, number> | undefined): GraphStats => ({
+  requests: 0,
+  rps: 0,
+  successRate: null,
+  p50Ms: null,
+  p95Ms: null,
+  p99Ms: null,
+  retriesPerSecond: 0,
+  rateLimitedPerSecond: 0,
+  ejections: 0,
+  codes: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
+  mtlsShare: null,
+  attempts: 0,
+  actualSuccessRate: null,
+  ...(grpc ? { grpc } : {}),
+});
+
+/** The graph a full message's lists stand for before its figures are applied: every figure zero or null. */
+function skeleton(full: Pick<LiveGraphFull, 'generatedAt' | 'windowSeconds' | 'nodes' | 'edges'>): ServiceGraph {
+  return {
+    generatedAt: full.generatedAt,
+    windowSeconds: full.windowSeconds,
+    nodes: full.nodes.map((n) => ({ ...n, inbound: n.inbound ? zeroStats(n.inbound.grpc) : null })),
+    edges: full.edges.map((e) => {
+      const arrow = e.id.indexOf('->');
+      return {
+        id: e.id,
+        source: e.id.slice(0, arrow),
+        destination: e.id.slice(arrow + 2),
+        stats: zeroStats(e.stats.grpc),
+        versions: e.versions.map((version) => ({ version, rps: 0, share: 0 })),
+        routes: e.routes,
+      };
+    }),
+  };
+}
+
+const grpcOnly = (s: GraphStats) => (s.grpc ? { grpc: s.grpc } : {});
+
+/** The whole (quantised) graph as message number `seq`. */
+export function fullLiveGraph(graph: ServiceGraph, seq: number): LiveGraphFull {
+  const lists = {
+    generatedAt: graph.generatedAt,
+    windowSeconds: graph.windowSeconds,
+    nodes: graph.nodes.map((n) => ({ ...n, inbound: n.inbound ? grpcOnly(n.inbound) : null })),
+    edges: graph.edges.map((e) => ({ id: e.id, versions: e.versions.map((v) => v.version), routes: e.routes, stats: grpcOnly(e.stats) })),
+  };
+  const figures = diffLiveGraph(skeleton(lists), graph, seq);
+  return { type: 'full', seq, ...lists, ...(figures.nodes ? { nodeFigures: figures.nodes } : {}), ...(figures.edges ? { edgeFigures: figures.edges } : {}) };
+}
+
 /**
  * What changed from `prev` to `next` (both quantised, both sorted by id), as delta number `seq`. Applying
  * it to `prev` with applyLiveGraphDelta gives a graph equal to `next`.
@@ -397,19 +465,18 @@ function applyColumns<T>(
  * graph. Unchanged nodes and edges keep their identity; changed ones are new objects.
  */
 export function applyLiveGraphMessage(held: { seq: number; graph: ServiceGraph } | null, msg: LiveGraphMessage): { seq: number; graph: ServiceGraph } | null {
-  if (msg.type === 'full') return { seq: msg.seq, graph: msg.graph };
-  if (!held || msg.seq !== held.seq + 1) return null;
-  const g = held.graph;
+  if (msg.type === 'delta' && (!held || msg.seq !== held.seq + 1)) return null;
+  const g = msg.type === 'full' ? skeleton(msg) : (held?.graph ?? skeleton({ generatedAt: '', windowSeconds: 0, nodes: [], edges: [] }));
   const w = g.windowSeconds;
   try {
-    const nodes = splice(g.nodes, msg.remove?.nodes, (msg.set?.nodes ?? []).map((s) => ({ at: s.at, item: s.node })));
-    const edges = splice(g.edges, msg.remove?.edges, (msg.set?.edges ?? []).map((s) => ({ at: s.at, item: s.edge })));
-    const nodeList = nodes === g.nodes ? [...nodes] : nodes;
-    const edgeList = edges === g.edges ? [...edges] : edges;
-    applyColumns(nodeList, msg.nodes, (n) => n.inbound, (n, inbound) => ({ ...n, inbound }), w);
+    const nodes = msg.type === 'full' ? g.nodes : splice(g.nodes, msg.remove?.nodes, (msg.set?.nodes ?? []).map((s) => ({ at: s.at, item: s.node })));
+    const edges = msg.type === 'full' ? g.edges : splice(g.edges, msg.remove?.edges, (msg.set?.edges ?? []).map((s) => ({ at: s.at, item: s.edge })));
+    const nodeList = nodes === g.nodes && msg.type === 'delta' ? [...nodes] : nodes;
+    const edgeList = edges === g.edges && msg.type === 'delta' ? [...edges] : edges;
+    applyColumns(nodeList, msg.type === 'full' ? msg.nodeFigures : msg.nodes, (n) => n.inbound, (n, inbound) => ({ ...n, inbound }), w);
     applyColumns(
       edgeList,
-      msg.edges,
+      msg.type === 'full' ? msg.edgeFigures : msg.edges,
       (e) => e.stats,
       (e, stats, flat) => {
         const versions = flat ? e.versions.map((v, i) => ({ version: v.version, rps: flat[2 * i] ?? 0, share: flat[2 * i + 1] ?? 0 })) : deriveVersions(e.versions, stats);

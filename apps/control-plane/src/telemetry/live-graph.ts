@@ -1,9 +1,9 @@
-import { diffLiveGraph, quantiseGraph, type LiveGraphDelta, type LiveGraphMessage, type ServiceGraph } from '@trellis/shared';
+import { diffLiveGraph, fullLiveGraph, quantiseGraph, type LiveGraphDelta, type LiveGraphFull, type LiveGraphMessage, type ServiceGraph } from '@trellis/shared';
 
 export interface LiveGraphOptions {
   /** How often the graph is rebuilt and a delta sent (default 1 s). */
   intervalMs?: number;
-  /** Each viewer gets the whole graph again this often, whatever happened (default 60 s). */
+  /** Each viewer gets the whole graph again this often, whatever happened (default 60 s; the first time, after 30–60 s). */
   resyncMs?: number;
 }
 
@@ -12,6 +12,7 @@ class Feed {
   seq = 0;
   graph: ServiceGraph;
   delta: LiveGraphDelta | null = null;
+  private full: LiveGraphFull | null = null;
   readonly viewers = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
 
@@ -30,6 +31,12 @@ class Feed {
     this.seq += 1;
     this.graph = next;
     for (const wake of this.viewers) wake();
+  }
+
+  /** The whole graph as the current message, encoded once for every viewer that needs it. */
+  fullMessage(): LiveGraphFull {
+    if (this.full?.seq !== this.seq) this.full = fullLiveGraph(this.graph, this.seq);
+    return this.full;
   }
 
   stop(): void {
@@ -85,9 +92,11 @@ export class LiveGraphFeeds {
           sent = feed.seq;
           yield feed.delta;
         } else {
+          // The first resync comes at a random point of the second half of the period, so viewers that
+          // arrived together (a control plane restart reconnects them all) do not all resync together.
+          fullAt = sent < 0 ? now - (Math.random() * this.resyncMs) / 2 : now;
           sent = feed.seq;
-          fullAt = now;
-          yield { type: 'full', seq: feed.seq, graph: feed.graph };
+          yield feed.fullMessage();
         }
       }
     } finally {
