@@ -86,12 +86,15 @@ export const LIVE_GRAPH_FIELDS = [
 export type LiveGraphField = (typeof LIVE_GRAPH_FIELDS)[number];
 const liveGraphField = z.enum(LIVE_GRAPH_FIELDS);
 
+const figure = z.union([z.number(), z.null(), z.array(z.number())]);
 /**
- * One column of changed figures: pairs flattened as [step, value, step, value, ...], where each step is
- * the distance in the (new, id-sorted) node or edge list from the previous pair's position, the first
- * counted from -1. Dense changes cost a one-digit step each.
+ * One column of changed figures, in whichever of two forms is shorter. Sparse: pairs flattened as
+ * [step, value, step, value, ...], each step the distance in the (new, id-sorted) node or edge list from
+ * the previous pair's position, the first counted from -1. Dense: `at`, a base64 bitmap of the positions
+ * (bit i of byte i/8, lowest bit first), and `v`, their values in order.
  */
-const column = z.array(z.union([z.number(), z.null(), z.array(z.number())]));
+const column = z.union([z.array(figure), z.object({ at: z.string(), v: z.array(figure) })]);
+type Column = z.infer<typeof column>;
 
 /** The figures of a stats block that do not travel in columns: its gRPC counts. */
 const hollowStats = z.object({ grpc: z.record(z.string(), z.number()).optional() });
@@ -282,29 +285,73 @@ function write(s: GraphStats, f: Exclude<LiveGraphField, 'versions'>, v: Scalar)
 const BASE_FIELDS = LIVE_GRAPH_FIELDS.filter((f): f is Exclude<LiveGraphField, 'requests' | '2xx' | 'versions'> => f !== 'requests' && f !== '2xx' && f !== 'versions');
 const DERIVED_FIELDS = ['requests', '2xx'] as const;
 
-type Columns = Partial<Record<LiveGraphField, (Scalar | number[])[]>>;
+type Figure = Scalar | number[];
+/** Changed figures by field, as positions and values, while a delta is being made. */
+type Columns = Partial<Record<LiveGraphField, { at: number[]; v: Figure[] }>>;
 
 /** Appends one changed figure at position `at` to its column (positions arrive in increasing order). */
-function push(cols: Columns, last: Map<LiveGraphField, number>, f: LiveGraphField, at: number, v: Scalar | number[]): void {
-  const col = (cols[f] ??= []);
-  col.push(at - (last.get(f) ?? -1), v);
-  last.set(f, at);
+function push(cols: Columns, f: LiveGraphField, at: number, v: Figure): void {
+  const col = (cols[f] ??= { at: [], v: [] });
+  col.at.push(at);
+  col.v.push(v);
+}
+
+/** A column in its shorter wire form (see `column`). */
+function encodeColumn(col: { at: number[]; v: Figure[] }): Column {
+  const steps: Figure[] = [];
+  col.at.forEach((at, i) => steps.push(at - (col.at[i - 1] ?? -1), col.v[i] ?? null));
+  const last = col.at[col.at.length - 1] ?? 0;
+  // A step costs about two characters, a position in the bitmap a sixth of one.
+  if (col.at.length * 2 < ((last >> 3) + 1) * 1.4) return steps;
+  const bits = new Uint8Array((last >> 3) + 1);
+  for (const at of col.at) bits[at >> 3] = (bits[at >> 3] ?? 0) | (1 << (at & 7));
+  return { at: btoa(String.fromCharCode(...bits)), v: col.v };
+}
+
+/** A column's positions and values, whichever form it came in. */
+function decodeColumn(col: Column): { at: number[]; v: Figure[] } {
+  if (Array.isArray(col)) {
+    const out = { at: [] as number[], v: [] as Figure[] };
+    let at = -1;
+    for (let i = 0; i + 1 < col.length; i += 2) {
+      at += col[i] as number;
+      out.at.push(at);
+      out.v.push(col[i + 1] ?? null);
+    }
+    return out;
+  }
+  const bits = atob(col.at);
+  const at: number[] = [];
+  for (let i = 0; i < bits.length; i++) {
+    const byte = bits.charCodeAt(i);
+    for (let b = 0; b < 8; b++) if (byte & (1 << b)) at.push(i * 8 + b);
+  }
+  return { at, v: col.v };
+}
+
+function encodeColumns(cols: Columns): Partial<Record<LiveGraphField, Column>> {
+  const out: Partial<Record<LiveGraphField, Column>> = {};
+  for (const f of LIVE_GRAPH_FIELDS) {
+    const col = cols[f];
+    if (col) out[f] = encodeColumn(col);
+  }
+  return out;
 }
 
 /** Pushes the figures of `next` that differ from `prev` once `prev` is patched and derived as the viewer will. */
-function diffStats(cols: Columns, last: Map<LiveGraphField, number>, at: number, prev: GraphStats, next: GraphStats, w: number): GraphStats {
+function diffStats(cols: Columns, at: number, prev: GraphStats, next: GraphStats, w: number): GraphStats {
   const patched: GraphStats = { ...prev, codes: { ...prev.codes } };
   for (const f of BASE_FIELDS) {
     const v = read(next, f);
     if (v !== read(prev, f)) {
-      push(cols, last, f, at, v);
+      push(cols, f, at, v);
       write(patched, f, v);
     }
   }
   deriveStats(patched, w);
   for (const f of DERIVED_FIELDS) {
     const v = read(next, f);
-    if (v !== read(patched, f)) push(cols, last, f, at, v);
+    if (v !== read(patched, f)) push(cols, f, at, v);
   }
   return patched;
 }
@@ -386,11 +433,10 @@ export function diffLiveGraph(prev: ServiceGraph, next: ServiceGraph, seq: numbe
   const goneNodes = prev.nodes.filter((n) => !nextNodeIds.has(n.id)).map((n) => n.id);
   if (goneNodes.length) remove.nodes = goneNodes;
   const nodeCols: Columns = {};
-  const nodeLast = new Map<LiveGraphField, number>();
   next.nodes.forEach((n, at) => {
     const p = prevNodes.get(n.id);
     if (!p || nodeShape(p) !== nodeShape(n)) (set.nodes ??= []).push({ at, node: n });
-    else if (p.inbound && n.inbound) diffStats(nodeCols, nodeLast, at, p.inbound, n.inbound, w);
+    else if (p.inbound && n.inbound) diffStats(nodeCols, at, p.inbound, n.inbound, w);
   });
 
   const prevEdges = new Map(prev.edges.map((e) => [e.id, e]));
@@ -398,22 +444,21 @@ export function diffLiveGraph(prev: ServiceGraph, next: ServiceGraph, seq: numbe
   const goneEdges = prev.edges.filter((e) => !nextEdgeIds.has(e.id)).map((e) => e.id);
   if (goneEdges.length) remove.edges = goneEdges;
   const edgeCols: Columns = {};
-  const edgeLast = new Map<LiveGraphField, number>();
   next.edges.forEach((e, at) => {
     const p = prevEdges.get(e.id);
     if (!p || edgeShape(p) !== edgeShape(e)) {
       (set.edges ??= []).push({ at, edge: e });
       return;
     }
-    const patched = diffStats(edgeCols, edgeLast, at, p.stats, e.stats, w);
+    const patched = diffStats(edgeCols, at, p.stats, e.stats, w);
     const versions = flatVersions(e.versions);
-    if (!sameNumbers(versions, flatVersions(deriveVersions(p.versions, patched)))) push(edgeCols, edgeLast, 'versions', at, versions);
+    if (!sameNumbers(versions, flatVersions(deriveVersions(p.versions, patched)))) push(edgeCols, 'versions', at, versions);
   });
 
   if (remove.nodes || remove.edges) delta.remove = remove;
   if (set.nodes || set.edges) delta.set = set;
-  if (Object.keys(nodeCols).length) delta.nodes = nodeCols;
-  if (Object.keys(edgeCols).length) delta.edges = edgeCols;
+  if (Object.keys(nodeCols).length) delta.nodes = encodeColumns(nodeCols);
+  if (Object.keys(edgeCols).length) delta.edges = encodeColumns(edgeCols);
   return delta;
 }
 
@@ -429,7 +474,7 @@ function splice<T extends { id: string }>(list: T[], gone: string[] | undefined,
 /** Applies the columns to the stats of the listed items, copying each item it changes. */
 function applyColumns<T>(
   list: T[],
-  cols: Columns | undefined,
+  cols: Partial<Record<LiveGraphField, Column>> | undefined,
   statsOf: (item: T) => GraphStats | null,
   withStats: (item: T, stats: GraphStats, versions: number[] | undefined) => T,
   w: number,
@@ -439,13 +484,12 @@ function applyColumns<T>(
   for (const f of LIVE_GRAPH_FIELDS) {
     const col = cols[f];
     if (!col) continue;
-    let at = -1;
-    for (let i = 0; i + 1 < col.length; i += 2) {
-      at += col[i] as number;
-      let c = changes.get(at);
-      if (!c) changes.set(at, (c = new Map()));
-      c.set(f, col[i + 1] as Scalar | number[]);
-    }
+    const { at, v } = decodeColumn(col);
+    at.forEach((p, i) => {
+      let c = changes.get(p);
+      if (!c) changes.set(p, (c = new Map()));
+      c.set(f, v[i] ?? null);
+    });
   }
   for (const [at, c] of changes) {
     const item = list[at];
