@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
-import type { Span } from '@trellis/shared';
+import { applyLiveGraphMessage, type Span } from '@trellis/shared';
 import type { AppRouter } from '../src/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
 import { TEST_BOOTSTRAP_TOKEN, startTestControlPlane } from './support/control-plane.ts';
@@ -110,9 +110,16 @@ describe('spans from the proxy stream', () => {
     const wsClient = createWSClient({ url: `${env.cp.url.replace('http', 'ws')}/trpc`, WebSocket: WebSocket as never, connectionParams: { token: TEST_BOOTSTRAP_TOKEN } });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     const graphs: { at: number; rps: number }[] = [];
+    let held: ReturnType<typeof applyLiveGraphMessage> = null;
     const sub = client.graph.live.subscribe(
       { windowSeconds: 5 },
-      { onData: (g) => graphs.push({ at: Date.now(), rps: g.edges.find((e) => e.id === 'frontend.default->catalog.default')?.stats.rps ?? 0 }) },
+      {
+        // A whole graph first, then deltas: the graph as the dashboard holds it after each message.
+        onData: (msg) => {
+          held = applyLiveGraphMessage(held, msg);
+          graphs.push({ at: Date.now(), rps: held?.graph.edges.find((e) => e.id === 'frontend.default->catalog.default')?.stats.rps ?? 0 });
+        },
+      },
     );
     try {
       const frontend = await reporter('frontend');

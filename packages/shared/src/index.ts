@@ -3,6 +3,7 @@ export * from './duration.ts';
 export * from './errors.ts';
 export * from './identity.ts';
 export * from './input-bounds.ts';
+export * from './live-graph.ts';
 export * from './regex.ts';
 export * from './snapshot.ts';
 export * from './stream.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ServiceGraph as SharedServiceGraph } from '@trellis/shared';
 import { listServices } from '../catalog.ts';
 import { buildGraph } from '../telemetry/graph.ts';
 import type { Context } from './trpc.ts';
@@ -30,17 +31,15 @@ export const graphRouter = router({
       return graph.edges[0] ?? null;
     }),
 
-  /** The same graph, pushed about once a second. */
+  /**
+   * The same graph, live: the whole graph (quantised to the precision the dashboard shows) first, then
+   * once a second only what changed, and the whole graph again every minute (see @trellis/shared live-graph.ts).
+   */
   live: procedure.meta({ permission: 'mesh:read' }).input(graphInput).subscription(async function* ({ ctx, input, signal }) {
     ctx.metrics.subscriptions.inc({ procedure: 'graph.live' });
     try {
-      while (!signal?.aborted) {
-        yield graphOf(ctx, input);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1000);
-          signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-        });
-      }
+      const key = JSON.stringify([input.namespace ?? null, input.windowSeconds, input.routes]);
+      yield* ctx.telemetry.liveGraph.watch(key, () => graphOf(ctx, input) satisfies SharedServiceGraph, signal);
     } finally {
       ctx.metrics.subscriptions.dec({ procedure: 'graph.live' });
     }

@@ -5,6 +5,7 @@ import { MetricWindows } from './windows.ts';
 import { SpanStore } from './span-store.ts';
 import { OtlpExporter } from './otlp.ts';
 import { tapEvent, type TapEvent } from './tap.ts';
+import { LiveGraphFeeds } from './live-graph.ts';
 
 export interface TelemetryOptions {
   spanMaxAgeMs: number;
@@ -23,6 +24,8 @@ export interface TelemetryOptions {
 export class Telemetry extends EventEmitter {
   readonly windows: MetricWindows;
   readonly spans: SpanStore;
+  /** graph.live's shared feeds: one graph build a second per distinct question, however many viewers. */
+  readonly liveGraph = new LiveGraphFeeds();
   private readonly otlp: OtlpExporter | undefined;
   private readonly retention: NodeJS.Timeout;
   deltasReceived = 0;
