@@ -18,10 +18,10 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import { applyLiveGraphMessage, liveGraphMessageSchema } from '@trellis/shared';
-import { joinTokens } from '../lib/join-tokens.ts';
-import { edgeSecond, prng, syntheticMesh, type MeshEdge } from './mesh.ts';
+import { waitForLine } from '../lib/wait-for-line.ts';
+import { syntheticMesh } from './mesh.ts';
+import { reportMeshTraffic } from './reporters.ts';
 
 const { values } = parseArgs({
   options: {
@@ -51,24 +51,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${out}`)));
-  });
-}
 
 /** One dashboard's graph.live, read raw: bytes on the wire, messages, and (when it speaks deltas) the graph rebuilt from them. */
 class Viewer {
@@ -179,8 +161,7 @@ async function phase(url: string, pid: number, n: number): Promise<{ n: number; 
 async function main() {
   const mesh = syntheticMesh(SERVICES, EDGES, namespaceOf);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-graph-live-'));
-  const clients: StreamClient[] = [];
-  let reporter: NodeJS.Timeout | undefined;
+  let traffic: Awaited<ReturnType<typeof reportMeshTraffic>> | undefined;
   let cp: ChildProcess | undefined;
   try {
     console.log(`starting a control plane (PGlite in ${dataDir}) ...`);
@@ -193,30 +174,8 @@ async function main() {
     const api = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxItems: 50, headers: { authorization: `Bearer ${BOOTSTRAP_TOKEN}` } })] });
     await Promise.all(mesh.names.map((name, i) => api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name, namespace: namespaceOf(i) }, spec: {} } })));
 
-    const random = prng(7);
-    const bySource = new Map<string, MeshEdge[]>();
-    for (const e of mesh.edges) {
-      const r = e.source === 'external' ? e.destination : e.source;
-      bySource.set(r, [...(bySource.get(r) ?? []), e]);
-    }
-    const nsOf = new Map(mesh.names.map((name, i) => [name, namespaceOf(i)]));
-    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s), BOOTSTRAP_TOKEN, (service) => nsOf.get(service) ?? 'default');
-    const reporters: { client: StreamClient; edges: MeshEdge[] }[] = [];
-    for (const [source, edges] of bySource) {
-      const service = source.split('.')[0] ?? source;
-      const client = new StreamClient({ controlPlane: url, identity: { service, namespace: nsOf.get(service) ?? 'default', instance: `bench-${service}`, proxyVersion: 'bench' }, apply: () => undefined, credentials: tokenCredentials(tokens.get(service) ?? '') });
-      clients.push(client);
-      reporters.push({ client, edges });
-      await client.start();
-    }
-    while (clients.some((c) => c.state !== 'connected')) await sleep(50);
-    const report = () => {
-      const at = Date.now();
-      for (const { client, edges } of reporters) client.send({ type: 'metrics', report: { at, intervalMs: 1000, edges: edges.map((e) => edgeSecond(e, random)) } });
-    };
-    report();
-    reporter = setInterval(report, 1000);
-    console.log(`${reporters.length} proxies report ${EDGES} edges every second; waiting for a full window ...`);
+    traffic = await reportMeshTraffic(url, mesh, namespaceOf, BOOTSTRAP_TOKEN);
+    console.log(`${traffic.proxies} proxies report ${EDGES} edges every second; waiting for a full window ...`);
     await sleep(11_000);
     const whole = await api.graph.get.query({ windowSeconds: 10, routes: false });
     const wholeBytes = JSON.stringify(whole).length;
@@ -244,8 +203,7 @@ async function main() {
     }
     console.log(`\nGoal (issue 15): ≤ 50 KB/s per viewer at 500 services in steady state; 100 viewers on one control plane, CPU reported.`);
   } finally {
-    if (reporter) clearInterval(reporter);
-    await Promise.all(clients.map((c) => c.close()));
+    await traffic?.stop();
     if (cp && cp.exitCode === null) {
       cp.kill('SIGTERM');
       await new Promise((r) => cp?.once('exit', r));

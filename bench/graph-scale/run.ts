@@ -18,9 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
-import { StreamClient, tokenCredentials } from '@trellis/stream-client';
-import { joinTokens } from '../lib/join-tokens.ts';
-import { edgeSecond as delta, prng, syntheticMesh } from './mesh.ts';
+import { waitForLine } from '../lib/wait-for-line.ts';
+import { syntheticMesh } from './mesh.ts';
+import { reportMeshTraffic } from './reporters.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,24 +76,6 @@ function ensureDashboardBuilt(): void {
   if (r.status !== 0) throw new Error('next build failed');
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${out}`)));
-  });
-}
-
 async function freePort(): Promise<number> {
   const net = await import('node:net');
   return new Promise((resolve) => {
@@ -124,8 +106,7 @@ async function main() {
   const mesh = syntheticMesh(SERVICES, EDGES, namespaceOf);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-graph-scale-'));
   const children: ChildProcess[] = [];
-  const clients: StreamClient[] = [];
-  let reporter: NodeJS.Timeout | undefined;
+  let traffic: Awaited<ReturnType<typeof reportMeshTraffic>> | undefined;
   try {
     console.log(`starting a control plane (PGlite in ${dataDir}) ...`);
     const cp = spawn(process.execPath, [path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', String(PORT), '--data-dir', dataDir], {
@@ -143,30 +124,8 @@ async function main() {
 
     // One proxy per service reports its edges every second, like sidecars: a proxy may report only its
     // own calls, and calls into it from outside the mesh.
-    const random = prng(7);
-    const bySource = new Map<string, (typeof mesh.edges)[number][]>();
-    for (const e of mesh.edges) {
-      const reporter = e.source === 'external' ? e.destination : e.source;
-      bySource.set(reporter, [...(bySource.get(reporter) ?? []), e]);
-    }
-    const nsOf = new Map(mesh.names.map((name, i) => [name, namespaceOf(i)]));
-    const tokens = await joinTokens(url, [...bySource.keys()].map((s) => s.split('.')[0] ?? s), BOOTSTRAP_TOKEN, (service) => nsOf.get(service) ?? 'default');
-    const reporters: { client: StreamClient; edges: (typeof mesh.edges)[number][] }[] = [];
-    for (const [source, edges] of bySource) {
-      const service = source.split('.')[0] ?? source;
-      const client = new StreamClient({ controlPlane: url, identity: { service, namespace: nsOf.get(service) ?? 'default', instance: `bench-${service}`, proxyVersion: 'bench' }, apply: () => undefined, credentials: tokenCredentials(tokens.get(service) ?? '') });
-      clients.push(client);
-      reporters.push({ client, edges });
-      await client.start();
-    }
-    while (clients.some((c) => c.state !== 'connected')) await sleep(50);
-    const report = () => {
-      const at = Date.now();
-      for (const { client, edges } of reporters) client.send({ type: 'metrics', report: { at, intervalMs: 1000, edges: edges.map((e) => delta(e, random)) } });
-    };
-    report();
-    reporter = setInterval(report, 1000);
-    console.log(`${reporters.length} proxies report ${EDGES} edges every second; waiting for a full window ...`);
+    traffic = await reportMeshTraffic(url, mesh, namespaceOf, BOOTSTRAP_TOKEN);
+    console.log(`${traffic.proxies} proxies report ${EDGES} edges every second; waiting for a full window ...`);
     await sleep(11_000);
     const graph = await api.graph.get.query({ windowSeconds: 10 });
     // What the graph page receives each second (graph.live without per-route figures) and, for comparison, the whole graph.
@@ -330,8 +289,7 @@ async function main() {
       await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
     }
   } finally {
-    if (reporter) clearInterval(reporter);
-    await Promise.all(clients.map((c) => c.close()));
+    await traffic?.stop();
     for (const child of children.reverse()) {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
