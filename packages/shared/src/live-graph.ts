@@ -144,12 +144,15 @@ export type LiveGraphFull = z.infer<typeof liveGraphFullSchema>;
 export type LiveGraphDelta = z.infer<typeof liveGraphDeltaSchema>;
 export type LiveGraphMessage = z.infer<typeof liveGraphMessageSchema>;
 
-// ---- Display precision (apps/web/src/lib/format.ts prints these; keep the two in step) ----
+// ---- Display precision (apps/web/src/lib/format.ts prints the figures rounded by these) ----
 
-/** Requests per second as fmtRps prints them: 0.01 below 0.1, 0.1 below 10, whole below 10k, then 100s. */
+/**
+ * Requests per second as fmtRps prints them: 0.01 below 0.1, 0.1 below 10, whole below 10k, then 100s.
+ * Some traffic never rounds to none: below 0.005 it is 0.001 ("0.00", not "0").
+ */
 export function quantiseRate(v: number): number {
   if (v === 0) return 0;
-  if (v < 0.1) return Math.round(v * 100) / 100;
+  if (v < 0.1) return Math.max(0.001, Math.round(v * 100) / 100);
   if (v < 10) return Math.round(v * 10) / 10;
   if (v < 10_000) return Math.round(v);
   return Math.round(v / 100) * 100;

@@ -1,12 +1,18 @@
-/** Number formatting shared by the graph labels, panels and tables, so one figure reads the same everywhere. */
+/**
+ * Number formatting shared by the graph labels, panels and tables, so one figure reads the same everywhere.
+ * Each figure is rounded first by the function the live graph rounds it with (@trellis/shared,
+ * live-graph.ts), then printed: the control plane leaves out exactly the changes this would not show.
+ */
+import { quantiseCount, quantiseMs, quantiseRate } from '@trellis/shared';
 
 export function fmtRps(rps: number | null | undefined): string {
   if (rps === null || rps === undefined) return '–';
-  if (rps === 0) return '0';
-  if (rps < 0.1) return rps.toFixed(2);
-  if (rps < 10) return rps.toFixed(1);
-  if (rps < 10_000) return Math.round(rps).toString();
-  return `${(rps / 1000).toFixed(1)}k`;
+  const q = quantiseRate(rps);
+  if (q === 0) return '0';
+  if (q < 0.1) return q.toFixed(2);
+  if (q < 10) return q.toFixed(1);
+  if (q < 10_000) return String(q);
+  return `${(q / 1000).toFixed(1)}k`;
 }
 
 export function fmtPct(ratio: number | null | undefined, digits = 1): string {
@@ -34,17 +40,19 @@ export function fmtBeforeRetries(stats: { successRate: number | null; actualSucc
 
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '–';
-  if (ms < 1) return `${ms.toFixed(2)}ms`;
-  if (ms < 10) return `${ms.toFixed(1)}ms`;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
-  return `${(ms / 60_000).toFixed(1)}m`;
+  const q = quantiseMs(ms) ?? 0;
+  if (q < 1) return `${q.toFixed(2)}ms`;
+  if (q < 10) return `${q.toFixed(1)}ms`;
+  if (q < 1000) return `${q}ms`;
+  if (q < 60_000) return `${(q / 1000).toFixed(q < 10_000 ? 2 : 1)}s`;
+  return `${(q / 60_000).toFixed(1)}m`;
 }
 
 export function fmtCount(n: number): string {
-  if (n < 1000) return String(Math.round(n));
-  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
-  return `${(n / 1_000_000).toFixed(1)}M`;
+  const q = quantiseCount(n);
+  if (q < 1000) return String(q);
+  if (q < 1_000_000) return `${(q / 1000).toFixed(q < 10_000 ? 1 : 0)}k`;
+  return `${(q / 1_000_000).toFixed(1)}M`;
 }
 
 /** "3 s ago", "4 min ago" — for last-seen and revision times. */
