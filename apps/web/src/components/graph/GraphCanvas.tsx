@@ -367,7 +367,8 @@ export function GraphCanvas({
     // Namespace boxes take their place and size from the services inside them (cytoscape compound nodes).
     const unplaced = graph.nodes.filter((n) => n.box === undefined && !positions.has(n.id));
     if (unplaced.length > 0) {
-      const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 330, rowGap: 100, maxPerColumn: 12 };
+      // Columns far enough apart for an edge's label (EDGE_LABEL_WIDTH, and its lock) between two services.
+      const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 360, rowGap: 100, maxPerColumn: 12 };
       // A service drawn with its versions inside is placed by them: its calls out count as its first version's.
       const firstVersion = new Map<string, string>();
       const byId = new Map(graph.nodes.map((n) => [n.id, n]));

@@ -130,6 +130,9 @@ const NODE_LABEL = {
   'line-height': 1.35,
 } as const;
 
+/** An edge label's widest line: long ones wrap at the " · " between figures. */
+export const EDGE_LABEL_WIDTH = 140;
+
 const EDGE_LABEL = {
   label: 'data(label)',
   'font-family': FONT,
@@ -137,6 +140,8 @@ const EDGE_LABEL = {
   'font-weight': 500,
   color: '#1d2433',
   'text-wrap': 'wrap',
+  // Bounded, so a label fits between two columns without running under a box.
+  'text-max-width': `${EDGE_LABEL_WIDTH}px`,
   'text-background-color': '#ffffff',
   'text-background-opacity': 0.92,
   'text-background-padding': '2px',
