@@ -153,4 +153,6 @@ test('graph page: readable at 1280x800 and 390x844; tooltip; header count = tabl
   await screenshot(page, 'graph-390-panel');
   await page.getByTestId('panel-close').click();
   await expectReadable(page, '390');
+  // The window made phone-narrow: laid out again top to bottom, every service in view.
+  await expectFittedWithLabelsClear(page, '390x844 after a resize from 1280x800');
 });

@@ -12,15 +12,17 @@ import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, no
 const MAX_LABELLED = 150;
 const MAX_NAMED = 300;
 const LABEL_ZOOM = 0.5;
-/** A canvas narrower than this is a phone's (fitTo). */
+/** A window narrower than this is a phone's (its canvas is too; a desktop's panel narrows only the canvas). */
 const NARROW = 700;
+
+const phone = () => window.innerWidth < NARROW;
 
 /**
  * A canvas taller than wide, or a phone's (about as tall as wide once the toolbar and legend take their
  * share), gets the graph top to bottom: a row of four or five columns would be several screens wide.
  */
 function runsDown(container: HTMLElement, large: boolean): boolean {
-  return !large && (container.clientWidth < NARROW || container.clientHeight > container.clientWidth);
+  return !large && (phone() || container.clientHeight > container.clientWidth);
 }
 
 export type Selection = { type: 'node' | 'edge'; id: string } | null;
@@ -30,6 +32,8 @@ export type Selection = { type: 'node' | 'edge'; id: string } | null;
  * round trip or a visit to another page never moves a node. Only "re-arrange" lays out again.
  */
 const positionsByView = new Map<string, Map<string, Point>>();
+/** Whether each view's kept positions run top to bottom: back on the page in a window of the other shape, it is laid out again. */
+const downByView = new Map<string, boolean>();
 
 const BADGE_TEXT: Record<string, { text: string; tone: string }> = {
   TrafficSplit: { text: 'SPLIT', tone: 'split' },
@@ -93,7 +97,7 @@ function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, 
   if (pts.length === 0) return;
   // A phone's canvas: a thin margin, and zoomed out as far as needed to show every service (the layout
   // runs top to bottom there, so that stays readable).
-  const narrow = container.clientWidth < NARROW;
+  const narrow = phone();
   const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [156, 50, narrow ? 12 : 60];
   const x1 = Math.min(...pts.map((p) => p.x)) - nodeW / 2;
   const x2 = Math.max(...pts.map((p) => p.x)) + nodeW / 2;
@@ -185,7 +189,8 @@ export function GraphCanvas({
   /** Whether someone panned or zoomed the view since it was last fitted. */
   const userMovedRef = useRef(false);
   const viewRef = useRef(view);
-  const relayoutRef = useRef(relayoutSignal);
+  /** "re-arrange" presses and window reshapes so far (either lays the view out again). */
+  const relayoutRef = useRef(`${relayoutSignal}:0`);
   const onSelectRef = useRef(onSelect);
   const onFoldRef = useRef(onFold);
   const [badges, setBadges] = useState<BadgeItem[]>([]);
@@ -195,6 +200,10 @@ export function GraphCanvas({
   const largeRef = useRef(false);
   /** Whether the graph was laid out top to bottom (and its labels drawn above their targets). */
   const downRef = useRef(false);
+  /** Whether someone dragged a service: then a resize never lays the graph out again. */
+  const draggedRef = useRef(false);
+  /** Bumped when the window turns from wide to narrow or back: the graph is laid out again for its new shape. */
+  const [reshaped, setReshaped] = useState(0);
   /** Edge labels only on the edges that matter most (big graphs, and dense ones such as folded namespaces). */
   const rankedRef = useRef(false);
   const labelsRef = useRef(new Map<string, string>());
@@ -225,6 +234,11 @@ export function GraphCanvas({
       size = next;
       if (!cy) return;
       cy.resize();
+      // A window made phone-narrow (or wide again): a fresh layout in the other direction, unless someone placed services by hand.
+      if (fittedRef.current && !draggedRef.current && next.w > 0 && next.h > 0 && runsDown(container, largeRef.current) !== downRef.current) {
+        setReshaped((n) => n + 1);
+        return;
+      }
       if (!fittedRef.current || (dw === 0 && dh === 0) || next.w === 0 || next.h === 0) return;
       const positions = positionsByView.get(viewRef.current);
       const sel = selectionRef.current ? cy.getElementById(selectionRef.current.id) : undefined;
@@ -372,6 +386,8 @@ export function GraphCanvas({
       const large = isLarge;
       largeRef.current = large;
       downRef.current = runsDown(container, large);
+      const keptDown = downByView.get(view);
+      if (keptDown !== undefined && keptDown !== downRef.current) positionsByView.delete(view);
       cy = cytoscape({
         container,
         style: graphStyle(large, downRef.current),
@@ -396,6 +412,7 @@ export function GraphCanvas({
         userMovedRef.current = true;
       });
       cy.on('dragfree', 'node', (e: EventObject) => {
+        draggedRef.current = true;
         const p = e.target.position() as Point;
         positionsByView.get(viewRef.current)?.set(e.target.id() as string, { x: p.x, y: p.y });
         refreshBadges();
@@ -403,10 +420,14 @@ export function GraphCanvas({
       cy.on('drag', 'node', () => refreshBadges());
     }
 
-    if (viewRef.current !== view || relayoutRef.current !== relayoutSignal) {
-      if (relayoutRef.current !== relayoutSignal) positionsByView.delete(view);
+    const relayoutKey = `${relayoutSignal}:${reshaped}`;
+    if (viewRef.current !== view || relayoutRef.current !== relayoutKey) {
+      if (relayoutRef.current !== relayoutKey) {
+        positionsByView.delete(view);
+        draggedRef.current = false;
+      }
       viewRef.current = view;
-      relayoutRef.current = relayoutSignal;
+      relayoutRef.current = relayoutKey;
       cy.elements().remove();
       fittedRef.current = false;
     }
@@ -425,6 +446,7 @@ export function GraphCanvas({
         cy.style(graphStyle(large, downRef.current));
       }
       const down = downRef.current;
+      if (positions.size === 0) downByView.set(view, down);
       // Left to right, columns far enough apart for a label (EDGE_LABEL_WIDTH, and its lock) between two
       // services; top to bottom, rows far enough apart for a label and a row of policy badges.
       const gaps = large
@@ -534,7 +556,7 @@ export function GraphCanvas({
       return el?.nonempty() ? hoverOf(el) : null;
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the helpers read refs only
-  }, [graph, view, relayoutSignal]);
+  }, [graph, view, relayoutSignal, reshaped]);
 
   // Before the browser reports the resize a new panel causes, so the resize handler sees the new selection.
   useLayoutEffect(() => {
