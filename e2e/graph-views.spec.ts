@@ -39,6 +39,69 @@ async function expectLegendClearOfNodes(page: Page): Promise<void> {
   }
 }
 
+/**
+ * As the graph first opens (issue 12.2): every service's box is inside the canvas, nothing cut off at
+ * either side, and no edge's label (with the lock drawn just left of it) covers a service's box. Boxes
+ * as cytoscape draws them, in canvas pixels; one reading once the demo's edges are all there.
+ */
+async function expectFittedWithLabelsClear(page: Page, size: string): Promise<void> {
+  await expect.poll(async () => (await drawnGraph(page)).edges.filter((e) => e.label !== '').length, { timeout: 60_000, message: 'the demo\'s edges drawn with labels' }).toBeGreaterThanOrEqual(7);
+  await page.waitForTimeout(500); // the first fit and the overlay's locks
+  const drawn = await page.evaluate(() => {
+    const cy = (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy;
+    if (!cy) return null;
+    const body = { includeLabels: false, includeOverlays: false, includeUnderlays: false } as const;
+    const mainLabel = { includeNodes: false, includeEdges: false, includeLabels: true, includeMainLabels: true, includeSourceLabels: false, includeTargetLabels: true, includeOverlays: false, includeUnderlays: false } as const;
+    return {
+      width: cy.width(),
+      height: cy.height(),
+      // Services (not namespace boxes, not a service's box around its versions).
+      nodes: cy.nodes('[!box]').filter((n) => !n.isParent()).map((n) => ({ id: n.id(), ...n.renderedBoundingBox(body) })),
+      // Its label where it is drawn: mid-edge, or near its target when the graph runs top to bottom.
+      labels: cy.edges().filter((e) => String(e.data('label') ?? '') !== '').map((e) => ({ id: e.id(), ...e.renderedBoundingBox(mainLabel) })),
+    };
+  });
+  if (!drawn) throw new Error('graph not drawn');
+  expect(drawn.nodes.length, 'services drawn').toBeGreaterThanOrEqual(7);
+  expect(drawn.labels.filter((l) => l.x2 > l.x1).length, 'edge labels measured').toBeGreaterThanOrEqual(7);
+  const cut = drawn.nodes.filter((n) => n.x1 < 0 || n.y1 < 0 || n.x2 > drawn.width || n.y2 > drawn.height).map((n) => `${n.id} [${Math.round(n.x1)},${Math.round(n.y1)}..${Math.round(n.x2)},${Math.round(n.y2)}]`);
+  expect(cut, `services cut off at ${size} (canvas ${drawn.width}x${drawn.height})`).toEqual([]);
+  const LOCK = 21; // the lock's width and gap, left of the label (EdgeLocks)
+  const covered: string[] = [];
+  for (const l of drawn.labels) {
+    const label = { x: l.x1 - LOCK, y: l.y1, width: l.x2 - l.x1 + LOCK, height: l.y2 - l.y1 };
+    for (const n of drawn.nodes) if (overlaps(label, { x: n.x1, y: n.y1, width: n.x2 - n.x1, height: n.y2 - n.y1 })) covered.push(`${l.id}'s label over ${n.id}`);
+  }
+  expect(covered, `edge labels over services at ${size}`).toEqual([]);
+  // Inside the canvas is not enough if the live status, the counts or the zoom buttons sit on top of a service.
+  const canvas = await page.getByTestId('graph-canvas').boundingBox();
+  if (!canvas) throw new Error('graph canvas not visible');
+  const chrome = await page.locator('.graph-status > *, .graph-controls > *').evaluateAll((els) => els.map((el) => ({ name: el.className || el.tagName, box: el.getBoundingClientRect().toJSON() as Box })));
+  const under: string[] = [];
+  for (const c of chrome) for (const n of drawn.nodes) if (overlaps(c.box, { x: canvas.x + n.x1, y: canvas.y + n.y1, width: n.x2 - n.x1, height: n.y2 - n.y1 })) under.push(`${n.id} under ${c.name}`);
+  expect(under, `services under the graph's buttons at ${size}`).toEqual([]);
+}
+
+const FIRST_OPEN = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+  { width: 360, height: 800 },
+] as const;
+
+for (const size of FIRST_OPEN) {
+  test(`graph opens at ${size.width}x${size.height} with every service in view and no edge label over a service`, async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.setViewportSize(size);
+    await page.goto('/graph');
+    await expect.poll(async () => (await drawnGraph(page)).nodes.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(7);
+    try {
+      await expectFittedWithLabelsClear(page, `${size.width}x${size.height}`);
+    } finally {
+      await screenshot(page, `graph-first-${size.width}`);
+    }
+  });
+}
+
 async function expectReadable(page: Page, size: string): Promise<void> {
   await expect.poll(async () => (await drawnGraph(page)).nodes.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(7);
   await expectNoHorizontalScroll(page);
@@ -90,4 +153,6 @@ test('graph page: readable at 1280x800 and 390x844; tooltip; header count = tabl
   await screenshot(page, 'graph-390-panel');
   await page.getByTestId('panel-close').click();
   await expectReadable(page, '390');
+  // The window made phone-narrow: laid out again top to bottom, every service in view.
+  await expectFittedWithLabelsClear(page, '390x844 after a resize from 1280x800');
 });

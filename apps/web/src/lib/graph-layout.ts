@@ -1,5 +1,5 @@
 /**
- * A layered left-to-right layout (callers left, callees right), computed once per view and then kept:
+ * A layered left-to-right layout (callers left, callees right; top to bottom on a narrow canvas), computed once per view and then kept:
  * live updates never move a node. Linear in nodes + edges, so 500 services and 2,000 edges lay out in
  * milliseconds (force layouts take seconds there and never settle the same way twice).
  */
@@ -19,6 +19,13 @@ export interface LayoutOptions {
    * Nodes without one form a band of their own, first.
    */
   groupOf?: ReadonlyMap<string, string>;
+  /**
+   * "right" (the default): callers left of callees, for wide canvases. "down": callers above callees, for
+   * a narrow, tall canvas (a phone), where a row of columns would be several screens wide. Then
+   * `columnGap` is the distance from one layer (row) to the next, and `rowGap` the distance between the
+   * services of a layer, side by side; services without traffic sit in rows under the graph.
+   */
+  direction?: 'right' | 'down';
 }
 
 export function layeredLayout(nodeIds: readonly string[], edges: readonly { source: string; destination: string }[], options: LayoutOptions): Map<string, Point> {
@@ -118,9 +125,28 @@ export function layeredLayout(nodeIds: readonly string[], edges: readonly { sour
   }
 
   const positions = new Map<string, Point>();
+  if (options.direction === 'down') {
+    // The same columns turned a quarter: layers become rows; bands side by side.
+    if (options.groupOf) placeInBands(layers, isolated, options.groupOf, options, positions);
+    else placeInColumns(layers, [], options, positions);
+    for (const [id, p] of positions) positions.set(id, { x: p.y, y: p.x });
+    if (!options.groupOf) placeIdleUnder(isolated, options, positions);
+    return positions;
+  }
   if (options.groupOf) placeInBands(layers, isolated, options.groupOf, options, positions);
   else placeInColumns(layers, isolated, options, positions);
   return positions;
+}
+
+/** Services without traffic, top to bottom: rows under the graph, no wider than it (at least two a row). */
+function placeIdleUnder(isolated: string[], options: LayoutOptions, positions: Map<string, Point>): void {
+  if (isolated.length === 0) return;
+  const placed = [...positions.values()];
+  const left = placed.length ? Math.min(...placed.map((p) => p.x)) : 0;
+  const right = placed.length ? Math.max(...placed.map((p) => p.x)) : 0;
+  const bottom = placed.length ? Math.max(...placed.map((p) => p.y)) + options.columnGap : 0;
+  const perRow = Math.max(2, Math.floor((right - left) / options.rowGap) + 1);
+  isolated.forEach((id, i) => positions.set(id, { x: left + (i % perRow) * options.rowGap, y: bottom + Math.floor(i / perRow) * options.columnGap * 0.7 }));
 }
 
 /** Each layer one column (or several side by side when taller than maxPerColumn), left to right. */

@@ -94,6 +94,24 @@ describe('unfolded namespaces as boxes', () => {
     expect(g.edges.every((e) => !boxOf(e.source) && !boxOf(e.destination))).toBe(true);
   });
 
+  it('runs top to bottom on a narrow canvas: callers above callees, a layer side by side, idle services in a row under the graph', () => {
+    const edges = [
+      { source: 'loadgen', destination: 'frontend' },
+      { source: 'frontend', destination: 'cart' },
+      { source: 'frontend', destination: 'catalog' },
+      { source: 'cart', destination: 'payments' },
+    ];
+    const at = layeredLayout(['cart', 'catalog', 'frontend', 'idle', 'loadgen', 'payments'], edges, { columnGap: 180, rowGap: 176, maxPerColumn: 4, direction: 'down' });
+    const p = (id: string) => at.get(id) ?? { x: NaN, y: NaN };
+    expect(p('frontend').y - p('loadgen').y).toBe(180);
+    expect(p('cart').y).toBe(p('catalog').y);
+    expect(Math.abs(p('cart').x - p('catalog').x)).toBe(176);
+    expect(p('payments').y - p('cart').y).toBe(180);
+    expect(p('idle').y).toBeGreaterThan(p('payments').y);
+    // No wider than the graph itself: the idle service starts at its left edge.
+    expect(p('idle').x).toBe(Math.min(...[...at.values()].map((q) => q.x)));
+  });
+
   it('lays each namespace out as a band of its own: a box around one covers none of the other’s services', () => {
     const g = view({ boxes: true });
     const groupOf = new Map(g.nodes.filter((n) => n.parent).map((n) => [n.id, boxOf(n.parent ?? '') ?? '']));

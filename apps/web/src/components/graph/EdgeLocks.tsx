@@ -10,7 +10,8 @@ export interface LockItem {
   tls: Exclude<EdgeTls, 'unknown'>;
 }
 
-const MAIN_LABEL_ONLY = { includeNodes: false, includeEdges: false, includeLabels: true, includeMainLabels: true, includeSourceLabels: false, includeTargetLabels: false, includeOverlays: false };
+/** The edge's label: in the middle, or near its target when the graph runs top to bottom (elements.ts). */
+const MAIN_LABEL_ONLY = { includeNodes: false, includeEdges: false, includeLabels: true, includeMainLabels: true, includeSourceLabels: false, includeTargetLabels: true, includeOverlays: false };
 /** Half the lock's width plus a gap: it sits just left of the label, like the label's first word. */
 const BESIDE_LABEL = 11;
 

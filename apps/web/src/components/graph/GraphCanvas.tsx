@@ -12,6 +12,18 @@ import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, no
 const MAX_LABELLED = 150;
 const MAX_NAMED = 300;
 const LABEL_ZOOM = 0.5;
+/** A window narrower than this is a phone's (its canvas is too; a desktop's panel narrows only the canvas). */
+const NARROW = 700;
+
+const phone = () => window.innerWidth < NARROW;
+
+/**
+ * A canvas taller than wide, or a phone's (about as tall as wide once the toolbar and legend take their
+ * share), gets the graph top to bottom: a row of four or five columns would be several screens wide.
+ */
+function runsDown(container: HTMLElement, large: boolean): boolean {
+  return !large && (phone() || container.clientHeight > container.clientWidth);
+}
 
 export type Selection = { type: 'node' | 'edge'; id: string } | null;
 
@@ -20,6 +32,8 @@ export type Selection = { type: 'node' | 'edge'; id: string } | null;
  * round trip or a visit to another page never moves a node. Only "re-arrange" lays out again.
  */
 const positionsByView = new Map<string, Map<string, Point>>();
+/** Whether each view's kept positions run top to bottom: back on the page in a window of the other shape, it is laid out again. */
+const downByView = new Map<string, boolean>();
 
 const BADGE_TEXT: Record<string, { text: string; tone: string }> = {
   TrafficSplit: { text: 'SPLIT', tone: 'split' },
@@ -81,17 +95,55 @@ function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, 
   // A box's extent is its children's (plus its padding and name, within the margin below).
   const pts = cy.nodes('[!box]').map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
   if (pts.length === 0) return;
-  const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [156, 50, 60];
+  // A phone's canvas: a thin margin, and zoomed out as far as needed to show every service (the layout
+  // runs top to bottom there, so that stays readable).
+  const narrow = phone();
+  const [nodeW, nodeH, pad] = large ? [92, 30, 20] : [156, 50, narrow ? 12 : 60];
   const x1 = Math.min(...pts.map((p) => p.x)) - nodeW / 2;
   const x2 = Math.max(...pts.map((p) => p.x)) + nodeW / 2;
   const y1 = Math.min(...pts.map((p) => p.y)) - nodeH / 2;
   const y2 = Math.max(...pts.map((p) => p.y)) + nodeH / 2 + 24;
+  // On a phone the live status and counts (top right) span the canvas: the graph starts under them.
+  const top = narrow ? 40 : 0;
   const w = Math.max(1, container.clientWidth - 2 * pad);
-  const h = Math.max(1, container.clientHeight - 2 * pad);
+  const h = Math.max(1, container.clientHeight - top - 2 * pad);
   let zoom = Math.min(w / (x2 - x1), h / (y2 - y1), 1.25);
-  if (!large) zoom = Math.max(0.75, zoom);
+  if (!large) zoom = Math.max(narrow ? 0.4 : 0.75, zoom);
   zoom = Math.max(cy.minZoom(), zoom);
-  cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: container.clientHeight / 2 - ((y1 + y2) / 2) * zoom } });
+  cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: top + (container.clientHeight - top) / 2 - ((y1 + y2) / 2) * zoom } });
+}
+
+const LABEL_ONLY = { includeNodes: false, includeEdges: false, includeLabels: true, includeMainLabels: true, includeSourceLabels: false, includeTargetLabels: true, includeOverlays: false };
+
+/**
+ * Top to bottom: each edge's label centred just above the service it points at, where the callees'
+ * spacing keeps one label clear of the next (along the edge, diagonal ones would lean into each other).
+ * A service with several labelled callers keeps them along their edges (they would sit on top of one another).
+ */
+function placeLabelsAbove(cy: Core): void {
+  const callers = new Map<string, number>();
+  cy.edges().forEach((e) => {
+    if (e.data('label')) callers.set(e.target().id(), (callers.get(e.target().id()) ?? 0) + 1);
+  });
+  cy.batch(() => {
+    cy.edges().forEach((e) => {
+      const [s, t] = [e.source(), e.target()];
+      const sp = s.position() as Point;
+      const tp = t.position() as Point;
+      const [rx, ry] = [sp.x - tp.x, sp.y - tp.y];
+      if (!e.data('label') || (callers.get(t.id()) ?? 0) > 1 || t.isParent() || (rx === 0 && ry === 0)) {
+        if (e.data('tmy') !== undefined) e.removeData('tmx tmy');
+        return;
+      }
+      // Where the straight edge meets the service's box (its arrow's tip), relative to the service's middle.
+      const [hw, hh] = [(t.outerWidth() as number) / 2, (t.outerHeight() as number) / 2];
+      const k = Math.min(rx ? hw / Math.abs(rx) : Infinity, ry ? hh / Math.abs(ry) : Infinity);
+      const height = e.boundingBox(LABEL_ONLY).h || 40;
+      const tmx = Math.round(-rx * k);
+      const tmy = Math.round(-hh - 12 - height / 2 - ry * k);
+      if (e.data('tmx') !== tmx || e.data('tmy') !== tmy) e.data({ tmx, tmy });
+    });
+  });
 }
 
 const HEALTH_RANK: Record<string, number> = { failing: 3, degraded: 2, healthy: 1, idle: 0 };
@@ -137,7 +189,8 @@ export function GraphCanvas({
   /** Whether someone panned or zoomed the view since it was last fitted. */
   const userMovedRef = useRef(false);
   const viewRef = useRef(view);
-  const relayoutRef = useRef(relayoutSignal);
+  /** "re-arrange" presses and window reshapes so far (either lays the view out again). */
+  const relayoutRef = useRef(`${relayoutSignal}:0`);
   const onSelectRef = useRef(onSelect);
   const onFoldRef = useRef(onFold);
   const [badges, setBadges] = useState<BadgeItem[]>([]);
@@ -145,6 +198,12 @@ export function GraphCanvas({
   const [locks, setLocks] = useState<LockItem[]>([]);
   const lockKeyRef = useRef('');
   const largeRef = useRef(false);
+  /** Whether the graph was laid out top to bottom (and its labels drawn above their targets). */
+  const downRef = useRef(false);
+  /** Whether someone dragged a service: then a resize never lays the graph out again. */
+  const draggedRef = useRef(false);
+  /** Bumped when the window turns from wide to narrow or back: the graph is laid out again for its new shape. */
+  const [reshaped, setReshaped] = useState(0);
   /** Edge labels only on the edges that matter most (big graphs, and dense ones such as folded namespaces). */
   const rankedRef = useRef(false);
   const labelsRef = useRef(new Map<string, string>());
@@ -175,6 +234,11 @@ export function GraphCanvas({
       size = next;
       if (!cy) return;
       cy.resize();
+      // A window made phone-narrow (or wide again): a fresh layout in the other direction, unless someone placed services by hand.
+      if (fittedRef.current && !draggedRef.current && next.w > 0 && next.h > 0 && runsDown(container, largeRef.current) !== downRef.current) {
+        setReshaped((n) => n + 1);
+        return;
+      }
       if (!fittedRef.current || (dw === 0 && dh === 0) || next.w === 0 || next.h === 0) return;
       const positions = positionsByView.get(viewRef.current);
       const sel = selectionRef.current ? cy.getElementById(selectionRef.current.id) : undefined;
@@ -211,6 +275,7 @@ export function GraphCanvas({
   const refreshBadges = () => {
     const cy = cyRef.current;
     if (!cy) return;
+    if (downRef.current) placeLabelsAbove(cy);
     refreshLocks();
     const items: BadgeItem[] = [];
     cy.nodes().forEach((n) => {
@@ -320,9 +385,12 @@ export function GraphCanvas({
     if (!cy) {
       const large = isLarge;
       largeRef.current = large;
+      downRef.current = runsDown(container, large);
+      const keptDown = downByView.get(view);
+      if (keptDown !== undefined && keptDown !== downRef.current) positionsByView.delete(view);
       cy = cytoscape({
         container,
-        style: graphStyle(large),
+        style: graphStyle(large, downRef.current),
         minZoom: 0.05,
         maxZoom: 2.5,
         boxSelectionEnabled: false,
@@ -344,6 +412,7 @@ export function GraphCanvas({
         userMovedRef.current = true;
       });
       cy.on('dragfree', 'node', (e: EventObject) => {
+        draggedRef.current = true;
         const p = e.target.position() as Point;
         positionsByView.get(viewRef.current)?.set(e.target.id() as string, { x: p.x, y: p.y });
         refreshBadges();
@@ -351,10 +420,14 @@ export function GraphCanvas({
       cy.on('drag', 'node', () => refreshBadges());
     }
 
-    if (viewRef.current !== view || relayoutRef.current !== relayoutSignal) {
-      if (relayoutRef.current !== relayoutSignal) positionsByView.delete(view);
+    const relayoutKey = `${relayoutSignal}:${reshaped}`;
+    if (viewRef.current !== view || relayoutRef.current !== relayoutKey) {
+      if (relayoutRef.current !== relayoutKey) {
+        positionsByView.delete(view);
+        draggedRef.current = false;
+      }
       viewRef.current = view;
-      relayoutRef.current = relayoutSignal;
+      relayoutRef.current = relayoutKey;
       cy.elements().remove();
       fittedRef.current = false;
     }
@@ -367,7 +440,20 @@ export function GraphCanvas({
     // Namespace boxes take their place and size from the services inside them (cytoscape compound nodes).
     const unplaced = graph.nodes.filter((n) => n.box === undefined && !positions.has(n.id));
     if (unplaced.length > 0) {
-      const gaps = large ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 } : { columnGap: 330, rowGap: 100, maxPerColumn: 12 };
+      // A fresh layout follows the canvas' shape as it is now (a phone turned, a window made narrow).
+      if (positions.size === 0 && runsDown(container, large) !== downRef.current) {
+        downRef.current = !downRef.current;
+        cy.style(graphStyle(large, downRef.current));
+      }
+      const down = downRef.current;
+      if (positions.size === 0) downByView.set(view, down);
+      // Left to right, columns far enough apart for a label (EDGE_LABEL_WIDTH, and its lock) between two
+      // services; top to bottom, rows far enough apart for a label and a row of policy badges.
+      const gaps = large
+        ? { columnGap: 200, rowGap: 44, maxPerColumn: 40 }
+        : down
+          ? { columnGap: 160, rowGap: 176, maxPerColumn: 4, direction: 'down' as const }
+          : { columnGap: 360, rowGap: 100, maxPerColumn: 12 };
       // A service drawn with its versions inside is placed by them: its calls out count as its first version's.
       const firstVersion = new Map<string, string>();
       const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -403,7 +489,7 @@ export function GraphCanvas({
       const first = positions.size === 0;
       for (const n of unplaced) {
         const wanted = computed.get(n.id) ?? { x: 0, y: 0 };
-        positions.set(n.id, first ? wanted : freeSpot(wanted, positions.values(), gaps.columnGap * 0.6, gaps.rowGap * 0.8));
+        positions.set(n.id, first ? wanted : down ? freeSpot(wanted, positions.values(), gaps.rowGap * 0.8, gaps.columnGap * 0.6) : freeSpot(wanted, positions.values(), gaps.columnGap * 0.6, gaps.rowGap * 0.8));
       }
     }
 
@@ -470,7 +556,7 @@ export function GraphCanvas({
       return el?.nonempty() ? hoverOf(el) : null;
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the helpers read refs only
-  }, [graph, view, relayoutSignal]);
+  }, [graph, view, relayoutSignal, reshaped]);
 
   // Before the browser reports the resize a new panel causes, so the resize handler sees the new selection.
   useLayoutEffect(() => {

@@ -130,6 +130,11 @@ const NODE_LABEL = {
   'line-height': 1.35,
 } as const;
 
+/** An edge label's widest line: long ones wrap at the " · " between figures. */
+export const EDGE_LABEL_WIDTH = 140;
+/** Top to bottom, how far up its edge a label sits from the service it points at (its middle, in model pixels). */
+const ABOVE_TARGET = 52;
+
 const EDGE_LABEL = {
   label: 'data(label)',
   'font-family': FONT,
@@ -137,6 +142,8 @@ const EDGE_LABEL = {
   'font-weight': 500,
   color: '#1d2433',
   'text-wrap': 'wrap',
+  // Bounded, so a label fits between two columns (or above its service) without running under a box.
+  'text-max-width': `${EDGE_LABEL_WIDTH}px`,
   'text-background-color': '#ffffff',
   'text-background-opacity': 0.92,
   'text-background-padding': '2px',
@@ -147,7 +154,12 @@ const EDGE_LABEL = {
   'line-height': 1.3,
 } as const;
 
-export function graphStyle(large: boolean): Stylesheet[] {
+/**
+ * `down`: the graph runs top to bottom (a narrow canvas). A service's callees then sit side by side in
+ * one row, so labels at the edges' midpoints would pile up under the caller: each label goes near the
+ * service the edge points at instead, just above it, where the callees' spacing keeps labels apart.
+ */
+export function graphStyle(large: boolean, down = false): Stylesheet[] {
   const healths = Object.keys(HEALTH_COLORS) as Health[];
   return [
     {
@@ -227,6 +239,13 @@ export function graphStyle(large: boolean): Stylesheet[] {
     large
       ? { selector: 'edge.labelled', style: { 'curve-style': 'straight', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9, 'z-index': 5, ...EDGE_LABEL, 'min-zoomed-font-size': 0 } }
       : { selector: 'edge.labelled', style: { 'z-index': 5 } },
+    ...(down && !large
+      ? [
+          { selector: 'edge', style: { label: '', 'target-label': 'data(label)', 'target-text-offset': ABOVE_TARGET } },
+          // Centred just above the service (GraphCanvas works out the shift from where the edge ends).
+          { selector: 'edge[tmy]', style: { 'target-text-offset': 0, 'target-text-margin-x': 'data(tmx)', 'target-text-margin-y': 'data(tmy)' } },
+        ]
+      : []),
     { selector: '.faded', style: { opacity: 0.18 } },
     { selector: 'node.match', style: { 'border-width': 4, 'underlay-color': '#6366f1', 'underlay-opacity': 0.15, 'underlay-padding': 6 } },
     {
