@@ -30,7 +30,13 @@ const raw = {
 raw.server.on('stream', (stream, headers) => {
   stream.on('error', () => undefined);
   stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+  // FailLate answers a message, then fails in its trailers (UNAVAILABLE), as a server that breaks mid-call does.
+  const failLate = headers[':path'] === '/trellis.test.Raw/FailLate';
+  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': failLate ? '14' : '0' }));
+  if (failLate) {
+    stream.end(grpcMessage('partial'));
+    return;
+  }
   if (headers[':path'] === '/trellis.test.Raw/Stall') {
     stream.write(grpcMessage('first'));
     return;
@@ -48,10 +54,11 @@ beforeAll(async () => {
   destination = await startProxy({ appPort: app.port, config: snapshot({ service: 'greeter' }), args: ['--app-protocol', 'grpc'] });
   const inboundPort = Number(new URL(destination.inbound).port);
   const stall = outboundRoute('stall', { timeout: { requestMs: 10_000, idleMs: 300 } }, { path: { type: 'Exact', value: '/trellis.test.Raw/Stall' } });
+  const failLate = outboundRoute('fail-late', {}, { path: { type: 'Exact', value: '/trellis.test.Raw/FailLate' } });
   caller = await startProxy({
     config: snapshot({
       service: 'web',
-      outbound: [service({ name: 'greeter', endpoints: [endpoint(inboundPort)] }), service({ name: 'raw', endpoints: [endpoint(raw.port)], routes: [stall] })],
+      outbound: [service({ name: 'greeter', endpoints: [endpoint(inboundPort)] }), service({ name: 'raw', endpoints: [endpoint(raw.port)], routes: [stall, failLate] })],
     }),
   });
   client = echoClient(Number(new URL(caller.outbound).port), 'greeter');
@@ -200,4 +207,26 @@ test('an endpoint that allows one stream per connection gets a second connection
   } finally {
     rawClient.close();
   }
+});
+
+test('a call that fails in its trailers (after a message) counts as a failed try, so the rate before retries is never above what callers got', async () => {
+  const session = http2.connect(caller.outbound);
+  const call = () =>
+    new Promise<string | undefined>((resolve, reject) => {
+      const req = session.request({ ':method': 'POST', ':path': '/trellis.test.Raw/FailLate', ':authority': 'raw', 'content-type': 'application/grpc', te: 'trailers' });
+      req.on('trailers', (trailers) => resolve(String(trailers['grpc-status'])));
+      req.on('error', reject);
+      req.on('end', () => resolve(undefined));
+      req.resume();
+      req.end(grpcMessage('hello'));
+    });
+  try {
+    for (let i = 0; i < 3; i++) expect(await call()).toBe('14');
+  } finally {
+    session.close();
+  }
+  const edge = ['destination_service="raw.default"', 'route="fail-late"'];
+  await expect.poll(() => callerMetric('trellis_grpc_requests_total', ...edge, 'grpc_status="14"'), { timeout: 5000 }).toBe(3);
+  expect(await callerMetric('trellis_attempts_total', ...edge)).toBe(3);
+  expect(await callerMetric('trellis_failed_attempts_total', ...edge)).toBe(3);
 });

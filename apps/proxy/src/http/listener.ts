@@ -8,7 +8,7 @@ import { hasBody } from './body.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { ProtocolRouter } from './protocols.ts';
-import { asGrpcError, GRPC_STATUS, grpcStatusIn, grpcTrailersFor, isGrpc } from './grpc.ts';
+import { asGrpcError, GRPC_STATUS, grpcStatusIn, grpcTrailersFor, isGrpc, isGrpcServerError } from './grpc.ts';
 import { REASONS, type ReasonCode } from './reasons.ts';
 import { proxyError } from './response.ts';
 import { CONNECT_REFUSAL, rawRefusal, readRequestHead, upgradeRefusal, type HeadRefusal } from './request-head.ts';
@@ -185,7 +185,14 @@ export class Listener {
       // Read before the cancellation below, which would break the body for the caller's sake, not upstream's.
       if (answer?.body instanceof UpstreamBody) req.outcome.bodyFailure = answer.body.failure;
       // A gRPC call's outcome: grpc-status from the head (trailers-only) or the trailers; none means it broke.
-      if (grpc) req.outcome.grpcStatus = grpcStatusIn(answer?.headers) ?? (answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined) ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
+      if (grpc) {
+        const inHead = grpcStatusIn(answer?.headers);
+        const inTrailers = inHead === undefined && answer?.body instanceof UpstreamBody ? grpcStatusIn(answer.body.trailers) : undefined;
+        req.outcome.grpcStatus = inHead ?? inTrailers ?? (completed ? GRPC_STATUS.UNKNOWN : GRPC_STATUS.CANCELLED);
+        // A server error in the trailers is known only now: the try that carried it failed too (one in the
+        // head was counted when the head came), or the try count would show more success than callers got.
+        if (isGrpcServerError(inTrailers) && req.outcome.attempts > 0) req.outcome.failedAttempts++;
+      }
       // The client went away first: cancel whatever the chain is still waiting for upstream.
       if (!completed) req.cancellation.cancel();
       // 499 (nginx's "client closed request"): the client left before any response was chosen.
