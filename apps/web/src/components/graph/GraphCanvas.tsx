@@ -89,9 +89,10 @@ function probe(): GraphProbe {
 /**
  * Fits the view to the kept positions (plus a node's size), without asking cytoscape for every
  * element's bounding box — on a big graph that costs more than drawing it. Small meshes stay
- * readable even in a narrow canvas (pan to see the rest).
+ * readable even in a narrow canvas (pan to see the rest), except on a phone with a panel open
+ * (`panel`): the canvas is then a strip above the panel, and shows the whole graph, however small.
  */
-function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, large: boolean): void {
+function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, large: boolean, panel = false): void {
   // A box's extent is its children's (plus its padding and name, within the margin below).
   const pts = cy.nodes('[!box]').map((n) => positions.get(n.id() as string) ?? (n.position() as Point));
   if (pts.length === 0) return;
@@ -108,7 +109,7 @@ function fitTo(cy: Core, positions: Map<string, Point>, container: HTMLElement, 
   const w = Math.max(1, container.clientWidth - 2 * pad);
   const h = Math.max(1, container.clientHeight - top - 2 * pad);
   let zoom = Math.min(w / (x2 - x1), h / (y2 - y1), 1.25);
-  if (!large) zoom = Math.max(narrow ? 0.4 : 0.75, zoom);
+  if (!large && !(narrow && panel)) zoom = Math.max(narrow ? 0.4 : 0.75, zoom);
   zoom = Math.max(cy.minZoom(), zoom);
   cy.viewport({ zoom, pan: { x: container.clientWidth / 2 - ((x1 + x2) / 2) * zoom, y: top + (container.clientHeight - top) / 2 - ((y1 + y2) / 2) * zoom } });
 }
@@ -243,6 +244,8 @@ export function GraphCanvas({
       const positions = positionsByView.get(viewRef.current);
       const sel = selectionRef.current ? cy.getElementById(selectionRef.current.id) : undefined;
       if (userMovedRef.current || !positions) cy.panBy({ x: dw / 2, y: dh / 2 });
+      // A phone's panel opened or closed: the canvas above it is a strip, or the whole height again: fitted again.
+      else if (phone()) fitTo(cy, positions, container, largeRef.current, !!sel?.nonempty());
       // A panel opened: the selected service with its callers and callees (or the edge's two ends) in the middle.
       else if (sel?.nonempty()) centreOn(cy, sel.isNode() ? sel.closedNeighborhood().nodes() : (sel as unknown as cytoscape.EdgeSingular).connectedNodes(), container);
       else fitTo(cy, positions, container, largeRef.current);
@@ -536,7 +539,7 @@ export function GraphCanvas({
       userMovedRef.current = false;
       stats.firstDataMs ??= t0;
       stats.firstSyncMs ??= performance.now();
-      fitTo(cy, positions, container, large);
+      fitTo(cy, positions, container, large, !!selectionRef.current);
       cy.one('render', () => {
         stats.firstRenderMs ??= performance.now();
         performance.mark('trellis:graph-first-render');
