@@ -1,6 +1,9 @@
 import { healthOf } from './health';
 import type { GraphEdge, GraphNode, ServiceGraph, Stats } from './trpc';
 
+/** The service or line the person picked on the canvas or in the tables (null: nothing). */
+export type Selection = { type: 'node' | 'edge'; id: string } | null;
+
 /**
  * What part of the graph to draw, so a mesh of hundreds of services stays readable: namespaces folded
  * into one box each, one service's neighbourhood, or only the edges with trouble. Pure: the page derives

@@ -3,7 +3,7 @@
 import cytoscape, { type Core, type EventObject } from 'cytoscape';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ellipseLayout, freeSpot, layeredLayout, type Point } from '@/lib/graph-layout';
-import { boxOf, folded, type ViewGraph } from '@/lib/graph-view';
+import { boxOf, folded, type Selection, type ViewGraph } from '@/lib/graph-view';
 import { bindTaps } from './taps';
 import { EdgeLocks, lockPositions, type LockItem } from './EdgeLocks';
 import { LARGE_GRAPH, edgeData, edgeLabel, edgeTooltip, graphStyle, nodeData, nodeTooltip, sameData, toElement } from './elements';
@@ -24,8 +24,6 @@ const phone = () => window.innerWidth < NARROW;
 function runsDown(container: HTMLElement, large: boolean): boolean {
   return !large && (phone() || container.clientHeight > container.clientWidth);
 }
-
-export type Selection = { type: 'node' | 'edge'; id: string } | null;
 
 /**
  * Node positions per view (namespace filter), kept for the life of the tab: a live update, a filter

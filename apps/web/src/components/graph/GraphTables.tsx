@@ -7,7 +7,7 @@ import { edgeTls } from '@/lib/security';
 import type { GraphEdge, GraphNode } from '@/lib/trpc';
 import { TlsBadge } from '../security/TlsLock';
 import { Badge, HealthDot } from '../ui';
-import type { Selection } from './GraphCanvas';
+import type { Selection } from '@/lib/graph-view';
 
 type EdgeSort = 'edge' | 'rps' | 'success' | 'actual' | 'p99' | 'retries' | 'limited';
 

@@ -1,6 +1,5 @@
 import type { Core, EventObject, NodeSingular } from 'cytoscape';
-import { boxOf } from '@/lib/graph-view';
-import type { Selection } from './GraphCanvas';
+import { boxOf, type Selection } from '@/lib/graph-view';
 
 /** Whether `el` is a service (or a folded namespace): what a click selects or unfolds at once. */
 const isService = (el: EventObject['target'], cy: Core) => el !== cy && el.isNode() && boxOf(el.id() as string) === null;
