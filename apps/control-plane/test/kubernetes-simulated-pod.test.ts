@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +22,24 @@ import { PROXY_CONTAINER, type Container } from '../src/kubernetes/injection.ts'
 
 const [[, createDatabase]] = DATABASES as [[string, () => Promise<TestDatabase>]];
 const bin = path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'apps/cli/bin/trellis.mjs');
-// This suite's ports (21000-21499 is this work's range on the shared machine).
-const PORTS = { reviewsApp: 21101, reviews: [21111, 21112, 21113], frontend: [21121, 21122, 21123], intruder: [21131, 21132, 21133] };
+/** A port nothing listens on now (the kernel's pick for port 0): the pods' ports are fixed before they start. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+const freePorts = async (n: number) => {
+  const ports: number[] = [];
+  while (ports.length < n) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
+};
+/** The app's port and each simulated pod's inbound, outbound and admin ports (chosen in beforeAll). */
+const PORTS = { reviewsApp: 0, reviews: [] as number[], frontend: [] as number[], intruder: [] as number[] };
 
 const deployment = (name: string, serviceAccount: string, appPort?: number) => ({
   apiVersion: 'apps/v1',
@@ -119,6 +136,8 @@ describe('a simulated injected pod (the webhook\'s proxy container run as a loca
   };
 
   beforeAll(async () => {
+    const ports = await freePorts(10);
+    Object.assign(PORTS, { reviewsApp: ports[0], reviews: ports.slice(1, 4), frontend: ports.slice(4, 7), intruder: ports.slice(7, 10) });
     kube = await startFakeKubernetes();
     kube.addServiceAccountToken('token-reviews', 'shop', 'reviews');
     kube.addServiceAccountToken('token-frontend', 'shop', 'frontend');
