@@ -168,20 +168,35 @@ describe('the scaler', () => {
 describe('scale hooks outside Kubernetes', () => {
   const [[, createDatabase]] = DATABASES as [[string, () => Promise<TestDatabase>]];
 
-  it('a proxy’s scale-up message reaches the HTTP hook of a control plane started with --scale-hook-url', async () => {
-    const posted: unknown[] = [];
+  /** A control plane on a fresh database whose scale hook is an HTTP server here; `heard` sees each call. */
+  async function withScaleHook(
+    heard: (call: { method?: string; url?: string; body: unknown }) => void,
+    options: { endpointGraceMs?: number },
+    run: (env: Awaited<ReturnType<typeof startTestControlPlane>>) => Promise<void>,
+  ): Promise<void> {
     const hook = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
-        posted.push({ method: req.method, url: req.url, body: JSON.parse(body) as unknown });
+        heard({ method: req.method, url: req.url, body: JSON.parse(body) as unknown });
         res.writeHead(204).end();
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     const db = await createDatabase();
-    const { cp, client } = await startTestControlPlane({ ...db.options, scaling: { hookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/scale` } });
+    const env = await startTestControlPlane({ ...db.options, ...options, scaling: { hookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/scale` } });
     try {
+      await run(env);
+    } finally {
+      await env.cp.close();
+      await db.cleanup();
+      hook.close();
+    }
+  }
+
+  it('a proxy’s scale-up message reaches the HTTP hook of a control plane started with --scale-hook-url', async () => {
+    const posted: unknown[] = [];
+    await withScaleHook((call) => posted.push(call), {}, async ({ cp, client }) => {
       await client.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'ScaleToZeroPolicy', metadata: { name: 'fn', namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: 'fn' }, idleTimeout: '1h' } } });
       const caller = await connectTestProxy(cp.url, { service: 'client', instance: 'client-1' });
       await caller.next((s) => s.outbound.services.some((o) => o.name === 'fn' && o.scaleFromZero !== undefined));
@@ -190,20 +205,13 @@ describe('scale hooks outside Kubernetes', () => {
       while (posted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(posted).toEqual([{ method: 'POST', url: '/scale', body: { service: 'fn', namespace: 'default', replicas: 1 } }]);
       await caller.client.close();
-    } finally {
-      await cp.close();
-      await db.cleanup();
-      hook.close();
-    }
+    });
   }, 60_000);
 
   it('lists the proxy of a service scaled to zero as "scaled to zero", not as a lost proxy', async () => {
-    const hook = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    const db = await createDatabase();
+    const posted: unknown[] = [];
     // Proxies that left stay listed for the grace period (30 s here, long enough to look at them).
-    const { cp, client } = await startTestControlPlane({ ...db.options, endpointGraceMs: 30_000, scaling: { hookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/scale` } });
-    try {
+    await withScaleHook((call) => posted.push(call.body), { endpointGraceMs: 30_000 }, async ({ cp, client }) => {
       const fn = await connectTestProxy(cp.url, { service: 'fn', instance: 'fn-1' });
       const other = await connectTestProxy(cp.url, { service: 'other', instance: 'other-1' });
       await fn.next(() => true);
@@ -212,17 +220,13 @@ describe('scale hooks outside Kubernetes', () => {
       await fn.client.close();
       await other.client.close();
       await client.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'ScaleToZeroPolicy', metadata: { name: 'fn', namespace: 'default' }, spec: { targetRef: { kind: 'Service', name: 'fn' }, idleTimeout: '1s' } } });
-      type Listed = { instance: string; connected: boolean; scaledToZero: boolean };
-      const row = async (instance: string) => ((await client.proxies.list.query()) as Listed[]).find((p) => p.instance === instance);
+      const row = async (instance: string) => (await client.proxies.list.query()).find((p) => p.instance === instance);
       const deadline = Date.now() + 10_000;
       while (!(await row('fn-1'))?.scaledToZero && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(posted).toEqual([{ service: 'fn', namespace: 'default', replicas: 0 }]);
       expect(await row('fn-1')).toMatchObject({ connected: false, scaledToZero: true });
       expect(await row('other-1')).toMatchObject({ connected: false, scaledToZero: false });
-    } finally {
-      await cp.close();
-      await db.cleanup();
-      hook.close();
-    }
+    });
   }, 60_000);
 
   it('the HTTP hook fails on a non-2xx answer with its text; the command hook gets service, namespace and replicas', async () => {
