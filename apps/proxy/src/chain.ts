@@ -31,7 +31,7 @@ import { createRequestHeaders } from './filters/request-headers.ts';
 import { createRetry, perTryTimeoutOf } from './filters/retry.ts';
 import { createScaleFromZero } from './filters/scale-from-zero.ts';
 import { SAFE_RETRY } from './upstream/defaults.ts';
-import { createInboundRouter, createOutboundRouter, hostName, type RouteEntry, type ServiceEntry } from './filters/router.ts';
+import { createInboundRouter, createOutboundRouter, hostName, unmatched, type RouteEntry, type ServiceEntry } from './filters/router.ts';
 import { createSplit } from './filters/split.ts';
 import { createTimeout } from './filters/timeout.ts';
 import { proxyError } from './http/response.ts';
@@ -159,9 +159,9 @@ export function buildOutboundChain(snapshot: Snapshot, deps: ChainDeps): { handl
     if (!upstream) continue;
     const all = new EndpointSet(upstream.list, deps.zone);
     const balancer = createBalancer(service.loadBalancer);
-    const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer, upstreams) };
+    const entry: ServiceEntry = { key, routes: outboundRoutes(service, upstream, deps, all, balancer, upstreams), unmatched: unmatched(key) };
     // Upgrades are not routed: they go to the service, to any of its endpoints.
-    const picker = { route: { destination: key, name: 'unmatched' }, pick: (req: ProxyRequest) => balancer(all, req, performance.now()) };
+    const picker = { route: entry.unmatched, pick: (req: ProxyRequest) => balancer(all, req, performance.now()) };
     for (const host of service.hostnames) {
       byHost.set(host.toLowerCase(), entry);
       pickers.set(host.toLowerCase(), picker);

@@ -26,11 +26,11 @@ export interface EndpointCallConfig {
  * attempt is sent, and its outcome goes back to the service (outlier detection), the balancer (latency),
  * the tracer, and req.outcome.
  */
-export function createEndpointCall({ service, targets, balancer, timeouts, tracer }: EndpointCallConfig): Handler {
+export function createEndpointCall(call: EndpointCallConfig): Handler {
   return (req) => {
     // A Handler rejects rather than throws (the listener answers 500 internal-error to a rejection).
     try {
-      return sendAttempt(service, targets, balancer, timeouts, tracer, req);
+      return sendAttempt(call, req);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -38,14 +38,8 @@ export function createEndpointCall({ service, targets, balancer, timeouts, trace
 }
 
 /** Picks an endpoint and sends one attempt; the answer goes on to attemptOver. */
-function sendAttempt(
-  service: UpstreamService,
-  targets: EndpointSet,
-  balancer: Balancer,
-  timeouts: AttemptTimeouts,
-  tracer: Tracer,
-  req: ProxyRequest,
-): Promise<ProxyResponse> {
+function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<ProxyResponse> {
+  const { service, targets, balancer, timeouts } = call;
   const startedAt = performance.now();
   const failed = req.outcome.failedEndpoints;
   const endpoint = failed === undefined ? balancer(targets, req, startedAt) : elsewhere(balancer(targets, req, startedAt), failed, targets, startedAt);
@@ -64,14 +58,13 @@ function sendAttempt(
   // A `then` rather than an async function: the attempt's state stays in one small closure instead of
   // a suspended frame per attempt (allocation profile of the bench route).
   return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2).then((response) =>
-    attemptOver(service, tracer, req, endpoint, spanId, startedAt, response),
+    attemptOver(call, req, endpoint, spanId, startedAt, response),
   );
 }
 
 /** What one attempt's answer tells the service (outlier detection), the balancer (latency), the tracer and req.outcome. */
 function attemptOver(
-  service: UpstreamService,
-  tracer: Tracer,
+  { service, tracer }: EndpointCallConfig,
   req: ProxyRequest,
   endpoint: EndpointState,
   spanId: string,

@@ -15,12 +15,14 @@ export interface ServiceEntry {
   /** "name.namespace" */
   key: string;
   routes: readonly RouteEntry[];
+  /** The route a request to this service that no route matches is counted under. */
+  unmatched: RouteChoice;
 }
 
 /** A request for a service the outbound side does not know. */
 const UNKNOWN_SERVICE: RouteChoice = { destination: UNKNOWN_DESTINATION, name: 'unmatched' };
 
-const unmatched = (destination: string): RouteChoice => ({ destination, name: 'unmatched' });
+export const unmatched = (destination: string): RouteChoice => ({ destination, name: 'unmatched' });
 
 function dispatch(routes: readonly RouteEntry[], req: ProxyRequest, none: RouteChoice, where: string) {
   for (const entry of routes) {
@@ -52,8 +54,6 @@ export function hostName(host: string | undefined): string {
  * "reviews.shop.svc.cluster.local", optionally with a port); then the first of its routes that matches.
  */
 export function createOutboundRouter(byHost: ReadonlyMap<string, ServiceEntry>): Handler {
-  const none = new Map<ServiceEntry, RouteChoice>();
-  for (const service of byHost.values()) none.set(service, unmatched(service.key));
   return (req) => {
     const host = hostName(req.header('host'));
     const service = byHost.get(host);
@@ -61,6 +61,6 @@ export function createOutboundRouter(byHost: ReadonlyMap<string, ServiceEntry>):
       req.route = UNKNOWN_SERVICE;
       return Promise.resolve(proxyError('unknown-service', `no service named "${host}" in this proxy's configuration (Host header)`));
     }
-    return dispatch(service.routes, req, none.get(service) ?? unmatched(service.key), service.key);
+    return dispatch(service.routes, req, service.unmatched, service.key);
   };
 }
