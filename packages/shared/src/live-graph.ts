@@ -421,6 +421,12 @@ export function fullLiveGraph(graph: ServiceGraph, seq: number): LiveGraphFull {
   return { type: 'full', seq, ...lists, ...(figures.nodes ? { nodeFigures: figures.nodes } : {}), ...(figures.edges ? { edgeFigures: figures.edges } : {}) };
 }
 
+/** The ids in `prev` that `next` no longer has. */
+function removedIds(prev: readonly { id: string }[], next: readonly { id: string }[]): string[] {
+  const kept = new Set(next.map((x) => x.id));
+  return prev.filter((x) => !kept.has(x.id)).map((x) => x.id);
+}
+
 /**
  * What changed from `prev` to `next` (both quantised, both sorted by id), as delta number `seq`. Applying
  * it to `prev` with applyLiveGraphDelta gives a graph equal to `next`.
@@ -432,8 +438,7 @@ export function diffLiveGraph(prev: ServiceGraph, next: ServiceGraph, seq: numbe
   const set: NonNullable<LiveGraphDelta['set']> = {};
 
   const prevNodes = new Map(prev.nodes.map((n) => [n.id, n]));
-  const nextNodeIds = new Set(next.nodes.map((n) => n.id));
-  const goneNodes = prev.nodes.filter((n) => !nextNodeIds.has(n.id)).map((n) => n.id);
+  const goneNodes = removedIds(prev.nodes, next.nodes);
   if (goneNodes.length) remove.nodes = goneNodes;
   const nodeCols: Columns = {};
   next.nodes.forEach((n, at) => {
@@ -443,8 +448,7 @@ export function diffLiveGraph(prev: ServiceGraph, next: ServiceGraph, seq: numbe
   });
 
   const prevEdges = new Map(prev.edges.map((e) => [e.id, e]));
-  const nextEdgeIds = new Set(next.edges.map((e) => e.id));
-  const goneEdges = prev.edges.filter((e) => !nextEdgeIds.has(e.id)).map((e) => e.id);
+  const goneEdges = removedIds(prev.edges, next.edges);
   if (goneEdges.length) remove.edges = goneEdges;
   const edgeCols: Columns = {};
   next.edges.forEach((e, at) => {
