@@ -163,15 +163,22 @@ async function observed(pids, pinning, work) {
     sample();
     const busy = coreBusy(coresBefore, coreTimes());
     const own = ownCpuSeconds() - ownBefore;
-    // Process time on the machine that none of our processes was charged for: other work, i.e. noise
-    // (in cores: 0.5 = half a core busy with something else on average).
+    // Process time on the machine that none of our processes was charged for, plus time the hypervisor
+    // took from our virtual cores (steal): other work, i.e. noise (in cores: 0.5 = half a core on average).
     const allTask = Object.values(busy).reduce((sum, b) => sum + b.task, 0);
-    const otherWork = Math.max(0, allTask - own / elapsed);
+    const stolen = Object.values(busy).reduce((sum, b) => sum + b.steal, 0);
+    const otherWork = Math.max(0, allTask - own / elapsed) + stolen;
     const cores = pinning ? { load: busy[pinning.load].busy, proxy: busy[pinning.proxy].busy, peer: busy[pinning.peer].busy } : undefined;
-    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork };
+    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork, stolen };
   } finally {
     clearInterval(timer);
   }
+}
+
+/** What disturbed a measurement, in words: other programs' CPU and the host's steal, in % of a core. */
+function disturbance({ otherWork, stolen }) {
+  const steal = Math.round(stolen * 100);
+  return `other programs or the host used ${Math.round(otherWork * 100)} % of a core${steal ? ` (host steal ${steal} %)` : ''}`;
 }
 
 const REPEATS = 6;
@@ -182,7 +189,7 @@ async function leastNoisy(label, run) {
   const first = await run();
   if (first.otherWork <= NOISE || repeatsLeft <= 0) return first;
   repeatsLeft--;
-  progress(`${label}: other programs used ${Math.round(first.otherWork * 100)} % of a core meanwhile; measuring again`);
+  progress(`${label}: ${disturbance(first)} meanwhile; measuring again`);
   const again = await run();
   return again.otherWork < first.otherWork ? again : first;
 }
@@ -240,7 +247,8 @@ async function measure(target, ctx) {
       if (pids.length > 1) result.rssEachMB = fixed.rssPeaks.map((b) => b / 2 ** 20);
     }
     latency.otherWork = fixed.otherWork;
-    if (fixed.otherWork > NOISE) result.notes.push(`noisy latency run: other programs used ${Math.round(fixed.otherWork * 100)} % of a core`);
+    latency.stolen = fixed.stolen;
+    if (fixed.otherWork > NOISE) result.notes.push(`noisy latency run: ${disturbance(fixed)}`);
     progress(
       `${target.label}:   p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms` +
         (running.pid ? `, ${result.cpuPer1k.toFixed(3)} CPU s/1k req, RSS ${result.rssMB.toFixed(1)} MB` : ''),
@@ -255,7 +263,8 @@ async function measure(target, ctx) {
     if (max.cpu !== undefined) throughput.proxyCpuShare = max.cpu / max.elapsed;
     result.throughput = throughput;
     throughput.otherWork = max.otherWork;
-    if (max.otherWork > NOISE) result.notes.push(`noisy wrk run: other programs used ${Math.round(max.otherWork * 100)} % of a core`);
+    throughput.stolen = max.stolen;
+    if (max.otherWork > NOISE) result.notes.push(`noisy wrk run: ${disturbance(max)}`);
     progress(
       `${target.label}:   ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} req/s` +
         (max.cores ? ` (load core ${Math.round(max.cores.load * 100)} % busy, proxy core ${Math.round(max.cores.proxy * 100)} %)` : ''),
@@ -374,7 +383,7 @@ async function main() {
   const measured = results.flatMap((r) => [r.latency, r.throughput]).filter(Boolean);
   const disturbed = measured.filter((m) => m.otherWork > NOISE).length;
   const noiseLine = disturbed
-    ? `\n${disturbed} of ${measured.length} measurements were disturbed by other programs (see notes); re-run on a quiet machine before trusting them.\n`
+    ? `\n${disturbed} of ${measured.length} measurements were disturbed by other programs or host steal (see notes); re-run on a quiet machine before trusting them.\n`
     : '';
   out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n\n${mtlsGoalLines(results, opts.rate).join('\n')}\n`);
   const handshakes = handshakeTable(results, HANDSHAKE_CONCURRENCY, opts.duration);

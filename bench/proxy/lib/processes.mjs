@@ -269,18 +269,22 @@ export function coreTimes() {
     const v = m[2].trim().split(/\s+/).map(Number);
     const idle = (v[3] ?? 0) + (v[4] ?? 0);
     const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    times[m[1]] = { busy: total - idle, task: (v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0), total };
+    // steal: time the hypervisor gave this virtual core to another guest; our processes ran slower
+    // without being charged for it, so it disturbs a measurement as much as another program would.
+    times[m[1]] = { busy: total - idle, task: (v[0] ?? 0) + (v[1] ?? 0) + (v[2] ?? 0), steal: v[7] ?? 0, total };
   }
   return times;
 }
 
-/** Shares (0–1) of each core between two `coreTimes()` readings: `{busy, task}` per core. */
+/** Shares (0–1) of each core between two `coreTimes()` readings: `{busy, task, steal}` per core. */
 export function coreBusy(before, after) {
   const out = {};
   for (const core of Object.keys(after)) {
-    const b = before[core] ?? { busy: 0, task: 0, total: 0 };
+    const b = before[core] ?? { busy: 0, task: 0, steal: 0, total: 0 };
     const dt = after[core].total - b.total;
-    out[core] = dt > 0 ? { busy: (after[core].busy - b.busy) / dt, task: (after[core].task - b.task) / dt } : { busy: 0, task: 0 };
+    out[core] = dt > 0
+      ? { busy: (after[core].busy - b.busy) / dt, task: (after[core].task - b.task) / dt, steal: (after[core].steal - b.steal) / dt }
+      : { busy: 0, task: 0, steal: 0 };
   }
   return out;
 }
