@@ -24,13 +24,16 @@ export const graphStatsSchema = z.object({
   rateLimitedPerSecond: z.number(),
   ejections: z.number(),
   codes: z.object({ '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() }),
-  /** Share of the requests that reached an endpoint which went over mutual TLS (null without any). */
+  /** Share of the requests that reached an endpoint which went over mutual TLS (null without any): 1 is a locked edge. */
   mtlsShare: ratio,
   /** Tries sent to endpoints (retries included). */
   attempts: z.number(),
-  /** Share of those tries that succeeded, before retries hid failures (null without tries). */
+  /**
+   * Share of those tries that succeeded, before retries hid the failures (null without tries); successRate
+   * is what callers got. Linkerd calls them actual and effective success rate.
+   */
   actualSuccessRate: ratio,
-  /** gRPC calls by grpc-status code; absent where no gRPC call was seen. */
+  /** gRPC calls by grpc-status code ("0" OK, "14" UNAVAILABLE, ...); absent where no gRPC call was seen. */
   grpc: z.record(z.string(), z.number()).optional(),
 });
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ServiceGraph as SharedServiceGraph } from '@trellis/shared';
 import { listServices } from '../catalog.ts';
 import { buildGraph } from '../telemetry/graph.ts';
 import type { Context } from './trpc.ts';
@@ -39,7 +38,7 @@ export const graphRouter = router({
     ctx.metrics.subscriptions.inc({ procedure: 'graph.live' });
     try {
       const key = JSON.stringify([input.namespace ?? null, input.windowSeconds, input.routes]);
-      yield* ctx.telemetry.liveGraph.watch(key, () => graphOf(ctx, input) satisfies SharedServiceGraph, signal);
+      yield* ctx.telemetry.liveGraph.watch(key, () => graphOf(ctx, input), signal);
     } finally {
       ctx.metrics.subscriptions.dec({ procedure: 'graph.live' });
     }

@@ -1,36 +1,8 @@
+import type { GraphEdge, GraphNode, ServiceGraph } from '@trellis/shared';
 import type { MetricWindows, Stats } from './windows.ts';
 
-export interface GraphNode {
-  /** "name.namespace", or "external" for callers outside the mesh. */
-  id: string;
-  name: string;
-  namespace: string;
-  external: boolean;
-  versions: string[];
-  policies: { kind: string; name: string; namespace: string }[];
-  proxies: { total: number; inSync: number };
-  /** What the service receives. */
-  inbound: Stats | null;
-  /** Its mTLS mode and identities (null for nodes known only from traffic, such as external). */
-  security: KnownService['security'] | null;
-}
-
-export interface GraphEdge {
-  id: string;
-  source: string;
-  destination: string;
-  stats: Stats;
-  /** How the destination's versions shared the edge's requests. */
-  versions: { version: string; rps: number; share: number }[];
-  routes: { route: string; stats: Stats }[];
-}
-
-export interface ServiceGraph {
-  generatedAt: string;
-  windowSeconds: number;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-}
+// The graph's shape is the wire schema's (@trellis/shared live-graph.ts): what is built here is what the
+// dashboard validates and the live deltas diff, with no second copy of the types to drift.
 
 export interface KnownService {
   name: string;
@@ -38,7 +10,7 @@ export interface KnownService {
   versions: string[];
   policies: GraphNode['policies'];
   proxies: { total: number; inSync: number };
-  security: { mtlsMode: string; identities: string[]; certificateExpiry: string | null };
+  security: NonNullable<GraphNode['security']>;
 }
 
 function splitId(id: string): [string, string] {

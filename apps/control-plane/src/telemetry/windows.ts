@@ -1,4 +1,4 @@
-import { histogramQuantile, type EdgeDelta } from '@trellis/shared';
+import { histogramQuantile, type EdgeDelta, type GraphStats } from '@trellis/shared';
 
 /** What one time slot of one series holds. */
 interface Bucket {
@@ -62,30 +62,8 @@ interface Series extends SeriesKey {
   lastUpdate: number;
 }
 
-export interface Stats {
-  requests: number;
-  rps: number;
-  /** Share of requests answered without a 5xx (null without traffic). */
-  successRate: number | null;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  retriesPerSecond: number;
-  rateLimitedPerSecond: number;
-  ejections: number;
-  codes: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
-  /** Share of the requests that reached an endpoint which went over mutual TLS (null without any): 1 is a locked edge. */
-  mtlsShare: number | null;
-  /** Tries sent to endpoints (retries included) in the window. */
-  attempts: number;
-  /**
-   * Share of those tries that succeeded, before retries hid the failures (null without tries); successRate
-   * is what callers got. Linkerd calls them actual and effective success rate.
-   */
-  actualSuccessRate: number | null;
-  /** gRPC calls by grpc-status code ("0" OK, "14" UNAVAILABLE, ...); absent where no gRPC call was seen. */
-  grpc?: Record<string, number>;
-}
+/** Traffic figures over a window; the same shape the service graph carries (@trellis/shared). */
+export type Stats = GraphStats;
 
 export interface SeriesPoint extends Stats {
   /** Start of the point's interval, ms since the epoch. */
