@@ -102,6 +102,29 @@ describe('trellis proxy --workers 2', () => {
     expect(proxies.filter((p) => p.service === 'front').length).toBe(1);
   });
 
+  it("sends the workers' telemetry to the control plane as one proxy's: the graph counts what /metrics counts, spans arrive", async () => {
+    const traceId = 'ab'.repeat(16);
+    const r = await request(`http://127.0.0.1:${front.outbound}/traced`, { headers: { host: 'back', traceparent: `00-${traceId}-${'cd'.repeat(8)}-01` }, reset: true });
+    await r.body.dump();
+    const counted = async () => {
+      const text = await admin(front, '/metrics');
+      return [...text.matchAll(/^trellis_requests_total\{source_service="front\.default",destination_service="back\.default"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const expected = await counted();
+    const graph = await until(
+      'the graph counts every request the workers served',
+      () => api(cp.url).graph.get.query({ windowSeconds: 120 }),
+      (g) => g.edges.find((e) => e.id === 'front.default->back.default')?.stats.requests === expected,
+    );
+    expect(graph.edges.find((e) => e.id === 'front.default->back.default')?.stats.requests).toBe(expected);
+    const trace = await until(
+      'the client span (front) and server span (back) arrive',
+      () => api(cp.url).traces.get.query({ traceId }).catch(() => ({ spans: [] as Array<{ kind: string; service: string }> })),
+      (t) => t.spans.length >= 2,
+    );
+    expect(trace.spans.map((sp) => `${sp.kind} ${sp.service}`).sort()).toEqual(['client front.default', 'server back.default']);
+  });
+
   it('a policy change reaches both workers', async () => {
     const before = (await config(back)).version ?? 0;
     await api(cp.url).resources.upsert.mutate({
