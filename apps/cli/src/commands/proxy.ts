@@ -53,7 +53,7 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
   --drain-timeout MS         SIGTERM waits this long for requests in flight (default ${DEFAULT_DRAIN_TIMEOUT_MS})
   --workers N                processes serving the listeners (default 1). With N > 1 this process keeps the
                              control-plane stream, identity and admin port, and N worker processes share the
-                             inbound and outbound ports (one more core each, ~45 MB each; docs/PROXY.md)
+                             inbound and outbound ports (a core each, ~90 MB of memory each; docs/PROXY.md)
 
 Once listening it prints one line: trellis proxy ready {"admin":..,"inbound":..,"outbound":..,"workloads":[..]}`;
 
