@@ -23,7 +23,7 @@ export const SPAN_INTERVAL_MS = 100;
  * Spans per message (the stream schema allows 10,000): up to 2,000 spans/s per proxy, the same volume
  * as when they left in one batch a second; serialising more costs the proxy CPU at full load.
  */
-const MAX_SPANS_PER_MESSAGE = 200;
+export const MAX_SPANS_PER_MESSAGE = 200;
 /** Hold spans back while this much is still unsent on the socket: a slow control plane is not flooded. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 

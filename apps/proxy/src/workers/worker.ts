@@ -2,15 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { ProxyOptions } from '../options.ts';
 import { closeRedisConnections } from '../ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from '../telemetry/metrics.ts';
+import { MAX_SPANS_PER_MESSAGE, SPAN_INTERVAL_MS } from '../telemetry/reporter.ts';
 import { Workload } from '../workload.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
-/**
- * How often a worker hands its telemetry to the primary: the span cadence of a single process
- * (SPAN_INTERVAL_MS), so spans reach the control plane as soon; deltas are summed at the primary.
- */
-const TELEMETRY_INTERVAL_MS = 100;
-const MAX_SPANS_PER_MESSAGE = 1000;
 
 function send(message: FromWorker, done?: () => void): void {
   if (!process.connected) return done?.();
@@ -24,6 +19,10 @@ function send(message: FromWorker, done?: () => void): void {
  */
 export function runProxyWorker(options: ProxyOptions): Promise<void> {
   let slot = 0;
+  // The primary sends at most MAX_SPANS_PER_MESSAGE spans per SPAN_INTERVAL_MS, as a single process does;
+  // its workers together hand it no more, so spans beyond that are dropped (and counted) before they
+  // cost a serialisation over IPC, as a single process drops them in its buffer.
+  const spansPerFlush = Math.max(1, Math.ceil(MAX_SPANS_PER_MESSAGE / (options.workers ?? 1)));
   const log = (line: string) => options.log(`worker ${slot}: ${line}`);
   let workloads: Workload[] = [];
   let registry: MetricsRegistry | undefined;
@@ -36,7 +35,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
     };
     workloads.forEach((w, workload) => {
       const deltas = w.edges.takeDeltas();
-      const spans = w.tracer.buffer.take(MAX_SPANS_PER_MESSAGE);
+      const spans = w.tracer.buffer.take(spansPerFlush);
       if (deltas.length === 0 && spans.length === 0) return;
       pending++;
       send({ type: 'telemetry', workload, deltas, spans }, one);
@@ -80,7 +79,8 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
         void (async () => {
           for (const w of workloads) await w.start(0);
           send({ type: 'listening', ports: workloads.map((w) => ({ ...w.ports })) });
-          timer = setInterval(() => flush(), TELEMETRY_INTERVAL_MS);
+          // The span cadence of a single process, so spans reach the control plane as soon; deltas are summed at the primary.
+          timer = setInterval(() => flush(), SPAN_INTERVAL_MS);
           timer.unref();
         })().catch((err: Error) => {
           log(`cannot listen: ${err.message}`);
