@@ -67,7 +67,6 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
         return;
       case 'listening':
         s.listening = true;
-        s.quickDeaths = Date.now() - s.startedAt > HEALTHY_LIFE_MS ? 0 : s.quickDeaths;
         if (bound && JSON.stringify(bound) !== JSON.stringify(message.ports)) {
           log(`worker ${s.slot} bound ${JSON.stringify(message.ports)}, not the ports announced (${JSON.stringify(bound)}): give fixed ports with --workers`);
         }
