@@ -43,7 +43,7 @@ function descendants(pid) {
   return out;
 }
 /** CPU seconds of one process alone (cpuSeconds sums a whole tree). */
-const ownCpu = (pid) => cpuSeconds(pid) - descendants(pid).reduce((sum, child) => sum + cpuSeconds(child), 0) + 0;
+const ownCpu = (pid) => cpuSeconds(pid) - descendants(pid).reduce((sum, child) => sum + cpuSeconds(child), 0);
 
 installCleanup();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-workers-cpu-'));
