@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFixedRate, runWrk } from './lib/load.mjs';
 import { coreBusy, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
-import { derive, goalLines, handshakeTable, mtlsGoalLines, NOISE, table } from './lib/report.mjs';
+import { derive, goalLines, handshakeTable, mtlsGoalLines, NOISE, table, workersGoalLines } from './lib/report.mjs';
 import { HANDSHAKE_CONCURRENCY } from './lib/handshakes.mjs';
 import { get, TARGETS } from './lib/targets.mjs';
 import { UPSTREAM_BODY } from './lib/nginx-configs.mjs';
@@ -28,8 +28,10 @@ const USAGE = `usage: node bench/proxy/run.mjs [options]
   --settle S         seconds at the fixed rate before its measured part, dropped from the percentiles
                      (default 5): the JIT of the Node proxies settles on the traffic that is measured
   --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,node-floor,trellis,
-                     trellis-2hop,trellis-2hop-mtls (direct always runs: it is the baseline for added
-                     latency); trellis-2hop-mtls also measures TLS handshakes per second
+                     trellis-2w,trellis-2hop,trellis-2hop-mtls (direct always runs: it is the baseline for
+                     added latency); trellis-2w is trellis with --workers 2 on two cores (on a 2-core
+                     machine they are both cores: the load generator shares one); trellis-2hop-mtls also
+                     measures TLS handshakes per second
   --trellis-bin F    the trellis launcher to run (default apps/cli/bin/trellis.mjs)
   --callee-core N    the core of the two-hop rows' callee sidecar (default: a third core if there is
                      one, else the caller's core). On 2 cores, --callee-core 0 gives each proxy a core
@@ -84,6 +86,8 @@ function options() {
     floor: 'node-floor',
     '2hop': 'trellis-2hop',
     '2hop-mtls': 'trellis-2hop-mtls',
+    '2w': 'trellis-2w',
+    workers: 'trellis-2w',
     mtls: 'trellis-2hop-mtls',
   };
   const only = values.only?.split(',').map((s) => aliases[s.trim().toLowerCase()] ?? s.trim().toLowerCase());
@@ -317,6 +321,9 @@ async function main() {
     loadCore: pinning?.load,
     core: pinning?.proxy,
     peerCore: pinning?.peer,
+    // trellis-2w: the proxy's core and the next one; with only two cores that is core 0 too, where the
+    // load generator and the upstream run (there is no third core to give them).
+    multiCore: pinning ? (cores >= 3 ? `${pinning.proxy},${pinning.proxy + 1}` : `${pinning.load},${pinning.proxy}`) : undefined,
   };
   const selected = TARGETS.filter((t) => !opts.only || opts.only.has(t.name));
   // Full and resumed, against the proxy and against the node:tls floor.
@@ -369,7 +376,8 @@ async function main() {
     `Proxy benchmark — ${new Date().toISOString().slice(0, 10)}, ${cores} cores (${cpuModel}), Linux ${os.release()}, Node ${process.versions.node}`,
     pinning
       ? `Pinning: proxy under test on core ${pinning.proxy}; wrk/h2load, the upstream and the stand-in control plane share core ${pinning.load}. ` +
-        `Two-hop rows: caller proxy on core ${pinning.proxy}, callee proxy on core ${pinning.peer}${pinning.peer === pinning.proxy ? ' (no third core: the two proxies share one)' : ''}.`
+        `Two-hop rows: caller proxy on core ${pinning.proxy}, callee proxy on core ${pinning.peer}${pinning.peer === pinning.proxy ? ' (no third core: the two proxies share one)' : ''}. ` +
+        `Trellis, 2 workers: its three processes on cores ${ctx.multiCore}${cores >= 3 ? '' : ` (no third core: the workers share core ${pinning.load} with the load generator and upstream, so the 1-vs-2 ratio is understated)`}.`
       : 'Pinning: off.',
     ...(opts.nice ? [`Priority: every process of the bench at nice ${opts.nice}.`] : []),
     `nginx: worker_processes 1 — one worker, to match Node's single JavaScript thread (Trellis, node-http-proxy); HAProxy: nbthread 1.`,
@@ -385,7 +393,7 @@ async function main() {
   const noiseLine = disturbed
     ? `\n${disturbed} of ${measured.length} measurements were disturbed by other programs or host steal (see notes); re-run on a quiet machine before trusting them.\n`
     : '';
-  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n\n${mtlsGoalLines(results, opts.rate).join('\n')}\n`);
+  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n\n${mtlsGoalLines(results, opts.rate).join('\n')}\n\n${workersGoalLines(results, cores).join('\n')}\n`);
   const handshakes = handshakeTable(results, HANDSHAKE_CONCURRENCY, opts.duration);
   if (handshakes) out.write(`\n${handshakes}\n`);
   out.write(`\nTools: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', ')}\n`);

@@ -32,6 +32,15 @@ describe('trellis install', () => {
     expect(find(without as Obj[], 'DaemonSet')).toBeUndefined();
   });
 
+  it('--node-agent-workers runs the node agent with that many workers and sizes its memory for them', () => {
+    const objects = installManifests({ namespace: 'mesh', image: 'img', ca, trustDomain: 'trellis.local', nodeAgent: true, nodeAgentWorkers: 2 }) as Obj[];
+    const daemonSet = find(objects, 'DaemonSet');
+    if (daemonSet) validateKubernetesObject(daemonSet);
+    const [container] = (daemonSet as unknown as { spec: { template: { spec: { containers: Array<{ args: string[]; resources: unknown }> } } } }).spec.template.spec.containers;
+    expect(container?.args.join(' ')).toContain('--workers 2');
+    expect(container?.resources).toEqual({ requests: { cpu: '200m', memory: '384Mi' }, limits: { memory: '768Mi' } });
+  });
+
   it('runs the control plane non-root with a read-only root filesystem, probes and resources, and the database URL from the Secret', () => {
     const objects = installManifests({ namespace: 'trellis-system', image: 'trellis/trellis:test', ca, trustDomain: 'trellis.local', databaseUrlSecret: 'trellis-db' }) as Obj[];
     const deployment = find(objects, 'Deployment') as unknown as { spec: { replicas: number; template: { spec: { containers: Record<string, unknown>[]; securityContext: Record<string, unknown> } } } };

@@ -54,6 +54,11 @@ export interface ProxyOptions {
   adminPort: number;
   adminAddress: string;
   limits: ClientLimits;
+  /**
+   * Processes serving the listeners (default 1: this process alone). With N > 1 this process is the
+   * primary (control-plane stream, identity, admin) and N node:cluster workers serve the traffic.
+   */
+  workers?: number;
   /** How long SIGTERM waits for requests in flight before closing them. */
   drainTimeoutMs: number;
   log: (line: string) => void;

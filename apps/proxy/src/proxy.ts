@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { AdminServer } from './admin/server.ts';
 import type { ProxyOptions } from './options.ts';
+import { readyLine } from './ready-line.ts';
 import { closeRedisConnections } from './ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from './telemetry/metrics.ts';
 import { Workload } from './workload.ts';
+import { startProxyWorkers } from './workers/primary.ts';
 
 /** A running proxy process (sidecar: one workload; node agent: several). */
 export interface RunningProxy {
@@ -17,8 +19,13 @@ export interface RunningProxy {
   drain(): Promise<void>;
 }
 
-/** Starts every workload's listeners and config source, then the admin listener. */
+/**
+ * Starts every workload's listeners and config source, then the admin listener. With `workers` > 1 this
+ * process becomes the primary of that many worker processes (workers/primary.ts); a worker process calls
+ * runProxyWorker instead.
+ */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  if (options.workers !== undefined && options.workers > 1) return startProxyWorkers(options, options.workers);
   const shared = { ...(options.controlPlane ? { controlPlane: options.controlPlane } : {}), limits: options.limits, log: options.log };
   const workloads = options.workloads.map((w) => new Workload(w, shared));
   const registry = new MetricsRegistry(() => workloads);
@@ -37,12 +44,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   return {
     workloads,
     adminPort,
-    readyLine() {
-      const list = workloads.map((w) => ({ service: w.options.service, namespace: w.options.namespace, instance: w.instance, ...w.ports }));
-      const first = list[0];
-      const ports = list.length === 1 && first ? { inbound: first.inbound, outbound: first.outbound } : {};
-      return `trellis proxy ready ${JSON.stringify({ admin: adminPort, ...ports, workloads: list })}`;
-    },
+    readyLine: () => readyLine(workloads, adminPort),
     async reload() {
       for (const w of workloads) await w.reloadConfigFile();
     },

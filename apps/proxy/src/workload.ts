@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import type { Snapshot } from '@trellis/shared';
+import type { EdgeDelta, Snapshot, Span } from '@trellis/shared';
 import type { StreamClient } from '@trellis/stream-client';
 import { UPGRADE_ALLOWED, type ChainDeps } from './chain.ts';
 import { buildActiveConfig, type ActiveConfig } from './active-config.ts';
@@ -20,6 +20,7 @@ import { ProxyRequest, type Handler } from './http/types.ts';
 import { APP_PROBE_FAILURES, DEFAULT_APP_PROBE, DEFAULT_APP_PROBE_INTERVAL_MS, PROXY_VERSION, type WorkloadOptions } from './options.ts';
 import { AppProbe } from './upstream/app-probe.ts';
 import { LimiterRegistry, type Limiter } from './ratelimit/registry.ts';
+import { DeltaSum } from './telemetry/delta-sum.ts';
 import { EdgeTable, UNKNOWN_DESTINATION } from './telemetry/edges.ts';
 import type { MetricsSource } from './telemetry/metrics.ts';
 import { TelemetryReporter } from './telemetry/reporter.ts';
@@ -29,6 +30,13 @@ import type { EndpointState } from './upstream/endpoint.ts';
 import { localApp, UpstreamRegistry, type UpstreamService } from './upstream/service.ts';
 import { tunnel } from './upstream/tunnel.ts';
 import { writeRawResponse } from './http/raw-response.ts';
+
+/**
+ * single: the whole proxy in this process (the default). With --workers N (workers/), the primary process
+ * keeps the config source, identity, app probe and telemetry to the control plane but binds no listener;
+ * each worker process serves the listeners with the snapshot and identity the primary sends it.
+ */
+export type WorkloadRole = 'single' | 'primary' | 'worker';
 
 const NOT_READY = (): Promise<ProxyResponse> => Promise.resolve(proxyError('not-ready', 'waiting for a snapshot from the control plane'));
 
@@ -48,7 +56,7 @@ export class Workload implements MetricsSource {
   private readonly upstreamRegistry: UpstreamRegistry;
   private readonly deps: ChainDeps;
   private readonly inbound: Listener | undefined;
-  private readonly outbound: Listener;
+  private readonly outbound: Listener | undefined;
   private stream: StreamClient | undefined;
   private reporter: TelemetryReporter | undefined;
   /** The mesh identity (certificate, trust bundle) when config comes from a control plane; none with --config. */
@@ -59,10 +67,15 @@ export class Workload implements MetricsSource {
   /** Requests held for services scaled to zero (ScaleToZeroPolicy). */
   readonly coldStarts = new ColdStarts();
   readonly outboundHandshakes = new HandshakeCounters();
+  /** Primary only: the edge deltas its workers sent, summed until the next report. */
+  private readonly fromWorkers: DeltaSum | undefined;
+  /** Called after each snapshot is swapped in (the primary passes it on to its workers). */
+  onApplied: ((snapshot: Snapshot, source: ActiveConfig['source']) => void) | undefined;
 
   constructor(
     readonly options: WorkloadOptions,
     private readonly shared: { controlPlane?: string; limits: ClientLimits; log: (line: string) => void },
+    readonly role: WorkloadRole = 'single',
   ) {
     this.self = `${options.service}.${options.namespace}`;
     this.edges = new EdgeTable(this.self, options.labels.version);
@@ -70,8 +83,9 @@ export class Workload implements MetricsSource {
     this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
     const appEndpoint: EndpointState | undefined = this.app?.list[0];
     const log = (line: string) => shared.log(`${this.self}: ${line}`);
+    this.fromWorkers = role === 'primary' ? new DeltaSum() : undefined;
     this.appProbe =
-      options.appPort === undefined
+      options.appPort === undefined || role === 'worker'
         ? undefined
         : new AppProbe({
             port: options.appPort,
@@ -111,7 +125,7 @@ export class Workload implements MetricsSource {
     };
     // A request held for a service scaled to zero goes on through the chain in force when it is released.
     this.deps.coldStarts.resume = (req) => (this.active ? this.active.outboundRouter(req) : NOT_READY());
-    if (options.appPort !== undefined) {
+    if (options.appPort !== undefined && role !== 'primary') {
       this.inbound = new Listener({
         name: `${this.self} inbound`,
         host: options.address,
@@ -139,7 +153,7 @@ export class Workload implements MetricsSource {
         ...(identity ? { tls: { identity, acceptsPlain: () => (this.active?.snapshot.inbound.mtls ?? 'STRICT') !== 'STRICT', handshakes: this.inboundHandshakes } } : {}),
       });
     }
-    this.outbound = new Listener({
+    this.outbound = role === 'primary' ? undefined : new Listener({
       name: `${this.self} outbound`,
       host: options.outboundAddress ?? '127.0.0.1',
       port: options.outboundPort,
@@ -165,12 +179,20 @@ export class Workload implements MetricsSource {
     });
   }
 
-  /** Binds the listeners (port 0 picks a free one), then starts the config source. */
-  async start(adminPort: number): Promise<void> {
+  /**
+   * Binds the listeners (port 0 picks a free one), then starts the config source. A worker only binds; a
+   * primary binds nothing and announces the ports its workers bound (`bound`).
+   */
+  async start(adminPort: number, bound?: { inbound?: number; outbound: number }): Promise<void> {
     const { options } = this;
+    if (this.role === 'primary') {
+      if (!bound) throw new Error(`${this.self}: the primary needs the ports its workers bound`);
+      this.ports = { ...bound };
+    }
     if (this.inbound) this.ports.inbound = await this.inbound.listen();
     this.appProbe?.start();
-    this.ports.outbound = await this.outbound.listen();
+    if (this.outbound) this.ports.outbound = await this.outbound.listen();
+    if (this.role === 'worker') return;
     this.instance = options.instance ?? `${os.hostname()}:${this.ports.inbound ?? this.ports.outbound}`;
     if (options.configFile) {
       this.apply(await readConfigFile(options.configFile), 'file');
@@ -201,14 +223,7 @@ export class Workload implements MetricsSource {
       credentials: identity,
     });
     identity.requestRenewal = () => stream.renewCertificate();
-    this.deps.coldStarts.askScaleUp = (service, first) => {
-      const [name = '', namespace = ''] = service.split('.');
-      const sent = stream.send({ type: 'scale-up', service: name, namespace });
-      if (first || !sent) {
-        this.shared.log(`${this.self}: requests wait for ${service} (no endpoint): ${sent ? 'asked the control plane to scale it up' : 'the control plane is not connected to ask it for a scale-up'}`);
-      }
-      return sent;
-    };
+    this.deps.coldStarts.askScaleUp = (service, first) => this.askScaleUp(service, first);
     const probe = this.appProbe;
     if (probe) {
       stream.setReady(probe.ready, probe.reason);
@@ -216,9 +231,25 @@ export class Workload implements MetricsSource {
     }
     this.stream = stream;
     this.tracer.enabled = true;
-    this.reporter = new TelemetryReporter(stream, this.edges, this.tracer);
+    this.reporter = new TelemetryReporter(stream, this.fromWorkers ?? this.edges, this.tracer);
     this.reporter.start();
     await stream.start();
+  }
+
+  /** Asks the control plane to scale `service` up (requests wait for it); false when not connected. */
+  askScaleUp(service: string, first: boolean): boolean {
+    const [name = '', namespace = ''] = service.split('.');
+    const sent = this.stream?.send({ type: 'scale-up', service: name, namespace }) ?? false;
+    if (first || !sent) {
+      this.shared.log(`${this.self}: requests wait for ${service} (no endpoint): ${sent ? 'asked the control plane to scale it up' : 'the control plane is not connected to ask it for a scale-up'}`);
+    }
+    return sent;
+  }
+
+  /** Primary only: telemetry a worker produced, sent on to the control plane as this workload's. */
+  absorb(deltas: readonly EdgeDelta[], spans: readonly Span[]): void {
+    this.fromWorkers?.add(deltas);
+    if (this.tracer.enabled) for (const span of spans) this.tracer.buffer.push(span);
   }
 
   /** Compiles and swaps in a snapshot; throws, keeping the current one, when it cannot be served. */
@@ -232,6 +263,7 @@ export class Workload implements MetricsSource {
     // Requests held for a service scaled to zero go on once it has an endpoint.
     this.deps.coldStarts.release();
     this.shared.log(`${this.self}: applied snapshot version ${snapshot.version} (${source})`);
+    this.onApplied?.(snapshot, source);
   }
 
   /** Re-reads --config (SIGHUP); a file that does not validate is refused and the old snapshot stays. */
@@ -284,7 +316,7 @@ export class Workload implements MetricsSource {
 
   /** SIGTERM: stop accepting, let requests in flight finish until `deadline`, send the last telemetry. */
   async drain(deadline: number): Promise<void> {
-    await Promise.all([this.inbound?.drain(deadline), this.outbound.drain(deadline)]);
+    await Promise.all([this.inbound?.drain(deadline), this.outbound?.drain(deadline)]);
     this.reporter?.report();
     this.reporter?.stop();
     await this.stream?.close();

@@ -20,6 +20,7 @@ test.each([
   { args: ['--workload', 'app-port=80'], message: 'service= is required' },
   { args: ['--workload', 'service=a', '--app-port', '80'], message: '--app-port cannot be combined with --workload' },
   { args: ['--service', 'a', '--label', 'novalue'], message: '--label: "novalue" is not key=value' },
+  { args: ['--service', 'a', '--workers', '0'], message: '--workers: "0" is not a number of processes (1 to 64)' },
 ])('bad flags are refused with a message and exit 2: $message', async ({ args, message }) => {
   const { code, stderr } = await trellisProxy(args);
   expect(code).toBe(2);

@@ -234,3 +234,28 @@ export function handshakeTable(results, concurrency, seconds) {
     ...rows.map(line),
   ].join('\n');
 }
+
+/** Issue 15's "more than one core": --workers 2 against one worker, max throughput in the same run. */
+export function workersGoalLines(results, cores) {
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const one = by.trellis;
+  const two = by['trellis-2w'];
+  if (!one?.available || !two?.available) return ['Goals (issue 15, workers): need both trellis and trellis-2w (--only trellis,trellis-2w).'];
+  const { lines, add, noisy } = judge(by);
+  const r = ratio(two.throughput?.requestsPerSecond, one.throughput?.requestsPerSecond);
+  add(
+    `max throughput, 2 workers / 1: ${r ? `${fmt(r)}x` : 'not measured'} (goal >= 1.7x with 2 workers on 2 cores of their own)`,
+    r === undefined || cores < 3 ? undefined : r >= 1.7,
+    noisy(['trellis-2w', 'throughput'], ['trellis', 'throughput']),
+  );
+  const cpu = ratio(two.cpuPer1k, one.cpuPer1k);
+  return [
+    'Goals (issue 15, workers):',
+    ...lines,
+    `  Same run: 1 worker ${int(one.throughput?.requestsPerSecond)} req/s, ${fmt(one.rssMB, 1)} MB; 2 workers ${int(two.throughput?.requestsPerSecond)} req/s, ${fmt(two.rssMB, 1)} MB (primary + workers)` +
+      `${cpu ? `; CPU per request at the fixed rate ${fmt(cpu)}x one worker's (the primary's round-robin accept and IPC telemetry)` : ''}.`,
+    ...(cores < 3
+      ? [`  Not judged on ${cores} cores: the load generator and upstream share the workers' cores, so the ratio understates what 2 workers give; judge it on 4 cores or more.`]
+      : []),
+  ];
+}

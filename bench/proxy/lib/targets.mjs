@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort, start, waitForPort } from './processes.mjs';
 import { proxyConfig } from './nginx-configs.mjs';
 import { haproxyConfig } from './haproxy-config.mjs';
-import { trellis, trellis2hop, trellis2hopMtls } from './trellis-targets.mjs';
+import { trellis, trellis2hop, trellis2hopMtls, trellis2w } from './trellis-targets.mjs';
 
 export { get } from './trellis-proxy.mjs';
 
@@ -82,4 +82,4 @@ const nodeFloor = {
 };
 
 /** Every target, in the order they run; `direct` is the baseline for "added" latency. */
-export const TARGETS = [direct, nginx, haproxy, nodeHttpProxy, nodeFloor, trellis, trellis2hop, trellis2hopMtls];
+export const TARGETS = [direct, nginx, haproxy, nodeHttpProxy, nodeFloor, trellis, trellis2w, trellis2hop, trellis2hopMtls];

@@ -51,10 +51,10 @@ function ensureBuilt(repoRoot, trellisBin) {
 
 /**
  * Starts `trellis proxy --service <service>` on `core`, joined to `stream` with a token for its service;
- * `appPort` (optional) gives it an inbound listener in front of that app. Resolves once /ready is 200,
+ * `appPort` (optional) gives it an inbound listener in front of that app; `workers` (optional) is --workers. Resolves once /ready is 200,
  * with the child, its ports and a tally of the failure lines it logs afterwards.
  */
-export async function startTrellisProxy({ dir, name, service, stream, appPort, core, repoRoot, trellisBin }) {
+export async function startTrellisProxy({ dir, name, service, stream, appPort, core, repoRoot, trellisBin, workers }) {
   await ensureBuilt(repoRoot, trellisBin);
   const own = path.join(dir, name);
   mkdirSync(own, { recursive: true });
@@ -76,6 +76,7 @@ export async function startTrellisProxy({ dir, name, service, stream, appPort, c
     '--inbound-port', String(ports.inbound),
     '--admin-port', String(ports.admin),
     ...(appPort !== undefined ? ['--app-port', String(appPort)] : []),
+    ...(workers !== undefined ? ['--workers', String(workers)] : []),
     // Its identity and last-good-snapshot copies go with the run's other files, not into the checkout.
     '--data-dir', path.join(own, 'data'),
   ]; // prettier-ignore

@@ -2,7 +2,9 @@
 // sidecar -> callee sidecar's DISABLE inbound -> app) and two hops with mutual TLS between the proxies
 // (STRICT inbound, the endpoint carrying the callee's SPIFFE ID). Every proxy is joined to a stand-in
 // control plane (lib/stream-stub.mjs) with a join token, holds a certificate from its CA, records spans
-// at sampling 1.0 and reports metrics, as in a mesh.
+// at sampling 1.0 and reports metrics, as in a mesh. "trellis-2w" is the one-hop row with --workers 2,
+// pinned to two cores (ctx.multiCore).
+
 import { stop } from './processes.mjs';
 import { workloadId } from './mesh-ca.mjs';
 import { startStreamStub } from './stream-stub.mjs';
@@ -23,7 +25,7 @@ function failures(metricsText, side) {
 }
 
 /** Starts the proxies of one row (callee first: the caller's snapshot names its port). */
-async function startChain(ctx, { name, hops, mtls }) {
+async function startChain(ctx, { name, hops, mtls, workers }) {
   const stream = await startStreamStub();
   const started = [];
   const common = { dir: ctx.dir, stream, repoRoot: ctx.repoRoot, trellisBin: ctx.trellisBin };
@@ -39,10 +41,15 @@ async function startChain(ctx, { name, hops, mtls }) {
       stream.snapshots.set(CALLER_SERVICE, benchSnapshot({ upstreamPort: ctx.upstreamPort }));
     }
     // One hop keeps the app port it always had (an inbound listener nobody calls); a two-hop caller only calls out.
-    const caller = await startTrellisProxy({ ...common, name, service: CALLER_SERVICE, appPort: hops === 1 ? ctx.upstreamPort : undefined, core: ctx.core });
+    const core = workers ? ctx.multiCore : ctx.core;
+    const caller = await startTrellisProxy({ ...common, name, service: CALLER_SERVICE, appPort: hops === 1 ? ctx.upstreamPort : undefined, core, workers });
     started.push(caller);
     const proxies = callee ? [caller, callee] : [caller];
     const notes = [];
+    if (workers) {
+      const shared = ctx.loadCore !== undefined && String(core).split(',').includes(String(ctx.loadCore));
+      notes.push(`${workers} workers + primary on cores ${core ?? '-'}${shared ? `, sharing core ${ctx.loadCore} with wrk/h2load and the upstream` : ''}; CPU and RSS: all processes`);
+    }
     if (callee) notes.push(`caller on core ${ctx.core ?? '-'}, callee on core ${ctx.peerCore ?? '-'}; CPU: both proxies; RSS: the larger`);
     return {
       child: caller.child,
@@ -126,6 +133,8 @@ const row = (name, label, chain, extra = {}) => ({
 
 /** Trellis one hop: what issue 3's goals are measured on. */
 export const trellis = row('trellis', 'Trellis', { hops: 1, mtls: false });
+/** The same with --workers 2 (issue 15: max req/s >= 1.7x one worker). */
+export const trellis2w = row('trellis-2w', 'Trellis, 2 workers', { hops: 1, mtls: false, workers: 2 });
 export const trellis2hop = row('trellis-2hop', 'Trellis 2 hops, plain', { hops: 2, mtls: false });
 export const trellis2hopMtls = row(
   'trellis-2hop-mtls',

@@ -6,7 +6,7 @@ import { CliError } from '../errors.ts';
 import { toYaml } from '../kubernetes/deploy-files.ts';
 import { DEFAULT_IMAGE, DEFAULT_INSTALL_NAMESPACE, installManifests } from '../kubernetes/install-manifests.ts';
 
-const USAGE = 'trellis install [--namespace trellis-system] [--node-agent] [--database-url-secret NAME] [--image IMAGE]\n' +
+const USAGE = 'trellis install [--namespace trellis-system] [--node-agent [--node-agent-workers N]] [--database-url-secret NAME] [--image IMAGE]\n' +
   '                       [--trust-domain trellis.local] [--ca-cert FILE --ca-key FILE]   | kubectl apply -f -';
 
 const HELP = `${USAGE}
@@ -20,6 +20,8 @@ injector (MutatingWebhookConfiguration) and, with --node-agent, the node-agent D
   --ca-cert FILE --ca-key FILE  the intermediate (then its chain up to the root) and its key to sign with;
                               without them a new root and intermediate are made on every run
   --image IMAGE               the image with the trellis command (default ${DEFAULT_IMAGE})
+  --node-agent-workers N      processes serving each node agent's listeners (trellis proxy --workers; default 1):
+                              for nodes where one core does not carry the node's traffic; ~90 MB each
 
 See docs/KUBERNETES.md. \`trellis uninstall | kubectl delete -f -\` removes it.`;
 
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('install', argv, {
     namespace: { type: 'string' },
     'node-agent': { type: 'boolean' },
+    'node-agent-workers': { type: 'string' },
     'database-url-secret': { type: 'string' },
     image: { type: 'string' },
     'trust-domain': { type: 'string' },
@@ -60,7 +63,11 @@ export async function run(argv: string[]): Promise<number> {
   const trustDomain = values['trust-domain'] ?? DEFAULT_TRUST_DOMAIN;
   if (!isTrustDomain(trustDomain)) throw new CliError(`--trust-domain: "${trustDomain}" is not a trust domain (lowercase letters, digits, "-" and ".")`, 2);
   const ca = await installCa(values['ca-cert'], values['ca-key'], trustDomain);
-  const manifests = installManifests({ namespace, image: values.image ?? DEFAULT_IMAGE, ca, trustDomain, databaseUrlSecret: secret, nodeAgent: values['node-agent'] ?? false });
+  const workersFlag = values['node-agent-workers'];
+  const nodeAgentWorkers = workersFlag === undefined ? 1 : Number(workersFlag);
+  if (!Number.isInteger(nodeAgentWorkers) || nodeAgentWorkers < 1 || nodeAgentWorkers > 64) throw new CliError(`--node-agent-workers: "${workersFlag ?? ''}" is not a number of processes (1 to 64)`, 2);
+  if (workersFlag !== undefined && !values['node-agent']) throw new CliError('--node-agent-workers goes with --node-agent', 2);
+  const manifests = installManifests({ namespace, image: values.image ?? DEFAULT_IMAGE, ca, trustDomain, databaseUrlSecret: secret, nodeAgent: values['node-agent'] ?? false, nodeAgentWorkers });
   process.stdout.write(toYaml(manifests));
   return 0;
 }

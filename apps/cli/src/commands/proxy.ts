@@ -1,7 +1,8 @@
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, parseAppProbe, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -9,6 +10,7 @@ import { CliError } from '../errors.ts';
 const USAGE = `trellis proxy --service NAME [--namespace default] [--zone ZONE] [--label key=value ...]
                      [--app-port PORT] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000]
                      [--control-plane URL [--token-file FILE] | --config SNAPSHOT.json] [--instance ID] [--data-dir DIR] [--address 127.0.0.1]
+                     [--workers N]
        trellis proxy --workload service=NAME,app-port=P,inbound-port=P,outbound-port=P[,namespace=..,zone=..,instance=..,
                      label.KEY=VALUE,config=FILE,data-dir=DIR,token-file=FILE] [--workload ...]   (node agent: one process, many workloads)`;
 
@@ -49,6 +51,9 @@ own listeners, identity (certificate), snapshot and disk copy; each joins with i
   --client-header-timeout MS time a client has to send its request head (default ${DEFAULT_LIMITS.headersTimeoutMs}; then 408)
   --client-idle-timeout MS   idle connections are closed after this (default ${DEFAULT_LIMITS.idleTimeoutMs})
   --drain-timeout MS         SIGTERM waits this long for requests in flight (default ${DEFAULT_DRAIN_TIMEOUT_MS})
+  --workers N                processes serving the listeners (default 1). With N > 1 this process keeps the
+                             control-plane stream, identity and admin port, and N worker processes share the
+                             inbound and outbound ports (a core each, ~90 MB of memory each; docs/PROXY.md)
 
 Once listening it prints one line: trellis proxy ready {"admin":..,"inbound":..,"outbound":..,"workloads":[..]}`;
 
@@ -66,6 +71,14 @@ function positiveMs(value: string | undefined, flag: string, fallback: number): 
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: "${value}" is not a number of milliseconds (1 or more)`, 2);
+  return n;
+}
+
+/** --workers: 1 (this process serves) up to 64 processes. */
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--workers: "${value}" is not a number of processes (1 to 64)`, 2);
   return n;
 }
 
@@ -183,6 +196,7 @@ export async function run(argv: string[]): Promise<number> {
       'client-header-timeout': { type: 'string' },
       'client-idle-timeout': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -256,12 +270,19 @@ export async function run(argv: string[]): Promise<number> {
       idleTimeoutMs: positiveMs(values['client-idle-timeout'], '--client-idle-timeout', DEFAULT_LIMITS.idleTimeoutMs),
     },
     drainTimeoutMs: positiveMs(values['drain-timeout'], '--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS),
+    workers: parseWorkers(values.workers),
     log: (line) => process.stderr.write(`[proxy] ${line}\n`),
   };
   if (needsControlPlane) options.controlPlane = values['control-plane'] ?? cliEnv.server ?? 'http://127.0.0.1:7400';
 
   // The whole process is this proxy: its heap is sized for forwarding requests (young-generation.ts).
   capYoungGeneration();
+  // A worker of --workers N runs this same command line; it serves what its primary sends it.
+  if (cluster.isWorker) {
+    await runProxyWorker(options);
+    setTimeout(() => process.exit(0), 500).unref();
+    return 0;
+  }
   let proxy;
   try {
     proxy = await startProxy(options);

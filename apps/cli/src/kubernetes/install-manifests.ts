@@ -22,6 +22,8 @@ export interface InstallOptions {
   databaseUrlSecret?: string | undefined;
   /** Also the node-agent DaemonSet. */
   nodeAgent?: boolean;
+  /** Processes serving the node agent's listeners (`trellis proxy --workers`, default 1). */
+  nodeAgentWorkers?: number;
 }
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown };
@@ -163,6 +165,11 @@ function controlPlaneDeployment(o: InstallOptions, selector: Record<string, stri
 }
 
 function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
+  const workers = o.nodeAgentWorkers ?? 1;
+  // With workers, about a core and 90 MB each, and the primary's own ~90 MB (docs/PROXY.md).
+  const resources = workers > 1
+    ? { requests: { cpu: `${100 * workers}m`, memory: `${128 * (workers + 1)}Mi` }, limits: { memory: `${256 * (workers + 1)}Mi` } }
+    : { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
   const selector = { 'app.kubernetes.io/name': NODE_AGENT_NAME };
   const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
   return {
@@ -198,6 +205,7 @@ function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
                 '--control-plane', `https://${host}:${CONTROL_PLANE_PORT}`,
                 '--service-account-token-file', '/var/run/secrets/trellis/token',
                 '--data-dir', '/var/run/trellis/data',
+                ...(workers > 1 ? ['--workers', String(workers)] : []),
               ],
               env: [
                 { name: 'TRELLIS_NODE_NAME', ...fieldRef('spec.nodeName') },
@@ -212,7 +220,7 @@ function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
               ],
               readinessProbe: { httpGet: { path: '/ready', port: 'admin' }, periodSeconds: 5 },
               livenessProbe: { tcpSocket: { port: 'admin' }, initialDelaySeconds: 10, periodSeconds: 10 },
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              resources,
               securityContext: RESTRICTED,
               volumeMounts: [
                 { name: 'trellis-token', mountPath: '/var/run/secrets/trellis', readOnly: true },

@@ -33,14 +33,14 @@ export async function joinToken(cpUrl: string, service: string): Promise<string>
  * `trellis proxy` for one service, joining the control plane at `cpUrl` with a join token of its own
  * (replicas: "URL,URL,..."; the token is made through the first).
  */
-export async function startProxy(cpUrl: string, service: string, appPort: number, labels: Record<string, string> = {}): Promise<MeshProxy> {
+export async function startProxy(cpUrl: string, service: string, appPort: number, labels: Record<string, string> = {}, args: string[] = []): Promise<MeshProxy> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `trellis-mesh-${service}-`));
   const token = await joinToken(cpUrl.split(',')[0] ?? cpUrl, service);
   const child = spawn(
     process.execPath,
     [bin, 'proxy', '--service', service, '--app-port', String(appPort), '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0',
       '--control-plane', cpUrl, '--data-dir', dataDir, '--instance', `${service}-${process.pid}`,
-      ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`])],
+      ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), ...args],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRELLIS_TOKEN: token } },
   );
   let out = '';
@@ -79,11 +79,11 @@ export async function startProxy(cpUrl: string, service: string, appPort: number
  * A proxy for the mesh's entrance: its service takes plain HTTP from the test (the outside world) as
  * well as mutual TLS from the mesh (a PERMISSIVE MutualTLSPolicy), like a frontend users reach directly.
  */
-export async function startEntryProxy(cpUrl: string, service: string, appPort: number): Promise<MeshProxy> {
+export async function startEntryProxy(cpUrl: string, service: string, appPort: number, args: string[] = []): Promise<MeshProxy> {
   await api(cpUrl).resources.upsert.mutate({
     resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'MutualTLSPolicy', metadata: { name: `${service}-entrance` }, spec: { targetRef: { kind: 'Service', name: service }, mode: 'PERMISSIVE' } },
   });
-  return startProxy(cpUrl, service, appPort);
+  return startProxy(cpUrl, service, appPort, {}, args);
 }
 
 const PROPAGATE = ['traceparent', 'tracestate', 'b3', 'x-request-id'];

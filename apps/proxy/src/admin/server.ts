@@ -1,8 +1,20 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from '../telemetry/metrics.ts';
 import type { Workload } from '../workload.ts';
+
+/** What /metrics renders: the process's MetricsRegistry, or (--workers) every process's, merged. */
+export interface MetricsText {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+/** With --workers: what the primary adds to /ready and /config about its worker processes. */
+export interface WorkersView {
+  /** Why the workers cannot all serve yet (empty when they can). */
+  notReady(): string[];
+  describe(): unknown[];
+}
 
 /**
  * The admin listener: /ready (200 once every workload has a snapshot, 503 before and while draining),
@@ -15,7 +27,8 @@ export class AdminServer {
 
   constructor(
     private readonly workloads: readonly Workload[],
-    private readonly registry: MetricsRegistry,
+    private readonly registry: MetricsText,
+    private readonly workers?: WorkersView,
   ) {
     this.server = http.createServer((req, res) => {
       this.route(req.url ?? '/').then(
@@ -53,11 +66,14 @@ export class AdminServer {
       case '/ready': {
         if (this.draining) return text(503, 'draining');
         const waiting = this.workloads.filter((w) => !w.ready).map((w) => w.self);
-        return waiting.length === 0 ? text(200, 'ready') : text(503, `waiting for a snapshot: ${waiting.join(', ')}`);
+        if (waiting.length > 0) return text(503, `waiting for a snapshot: ${waiting.join(', ')}`);
+        const workers = this.workers?.notReady() ?? [];
+        return workers.length === 0 ? text(200, 'ready') : text(503, workers.join('; '));
       }
       case '/config': {
         const described = this.workloads.map((w) => w.describe());
-        const body = described.length === 1 ? described[0] : { workloads: described };
+        const workers = this.workers ? { workers: this.workers.describe() } : {};
+        const body = described.length === 1 ? { ...described[0], ...workers } : { workloads: described, ...workers };
         return { status: 200, type: 'application/json', body: JSON.stringify(body, null, 2) };
       }
       case '/metrics':

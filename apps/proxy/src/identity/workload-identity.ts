@@ -11,6 +11,14 @@ import { IdentityFile } from './identity-files.ts';
 /** Renewal starts when this share of a certificate's life (from when it arrived) is gone. */
 const RENEW_AT = 2 / 3;
 
+/** What a worker process (--workers) needs to serve with the primary's identity; the key stays on this host. */
+export interface SharedIdentity {
+  keyPem: string;
+  chainPem: string;
+  roots: string[];
+  bundleVersion: number;
+}
+
 interface Current {
   keyPem: string;
   chainPem: string;
@@ -109,6 +117,19 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
     clearTimeout(this.renewTimer);
   }
 
+  /** The key, certificate and bundle in force, for worker processes (undefined until there is a certificate). */
+  shared(): SharedIdentity | undefined {
+    if (!this.current || !this.roots) return undefined;
+    return { keyPem: this.current.keyPem, chainPem: this.current.chainPem, roots: this.roots, bundleVersion: this.bundleVersion };
+  }
+
+  /** Takes the identity the primary process holds: a worker never asks for or renews a certificate itself. */
+  adopt(shared: SharedIdentity): void {
+    this.roots = shared.roots;
+    this.bundleVersion = shared.bundleVersion;
+    this.take(shared.keyPem, shared.chainPem, Date.now(), false);
+  }
+
   // StreamCredentials: what the stream client asks of us.
 
   trustedRoots(): readonly string[] | undefined {
@@ -165,7 +186,7 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
     this.options.log(`trust bundle version ${bundle.version} installed (${bundle.roots.length} root${bundle.roots.length === 1 ? '' : 's'})`);
   }
 
-  private take(keyPem: string, chainPem: string, receivedAt: number): void {
+  private take(keyPem: string, chainPem: string, receivedAt: number, renew = true): void {
     const leaf = new X509Certificate(chainPem);
     if (spkiOf(leaf.publicKey) !== spkiOf(createPublicKey(createPrivateKey(keyPem)))) {
       throw new Error('the certificate is not for this key');
@@ -175,7 +196,7 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
     const notAfter = new Date(leaf.validTo).getTime();
     this.current = { keyPem, chainPem, identity, notAfter, renewAt: receivedAt + (notAfter - receivedAt) * RENEW_AT };
     this.changed();
-    this.scheduleRenewal();
+    if (renew) this.scheduleRenewal();
   }
 
   private changed(): void {

@@ -29,6 +29,14 @@ function add(into: Map<string, Sample>, labels: Labels, value: number): void {
   else into.set(key, { labels, value });
 }
 
+/** One family with its samples read (what a worker process sends its primary for /metrics, --workers). */
+export interface CollectedFamily {
+  name: string;
+  help: string;
+  type: Family['type'];
+  samples: Sample[];
+}
+
 const edgeLabels = (e: EdgeStats) => ({ source_service: e.source, destination_service: e.destination, route: e.route });
 
 /**
@@ -48,6 +56,12 @@ export class MetricsRegistry {
   async metrics(): Promise<string> {
     this.lagSeconds = await measureLag();
     return render(this.families);
+  }
+
+  /** Every family with its samples read now. */
+  async collect(): Promise<CollectedFamily[]> {
+    this.lagSeconds = await measureLag();
+    return this.families.map((f) => ({ name: f.name, help: f.help, type: f.type, samples: [...f.collect()] }));
   }
 
   private *edges(): Generator<EdgeStats> {

@@ -1,5 +1,4 @@
-import type { ProxyMessage } from '@trellis/shared';
-import type { EdgeTable } from './edges.ts';
+import type { EdgeDelta, ProxyMessage } from '@trellis/shared';
 import type { Tracer } from './tracer.ts';
 
 /** The stream client as the reporter needs it (the real one is @trellis/stream-client's StreamClient). */
@@ -7,6 +6,11 @@ export interface TelemetrySink {
   readonly state: string;
   readonly bufferedAmount: number;
   send(message: ProxyMessage): boolean;
+}
+
+/** Where the interval deltas come from: the workload's EdgeTable, or (--workers) what the workers sent. */
+export interface DeltaSource {
+  takeDeltas(): EdgeDelta[];
 }
 
 export const REPORT_INTERVAL_MS = 1000;
@@ -19,7 +23,7 @@ export const SPAN_INTERVAL_MS = 100;
  * Spans per message (the stream schema allows 10,000): up to 2,000 spans/s per proxy, the same volume
  * as when they left in one batch a second; serialising more costs the proxy CPU at full load.
  */
-const MAX_SPANS_PER_MESSAGE = 200;
+export const MAX_SPANS_PER_MESSAGE = 200;
 /** Hold spans back while this much is still unsent on the socket: a slow control plane is not flooded. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -35,7 +39,7 @@ export class TelemetryReporter {
 
   constructor(
     private readonly sink: TelemetrySink,
-    private readonly edges: EdgeTable,
+    private readonly edges: DeltaSource,
     private readonly tracer: Tracer,
   ) {}
 

@@ -1,0 +1,185 @@
+import { Client, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlPlaneProcess } from './support/run.ts';
+import { api, sleep, startApp, startEntryProxy, startProxy, type MeshProxy } from './support/mesh.ts';
+
+// `trellis proxy --workers 2` against a real control plane: two worker processes share the proxy's ports,
+// its one identity and its one snapshot; the primary keeps the stream and the admin port.
+
+interface WorkerView {
+  worker: number;
+  pid: number | null;
+  serving: boolean;
+  versions: Array<number | null>;
+}
+
+/** GET on a new connection each time, so round robin hands it to the next worker. */
+async function fresh(port: number, host: string) {
+  const r = await request(`http://127.0.0.1:${port}/`, { headers: { host }, reset: true });
+  await r.body.dump();
+  return r.statusCode;
+}
+
+async function admin(proxy: MeshProxy, path: string) {
+  return (await fetch(`http://127.0.0.1:${proxy.admin}${path}`)).text();
+}
+
+async function config(proxy: MeshProxy): Promise<{ version: number | null; workers: WorkerView[] }> {
+  return JSON.parse(await admin(proxy, '/config')) as { version: number | null; workers: WorkerView[] };
+}
+
+/** trellis_proxy_worker_requests_total by worker pid. */
+async function requestsByWorker(proxy: MeshProxy): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const m of (await admin(proxy, '/metrics')).matchAll(/^trellis_proxy_worker_requests_total\{worker="\d+",pid="(\d+)"\} (\d+)$/gm)) {
+    out.set(Number(m[1]), Number(m[2]));
+  }
+  return out;
+}
+
+async function metric(proxy: MeshProxy, line: RegExp): Promise<number> {
+  const m = line.exec(await admin(proxy, '/metrics'));
+  return m?.[1] === undefined ? 0 : Number(m[1]);
+}
+
+async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await sleep(100);
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('trellis proxy --workers 2', () => {
+  let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
+  let front: MeshProxy;
+  let back: MeshProxy;
+  const apps: Awaited<ReturnType<typeof startApp>>[] = [];
+
+  beforeAll(async () => {
+    cp = await startControlPlaneProcess();
+    const backApp = await startApp();
+    const frontApp = await startApp();
+    apps.push(backApp, frontApp);
+    // back also takes plain HTTP from the test (PERMISSIVE), front calls it over mutual TLS.
+    [back, front] = await Promise.all([startEntryProxy(cp.url, 'back', backApp.port, ['--workers', '2']), startProxy(cp.url, 'front', frontApp.port, {}, ['--workers', '2'])]);
+    await until('front reaches back', () => fresh(front.outbound, 'back'), (s) => s === 200);
+  }, 60_000);
+
+  afterAll(async () => {
+    await front?.stop();
+    await back?.stop();
+    for (const a of apps) await a.close();
+    await cp?.stop();
+  });
+
+  it('serves from both workers, calls between two such proxies over mutual TLS, and shows one proxy to the control plane', async () => {
+    for (let i = 0; i < 8; i++) expect(await fresh(front.outbound, 'back')).toBe(200);
+    const frontWorkers = await requestsByWorker(front);
+    expect(frontWorkers.size).toBe(2);
+    for (const n of frontWorkers.values()) expect(n).toBeGreaterThanOrEqual(3);
+    // Both of back's workers took front's connections, and each handshake was mutual TLS.
+    for (let i = 0; i < 8; i++) expect(await fresh(back.inbound, 'back')).toBe(200);
+    const backWorkers = await requestsByWorker(back);
+    expect(backWorkers.size).toBe(2);
+    for (const n of backWorkers.values()) expect(n).toBeGreaterThanOrEqual(4);
+    expect(await metric(back, /^trellis_tls_handshakes_total\{service="back.default",side="inbound",result="ok",reason=""\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(await metric(front, /^trellis_requests_total\{source_service="front.default",destination_service="back.default",route="default",code="200"\} (\d+)$/m)).toBeGreaterThanOrEqual(9);
+
+    const proxies = await api(cp.url).proxies.list.query();
+    expect(proxies.filter((p) => p.service === 'back').length).toBe(1);
+    expect(proxies.filter((p) => p.service === 'front').length).toBe(1);
+  });
+
+  it("sends the workers' telemetry to the control plane as one proxy's: the graph counts what /metrics counts, spans arrive", async () => {
+    const traceId = 'ab'.repeat(16);
+    const r = await request(`http://127.0.0.1:${front.outbound}/traced`, { headers: { host: 'back', traceparent: `00-${traceId}-${'cd'.repeat(8)}-01` }, reset: true });
+    await r.body.dump();
+    const counted = async () => {
+      const text = await admin(front, '/metrics');
+      return [...text.matchAll(/^trellis_requests_total\{source_service="front\.default",destination_service="back\.default"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const expected = await counted();
+    const graph = await until(
+      'the graph counts every request the workers served',
+      () => api(cp.url).graph.get.query({ windowSeconds: 120 }),
+      (g) => g.edges.find((e) => e.id === 'front.default->back.default')?.stats.requests === expected,
+    );
+    expect(graph.edges.find((e) => e.id === 'front.default->back.default')?.stats.requests).toBe(expected);
+    const trace = await until(
+      'the client span (front) and server span (back) arrive',
+      () => api(cp.url).traces.get.query({ traceId }).catch(() => ({ spans: [] as Array<{ kind: string; service: string }> })),
+      (t) => t.spans.length >= 2,
+    );
+    expect(trace.spans.map((sp) => `${sp.kind} ${sp.service}`).sort()).toEqual(['client front.default', 'server back.default']);
+  });
+
+  it('a policy change reaches both workers', async () => {
+    const before = (await config(back)).version ?? 0;
+    await api(cp.url).resources.upsert.mutate({
+      resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'AuthorizationPolicy', metadata: { name: 'back-closed' }, spec: { targetRef: { kind: 'Service', name: 'back' }, action: 'Deny', rules: [{ from: ['*'] }] } },
+    });
+    const after = await until('both workers apply the new snapshot', () => config(back), (c) => (c.version ?? 0) > before && c.workers.every((w) => w.versions[0] === c.version));
+    expect(after.workers.length).toBe(2);
+    for (let i = 0; i < 6; i++) expect(await fresh(back.inbound, 'back')).toBe(403);
+    await api(cp.url).resources.delete.mutate({ kind: 'AuthorizationPolicy', name: 'back-closed' });
+    await until('the policy is gone from both workers', () => config(back), (c) => (c.version ?? 0) > (after.version ?? 0) && c.workers.every((w) => w.versions[0] === c.version));
+    for (let i = 0; i < 4; i++) expect(await fresh(back.inbound, 'back')).toBe(200);
+  });
+
+  it('a killed worker loses only the requests on it, and the primary starts a new one', async () => {
+    const { workers } = await config(front);
+    const victim = workers[0]?.pid;
+    if (!victim) throw new Error('no worker pid in /config');
+    // Four callers on keep-alive connections, one request at a time each: at most four are on a worker.
+    const clients = Array.from({ length: 4 }, () => new Client(`http://127.0.0.1:${front.outbound}`));
+    let stop = false;
+    let ok = 0;
+    let failed = 0;
+    const loops = clients.map(async (client) => {
+      while (!stop) {
+        try {
+          const r = await client.request({ path: '/', method: 'GET', headers: { host: 'back' } });
+          await r.body.dump();
+          if (r.statusCode === 200) ok++;
+          else failed++;
+        } catch {
+          failed++;
+        }
+      }
+    });
+    await sleep(300);
+    process.kill(victim, 'SIGKILL');
+    const restarted = await until('a new worker serves', () => config(front), (c) => c.workers.every((w) => w.serving && w.pid !== victim && w.pid !== null));
+    await sleep(300);
+    stop = true;
+    await Promise.all(loops);
+    await Promise.all(clients.map((c) => c.close()));
+    expect(failed).toBeLessThanOrEqual(4);
+    expect(ok).toBeGreaterThan(20);
+    expect(await metric(front, /^trellis_proxy_worker_restarts_total (\d+)$/m)).toBe(1);
+    // The new worker takes new connections.
+    const fresher = restarted.workers.map((w) => w.pid).find((pid) => pid !== workers[1]?.pid);
+    for (let i = 0; i < 4; i++) expect(await fresh(front.outbound, 'back')).toBe(200);
+    expect((await requestsByWorker(front)).get(fresher ?? 0)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('SIGTERM drains every worker and exits', async () => {
+    const pids = (await config(back)).workers.map((w) => w.pid ?? 0);
+    const exited = new Promise<number | null>((resolve) => back.child.once('exit', (code) => resolve(code)));
+    back.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+});

@@ -1,0 +1,64 @@
+import type { EdgeDelta } from '@trellis/shared';
+import { describe, expect, it } from 'vitest';
+import { DeltaSum } from '../src/telemetry/delta-sum.ts';
+import { render } from '../src/telemetry/exposition.ts';
+import type { CollectedFamily } from '../src/telemetry/metrics.ts';
+import { mergeFamilies } from '../src/workers/cluster-metrics.ts';
+
+// With --workers, the primary reports for the whole proxy: the control plane gets one delta per edge a
+// second, and /metrics reads as one process's would.
+
+const delta = (over: Partial<EdgeDelta> = {}): EdgeDelta => ({
+  source: 'front.default',
+  destination: 'back.default',
+  route: 'default',
+  side: 'outbound',
+  codes: { '2xx': 10, '3xx': 0, '4xx': 1, '5xx': 0 },
+  latency: { '3': 8, '5': 3 },
+  retries: 1,
+  rateLimited: 0,
+  ejections: 0,
+  mtls: 11,
+  attempts: 12,
+  failedAttempts: 1,
+  ...over,
+});
+
+describe('the deltas of several workers', () => {
+  it('are summed per edge, whatever the order they came in', () => {
+    const sum = new DeltaSum();
+    sum.add([delta()]);
+    sum.add([delta({ codes: { '2xx': 5, '3xx': 0, '4xx': 0, '5xx': 2 }, latency: { '5': 1, '9': 6 }, grpc: { '0': 4 } }), delta({ destination: 'other.default' })]);
+    const [back, other, ...rest] = sum.takeDeltas();
+    expect(rest).toEqual([]);
+    expect(back).toMatchObject({ destination: 'back.default', codes: { '2xx': 15, '3xx': 0, '4xx': 1, '5xx': 2 }, latency: { '3': 8, '5': 4, '9': 6 }, retries: 2, mtls: 22, attempts: 24, failedAttempts: 2, grpc: { '0': 4 } });
+    expect(other?.destination).toBe('other.default');
+    // Taken once: the next report starts from nothing.
+    expect(sum.takeDeltas()).toEqual([]);
+  });
+
+  it('keep edges that differ only by side or version apart', () => {
+    const sum = new DeltaSum();
+    sum.add([delta(), delta({ version: 'v2' }), delta({ side: 'inbound', source: 'external' })]);
+    expect(sum.takeDeltas()).toHaveLength(3);
+  });
+});
+
+describe('the /metrics families of several processes', () => {
+  const family = (name: string, type: CollectedFamily['type'], samples: CollectedFamily['samples']): CollectedFamily => ({ name, help: name, type, samples });
+  const worker = (requests: number, version: number, rss: number): CollectedFamily[] => [
+    family('trellis_requests_total', 'counter', [{ labels: { code: 200 }, value: requests }]),
+    family('trellis_request_duration_seconds', 'histogram', [{ suffix: '_count', labels: { code_class: '2xx' }, value: requests }]),
+    family('trellis_config_version', 'gauge', [{ labels: { service: 'back.default' }, value: version }]),
+    family('trellis_proxy_process_resident_memory_bytes', 'gauge', [{ value: rss }]),
+  ];
+
+  it('sum counters, histograms and memory, and take the largest of other gauges', () => {
+    const text = render(mergeFamilies([worker(3, 7, 100), worker(4, 8, 50)]));
+    expect(text).toContain('trellis_requests_total{code="200"} 7\n');
+    expect(text).toContain('trellis_request_duration_seconds_count{code_class="2xx"} 7\n');
+    expect(text).toContain('trellis_config_version{service="back.default"} 8\n');
+    expect(text).toContain('trellis_proxy_process_resident_memory_bytes 150\n');
+    expect(text.match(/# TYPE trellis_requests_total counter/g)).toHaveLength(1);
+  });
+});
