@@ -1,0 +1,34 @@
+import type { Span } from '@trellis/shared';
+import { describe, expect, it } from 'vitest';
+import { SPAN_BUFFER_LIMIT, SpanBuffer } from '../src/telemetry/spans.ts';
+
+const span = (n: number): Span => ({
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: n.toString(16).padStart(16, '0'),
+  kind: 'client',
+  service: 'cart.default',
+  name: `GET payments.default /pay/${n}`,
+  startMs: 1_764_547_200_000 + n,
+  durationMs: 1,
+  status: 200,
+  error: false,
+  attributes: {},
+});
+
+describe('the span buffer while the control plane is slow or away', () => {
+  it('keeps the spans it has when full and drops new ones, counting them', () => {
+    const buffer = new SpanBuffer();
+    for (let i = 0; i < SPAN_BUFFER_LIMIT; i++) buffer.push(span(i));
+    // A tracer asks before building a span: a full buffer says no and counts the span as dropped.
+    expect(buffer.admit()).toBe(false);
+    buffer.push(span(SPAN_BUFFER_LIMIT));
+    expect(buffer.dropped).toBe(2);
+    expect(buffer.length).toBe(SPAN_BUFFER_LIMIT);
+    expect(buffer.take(2).map((s) => s.name)).toEqual(['GET payments.default /pay/0', 'GET payments.default /pay/1']);
+    // Room again once some were sent.
+    expect(buffer.admit()).toBe(true);
+    buffer.push(span(SPAN_BUFFER_LIMIT + 1));
+    expect(buffer.length).toBe(SPAN_BUFFER_LIMIT - 1);
+    expect(buffer.dropped).toBe(2);
+  });
+});
