@@ -31,7 +31,7 @@ const SAMPLE_INTERVAL_US = 250;
  * Self time (µs) of each function and of each file in a .cpuprofile, counting only the samples taken
  * within `window` ({from, to} in µs of CLOCK_MONOTONIC, V8's profile clock on Linux) when given.
  */
-export function selfTimes(profile, window) {
+function selfTimes(profile, window) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const { samples, timeDeltas } = profile;
