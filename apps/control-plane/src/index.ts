@@ -186,6 +186,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err;
   });
   const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
+  identity.on('warning', log);
   const rotation = new TrustRotation(identity.ca, stream, log);
   // In Kubernetes mode the custom resources are the source of truth: watched into the store, written back with status.
   const customResources = options.kubernetes
@@ -271,6 +272,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await telemetry.close();
         await closeServer();
         await journal.flushed();
+        await identity.tokens.flushed();
         replication?.stop();
         await closeDatabase();
       })()),

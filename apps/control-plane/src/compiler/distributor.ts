@@ -13,14 +13,20 @@ export interface ConfigGroup {
   name: string;
   namespace: string;
   snapshot?: Snapshot;
-  /** The snapshot message, serialized once for every proxy of the group. */
-  message?: string;
+  /** The snapshot message, serialized and encoded once: the same bytes go to every proxy of the group. */
+  message?: Buffer;
   members: Set<GroupMember>;
 }
 
 export interface GroupMember {
-  /** Sends a serialized snapshot message to the proxy. */
-  push(message: string, snapshot: Snapshot): void;
+  /** Sends a serialized snapshot message (UTF-8 JSON) to the proxy. */
+  push(message: Buffer, snapshot: Snapshot): void;
+  /**
+   * True while a snapshot pushed to it is neither ACKed nor NACKed: it is sent nothing more until then,
+   * and then only the newest (one in flight per proxy, as xDS does). Without this a hello storm sent
+   * every proxy one snapshot per recompile round, faster than it could apply them.
+   */
+  readonly awaitingAck?: boolean;
   /** What the proxy said it runs when it connected: it is not sent that again. */
   reported?: { version: number; digest: string } | undefined;
   /** The last snapshot version pushed to it. */
@@ -38,7 +44,11 @@ export class ConfigDistributor extends EventEmitter {
   private readonly resources = new Map<string, Resource>();
   private index = new PolicyIndex([]);
   private readonly groups = new Map<ServiceKey, ConfigGroup>();
+  /** The highest version a joining proxy reported that the counter was already moved past. */
+  private versionFloor = 0;
   private scheduled: NodeJS.Timeout | undefined;
+  /** Resolves once the scheduled round has run. */
+  private scheduledRound: Promise<void> | undefined;
   private round: Promise<void> = Promise.resolve();
   /** HTTPRoutes (Gateway API for the mesh), filled from Kubernetes in Kubernetes mode. */
   readonly gateway = new GatewayRouteTable();
@@ -58,8 +68,8 @@ export class ConfigDistributor extends EventEmitter {
     for (const r of await this.store.list()) this.resources.set(refKey(r.kind, r.metadata.namespace, r.metadata.name), r);
     this.index = new PolicyIndex([...this.resources.values()]);
     this.store.on('change', (ref: ResourceRef, committed: Resource | null) => this.resourceChanged(ref, committed));
-    this.registry.on('change', () => this.schedule());
-    this.gateway.on('change', () => this.schedule());
+    this.registry.on('change', () => void this.schedule());
+    this.gateway.on('change', () => void this.schedule());
   }
 
   /**
@@ -76,7 +86,7 @@ export class ConfigDistributor extends EventEmitter {
       else this.resources.delete(key);
       this.index = new PolicyIndex([...this.resources.values()]);
     });
-    this.schedule();
+    void this.schedule();
   }
 
   /** Reads every resource again (changes may have been missed while another replica's messages could not reach this one). */
@@ -87,7 +97,7 @@ export class ConfigDistributor extends EventEmitter {
       for (const r of all) this.resources.set(refKey(r.kind, r.metadata.namespace, r.metadata.name), r);
       this.index = new PolicyIndex([...this.resources.values()]);
     });
-    this.schedule();
+    void this.schedule();
   }
 
   stop(): void {
@@ -103,7 +113,12 @@ export class ConfigDistributor extends EventEmitter {
     return this.groups.get(key);
   }
 
-  /** Joins a proxy to its service's group and sends it the current snapshot unless it already runs it. */
+  /**
+   * Joins a proxy to its service's group and sends it the current snapshot unless it already runs it.
+   * The group is not compiled for each proxy: while changes are pending (the joining proxy's own
+   * endpoint, in a hello storm thousands of them), it waits for the next round, which compiles each
+   * group once for every proxy that joined meanwhile.
+   */
   async join(name: string, namespace: string, member: GroupMember): Promise<void> {
     const key = serviceKey(name, namespace);
     let group = this.groups.get(key);
@@ -112,9 +127,22 @@ export class ConfigDistributor extends EventEmitter {
     // A proxy may run a version from before this database existed (a fresh start, a restore): versions
     // issued from now on must still be higher than anything it has seen.
     const reported = member.reported?.version;
-    if (reported !== undefined) await this.counter.atLeast(reported);
-    await (this.round = this.round.then(() => this.refresh([group])));
-    deliver(group, member);
+    if (reported !== undefined && reported > this.versionFloor) {
+      await this.counter.atLeast(reported);
+      this.versionFloor = Math.max(this.versionFloor, reported);
+    }
+    if (group.snapshot && !this.scheduled) {
+      await this.round;
+      deliver(group, member);
+    } else {
+      await this.schedule();
+    }
+  }
+
+  /** A proxy answered (ACK or NACK) the snapshot in flight to it: it gets the newest one if that differs. */
+  answered(name: string, namespace: string, member: GroupMember): void {
+    const group = this.groups.get(serviceKey(name, namespace));
+    if (group?.members.has(member)) deliver(group, member);
   }
 
   leave(name: string, namespace: string, member: GroupMember): void {
@@ -131,27 +159,33 @@ export class ConfigDistributor extends EventEmitter {
     await this.round;
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = setTimeout(() => {
-      this.scheduled = undefined;
-      this.round = this.round.then(() => this.refresh([...this.groups.values()]));
-    }, this.coalesceMs);
+  /** Schedules a round over every group (changes within `coalesceMs` share it); resolves once it has run. */
+  private schedule(): Promise<void> {
+    if (this.scheduledRound) return this.scheduledRound;
+    this.scheduledRound = new Promise<void>((resolve) => {
+      this.scheduled = setTimeout(() => {
+        this.scheduled = undefined;
+        this.scheduledRound = undefined;
+        this.round = this.round.then(() => this.refresh([...this.groups.values()]));
+        resolve(this.round);
+      }, this.coalesceMs);
+    });
+    return this.scheduledRound;
   }
 
-  /** Recompiles the given groups; those whose digest changed get one new version and are pushed. */
+  /**
+   * Recompiles the given groups; those whose digest changed get one new version (one for the round).
+   * Every member of the groups is then given its group's snapshot unless it has it (members that
+   * joined since the last round get theirs here).
+   */
   private async refresh(groups: ConfigGroup[]): Promise<void> {
     try {
-      const changed: { group: ConfigGroup; body: ReturnType<typeof compileSnapshot>; digest: string }[] = [];
+      let changed = 0;
+      let version: number | undefined;
       for (const group of groups) {
         const body = compileSnapshot(group.name, group.namespace, this.index, this.registry, this.mesh, this.gateway);
         const digest = digestOf(body);
         if (group.snapshot?.digest === digest) continue;
-        changed.push({ group, body, digest });
-      }
-      if (changed.length === 0) return;
-      let version: number | undefined;
-      for (const { group, body, digest } of changed) {
         // After a control-plane restart a proxy may already run exactly this config: keep its version.
         const adopted = group.snapshot
           ? undefined
@@ -160,10 +194,11 @@ export class ConfigDistributor extends EventEmitter {
         const v = adopted ?? (version ??= await this.counter.next());
         const snapshot: Snapshot = { version: v, digest, createdAt: new Date().toISOString(), ...body };
         group.snapshot = snapshot;
-        group.message = JSON.stringify({ type: 'snapshot', snapshot });
-        for (const member of group.members) deliver(group, member);
+        group.message = Buffer.from(JSON.stringify({ type: 'snapshot', snapshot }));
+        changed++;
       }
-      this.emit('compiled', changed.length);
+      for (const group of groups) for (const member of group.members) deliver(group, member);
+      if (changed > 0) this.emit('compiled', changed);
     } catch (err) {
       this.emit('error', err);
     }
@@ -173,7 +208,7 @@ export class ConfigDistributor extends EventEmitter {
 /** Pushes the group's snapshot to a member unless it has it already. */
 function deliver(group: ConfigGroup, member: GroupMember): void {
   const { snapshot, message } = group;
-  if (!snapshot || !message || member.sentVersion === snapshot.version) return;
+  if (!snapshot || !message || member.sentVersion === snapshot.version || member.awaitingAck) return;
   member.sentVersion = snapshot.version;
   // Same content is not sent again, whatever its version: a proxy that moved from another replica runs
   // the same config under the version that replica gave it. "Same" is what it will run once it has

@@ -7,6 +7,15 @@ const STALE_MS = 10 * 60_000;
 
 export type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
 
+const COLUMNS = '"instance", "service", "namespace", "address", "port", "zone", "labels", "identity", "last_seen_at"';
+/** Every endpoint of a batch in one statement: at a hello storm's rate one upsert each kept the database busy. */
+const UPSERT = `INSERT INTO "proxy_endpoints" (${COLUMNS}) SELECT ${COLUMNS} FROM jsonb_populate_recordset(NULL::"proxy_endpoints", $1::jsonb)
+  ON CONFLICT ("instance") DO UPDATE SET ${COLUMNS.split(', ')
+    .slice(1)
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`;
+const DELETE = 'DELETE FROM "proxy_endpoints" WHERE "instance" = ANY($1::text[])';
+
 /**
  * The endpoints proxies announced, kept in the database so a restarted control plane starts from them
  * instead of from nothing. Without it, the first proxies to reconnect were pushed services with their
@@ -16,6 +25,13 @@ export type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
  */
 export class EndpointJournal extends EventEmitter {
   private writes: Promise<void> = Promise.resolve();
+  /**
+   * What is to be written, by instance: its row, or null to delete it. Only the last word about an
+   * instance counts, and everything said while the previous batch was being written goes in the next.
+   */
+  private pending = new Map<string, ReturnType<typeof toRow> | null>();
+  /** Whether a write of `pending` is queued and has not taken it yet. */
+  private flushQueued = false;
   private warmup: NodeJS.Timeout | undefined;
 
   constructor(
@@ -62,24 +78,14 @@ export class EndpointJournal extends EventEmitter {
     this.warmup.unref();
   }
 
-  /** Records an announced endpoint (written in the background, in order). */
+  /** Records an announced endpoint (written in the background, in order, in batches). */
   save(e: ProxyEndpoint): void {
-    const data = {
-      service: e.service,
-      namespace: e.namespace,
-      address: e.address,
-      port: e.port,
-      zone: e.zone ?? null,
-      labels: e.labels,
-      identity: e.identity ?? null,
-      lastSeenAt: new Date(),
-    };
-    this.enqueue(() => this.prisma.proxyEndpoint.upsert({ where: { instance: e.instance }, create: { instance: e.instance, ...data }, update: data }));
+    this.enqueue(e.instance, toRow(e));
     this.emit('saved', e);
   }
 
   forget(instance: string): void {
-    this.enqueue(() => this.prisma.proxyEndpoint.deleteMany({ where: { instance } }));
+    this.enqueue(instance, null);
     this.emit('forgotten', instance);
   }
 
@@ -92,10 +98,40 @@ export class EndpointJournal extends EventEmitter {
     clearTimeout(this.warmup);
   }
 
-  private enqueue(write: () => Promise<unknown>): void {
-    this.writes = this.writes.then(write).then(
+  private enqueue(instance: string, row: ReturnType<typeof toRow> | null): void {
+    // Deleted first, so the instance comes last in the map's (insertion) order as in time.
+    this.pending.delete(instance);
+    this.pending.set(instance, row);
+    if (this.flushQueued) return; // this joins the batch already queued
+    this.flushQueued = true;
+    this.writes = this.writes.then(() => this.flush()).then(
       () => undefined,
-      (err: Error) => this.log(`could not record a proxy endpoint: ${err.message}`),
+      (err: Error) => this.log(`could not record proxy endpoints: ${err.message}`),
     );
   }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushQueued = false;
+    const rows = [...batch.values()].filter((r) => r !== null);
+    const gone = [...batch].filter(([, r]) => r === null).map(([instance]) => instance);
+    if (rows.length) await this.prisma.$executeRawUnsafe(UPSERT, JSON.stringify(rows));
+    if (gone.length) await this.prisma.$executeRawUnsafe(DELETE, gone);
+  }
+}
+
+/** An endpoint as a row of proxy_endpoints, keyed by column name (jsonb_populate_recordset reads it so). */
+function toRow(e: ProxyEndpoint) {
+  return {
+    instance: e.instance,
+    service: e.service,
+    namespace: e.namespace,
+    address: e.address,
+    port: e.port,
+    zone: e.zone ?? null,
+    labels: e.labels,
+    identity: e.identity ?? null,
+    last_seen_at: new Date().toISOString(),
+  };
 }

@@ -26,7 +26,15 @@ export type JoinTokenCheck =
  * checked in constant time, revocable.
  */
 export class JoinTokens {
-  constructor(private readonly prisma: Database) {}
+  /** Uses counted since the last write, by token id: written in one statement per batch, not one per hello. */
+  private uses = new Map<string, number>();
+  private usesQueued = false;
+  private usesWritten: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly prisma: Database,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
 
   async create(input: { service: string; namespace: string; ttlMs: number; createdBy: string; pin: string }): Promise<{ token: string; info: JoinTokenInfo }> {
     const id = randomBytes(6).toString('hex');
@@ -45,11 +53,13 @@ export class JoinTokens {
   }
 
   async list(): Promise<JoinTokenInfo[]> {
+    await this.usesWritten;
     return (await this.prisma.joinToken.findMany({ orderBy: { createdAt: 'desc' } })).map(describe);
   }
 
   /** Revokes a token; returns false when there is no such token. */
   async revoke(id: string): Promise<JoinTokenInfo | undefined> {
+    await this.usesWritten;
     const row = await this.prisma.joinToken.findUnique({ where: { id } });
     if (!row) return undefined;
     if (row.revokedAt) return describe(row);
@@ -66,8 +76,32 @@ export class JoinTokens {
     if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };
     if (row.revokedAt) return { ok: false, reason: 'revoked', message: `join token ${parts.id} was revoked at ${row.revokedAt.toISOString()}` };
     if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', message: `join token ${parts.id} expired at ${row.expiresAt.toISOString()}; create a new one` };
-    await this.prisma.joinToken.update({ where: { id: row.id }, data: { uses: { increment: 1 }, lastUsedAt: new Date() } });
+    this.countUse(row.id);
     return { ok: true, tokenId: row.id, service: row.service, namespace: row.namespace };
+  }
+
+  /** Resolves once every use counted so far is written. */
+  async flushed(): Promise<void> {
+    await this.usesWritten;
+  }
+
+  private countUse(id: string): void {
+    this.uses.set(id, (this.uses.get(id) ?? 0) + 1);
+    if (this.usesQueued) return;
+    this.usesQueued = true;
+    this.usesWritten = this.usesWritten
+      .then(async () => {
+        const batch = this.uses;
+        this.uses = new Map();
+        this.usesQueued = false;
+        await this.prisma.$executeRawUnsafe(
+          'UPDATE "join_tokens" AS t SET "uses" = t."uses" + u.n, "last_used_at" = $3::timestamp FROM unnest($1::text[], $2::int[]) AS u(id, n) WHERE t."id" = u.id',
+          [...batch.keys()],
+          [...batch.values()],
+          new Date().toISOString(),
+        );
+      })
+      .catch((err: Error) => this.log(`could not count join-token uses: ${err.message}`));
   }
 
   /** True when the token a certificate descends from was revoked (or no longer exists). */
