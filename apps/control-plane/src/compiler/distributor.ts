@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Resource, Snapshot } from '@trellis/shared';
 import { serviceKey, type EndpointRegistry, type ServiceKey } from '../discovery/registry.ts';
 import type { ResourceRef, ResourceStore } from '../store/resources.ts';
-import { compileSnapshot, digestOf, type MeshSettings } from './compile.ts';
+import { CompileRound, compileSnapshot, digestOfJson, type MeshSettings } from './compile.ts';
 import { PolicyIndex } from './policy-index.ts';
 import type { VersionCounter } from './version-counter.ts';
 import { GatewayRouteTable } from '../gateway/route-table.ts';
@@ -49,6 +49,9 @@ export class ConfigDistributor extends EventEmitter {
   private scheduled: NodeJS.Timeout | undefined;
   /** Resolves once the scheduled round has run. */
   private scheduledRound: Promise<void> | undefined;
+  private resolveScheduled: ((round: Promise<void>) => void) | undefined;
+  /** When the scheduled round fires, when its first change came, and whether a resource change is in it. */
+  private due = { at: 0, since: 0, urgent: false };
   private round: Promise<void> = Promise.resolve();
   /** HTTPRoutes (Gateway API for the mesh), filled from Kubernetes in Kubernetes mode. */
   readonly gateway = new GatewayRouteTable();
@@ -59,6 +62,12 @@ export class ConfigDistributor extends EventEmitter {
     private readonly counter: VersionCounter,
     private readonly mesh: MeshSettings,
     private readonly coalesceMs = 5,
+    /**
+     * Endpoint changes wait for `quietMs` without another (at most `maxMs` after the first), as istiod
+     * debounces (100 ms, 10 s there): in a hello storm every proxy's hello changes its service's endpoints,
+     * and a round each few milliseconds pushed every connected proxy a new snapshot each time.
+     */
+    private readonly endpointDebounce = { quietMs: 100, maxMs: 1000 },
   ) {
     super();
   }
@@ -68,7 +77,7 @@ export class ConfigDistributor extends EventEmitter {
     for (const r of await this.store.list()) this.resources.set(refKey(r.kind, r.metadata.namespace, r.metadata.name), r);
     this.index = new PolicyIndex([...this.resources.values()]);
     this.store.on('change', (ref: ResourceRef, committed: Resource | null) => this.resourceChanged(ref, committed));
-    this.registry.on('change', () => void this.schedule());
+    this.registry.on('change', () => void this.schedule('endpoints'));
     this.gateway.on('change', () => void this.schedule());
   }
 
@@ -115,9 +124,9 @@ export class ConfigDistributor extends EventEmitter {
 
   /**
    * Joins a proxy to its service's group and sends it the current snapshot unless it already runs it.
-   * The group is not compiled for each proxy: while changes are pending (the joining proxy's own
-   * endpoint, in a hello storm thousands of them), it waits for the next round, which compiles each
-   * group once for every proxy that joined meanwhile.
+   * The group is not compiled for each proxy: it gets the group's snapshot at once, and the changes
+   * pending (in a hello storm, thousands of proxies' endpoints) reach it with the next round. A group's
+   * first proxy waits for a round (soon: its group has nothing to give yet).
    */
   async join(name: string, namespace: string, member: GroupMember): Promise<void> {
     const key = serviceKey(name, namespace);
@@ -131,12 +140,8 @@ export class ConfigDistributor extends EventEmitter {
       await this.counter.atLeast(reported);
       this.versionFloor = Math.max(this.versionFloor, reported);
     }
-    if (group.snapshot && !this.scheduled) {
-      await this.round;
-      deliver(group, member);
-    } else {
-      await this.schedule();
-    }
+    if (group.snapshot) deliver(group, member);
+    else await this.schedule();
   }
 
   /** A proxy answered (ACK or NACK) the snapshot in flight to it: it gets the newest one if that differs. */
@@ -159,18 +164,34 @@ export class ConfigDistributor extends EventEmitter {
     await this.round;
   }
 
-  /** Schedules a round over every group (changes within `coalesceMs` share it); resolves once it has run. */
-  private schedule(): Promise<void> {
-    if (this.scheduledRound) return this.scheduledRound;
-    this.scheduledRound = new Promise<void>((resolve) => {
-      this.scheduled = setTimeout(() => {
-        this.scheduled = undefined;
-        this.scheduledRound = undefined;
-        this.round = this.round.then(() => this.refresh([...this.groups.values()]));
-        resolve(this.round);
-      }, this.coalesceMs);
-    });
+  /**
+   * Schedules a round over every group; resolves once it has run. Changes share a round: resource changes
+   * (and first proxies of a group) within `coalesceMs`, endpoint changes as `endpointDebounce` says.
+   */
+  private schedule(cause: 'resources' | 'endpoints' = 'resources'): Promise<void> {
+    const now = performance.now();
+    if (!this.scheduledRound) {
+      this.scheduledRound = new Promise<void>((resolve) => (this.resolveScheduled = resolve));
+      this.due = { at: Infinity, since: now, urgent: false };
+    }
+    const at = cause === 'resources' ? now + this.coalesceMs : Math.min(this.due.since + this.endpointDebounce.maxMs, now + this.endpointDebounce.quietMs);
+    // A resource change is never held back by endpoint changes; endpoint changes push the round later.
+    if (cause === 'resources' ? at < this.due.at : !this.due.urgent) {
+      this.due.at = at;
+      this.due.urgent ||= cause === 'resources';
+      clearTimeout(this.scheduled);
+      this.scheduled = setTimeout(() => this.fire(), Math.max(0, at - now));
+    }
     return this.scheduledRound;
+  }
+
+  private fire(): void {
+    this.scheduled = undefined;
+    const resolve = this.resolveScheduled;
+    this.scheduledRound = undefined;
+    this.resolveScheduled = undefined;
+    this.round = this.round.then(() => this.refresh([...this.groups.values()]));
+    resolve?.(this.round);
   }
 
   /**
@@ -182,9 +203,11 @@ export class ConfigDistributor extends EventEmitter {
     try {
       let changed = 0;
       let version: number | undefined;
+      const round = new CompileRound(this.index, this.registry, this.gateway);
       for (const group of groups) {
-        const body = compileSnapshot(group.name, group.namespace, this.index, this.registry, this.mesh, this.gateway);
-        const digest = digestOf(body);
+        const body = compileSnapshot(group.name, group.namespace, this.index, this.registry, this.mesh, this.gateway, round);
+        const bodyJson = JSON.stringify(body);
+        const digest = digestOfJson(bodyJson);
         if (group.snapshot?.digest === digest) continue;
         // After a control-plane restart a proxy may already run exactly this config: keep its version.
         const adopted = group.snapshot
@@ -194,7 +217,9 @@ export class ConfigDistributor extends EventEmitter {
         const v = adopted ?? (version ??= await this.counter.next());
         const snapshot: Snapshot = { version: v, digest, createdAt: new Date().toISOString(), ...body };
         group.snapshot = snapshot;
-        group.message = Buffer.from(JSON.stringify({ type: 'snapshot', snapshot }));
+        // JSON.stringify({ type: 'snapshot', snapshot }) without serializing the body a second time.
+        const head = JSON.stringify({ type: 'snapshot', snapshot: { version: v, digest, createdAt: snapshot.createdAt } }).slice(0, -2);
+        group.message = Buffer.from(`${head},${bodyJson.slice(1)}}`);
         changed++;
       }
       for (const group of groups) for (const member of group.members) deliver(group, member);

@@ -17,6 +17,8 @@ export interface JoinTokenInfo {
   state: 'valid' | 'expired' | 'revoked';
 }
 
+type JoinTokenRow = NonNullable<Awaited<ReturnType<Database['joinToken']['findUnique']>>>;
+
 export type JoinTokenCheck =
   | { ok: true; tokenId: string; service: string; namespace: string }
   | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked'; message: string };
@@ -30,6 +32,7 @@ export class JoinTokens {
   private uses = new Map<string, number>();
   private usesQueued = false;
   private usesWritten: Promise<void> = Promise.resolve();
+  private readonly reads = new Map<string, Promise<JoinTokenRow | null>>();
 
   constructor(
     private readonly prisma: Database,
@@ -63,14 +66,16 @@ export class JoinTokens {
     const row = await this.prisma.joinToken.findUnique({ where: { id } });
     if (!row) return undefined;
     if (row.revokedAt) return describe(row);
-    return describe(await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } }));
+    const revoked = await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    this.reads.delete(id);
+    return describe(revoked);
   }
 
   /** Whether a token may let a proxy in; counts the use when it may. */
   async check(token: string): Promise<JoinTokenCheck> {
     const parts = parseJoinToken(token);
     if (!parts) return { ok: false, reason: 'malformed', message: 'the join token is malformed (expected <id>.<secret>.<pin>, as `trellis token create` prints it)' };
-    const row = await this.prisma.joinToken.findUnique({ where: { id: parts.id } });
+    const row = await this.read(parts.id);
     const expected = Buffer.from(row?.secretHash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, Buffer.from(hash(parts.secret), 'hex'));
     if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };
@@ -83,6 +88,21 @@ export class JoinTokens {
   /** Resolves once every use counted so far is written. */
   async flushed(): Promise<void> {
     await this.usesWritten;
+  }
+
+  /**
+   * The token's row. Hellos that check the same token at the same time share one read (a hello storm is
+   * thousands of proxies with a handful of tokens). A hello joins only a read already under way when it
+   * arrived, and a revocation here drops that read, so hellos after it read the row again.
+   */
+  private read(id: string): Promise<JoinTokenRow | null> {
+    const shared = this.reads.get(id);
+    if (shared) return shared;
+    const read: Promise<JoinTokenRow | null> = this.prisma.joinToken.findUnique({ where: { id } }).finally(() => {
+      if (this.reads.get(id) === read) this.reads.delete(id);
+    });
+    this.reads.set(id, read);
+    return read;
   }
 
   private countUse(id: string): void {
