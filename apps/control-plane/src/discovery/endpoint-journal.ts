@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '../db/open.ts';
+import { WriteBatches } from '../db/write-batches.ts';
 import type { DiscoveredEndpoint, EndpointRegistry } from './registry.ts';
 
 /** Endpoints older than this are not brought back at start: their proxies are long gone. */
@@ -8,7 +9,7 @@ const STALE_MS = 10 * 60_000;
 export type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
 
 const COLUMNS = '"instance", "service", "namespace", "address", "port", "zone", "labels", "identity", "last_seen_at"';
-/** Every endpoint of a batch in one statement: at a hello storm's rate one upsert each kept the database busy. */
+/** Every endpoint of a batch in one statement. */
 const UPSERT = `INSERT INTO "proxy_endpoints" (${COLUMNS}) SELECT ${COLUMNS} FROM jsonb_populate_recordset(NULL::"proxy_endpoints", $1::jsonb)
   ON CONFLICT ("instance") DO UPDATE SET ${COLUMNS.split(', ')
     .slice(1)
@@ -24,14 +25,8 @@ const DELETE = 'DELETE FROM "proxy_endpoints" WHERE "instance" = ANY($1::text[])
  * Events 'saved' (endpoint) and 'forgotten' (instance), which other replicas are told about.
  */
 export class EndpointJournal extends EventEmitter {
-  private writes: Promise<void> = Promise.resolve();
-  /**
-   * What is to be written, by instance: its row, or null to delete it. Only the last word about an
-   * instance counts, and everything said while the previous batch was being written goes in the next.
-   */
-  private pending = new Map<string, ReturnType<typeof toRow> | null>();
-  /** Whether a write of `pending` is queued and has not taken it yet. */
-  private flushQueued = false;
+  /** Rows to write by instance (null: delete it); only the last word about an instance counts. */
+  private readonly writes: WriteBatches<Row | null>;
   private warmup: NodeJS.Timeout | undefined;
 
   constructor(
@@ -39,6 +34,7 @@ export class EndpointJournal extends EventEmitter {
     private readonly log: (line: string) => void,
   ) {
     super();
+    this.writes = new WriteBatches((batch) => this.write(batch), (err) => this.log(`could not record proxy endpoints: ${err.message}`));
   }
 
   /** Puts the endpoints of the last run back into the registry; returns their instances. */
@@ -80,46 +76,33 @@ export class EndpointJournal extends EventEmitter {
 
   /** Records an announced endpoint (written in the background, in order, in batches). */
   save(e: ProxyEndpoint): void {
-    this.enqueue(e.instance, toRow(e));
+    this.writes.update(e.instance, () => toRow(e));
     this.emit('saved', e);
   }
 
   forget(instance: string): void {
-    this.enqueue(instance, null);
+    this.writes.update(instance, () => null);
     this.emit('forgotten', instance);
   }
 
   /** Waits for the writes queued so far (tests, shutdown). */
   async flushed(): Promise<void> {
-    await this.writes;
+    await this.writes.flushed();
   }
 
   stop(): void {
     clearTimeout(this.warmup);
   }
 
-  private enqueue(instance: string, row: ReturnType<typeof toRow> | null): void {
-    // Deleted first, so the instance comes last in the map's (insertion) order as in time.
-    this.pending.delete(instance);
-    this.pending.set(instance, row);
-    if (this.flushQueued) return; // this joins the batch already queued
-    this.flushQueued = true;
-    this.writes = this.writes.then(() => this.flush()).then(
-      () => undefined,
-      (err: Error) => this.log(`could not record proxy endpoints: ${err.message}`),
-    );
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = new Map();
-    this.flushQueued = false;
+  private async write(batch: Map<string, Row | null>): Promise<void> {
     const rows = [...batch.values()].filter((r) => r !== null);
     const gone = [...batch].filter(([, r]) => r === null).map(([instance]) => instance);
     if (rows.length) await this.prisma.$executeRawUnsafe(UPSERT, JSON.stringify(rows));
     if (gone.length) await this.prisma.$executeRawUnsafe(DELETE, gone);
   }
 }
+
+type Row = ReturnType<typeof toRow>;
 
 /** An endpoint as a row of proxy_endpoints, keyed by column name (jsonb_populate_recordset reads it so). */
 function toRow(e: ProxyEndpoint) {

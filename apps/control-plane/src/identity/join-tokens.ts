@@ -1,6 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseJoinToken } from '@trellis/shared';
 import type { Database } from '../db/open.ts';
+import { WriteBatches } from '../db/write-batches.ts';
+
+/** How long a token's row, once read, answers hellos (see JoinTokens.read). */
+const TOKEN_READ_MS = 1000;
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
@@ -29,15 +33,25 @@ export type JoinTokenCheck =
  */
 export class JoinTokens {
   /** Uses counted since the last write, by token id: written in one statement per batch, not one per hello. */
-  private uses = new Map<string, number>();
-  private usesQueued = false;
-  private usesWritten: Promise<void> = Promise.resolve();
-  private readonly reads = new Map<string, Promise<JoinTokenRow | null>>();
+  private readonly uses: WriteBatches<number>;
+  /** Rows read lately, by id (see read()). */
+  private readonly rows = new Map<string, { row: Promise<JoinTokenRow | null>; at: number }>();
 
   constructor(
     private readonly prisma: Database,
-    private readonly log: (line: string) => void = () => {},
-  ) {}
+    log: (line: string) => void = () => {},
+  ) {
+    this.uses = new WriteBatches(
+      (batch) =>
+        this.prisma.$executeRawUnsafe(
+          'UPDATE "join_tokens" AS t SET "uses" = t."uses" + u.n, "last_used_at" = $3::timestamp FROM unnest($1::text[], $2::int[]) AS u(id, n) WHERE t."id" = u.id',
+          [...batch.keys()],
+          [...batch.values()],
+          new Date().toISOString(),
+        ),
+      (err) => log(`could not count join-token uses: ${err.message}`),
+    );
+  }
 
   async create(input: { service: string; namespace: string; ttlMs: number; createdBy: string; pin: string }): Promise<{ token: string; info: JoinTokenInfo }> {
     const id = randomBytes(6).toString('hex');
@@ -56,18 +70,18 @@ export class JoinTokens {
   }
 
   async list(): Promise<JoinTokenInfo[]> {
-    await this.usesWritten;
+    await this.uses.flushed();
     return (await this.prisma.joinToken.findMany({ orderBy: { createdAt: 'desc' } })).map(describe);
   }
 
   /** Revokes a token; returns false when there is no such token. */
   async revoke(id: string): Promise<JoinTokenInfo | undefined> {
-    await this.usesWritten;
+    await this.uses.flushed();
     const row = await this.prisma.joinToken.findUnique({ where: { id } });
     if (!row) return undefined;
     if (row.revokedAt) return describe(row);
     const revoked = await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } });
-    this.reads.delete(id);
+    this.rows.delete(id);
     return describe(revoked);
   }
 
@@ -81,47 +95,31 @@ export class JoinTokens {
     if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };
     if (row.revokedAt) return { ok: false, reason: 'revoked', message: `join token ${parts.id} was revoked at ${row.revokedAt.toISOString()}` };
     if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', message: `join token ${parts.id} expired at ${row.expiresAt.toISOString()}; create a new one` };
-    this.countUse(row.id);
+    this.uses.update(row.id, (n = 0) => n + 1);
     return { ok: true, tokenId: row.id, service: row.service, namespace: row.namespace };
   }
 
   /** Resolves once every use counted so far is written. */
   async flushed(): Promise<void> {
-    await this.usesWritten;
+    await this.uses.flushed();
   }
 
   /**
-   * The token's row. Hellos that check the same token at the same time share one read (a hello storm is
-   * thousands of proxies with a handful of tokens). A hello joins only a read already under way when it
-   * arrived, and a revocation here drops that read, so hellos after it read the row again.
+   * The token's row, read at most once a second: a hello storm is thousands of proxies with a handful of
+   * tokens. A revocation here is seen at once; one through another replica within the second.
    */
   private read(id: string): Promise<JoinTokenRow | null> {
-    const shared = this.reads.get(id);
-    if (shared) return shared;
-    const read: Promise<JoinTokenRow | null> = this.prisma.joinToken.findUnique({ where: { id } }).finally(() => {
-      if (this.reads.get(id) === read) this.reads.delete(id);
-    });
-    this.reads.set(id, read);
-    return read;
-  }
-
-  private countUse(id: string): void {
-    this.uses.set(id, (this.uses.get(id) ?? 0) + 1);
-    if (this.usesQueued) return;
-    this.usesQueued = true;
-    this.usesWritten = this.usesWritten
-      .then(async () => {
-        const batch = this.uses;
-        this.uses = new Map();
-        this.usesQueued = false;
-        await this.prisma.$executeRawUnsafe(
-          'UPDATE "join_tokens" AS t SET "uses" = t."uses" + u.n, "last_used_at" = $3::timestamp FROM unnest($1::text[], $2::int[]) AS u(id, n) WHERE t."id" = u.id',
-          [...batch.keys()],
-          [...batch.values()],
-          new Date().toISOString(),
-        );
-      })
-      .catch((err: Error) => this.log(`could not count join-token uses: ${err.message}`));
+    const now = performance.now();
+    const cached = this.rows.get(id);
+    if (cached && now - cached.at < TOKEN_READ_MS) return cached.row;
+    const row = Promise.resolve(this.prisma.joinToken.findUnique({ where: { id } }));
+    this.rows.set(id, { row, at: now });
+    // A failed read is not kept; nor are rows past their time, so the map holds only the tokens in use.
+    row.catch(() => this.rows.delete(id));
+    setTimeout(() => {
+      if (this.rows.get(id)?.row === row) this.rows.delete(id);
+    }, TOKEN_READ_MS).unref();
+    return row;
   }
 
   /** True when the token a certificate descends from was revoked (or no longer exists). */
