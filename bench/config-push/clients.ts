@@ -1,7 +1,7 @@
 // One shard of the config-push bench's simulated proxies, in a child process of run.ts (so that at
 // 10,000 proxies the clients' own zod parsing is spread over several processes instead of queueing in
 // the bench's one event loop). Talks to run.ts over the IPC channel:
-//   in:  init {url, first, count, services, tokens}, round {round, target}, stop
+//   in:  init {url, first, count, services, tokens, perSecond: how fast to start them}, round {round, target}, stop
 //   out: progress {connected, initial}, ready, armed {round} (it now waits for the round's change), result {round, at}, where `at` holds, per proxy of the
 //        shard, the wall-clock time (performance.timeOrigin + performance.now(), comparable across the
 //        machine's processes) at which its client applied the round's snapshot (it ACKs right then).
@@ -9,7 +9,7 @@ import { StreamClient, tokenCredentials } from '@trellis/stream-client';
 import type { Snapshot } from '@trellis/shared';
 
 export type ShardIn =
-  | { type: 'init'; url: string; first: number; count: number; services: string[]; tokens: Record<string, string> }
+  | { type: 'init'; url: string; first: number; count: number; services: string[]; tokens: Record<string, string>; perSecond: number }
   | { type: 'round'; round: number; target: number }
   | { type: 'stop' };
 export type ShardOut =
@@ -33,6 +33,7 @@ function attemptsOf(snapshot: Snapshot): number {
 async function init(m: Extract<ShardIn, { type: 'init' }>): Promise<void> {
   at = new Array<number>(m.count).fill(NaN);
   let initial = 0;
+  const started = performance.now();
   const progress = setInterval(() => send({ type: 'progress', connected: clients.filter((c) => c.state === 'connected').length, initial }), 1000);
   for (let k = 0; k < m.count; k++) {
     const i = m.first + k;
@@ -48,7 +49,9 @@ async function init(m: Extract<ShardIn, { type: 'init' }>): Promise<void> {
     client.once('applied', () => initial++);
     clients.push(client);
     await client.start();
-    if (k % 100 === 99) await new Promise((r) => setTimeout(r, 20));
+    // Paced: proxy k of the shard starts k / perSecond seconds in.
+    const wait = started + ((k + 1) * 1000) / m.perSecond - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
   }
   while (initial < m.count) await new Promise((r) => setTimeout(r, 100));
   clearInterval(progress);

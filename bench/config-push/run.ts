@@ -1,14 +1,16 @@
 // Config push benchmark: N simulated proxies on the real stream of a real control plane (its own
 // process, embedded PGlite), one change that touches all of them, and how long until each has it.
 //
-//   npm run bench:config-push -- [--proxies 1000] [--services 100] [--rounds 3] [--shards N] [--cp-prof DIR]
+//   npm run bench:config-push -- [--proxies 1000] [--services 100] [--rounds 3] [--shards N] [--connect-rate 250] [--cp-prof DIR]
 //
 // Every proxy is a real StreamClient (the module the proxy uses), so each validates the snapshot with
 // the shared zod schema and ACKs it. The clients live in `--shards` child processes (clients.ts; default
 // one per 1,250 proxies, at most 8), each reporting per proxy the wall-clock time it applied the change;
 // the bench compares those with the time it made the API call (same machine, same clock). On a 2-core
 // machine the clients' parsing still competes with the control plane for CPU: the figures are an upper
-// bound for the control plane. `--cp-prof DIR` runs the control plane with --cpu-prof into DIR.
+// bound for the control plane. Proxies start at `--connect-rate` a second in all (unpaced, 10,000 at once
+// were a thundering herd: TLS handshakes timed out and retried). `--cp-prof DIR`: the control plane
+// runs with --cpu-prof into DIR.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,12 +28,14 @@ const { values } = parseArgs({
     services: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '3' },
     shards: { type: 'string' },
+    'connect-rate': { type: 'string', default: '250' },
     'cp-prof': { type: 'string' },
   },
 });
 const PROXIES = Number(values.proxies);
 const SERVICES = Math.min(Number(values.services), PROXIES);
 const ROUNDS = Number(values.rounds);
+const CONNECT_RATE = Number(values['connect-rate']);
 const SHARDS = Math.max(1, Math.min(PROXIES, Number(values.shards ?? Math.min(8, Math.ceil(PROXIES / 1250)))));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -106,7 +110,7 @@ async function main() {
       await api.resources.upsert.mutate({ resource: { apiVersion: 'trellis.dev/v1alpha1', kind: 'Service', metadata: { name }, spec: { egress } } });
     }
     const tokens = Object.fromEntries(await joinTokens(url, services, BOOTSTRAP_TOKEN));
-    console.log(`declared ${SERVICES} services; connecting ${PROXIES} proxies from ${SHARDS} client processes ...`);
+    console.log(`declared ${SERVICES} services; connecting ${PROXIES} proxies from ${SHARDS} client processes, ${CONNECT_RATE} a second ...`);
 
     // The hello storm: every shard connects its proxies at once; progress every 2 s.
     const cpu0 = await cpuOf(pid);
@@ -115,7 +119,7 @@ async function main() {
     for (let s = 0; s < SHARDS; s++) {
       const shard = new Shard();
       shards.push(shard);
-      shard.send({ type: 'init', url, first: s * per, count: Math.min(per, PROXIES - s * per), services, tokens });
+      shard.send({ type: 'init', url, first: s * per, count: Math.min(per, PROXIES - s * per), services, tokens, perSecond: CONNECT_RATE / SHARDS });
     }
     const ready = Promise.all(shards.map((s) => s.next('ready')));
     let done = false;
@@ -163,7 +167,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 500));
     }
     console.log(`\nConfig push: ${PROXIES} proxies of ${SERVICES} services (${SHARDS} client processes), one RetryPolicy change on a service all of them call`);
-    console.log(`Hello storm: all ${PROXIES} connected and holding a snapshot after ${connectS.toFixed(1)} s, control plane CPU ${connectCpu.toFixed(1)} s.`);
+    console.log(`Hello storm: ${PROXIES} proxies started at ${CONNECT_RATE}/s, all connected and holding a snapshot after ${connectS.toFixed(1)} s, control plane CPU ${connectCpu.toFixed(1)} s.`);
     console.log('Time from the API call to each proxy holding the change (it ACKs right after); CPU: the control plane from the call to the last result.\n');
     console.log('| round | proxies | p50 | p99 | max | control plane CPU | control plane RSS |');
     console.log('|---|---|---|---|---|---|---|');
