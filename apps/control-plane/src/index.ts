@@ -217,7 +217,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   telemetry.on('warning', log);
   metrics.observeTelemetry(telemetry);
-  stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
+  stream.on('metrics', (session: ProxySession, report: MetricsReport) => telemetry.ingestMetrics(report, session.clockSkewMs));
   const scaler = await startScaler(options, distributor, log);
   if (scaler) stream.on('metrics', (_session, report: MetricsReport) => scaler.observe(report));
   stream.on('scale-up', (session: ProxySession, service: string) => {
