@@ -49,6 +49,11 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+    connectionsShed: new Counter({
+      name: 'trellis_cp_connections_shed_total',
+      help: 'TLS connections closed unserved because too many handshakes were in progress (a hello storm); their proxies retry',
+      registers: [registry],
+    }),
     streamRefusals: new Counter({
       name: 'trellis_cp_stream_refusals_total',
       help: 'Proxies turned away from the stream before getting anything, by reason',
