@@ -48,6 +48,11 @@ export interface ControlPlaneOptions {
   maxBodyBytes?: number;
   /** TLS handshakes in progress at most (default 64); connections beyond are closed at once and retried by their proxies. */
   maxHandshakes?: number;
+  /**
+   * Time a TLS handshake may take (default 5 s, when a proxy's own connect gives up): one that has not
+   * finished by then is closed, so a client that starts handshakes and stalls cannot hold maxHandshakes.
+   */
+  handshakeTimeoutMs?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
   /**
@@ -242,6 +247,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, {
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxHandshakes: options.maxHandshakes ?? 64,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
     shed: () => {
       metrics.connectionsShed.inc();
       shedSinceNotice++;

@@ -34,10 +34,10 @@ function handshake(port: number): Promise<boolean> {
 // A hello storm: beyond a number of TLS handshakes in progress, new connections are closed at once
 // (their proxies back off and retry) instead of every handshake slowing down until all time out.
 describe('TLS handshakes in progress are bounded', () => {
-  it('closes a connection beyond the bound at once, counts and logs it, and serves again when handshakes finish', async () => {
+  it('closes a connection beyond the bound at once, counts and logs it, and serves again when handshakes finish or time out', async () => {
     const db = await createDatabase();
     const logs: string[] = [];
-    const env = await startTestControlPlane({ ...db.options, maxHandshakes: 2, log: (line) => logs.push(line) });
+    const env = await startTestControlPlane({ ...db.options, maxHandshakes: 2, handshakeTimeoutMs: 1500, log: (line) => logs.push(line) });
     const hello = await clientHello();
     const stalled: net.Socket[] = [];
     try {
@@ -55,7 +55,20 @@ describe('TLS handshakes in progress are bounded', () => {
       expect(metrics).toMatch(/^trellis_cp_connections_shed_total 1$/m);
       expect(logs.filter((l) => l.startsWith('too many proxies connecting at once'))).toEqual([expect.stringContaining('closed 1 TLS connections beyond 2 handshakes in progress')]);
 
-      for (const s of stalled) s.destroy();
+      // Clients that stall do not hold the slots past the handshake timeout, though they keep their sockets open.
+      await sleep(1500);
+      expect(await handshake(env.cp.port)).toBe(true);
+
+      // Handshakes that end (the client gives up) free their slots at once.
+      const more = [0, 1].map(() => {
+        const s = net.connect(env.cp.port, '127.0.0.1', () => s.write(hello));
+        s.on('error', () => {});
+        stalled.push(s);
+        return s;
+      });
+      await sleep(300);
+      expect(await handshake(env.cp.port)).toBe(false);
+      for (const s of more) s.destroy();
       await sleep(300);
       expect(await handshake(env.cp.port)).toBe(true);
     } finally {
