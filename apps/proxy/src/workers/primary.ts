@@ -95,6 +95,9 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
     s.applied = [];
     s.startedAt = Date.now();
     worker.on('message', (message: FromWorker) => onMessage(s, message));
+    // A send() to a worker that has just died reports EPIPE here; without a listener it would be thrown
+    // and take the primary, and every other worker with it, down. Its 'exit' follows and replaces it.
+    worker.on('error', (err) => log(`worker ${s.slot} (pid ${worker.process.pid ?? '?'}): ${err.message}`));
     worker.on('exit', (code, signal) => {
       if (s.worker !== worker) return;
       s.worker = undefined;
