@@ -14,6 +14,8 @@ export const cliEnv = {
   /** `trellis proxy`: the mesh roots (PEM) when --ca-file is not given; an injected sidecar gets them this way. */
   caRoots: process.env.TRELLIS_CA_ROOTS || undefined,
   port: process.env.PORT,
+  /** `trellis proxy`: set by a --workers primary in the processes it forks (PROXY_WORKER_ENV). */
+  proxyWorker: process.env.TRELLIS_PROXY_WORKER === '1',
   databaseUrl: process.env.DATABASE_URL || undefined,
   dataDir: process.env.TRELLIS_DATA_DIR,
   redisUrl: process.env.TRELLIS_REDIS_URL,

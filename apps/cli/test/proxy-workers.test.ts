@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlaneProcess } from './support/run.ts';
+import { repoRoot, startControlPlaneProcess } from './support/run.ts';
 import { api, sleep, startApp, startEntryProxy, startProxy, type MeshProxy } from './support/mesh.ts';
 
 // `trellis proxy --workers 2` against a real control plane: two worker processes share the proxy's ports,
@@ -181,5 +185,67 @@ describe('trellis proxy --workers 2', () => {
     back.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const pid of pids) expect(alive(pid)).toBe(false);
+  });
+});
+
+const bin = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');
+
+/** A --config file: service "a", inbound mutual TLS `mtls`. */
+async function configFile(mtls: 'STRICT' | 'DISABLE'): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'trellis-workers-')), 'snapshot.json');
+  const snapshot = {
+    version: 1,
+    digest: 'test-1',
+    createdAt: new Date().toISOString(),
+    service: { name: 'a', namespace: 'default' },
+    inbound: { mtls, routes: [{ name: 'default', match: {}, policies: {} }], authorization: [] },
+    outbound: { services: [] },
+    tracing: { sampling: 0 },
+    mesh: {},
+  };
+  await writeFile(file, JSON.stringify(snapshot));
+  return file;
+}
+
+/** Runs `node script` until it exits or prints `until`, killing it (and its process group) after `ms`. */
+function run(args: string[], until: RegExp | undefined, ms = 10_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    const finish = () => {
+      clearTimeout(timer);
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      finish();
+      resolve({ code: null, out });
+    }, ms);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (until?.test(out)) {
+        finish();
+        resolve({ code: null, out });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      finish();
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('trellis proxy --workers with a --config file', () => {
+  it('serves as a proxy of its own when its parent is some other node:cluster primary (pm2 cluster mode)', async () => {
+    const file = await configFile('DISABLE');
+    const args = ['proxy', '--service', 'a', '--config', file, '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0'];
+    const primary = `const c = require('node:cluster'); c.setupPrimary({ exec: ${JSON.stringify(bin)}, args: ${JSON.stringify(args)}, execArgv: [] }); c.fork();`;
+    const { out } = await run(['-e', primary], /trellis proxy ready/);
+    expect(out).toContain('trellis proxy ready');
   });
 });

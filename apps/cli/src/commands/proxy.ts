@@ -278,7 +278,8 @@ export async function run(argv: string[]): Promise<number> {
   // The whole process is this proxy: its heap is sized for forwarding requests (young-generation.ts).
   capYoungGeneration();
   // A worker of --workers N runs this same command line; it serves what its primary sends it.
-  if (cluster.isWorker) {
+  // Both: a worker of some other node:cluster parent (pm2 cluster mode) is a proxy of its own.
+  if (cluster.isWorker && cliEnv.proxyWorker) {
     await runProxyWorker(options);
     setTimeout(() => process.exit(0), 500).unref();
     return 0;

@@ -13,6 +13,12 @@ export interface SharedConfig {
   source: ActiveConfig['source'];
 }
 
+/**
+ * Set (to "1") in the environment of the processes the primary forks: a process is a proxy worker only
+ * when it has it, so `trellis proxy` under some other node:cluster parent (pm2's cluster mode) still serves.
+ */
+export const PROXY_WORKER_ENV = 'TRELLIS_PROXY_WORKER';
+
 export type ToWorker =
   /** First message: the worker's slot (1..N, kept across restarts) and what the primary already holds. */
   | { type: 'init'; slot: number; identities: Array<SharedIdentity | null>; configs: Array<SharedConfig | null> }

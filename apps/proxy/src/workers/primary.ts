@@ -8,7 +8,7 @@ import { closeRedisConnections } from '../ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from '../telemetry/metrics.ts';
 import { Workload } from '../workload.ts';
 import { ClusterMetrics, type WorkerMetrics } from './cluster-metrics.ts';
-import type { FromWorker, SharedConfig, ToWorker } from './messages.ts';
+import { PROXY_WORKER_ENV, type FromWorker, type SharedConfig, type ToWorker } from './messages.ts';
 
 /** A worker that lived this long before dying is restarted at once; one that dies sooner waits, doubling. */
 const HEALTHY_LIFE_MS = 10_000;
@@ -89,7 +89,7 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
   };
 
   const fork = (s: Slot) => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [PROXY_WORKER_ENV]: '1' });
     s.worker = worker;
     s.listening = false;
     s.applied = [];
