@@ -241,6 +241,14 @@ function run(args: string[], until: RegExp | undefined, ms = 10_000): Promise<{ 
 }
 
 describe('trellis proxy --workers with a --config file', () => {
+  it('refuses an mTLS config it has no identity for with --workers 2, as with one process (exit 1, the reason)', async () => {
+    const file = await configFile('STRICT');
+    const { code, out } = await run([bin, 'proxy', '--service', 'a', '--config', file, '--app-port', '1', '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0', '--workers', '2'], /trellis proxy ready/);
+    expect(out).not.toContain('trellis proxy ready');
+    expect(code).toBe(1);
+    expect(out).toContain('inbound.mtls is STRICT, but this proxy has no mesh identity');
+  });
+
   it('serves as a proxy of its own when its parent is some other node:cluster primary (pm2 cluster mode)', async () => {
     const file = await configFile('DISABLE');
     const args = ['proxy', '--service', 'a', '--config', file, '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0'];

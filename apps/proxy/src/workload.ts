@@ -254,7 +254,8 @@ export class Workload implements MetricsSource {
 
   /** Compiles and swaps in a snapshot; throws, keeping the current one, when it cannot be served. */
   apply(snapshot: Snapshot, source: ActiveConfig['source']): void {
-    if (snapshot.inbound.mtls !== 'DISABLE' && !this.identity && this.inbound) {
+    // appPort, not this.inbound: the primary of --workers N has no listener but must refuse what its workers would.
+    if (snapshot.inbound.mtls !== 'DISABLE' && !this.identity && this.options.appPort !== undefined) {
       throw new Error(`inbound.mtls is ${snapshot.inbound.mtls}, but this proxy has no mesh identity (it serves a --config file): use DISABLE, or stream config from a control plane`);
     }
     const next = buildActiveConfig(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);

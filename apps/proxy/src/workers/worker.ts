@@ -4,7 +4,7 @@ import { closeRedisConnections } from '../ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from '../telemetry/metrics.ts';
 import { MAX_SPANS_PER_MESSAGE, SPAN_INTERVAL_MS } from '../telemetry/reporter.ts';
 import { Workload } from '../workload.ts';
-import type { FromWorker, ToWorker } from './messages.ts';
+import type { FromWorker, SharedConfig, ToWorker } from './messages.ts';
 
 
 function send(message: FromWorker, done?: () => void): void {
@@ -56,6 +56,16 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
       drained();
     })());
 
+  // The primary validated it with the same code; a refusal here means the two disagree. Thrown, it would
+  // kill the worker and every replacement in turn (init hands each the same snapshot).
+  const refusable = (w: Workload, config: SharedConfig) => {
+    try {
+      w.apply(config.snapshot, config.source);
+    } catch (err) {
+      log(`refused snapshot version ${config.snapshot.version} the primary applied: ${(err as Error).message}`);
+    }
+  };
+
   const onMessage = (message: ToWorker) => {
     switch (message.type) {
       case 'init': {
@@ -73,7 +83,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
           const identity = message.identities[i];
           if (identity) w.identity?.adopt(identity);
           const config = message.configs[i];
-          if (config) w.apply(config.snapshot, config.source);
+          if (config) refusable(w, config);
         });
         // Bound only once the snapshot in force is applied: a restarted worker takes connections at once.
         void (async () => {
@@ -93,12 +103,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
         return;
       case 'config': {
         const w = workloads[message.workload];
-        try {
-          w?.apply(message.config.snapshot, message.config.source);
-        } catch (err) {
-          // The primary validated it with the same code; a refusal here means the two disagree.
-          log(`refused snapshot version ${message.config.snapshot.version} the primary applied: ${(err as Error).message}`);
-        }
+        if (w) refusable(w, message.config);
         return;
       }
       case 'metrics':
