@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DeltaSum } from '../src/telemetry/delta-sum.ts';
 import { render } from '../src/telemetry/exposition.ts';
 import type { CollectedFamily } from '../src/telemetry/metrics.ts';
-import { mergeFamilies } from '../src/workers/cluster-metrics.ts';
+import { asFamilies, ClusterMetrics, mergeFamilies, type WorkerMetrics } from '../src/workers/cluster-metrics.ts';
 
 // With --workers, the primary reports for the whole proxy: the control plane gets one delta per edge a
 // second, and /metrics reads as one process's would.
@@ -54,11 +54,32 @@ describe('the /metrics families of several processes', () => {
   ];
 
   it('sum counters, histograms and memory, and take the largest of other gauges', () => {
-    const text = render(mergeFamilies([worker(3, 7, 100), worker(4, 8, 50)]));
+    const text = render(asFamilies(mergeFamilies([worker(3, 7, 100), worker(4, 8, 50)])));
     expect(text).toContain('trellis_requests_total{code="200"} 7\n');
     expect(text).toContain('trellis_request_duration_seconds_count{code_class="2xx"} 7\n');
     expect(text).toContain('trellis_config_version{service="back.default"} 8\n');
     expect(text).toContain('trellis_proxy_process_resident_memory_bytes 150\n');
     expect(text.match(/# TYPE trellis_requests_total counter/g)).toHaveLength(1);
+  });
+
+  it('never let a counter go down when a worker misses a scrape or exits', async () => {
+    const requests = (text: string) => Number(/^trellis_requests_total\{code="200"\} (\d+)$/m.exec(text)?.[1]);
+    let answers: WorkerMetrics[] = [];
+    const answer = (pid: number, n: number): WorkerMetrics => ({ slot: pid, pid, families: worker(n, 1, 100), requests: n, rss: 100 });
+    const cluster = new ClusterMetrics({ collect: async () => [] }, async () => answers, () => 0);
+    answers = [answer(11, 5), answer(12, 3)];
+    expect(requests(await cluster.metrics())).toBe(8);
+    // 12 is slow this time: its last answer stands in.
+    answers = [answer(11, 6)];
+    expect(requests(await cluster.metrics())).toBe(9);
+    // 12 exits; its replacement 13 starts from 0, and an answer of 12's that crossed its exit is ignored.
+    cluster.retire(12);
+    answers = [answer(11, 7), answer(12, 4)];
+    const text = await cluster.metrics();
+    expect(requests(text)).toBe(10);
+    // The dead worker's memory is not the proxy's any more.
+    expect(text).toContain('trellis_proxy_process_resident_memory_bytes 100\n');
+    answers = [answer(11, 7), answer(13, 2)];
+    expect(requests(await cluster.metrics())).toBe(12);
   });
 });

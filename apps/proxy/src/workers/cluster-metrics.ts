@@ -1,5 +1,5 @@
 import { CONTENT_TYPE, render, type Family, type Sample } from '../telemetry/exposition.ts';
-import type { CollectedFamily, MetricsRegistry } from '../telemetry/metrics.ts';
+import type { CollectedFamily } from '../telemetry/metrics.ts';
 
 /** Gauges that add up over processes (memory, descriptors); other gauges take the largest value. */
 const SUMMED_GAUGES = new Set([
@@ -26,8 +26,9 @@ export interface WorkerMetrics {
 /**
  * The families of several processes as one proxy's: counters and histograms summed per series, gauges
  * summed (memory) or the largest (versions, circuit state, lag), so /metrics reads as without workers.
+ * Inputs are not changed.
  */
-export function mergeFamilies(lists: ReadonlyArray<readonly CollectedFamily[]>): Family[] {
+export function mergeFamilies(lists: ReadonlyArray<readonly CollectedFamily[]>): CollectedFamily[] {
   const merged = new Map<string, { family: CollectedFamily; samples: Map<string, Sample> }>();
   for (const list of lists) {
     for (const family of list) {
@@ -42,8 +43,12 @@ export function mergeFamilies(lists: ReadonlyArray<readonly CollectedFamily[]>):
       }
     }
   }
-  return [...merged.values()].map(({ family, samples }) => ({ name: family.name, help: family.help, type: family.type, collect: () => samples.values() }));
+  return [...merged.values()].map(({ family, samples }) => ({ name: family.name, help: family.help, type: family.type, samples: [...samples.values()] }));
 }
+
+/** Collected families as render() takes them. */
+export const asFamilies = (families: readonly CollectedFamily[]): Family[] =>
+  families.map((f) => ({ name: f.name, help: f.help, type: f.type, collect: () => f.samples }));
 
 /** The families about the workers themselves: how many serve, restarts, and each one's share of the work. */
 function workerFamilies(workers: readonly WorkerMetrics[], restarts: number): Family[] {
@@ -65,18 +70,45 @@ function workerFamilies(workers: readonly WorkerMetrics[], restarts: number): Fa
   ];
 }
 
-/** The primary's /metrics: its own families and every worker's, merged, then the per-worker ones. */
+/** What ClusterMetrics needs of the primary's own registry. */
+export interface Collector {
+  collect(): Promise<CollectedFamily[]>;
+}
+
+/**
+ * The primary's /metrics: its own families and every worker's, merged, then the per-worker ones. A
+ * counter of the merged proxy never goes down (Prometheus would read a reset): a worker that does not
+ * answer a scrape in time counts with its last answer, and a worker that exits leaves its last counters
+ * and histograms behind, added to every later scrape (only what it counted after that answer is lost).
+ */
 export class ClusterMetrics {
   readonly contentType = CONTENT_TYPE;
+  /** The last answer of each live worker process, by pid. */
+  private readonly last = new Map<number, WorkerMetrics>();
+  private readonly retiredPids = new Set<number>();
+  /** The counters and histograms of worker processes that exited, summed. */
+  private retired: CollectedFamily[] = [];
 
   constructor(
-    private readonly own: MetricsRegistry,
+    private readonly own: Collector,
     private readonly workers: () => Promise<WorkerMetrics[]>,
     private readonly restarts: () => number,
   ) {}
 
+  /** The worker process `pid` exited: its last counters stay in the proxy's. */
+  retire(pid: number): void {
+    this.retiredPids.add(pid);
+    const last = this.last.get(pid);
+    if (!last) return;
+    this.last.delete(pid);
+    this.retired = mergeFamilies([this.retired, last.families.filter((f) => f.type !== 'gauge')]);
+  }
+
   async metrics(): Promise<string> {
-    const [own, workers] = await Promise.all([this.own.collect(), this.workers()]);
-    return render([...mergeFamilies([own, ...workers.map((w) => w.families)]), ...workerFamilies(workers, this.restarts())]);
+    const [own, answers] = await Promise.all([this.own.collect(), this.workers()]);
+    // An answer that crossed the worker's exit is already in `retired`.
+    for (const a of answers) if (!this.retiredPids.has(a.pid)) this.last.set(a.pid, a);
+    const workers = [...this.last.values()];
+    return render([...asFamilies(mergeFamilies([own, this.retired, ...workers.map((w) => w.families)])), ...workerFamilies(workers, this.restarts())]);
   }
 }

@@ -99,6 +99,7 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
     // and take the primary, and every other worker with it, down. Its 'exit' follows and replaces it.
     worker.on('error', (err) => log(`worker ${s.slot} (pid ${worker.process.pid ?? '?'}): ${err.message}`));
     worker.on('exit', (code, signal) => {
+      if (worker.process.pid !== undefined) metrics.retire(worker.process.pid);
       if (s.worker !== worker) return;
       s.worker = undefined;
       s.listening = false;
@@ -131,6 +132,7 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
     });
   });
 
+  const metrics = new ClusterMetrics(new MetricsRegistry(() => workloads), () => workerMetrics(), () => restarts);
   const workerMetrics = async (): Promise<WorkerMetrics[]> => {
     const asked = slots.map(async (s): Promise<WorkerMetrics | undefined> => {
       const worker = s.worker;
@@ -153,8 +155,7 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
     return (await Promise.all(asked)).filter((m) => m !== undefined);
   };
 
-  const registry = new MetricsRegistry(() => workloads);
-  const admin = new AdminServer(workloads, new ClusterMetrics(registry, workerMetrics, () => restarts), {
+  const admin = new AdminServer(workloads, metrics, {
     notReady() {
       const serving = slots.filter((s) => s.listening);
       if (serving.length === 0) return ['no worker is serving'];
