@@ -22,7 +22,7 @@ test('families render with HELP, TYPE, escaped label values and histogram suffix
         { suffix: '_count', labels: { route: 'r' }, value: 2 },
       ],
     },
-    { name: 'trellis_up', help: 'Plain gauge.', type: 'gauge', collect: () => [{ value: Infinity }, { labels: {}, value: NaN }] },
+    { name: 'trellis_up', help: 'Plain gauge.', type: 'gauge', merge: 'max', collect: () => [{ value: Infinity }, { labels: {}, value: NaN }] },
     { name: 'trellis_empty', help: 'No series yet.', type: 'counter', collect: () => [] },
   ];
   expect(render(families)).toBe(

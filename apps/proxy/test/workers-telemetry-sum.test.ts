@@ -1,8 +1,8 @@
 import type { EdgeDelta } from '@trellis/shared';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DeltaSum } from '../src/telemetry/delta-sum.ts';
 import { render } from '../src/telemetry/exposition.ts';
-import type { CollectedFamily } from '../src/telemetry/metrics.ts';
+import { MetricsRegistry, type CollectedFamily } from '../src/telemetry/metrics.ts';
 import { asFamilies, ClusterMetrics, mergeFamilies, type WorkerMetrics } from '../src/workers/cluster-metrics.ts';
 
 // With --workers, the primary reports for the whole proxy: the control plane gets one delta per edge a
@@ -25,7 +25,7 @@ const delta = (over: Partial<EdgeDelta> = {}): EdgeDelta => ({
 });
 
 describe('the deltas of several workers', () => {
-  it('are summed per edge, whatever the order they came in', () => {
+  it('are summed per edge', () => {
     const sum = new DeltaSum();
     sum.add([delta()]);
     sum.add([delta({ codes: { '2xx': 5, '3xx': 0, '4xx': 0, '5xx': 2 }, latency: { '5': 1, '9': 6 }, grpc: { '0': 4 } }), delta({ destination: 'other.default' })]);
@@ -45,21 +45,52 @@ describe('the deltas of several workers', () => {
 });
 
 describe('the /metrics families of several processes', () => {
-  const family = (name: string, type: CollectedFamily['type'], samples: CollectedFamily['samples']): CollectedFamily => ({ name, help: name, type, samples });
-  const worker = (requests: number, version: number, rss: number): CollectedFamily[] => [
-    family('trellis_requests_total', 'counter', [{ labels: { code: 200 }, value: requests }]),
-    family('trellis_request_duration_seconds', 'histogram', [{ suffix: '_count', labels: { code_class: '2xx' }, value: requests }]),
-    family('trellis_config_version', 'gauge', [{ labels: { service: 'back.default' }, value: version }]),
-    family('trellis_proxy_process_resident_memory_bytes', 'gauge', [{ value: rss }]),
+  // Each family as the proxy declares it (its type and merge rule), with the samples a process read.
+  const declared = new Map<string, CollectedFamily>();
+  beforeAll(async () => {
+    for (const f of await new MetricsRegistry(() => []).collect()) declared.set(f.name, f);
+  });
+  const family = (name: string, samples: CollectedFamily['samples']): CollectedFamily => {
+    const d = declared.get(name);
+    if (!d) throw new Error(`no family ${name}`);
+    return { ...d, samples };
+  };
+  const worker = (requests: number, version: number, rss: number, expiry = 3600): CollectedFamily[] => [
+    family('trellis_requests_total', [{ labels: { code: 200 }, value: requests }]),
+    family('trellis_request_duration_seconds', [{ suffix: '_count', labels: { code_class: '2xx' }, value: requests }]),
+    family('trellis_config_version', [{ labels: { service: 'back.default' }, value: version }]),
+    family('trellis_certificate_expiry_seconds', [{ labels: { service: 'back.default' }, value: expiry }]),
+    family('trellis_proxy_process_resident_memory_bytes', [{ value: rss }]),
+    family('trellis_proxy_process_start_time_seconds', [{ value: 1000 + requests }]),
+    family('trellis_proxy_nodejs_eventloop_lag_seconds', [{ value: requests / 100 }]),
   ];
+  const renderMerged = (lists: CollectedFamily[][]) => render(asFamilies(mergeFamilies(lists)));
 
-  it('sum counters, histograms and memory, and take the largest of other gauges', () => {
-    const text = render(asFamilies(mergeFamilies([worker(3, 7, 100), worker(4, 8, 50)])));
+  it('sum counters, histograms and memory; show the process furthest behind for config version and certificate expiry', () => {
+    const lists = [worker(3, 7, 100, 60), worker(4, 8, 50)];
+    const before = JSON.stringify(lists);
+    const text = renderMerged(lists);
     expect(text).toContain('trellis_requests_total{code="200"} 7\n');
     expect(text).toContain('trellis_request_duration_seconds_count{code_class="2xx"} 7\n');
-    expect(text).toContain('trellis_config_version{service="back.default"} 8\n');
+    // A worker that missed a snapshot or a renewal shows, rather than hiding behind the others.
+    expect(text).toContain('trellis_config_version{service="back.default"} 7\n');
+    expect(text).toContain('trellis_certificate_expiry_seconds{service="back.default"} 60\n');
     expect(text).toContain('trellis_proxy_process_resident_memory_bytes 150\n');
+    expect(text).toContain('trellis_proxy_process_start_time_seconds 1003\n');
+    expect(text).toContain('trellis_proxy_nodejs_eventloop_lag_seconds 0.04\n');
     expect(text.match(/# TYPE trellis_requests_total counter/g)).toHaveLength(1);
+    // The inputs are what they were: the primary keeps them as each worker's last answer.
+    expect(JSON.stringify(lists)).toBe(before);
+  });
+
+  it('merge a series present in one process only, and give the same answer whatever the order', () => {
+    const one = [family('trellis_requests_total', [{ labels: { code: 200 }, value: 2 }, { labels: { code: 503 }, value: 1 }])];
+    const other = [family('trellis_requests_total', [{ labels: { code: 200 }, value: 5 }]), family('trellis_grpc_requests_total', [{ labels: { grpc_status: 0 }, value: 4 }])];
+    const text = renderMerged([one, other]);
+    expect(text).toContain('trellis_requests_total{code="503"} 1\n');
+    expect(text).toContain('trellis_grpc_requests_total{grpc_status="0"} 4\n');
+    const sorted = (t: string) => t.split('\n').sort().join('\n');
+    expect(sorted(renderMerged([other, one]))).toBe(sorted(text));
   });
 
   it('never let a counter go down when a worker misses a scrape or exits', async () => {

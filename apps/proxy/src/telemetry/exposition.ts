@@ -14,13 +14,19 @@ export interface Sample {
   suffix?: '_bucket' | '_sum' | '_count';
 }
 
+/**
+ * How one series read from several processes (--workers) becomes the proxy's: counters and histograms
+ * add up; each gauge says which (memory adds up, a version or a certificate's expiry is the one furthest
+ * behind, the lag the worst).
+ */
+export type MergeRule = 'sum' | 'min' | 'max';
+
 /** One metric family: its samples are computed when it is scraped. */
-export interface Family {
+export type Family = {
   name: string;
   help: string;
-  type: 'counter' | 'gauge' | 'histogram';
   collect(): Iterable<Sample>;
-}
+} & ({ type: 'counter' | 'histogram' } | { type: 'gauge'; merge: MergeRule });
 
 const escapeHelp = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 

@@ -2,7 +2,7 @@ import type { Limiter } from '../ratelimit/registry.ts';
 import type { UpstreamService } from '../upstream/service.ts';
 import type { HandshakeCounters } from '../identity/handshakes.ts';
 import { PROM_BUCKETS_S, statusClassName, type EdgeStats, type EdgeTable } from './edges.ts';
-import { CONTENT_TYPE, render, type Family, type Labels, type Sample } from './exposition.ts';
+import { CONTENT_TYPE, render, type Family, type Labels, type MergeRule, type Sample } from './exposition.ts';
 import { measureLag, processFamilies } from './process-metrics.ts';
 
 /** What one workload exposes to /metrics. */
@@ -34,6 +34,7 @@ export interface CollectedFamily {
   name: string;
   help: string;
   type: Family['type'];
+  merge: MergeRule;
   samples: Sample[];
 }
 
@@ -61,7 +62,7 @@ export class MetricsRegistry {
   /** Every family with its samples read now. */
   async collect(): Promise<CollectedFamily[]> {
     this.lagSeconds = await measureLag();
-    return this.families.map((f) => ({ name: f.name, help: f.help, type: f.type, samples: [...f.collect()] }));
+    return this.families.map((f) => ({ name: f.name, help: f.help, type: f.type, merge: f.type === 'gauge' ? f.merge : 'sum', samples: [...f.collect()] }));
   }
 
   private *edges(): Generator<EdgeStats> {
@@ -138,6 +139,8 @@ export class MetricsRegistry {
         name: 'trellis_circuit_open',
         help: '1 while the circuit breaker turns requests to a service away.',
         type: 'gauge',
+        // Open in one process is open for some of the proxy's requests.
+        merge: 'max',
         collect: () => {
           const out: Sample[] = [];
           for (const source of this.sources()) {
@@ -168,6 +171,8 @@ export class MetricsRegistry {
         name: 'trellis_config_version',
         help: 'Version of the snapshot in force (0 before the first).',
         type: 'gauge',
+        // The process furthest behind: a worker that missed a snapshot must show.
+        merge: 'min',
         collect: () => [...this.sources()].map((s) => ({ labels: { service: s.self }, value: s.configVersion() ?? 0 })),
       },
       {
@@ -189,6 +194,8 @@ export class MetricsRegistry {
         name: 'trellis_certificate_expiry_seconds',
         help: "Seconds until the workload's certificate expires (absent without one).",
         type: 'gauge',
+        // The soonest: a worker that missed a renewal must show.
+        merge: 'min',
         collect: () => {
           const out: Sample[] = [];
           for (const source of this.sources()) {

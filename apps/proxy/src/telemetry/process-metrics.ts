@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Family } from './exposition.ts';
+import type { Family, MergeRule } from './exposition.ts';
 
 const PREFIX = 'trellis_proxy_';
 const startTimeSeconds = Math.round(performance.timeOrigin) / 1000;
@@ -13,10 +13,11 @@ function openFds(): number | undefined {
   }
 }
 
-const gauge = (name: string, help: string, value: () => number | undefined): Family => ({
+const gauge = (name: string, help: string, merge: MergeRule, value: () => number | undefined): Family => ({
   name: PREFIX + name,
   help,
   type: 'gauge',
+  merge,
   *collect() {
     const v = value();
     if (v !== undefined) yield { value: v };
@@ -44,19 +45,20 @@ export function processFamilies(lag: () => number): Family[] {
       const { user, system } = process.cpuUsage();
       return (user + system) / 1e6;
     }),
-    gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', () => startTimeSeconds),
-    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss()),
-    gauge('process_open_fds', 'Number of open file descriptors.', openFds),
-    gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', () => process.memoryUsage().heapTotal),
-    gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', () => process.memoryUsage().heapUsed),
-    gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', () => process.memoryUsage().external),
-    gauge('nodejs_active_resources', 'Number of active resources keeping the event loop alive (handles, requests).', () => process.getActiveResourcesInfo().length),
-    gauge('nodejs_eventloop_lag_seconds', 'Lag of the event loop in seconds, measured when scraped.', lag),
+    gauge('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'min', () => startTimeSeconds),
+    gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', 'sum', () => process.memoryUsage.rss()),
+    gauge('process_open_fds', 'Number of open file descriptors.', 'sum', openFds),
+    gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'sum', () => process.memoryUsage().heapTotal),
+    gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'sum', () => process.memoryUsage().heapUsed),
+    gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'sum', () => process.memoryUsage().external),
+    gauge('nodejs_active_resources', 'Number of active resources keeping the event loop alive (handles, requests).', 'sum', () => process.getActiveResourcesInfo().length),
+    gauge('nodejs_eventloop_lag_seconds', 'Lag of the event loop in seconds, measured when scraped.', 'max', lag),
     counter('nodejs_eventloop_active_seconds_total', 'Time the event loop spent running callbacks rather than waiting; its rate is the utilization.', () => performance.eventLoopUtilization().active / 1000),
     {
       name: `${PREFIX}nodejs_version_info`,
       help: 'Node.js version info.',
       type: 'gauge',
+      merge: 'max',
       collect() {
         const [major = 0, minor = 0, patch = 0] = process.versions.node.split('.').map(Number);
         return [{ labels: { version: process.version, major, minor, patch }, value: 1 }];

@@ -1,18 +1,6 @@
 import { CONTENT_TYPE, render, type Family, type Sample } from '../telemetry/exposition.ts';
 import type { CollectedFamily } from '../telemetry/metrics.ts';
 
-/** Gauges that add up over processes (memory, descriptors); other gauges take the largest value. */
-const SUMMED_GAUGES = new Set([
-  'trellis_proxy_process_resident_memory_bytes',
-  'trellis_proxy_process_open_fds',
-  'trellis_proxy_nodejs_heap_size_total_bytes',
-  'trellis_proxy_nodejs_heap_size_used_bytes',
-  'trellis_proxy_nodejs_external_memory_bytes',
-  'trellis_proxy_nodejs_active_resources',
-]);
-/** The proxy started when its first process did. */
-const SMALLEST_GAUGES = new Set(['trellis_proxy_process_start_time_seconds']);
-
 /** One worker's answer to a /metrics scrape. */
 export interface WorkerMetrics {
   slot: number;
@@ -24,9 +12,8 @@ export interface WorkerMetrics {
 }
 
 /**
- * The families of several processes as one proxy's: counters and histograms summed per series, gauges
- * summed (memory) or the largest (versions, circuit state, lag), so /metrics reads as without workers.
- * Inputs are not changed.
+ * The families of several processes as one proxy's, each series by its family's merge rule (counters and
+ * histograms summed; gauges as each declares), so /metrics reads as without workers. Inputs are not changed.
  */
 export function mergeFamilies(lists: ReadonlyArray<readonly CollectedFamily[]>): CollectedFamily[] {
   const merged = new Map<string, { family: CollectedFamily; samples: Map<string, Sample> }>();
@@ -34,7 +21,7 @@ export function mergeFamilies(lists: ReadonlyArray<readonly CollectedFamily[]>):
     for (const family of list) {
       let into = merged.get(family.name);
       if (!into) merged.set(family.name, (into = { family, samples: new Map() }));
-      const how = family.type !== 'gauge' || SUMMED_GAUGES.has(family.name) ? 'sum' : SMALLEST_GAUGES.has(family.name) ? 'min' : 'max';
+      const how = into.family.merge;
       for (const sample of family.samples) {
         const key = `${sample.suffix ?? ''}${JSON.stringify(sample.labels ?? {})}`;
         const found = into.samples.get(key);
@@ -43,17 +30,17 @@ export function mergeFamilies(lists: ReadonlyArray<readonly CollectedFamily[]>):
       }
     }
   }
-  return [...merged.values()].map(({ family, samples }) => ({ name: family.name, help: family.help, type: family.type, samples: [...samples.values()] }));
+  return [...merged.values()].map(({ family, samples }) => ({ name: family.name, help: family.help, type: family.type, merge: family.merge, samples: [...samples.values()] }));
 }
 
 /** Collected families as render() takes them. */
 export const asFamilies = (families: readonly CollectedFamily[]): Family[] =>
-  families.map((f) => ({ name: f.name, help: f.help, type: f.type, collect: () => f.samples }));
+  families.map((f) => (f.type === 'gauge' ? { name: f.name, help: f.help, type: f.type, merge: f.merge, collect: () => f.samples } : { name: f.name, help: f.help, type: f.type, collect: () => f.samples }));
 
 /** The families about the workers themselves: how many serve, restarts, and each one's share of the work. */
 function workerFamilies(workers: readonly WorkerMetrics[], restarts: number): Family[] {
   return [
-    { name: 'trellis_proxy_workers', help: 'Worker processes serving the listeners (--workers).', type: 'gauge', collect: () => [{ value: workers.length }] },
+    { name: 'trellis_proxy_workers', help: 'Worker processes serving the listeners (--workers).', type: 'gauge', merge: 'sum', collect: () => [{ value: workers.length }] },
     { name: 'trellis_proxy_worker_restarts_total', help: 'Worker processes that died and were started again.', type: 'counter', collect: () => [{ value: restarts }] },
     {
       name: 'trellis_proxy_worker_requests_total',
@@ -65,6 +52,7 @@ function workerFamilies(workers: readonly WorkerMetrics[], restarts: number): Fa
       name: 'trellis_proxy_worker_resident_memory_bytes',
       help: 'Resident memory of each worker process.',
       type: 'gauge',
+      merge: 'sum',
       collect: () => workers.map((w) => ({ labels: { worker: w.slot, pid: w.pid }, value: w.rss })),
     },
   ];
