@@ -69,21 +69,29 @@ describe('trellis proxy --workers 2', () => {
   let cp: Awaited<ReturnType<typeof startControlPlaneProcess>>;
   let front: MeshProxy;
   let back: MeshProxy;
+  let vault: MeshProxy;
   const apps: Awaited<ReturnType<typeof startApp>>[] = [];
 
   beforeAll(async () => {
     cp = await startControlPlaneProcess();
     const backApp = await startApp();
     const frontApp = await startApp();
-    apps.push(backApp, frontApp);
-    // back also takes plain HTTP from the test (PERMISSIVE), front calls it over mutual TLS.
-    [back, front] = await Promise.all([startEntryProxy(cp.url, 'back', backApp.port, ['--workers', '2']), startProxy(cp.url, 'front', frontApp.port, {}, ['--workers', '2'])]);
+    const vaultApp = await startApp();
+    apps.push(backApp, frontApp, vaultApp);
+    // back also takes plain HTTP from the test (PERMISSIVE), front calls it over mutual TLS; vault takes
+    // mutual TLS only (STRICT, the default).
+    [back, front, vault] = await Promise.all([
+      startEntryProxy(cp.url, 'back', backApp.port, ['--workers', '2']),
+      startProxy(cp.url, 'front', frontApp.port, {}, ['--workers', '2']),
+      startProxy(cp.url, 'vault', vaultApp.port, {}, ['--workers', '2']),
+    ]);
     await until('front reaches back', () => fresh(front.outbound, 'back'), (s) => s === 200);
   }, 60_000);
 
   afterAll(async () => {
     await front?.stop();
     await back?.stop();
+    await vault?.stop();
     for (const a of apps) await a.close();
     await cp?.stop();
   });
@@ -93,17 +101,37 @@ describe('trellis proxy --workers 2', () => {
     const frontWorkers = await requestsByWorker(front);
     expect(frontWorkers.size).toBe(2);
     for (const n of frontWorkers.values()) expect(n).toBeGreaterThanOrEqual(3);
-    // Both of back's workers took front's connections, and each handshake was mutual TLS.
+    // Plain HTTP from outside reaches both of back's workers (PERMISSIVE).
     for (let i = 0; i < 8; i++) expect(await fresh(back.inbound, 'back')).toBe(200);
     const backWorkers = await requestsByWorker(back);
     expect(backWorkers.size).toBe(2);
     for (const n of backWorkers.values()) expect(n).toBeGreaterThanOrEqual(4);
-    expect(await metric(back, /^trellis_tls_handshakes_total\{service="back.default",side="inbound",result="ok",reason=""\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
     expect(await metric(front, /^trellis_requests_total\{source_service="front.default",destination_service="back.default",route="default",code="200"\} (\d+)$/m)).toBeGreaterThanOrEqual(9);
 
     const proxies = await api(cp.url).proxies.list.query();
     expect(proxies.filter((p) => p.service === 'back').length).toBe(1);
     expect(proxies.filter((p) => p.service === 'front').length).toBe(1);
+  });
+
+  it('a STRICT service with two workers refuses plain connections, and both workers take mutual TLS from the mesh', async () => {
+    // Plain HTTP gets 403 mtls-required and a closed connection, from either worker.
+    for (let i = 0; i < 4; i++) expect(await fresh(vault.inbound, 'vault')).toBe(403);
+    expect(await metric(vault, /^trellis_tls_handshakes_total\{service="vault\.default",side="inbound",result="failed",reason="plaintext"\} (\d+)$/m)).toBe(4);
+    // Fresh connections to front go to both of its workers; each has its own pool to vault, and parallel
+    // calls open several connections there, which vault's primary hands to its workers in turn.
+    await until('front reaches vault', () => fresh(front.outbound, 'vault'), (s) => s === 200);
+    const calls = await Promise.all(Array.from({ length: 16 }, () => fresh(front.outbound, 'vault')));
+    expect(calls.every((s) => s === 200)).toBe(true);
+    const vaultWorkers = await requestsByWorker(vault);
+    expect(vaultWorkers.size).toBe(2);
+    for (const n of vaultWorkers.values()) expect(n).toBeGreaterThanOrEqual(1);
+    expect(await metric(vault, /^trellis_tls_handshakes_total\{service="vault\.default",side="inbound",result="ok",reason=""\} (\d+)$/m)).toBeGreaterThanOrEqual(2);
+    const graph = await until(
+      'the graph has front->vault',
+      () => api(cp.url).graph.get.query({ windowSeconds: 120 }),
+      (g) => (g.edges.find((e) => e.id === 'front.default->vault.default')?.stats.requests ?? 0) >= 17,
+    );
+    expect(graph.edges.find((e) => e.id === 'front.default->vault.default')?.stats.mtlsShare).toBe(1);
   });
 
   it("sends the workers' telemetry to the control plane as one proxy's: the graph counts what /metrics counts, spans arrive", async () => {
