@@ -159,6 +159,10 @@ describe('trellis proxy --workers 2', () => {
       (t) => t.spans.length >= 2,
     );
     expect(trace.spans.map((sp) => `${sp.kind} ${sp.service}`).sort()).toEqual(['client front.default', 'server back.default']);
+    // A span sent twice (by a worker and again by the primary, or by two workers) would arrive later: wait
+    // past the next report (every second) and count again.
+    await sleep(1500);
+    expect((await api(cp.url).traces.get.query({ traceId })).spans).toHaveLength(2);
   });
 
   it('a policy change reaches both workers', async () => {
