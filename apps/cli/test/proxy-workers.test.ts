@@ -213,6 +213,14 @@ describe('trellis proxy --workers 2', () => {
     const fresher = restarted.workers.map((w) => w.pid).find((pid) => pid !== workers[1]?.pid);
     for (let i = 0; i < 4; i++) expect(await fresh(front.outbound, 'back')).toBe(200);
     expect((await requestsByWorker(front)).get(fresher ?? 0)).toBeGreaterThanOrEqual(1);
+
+    // What /metrics says front sent to back is a counter: with no traffic, killing a worker must not take
+    // its share out of the sum (Prometheus would read a reset).
+    if (!fresher) throw new Error('no new worker pid in /config');
+    const before = await metric(front, FRONT_TO_BACK_200);
+    process.kill(fresher, 'SIGKILL');
+    await until('the primary sees the worker gone', () => config(front), (c) => c.workers.every((w) => w.pid !== fresher));
+    expect(await metric(front, FRONT_TO_BACK_200)).toBe(before);
   });
 
   it('SIGTERM drains every worker and exits', async () => {
