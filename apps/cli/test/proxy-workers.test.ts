@@ -73,6 +73,12 @@ describe('trellis proxy --workers 2', () => {
   let back: MeshProxy;
   let vault: MeshProxy;
   const apps: Awaited<ReturnType<typeof startApp>>[] = [];
+  /** Plain requests the test sent to back's inbound listener (the graph's external->back.default). */
+  let toBack = 0;
+  const plainToBack = () => {
+    toBack++;
+    return fresh(back.inbound, 'back');
+  };
 
   beforeAll(async () => {
     cp = await startControlPlaneProcess();
@@ -104,7 +110,7 @@ describe('trellis proxy --workers 2', () => {
     expect(frontWorkers.size).toBe(2);
     for (const n of frontWorkers.values()) expect(n).toBeGreaterThanOrEqual(3);
     // Plain HTTP from outside reaches both of back's workers (PERMISSIVE).
-    for (let i = 0; i < 8; i++) expect(await fresh(back.inbound, 'back')).toBe(200);
+    for (let i = 0; i < 8; i++) expect(await plainToBack()).toBe(200);
     const backWorkers = await requestsByWorker(back);
     expect(backWorkers.size).toBe(2);
     for (const n of backWorkers.values()) expect(n).toBeGreaterThanOrEqual(4);
@@ -172,10 +178,10 @@ describe('trellis proxy --workers 2', () => {
     });
     const after = await until('both workers apply the new snapshot', () => config(back), (c) => (c.version ?? 0) > before && c.workers.every((w) => w.versions[0] === c.version));
     expect(after.workers.length).toBe(2);
-    for (let i = 0; i < 6; i++) expect(await fresh(back.inbound, 'back')).toBe(403);
+    for (let i = 0; i < 6; i++) expect(await plainToBack()).toBe(403);
     await api(cp.url).resources.delete.mutate({ kind: 'AuthorizationPolicy', name: 'back-closed' });
     await until('the policy is gone from both workers', () => config(back), (c) => (c.version ?? 0) > (after.version ?? 0) && c.workers.every((w) => w.versions[0] === c.version));
-    for (let i = 0; i < 4; i++) expect(await fresh(back.inbound, 'back')).toBe(200);
+    for (let i = 0; i < 4; i++) expect(await plainToBack()).toBe(200);
   });
 
   it('a killed worker loses only the requests on it, and the primary starts a new one', async () => {
@@ -223,12 +229,16 @@ describe('trellis proxy --workers 2', () => {
     expect(await metric(front, FRONT_TO_BACK_200)).toBe(before);
   });
 
-  it('SIGTERM drains every worker and exits', async () => {
+  it('SIGTERM drains every worker and exits, and what they served just before reaches the control plane', async () => {
     const pids = (await config(back)).workers.map((w) => w.pid ?? 0);
+    // Served within the last report interval: only the drain's last flush (workers, then the primary) carries them.
+    for (let i = 0; i < 6; i++) expect(await plainToBack()).toBe(200);
     const exited = new Promise<number | null>((resolve) => back.child.once('exit', (code) => resolve(code)));
     back.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const pid of pids) expect(alive(pid)).toBe(false);
+    const counted = () => api(cp.url).graph.get.query({ windowSeconds: 120 }).then((g) => g.edges.find((e) => e.id === 'external->back.default')?.stats.requests);
+    expect(await until('the graph counts every request back served', counted, (n) => n === toBack, 5000).catch(() => counted())).toBe(toBack);
   });
 });
 
