@@ -74,12 +74,18 @@ export class Workload implements MetricsSource {
 
   constructor(
     readonly options: WorkloadOptions,
-    private readonly shared: { controlPlane?: string; limits: ClientLimits; log: (line: string) => void },
+    private readonly shared: {
+      controlPlane?: string;
+      limits: ClientLimits;
+      log: (line: string) => void;
+      /** The most finished spans held for the control plane (a worker: about a second of its share). */
+      spanBufferLimit?: number;
+    },
     readonly role: WorkloadRole = 'single',
   ) {
     this.self = `${options.service}.${options.namespace}`;
     this.edges = new EdgeTable(this.self, options.labels.version);
-    this.tracer = new Tracer(this.self);
+    this.tracer = new Tracer(this.self, shared.spanBufferLimit);
     this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
     const appEndpoint: EndpointState | undefined = this.app?.list[0];
     const log = (line: string) => shared.log(`${this.self}: ${line}`);

@@ -30,5 +30,21 @@ describe('the span buffer while the control plane is slow or away', () => {
     buffer.push(span(SPAN_BUFFER_LIMIT + 1));
     expect(buffer.length).toBe(SPAN_BUFFER_LIMIT - 1);
     expect(buffer.dropped).toBe(2);
+    // The span pushed across the wrap-around comes out last, after every one kept before it.
+    const rest = buffer.take(SPAN_BUFFER_LIMIT);
+    expect(rest).toHaveLength(SPAN_BUFFER_LIMIT - 1);
+    expect(rest[0]?.name).toBe('GET payments.default /pay/2');
+    expect(rest.at(-1)?.name).toBe(`GET payments.default /pay/${SPAN_BUFFER_LIMIT + 1}`);
+    expect(buffer.length).toBe(0);
+  });
+
+  it("holds only its own limit: a worker of --workers N keeps about a second of its share, not the single process's 5,000", () => {
+    const buffer = new SpanBuffer(3);
+    for (let i = 0; i < 5; i++) buffer.push(span(i));
+    expect(buffer.length).toBe(3);
+    expect(buffer.dropped).toBe(2);
+    expect(buffer.take(1).map((s) => s.name)).toEqual(['GET payments.default /pay/0']);
+    buffer.push(span(5));
+    expect(buffer.take(10).map((s) => s.name)).toEqual(['GET payments.default /pay/1', 'GET payments.default /pay/2', 'GET payments.default /pay/5']);
   });
 });

@@ -25,22 +25,27 @@ export function epochMs(monotonicMs: number): number {
  * that is a fifth of them.
  */
 export class SpanBuffer {
-  private readonly ring: Array<Span | undefined> = new Array<Span | undefined>(SPAN_BUFFER_LIMIT);
+  private readonly ring: Array<Span | undefined>;
   private head = 0;
   private size = 0;
   /** Spans dropped because the buffer was full. */
   dropped = 0;
 
+  /** `limit`: the spans it holds at most (a worker of --workers N holds about a second of its share). */
+  constructor(private readonly limit = SPAN_BUFFER_LIMIT) {
+    this.ring = new Array<Span | undefined>(limit);
+  }
+
   /** Whether one more span fits; when it does not, the span is counted as dropped and should not be built. */
   admit(): boolean {
-    if (this.size < SPAN_BUFFER_LIMIT) return true;
+    if (this.size < this.limit) return true;
     this.dropped++;
     return false;
   }
 
   push(span: Span): void {
     if (!this.admit()) return;
-    this.ring[(this.head + this.size) % SPAN_BUFFER_LIMIT] = span;
+    this.ring[(this.head + this.size) % this.limit] = span;
     this.size++;
   }
 
@@ -55,7 +60,7 @@ export class SpanBuffer {
     for (let i = 0; i < n; i++) {
       const span = this.ring[this.head];
       this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % SPAN_BUFFER_LIMIT;
+      this.head = (this.head + 1) % this.limit;
       if (span) out.push(span);
     }
     this.size -= n;

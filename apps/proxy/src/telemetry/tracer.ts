@@ -12,7 +12,7 @@ import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
  * so requests that are not traced, and spans the full buffer would drop, cost a comparison and no allocation.
  */
 export class Tracer {
-  readonly buffer = new SpanBuffer();
+  readonly buffer: SpanBuffer;
   /**
    * Off until there is somewhere to send spans (a control-plane stream): a standalone proxy (--config)
    * would only fill its buffer with spans nobody reads. Trace context is propagated either way.
@@ -22,7 +22,10 @@ export class Tracer {
   constructor(
     /** This workload, "name.namespace", as spans name it (the same form edges use). */
     private readonly service: string,
-  ) {}
+    bufferLimit?: number,
+  ) {
+    this.buffer = new SpanBuffer(bufferLimit);
+  }
 
   /** One server span per request the inbound listener received. */
   serverSpan(req: ProxyRequest, status: number, durationMs: number): void {

@@ -23,19 +23,24 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
   // its workers together hand it no more, so spans beyond that are dropped (and counted) before they
   // cost a serialisation over IPC, as a single process drops them in its buffer.
   const spansPerFlush = Math.max(1, Math.ceil(MAX_SPANS_PER_MESSAGE / (options.workers ?? 1)));
+  // About a second of its share: with the single process's 5,000 a kept span would wait 5000 / (10 *
+  // spansPerFlush) s (5 s at N = 2), long enough to be promoted to the old generation and reach the
+  // control plane late.
+  const spanBufferLimit = spansPerFlush * (1000 / SPAN_INTERVAL_MS);
   const log = (line: string) => options.log(`worker ${slot}: ${line}`);
   let workloads: Workload[] = [];
   let registry: MetricsRegistry | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  const flush = (done?: () => void) => {
+  // `all`: the last flush of a drain, which takes every span held (the primary counts what its buffer cannot take).
+  const flush = (done?: () => void, all = false) => {
     let pending = 1;
     const one = () => {
       if (--pending === 0) done?.();
     };
     workloads.forEach((w, workload) => {
       const deltas = w.edges.takeDeltas();
-      const spans = w.tracer.buffer.take(spansPerFlush);
+      const spans = w.tracer.buffer.take(all ? w.tracer.buffer.length : spansPerFlush);
       if (deltas.length === 0 && spans.length === 0) return;
       pending++;
       send({ type: 'telemetry', workload, deltas, spans }, one);
@@ -52,7 +57,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
       const deadline = performance.now() + ms;
       await Promise.all(workloads.map((w) => w.drain(deadline)));
       await closeRedisConnections();
-      await new Promise<void>((resolve) => flush(resolve));
+      await new Promise<void>((resolve) => flush(resolve, true));
       drained();
     })());
 
@@ -70,7 +75,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
     switch (message.type) {
       case 'init': {
         slot = message.slot;
-        workloads = options.workloads.map((w) => new Workload(w, { limits: options.limits, log }, 'worker'));
+        workloads = options.workloads.map((w) => new Workload(w, { limits: options.limits, log, spanBufferLimit }, 'worker'));
         registry = new MetricsRegistry(() => workloads);
         workloads.forEach((w, i) => {
           // Spans go to the control plane through the primary, when the workload streams from one.
