@@ -71,7 +71,11 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
           log(`worker ${s.slot} bound ${JSON.stringify(message.ports)}, not the ports announced (${JSON.stringify(bound)}): give fixed ports with --workers`);
         }
         bound ??= message.ports;
-        if (startup && slots.every((x) => x.listening)) startup.resolve();
+        if (startup && slots.every((x) => x.listening)) {
+          // Cleared here, not after the await: from now on a worker that exits is replaced, not a failed startup.
+          startup.resolve();
+          startup = undefined;
+        }
         return;
       case 'applied':
         s.applied[message.workload] = message.version;
