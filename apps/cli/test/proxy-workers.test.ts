@@ -240,6 +240,31 @@ describe('trellis proxy --workers 2', () => {
     const counted = () => api(cp.url).graph.get.query({ windowSeconds: 120 }).then((g) => g.edges.find((e) => e.id === 'external->back.default')?.stats.requests);
     expect(await until('the graph counts every request back served', counted, (n) => n === toBack, 5000).catch(() => counted())).toBe(toBack);
   });
+
+  it('SIGTERM while a worker is being replaced: the new one is told to drain, it never serves', async () => {
+    const { workers } = await config(front);
+    const victim = workers[1]?.pid;
+    if (!victim) throw new Error('no worker pid in /config');
+    let log = '';
+    front.child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => front.child.once('exit', (code) => resolve(code)));
+    process.kill(victim, 'SIGKILL');
+    // SIGTERM as soon as the replacement is forked, while it is still loading (before it can hear a message).
+    let replacement: number | null | undefined;
+    for (let i = 0; i < 1000 && !replacement; i++) {
+      replacement = (await config(front)).workers.find((w) => w.pid !== null && !workers.some((o) => o.pid === w.pid))?.pid;
+      if (!replacement) await sleep(10);
+    }
+    if (!replacement) throw new Error('no replacement worker');
+    const signalled = Date.now();
+    front.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Told to drain on its hello, it leaves at once; given init, it would bind, serve and be dropped (or,
+    // having missed the drain, be killed after the drain timeout, 10 s).
+    expect(Date.now() - signalled).toBeLessThan(5000);
+    expect(alive(replacement)).toBe(false);
+    expect(log).not.toMatch(/worker \d+: front\.default: applied snapshot/);
+  });
 });
 
 const bin = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');

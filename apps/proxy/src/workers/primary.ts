@@ -62,6 +62,12 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
   const onMessage = (s: Slot, message: FromWorker) => {
     switch (message.type) {
       case 'hello':
+        // A worker forked just before a drain missed the drain message (sent before it listened): it is
+        // told again instead of being given listeners to serve for a moment and drop.
+        if (draining) {
+          s.worker?.send({ type: 'drain', ms: 0 } satisfies ToWorker);
+          return;
+        }
         // What this process holds now; later changes follow as 'identity' and 'config' messages.
         s.worker?.send({ type: 'init', slot: s.slot, identities: workloads.map((w) => w.identity?.shared() ?? null), configs } satisfies ToWorker);
         return;

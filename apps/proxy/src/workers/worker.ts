@@ -74,6 +74,9 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
   const onMessage = (message: ToWorker) => {
     switch (message.type) {
       case 'init': {
+        // Drain came first (a worker forked just before SIGTERM): binding now would take connections and
+        // drop them when the process exits.
+        if (draining) return;
         slot = message.slot;
         workloads = options.workloads.map((w) => new Workload(w, { limits: options.limits, log, spanBufferLimit }, 'worker'));
         registry = new MetricsRegistry(() => workloads);
