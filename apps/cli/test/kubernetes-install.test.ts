@@ -38,7 +38,7 @@ describe('trellis install', () => {
     if (daemonSet) validateKubernetesObject(daemonSet);
     const [container] = (daemonSet as unknown as { spec: { template: { spec: { containers: Array<{ args: string[]; resources: unknown }> } } } }).spec.template.spec.containers;
     expect(container?.args.join(' ')).toContain('--workers 2');
-    expect(container?.resources).toEqual({ requests: { cpu: '200m', memory: '384Mi' }, limits: { memory: '768Mi' } });
+    expect(container?.resources).toEqual({ requests: { cpu: '200m', memory: '384Mi' }, limits: { memory: '1024Mi' } });
   });
 
   it('runs the control plane non-root with a read-only root filesystem, probes and resources, and the database URL from the Secret', () => {

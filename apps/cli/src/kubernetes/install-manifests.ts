@@ -166,9 +166,11 @@ function controlPlaneDeployment(o: InstallOptions, selector: Record<string, stri
 
 function nodeAgentDaemonSet(o: InstallOptions, host: string): Manifest {
   const workers = o.nodeAgentWorkers ?? 1;
-  // With workers, about a core and 90 MB each, and the primary's own ~90 MB (docs/PROXY.md).
+  // With workers, about a core and 90 MB each, and the primary's own ~90 MB (docs/PROXY.md). The limit
+  // keeps the single process's 512Mi for the primary and adds 256Mi a worker: (N + 1) * 256Mi left each
+  // process half the headroom one process has.
   const resources = workers > 1
-    ? { requests: { cpu: `${100 * workers}m`, memory: `${128 * (workers + 1)}Mi` }, limits: { memory: `${256 * (workers + 1)}Mi` } }
+    ? { requests: { cpu: `${100 * workers}m`, memory: `${128 * (workers + 1)}Mi` }, limits: { memory: `${512 + 256 * workers}Mi` } }
     : { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
   const selector = { 'app.kubernetes.io/name': NODE_AGENT_NAME };
   const fieldRef = (fieldPath: string) => ({ valueFrom: { fieldRef: { fieldPath } } });
