@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFixedRate, runWrk } from './lib/load.mjs';
-import { cpuSeconds, installCleanup, stop, stopAll } from './lib/processes.mjs';
+import { installCleanup, stop, stopAll } from './lib/processes.mjs';
 import { startStreamStub } from './lib/stream-stub.mjs';
 import { CALLER_SERVICE, UPSTREAM_SERVICE, benchSnapshot } from './lib/trellis-snapshot.mjs';
 import { startTrellisProxy } from './lib/trellis-proxy.mjs';
@@ -42,8 +42,19 @@ function descendants(pid) {
   }
   return out;
 }
-/** CPU seconds of one process alone (cpuSeconds sums a whole tree). */
-const ownCpu = (pid) => cpuSeconds(pid) - descendants(pid).reduce((sum, child) => sum + cpuSeconds(child), 0);
+/**
+ * CPU seconds (utime + stime) of one process alone, from its own /proc/<pid>/stat: cpuSeconds sums a
+ * whole tree, and subtracting every descendant's tree counted grandchildren twice.
+ */
+function ownCpu(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // fields 14, 15 of stat; USER_HZ is 100 on Linux
+  } catch {
+    return 0; // exited
+  }
+}
 
 installCleanup();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-workers-cpu-'));
