@@ -32,6 +32,14 @@ export function parsePort(value: string | undefined, flag: string, fallback: num
   return port;
 }
 
+/** How many processes (`trellis proxy --workers`, `install --node-agent-workers`): 1 (the default) to 64. */
+export function parseProcessCount(value: string | undefined, flag: string): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`${flag}: "${value}" is not a number of processes (1 to 64)`, 2);
+  return n;
+}
+
 /** A lifetime flag ("30d", "12h", "90m", "45s") in milliseconds, refused with the flag named when it is not one. */
 export function lifetimeFlag(value: string, flag: string): number {
   const ms = parseLifetime(value);

@@ -85,6 +85,9 @@ describe('trellis install', () => {
     expect(bad.stderr).toContain('--namespace: "Not_A_Name" is not a namespace name');
     const half = await trellis(['install', '--ca-cert', '/nonexistent']);
     expect(half.stderr).toContain('--ca-cert and --ca-key go together');
+    const workers = await trellis(['install', '--node-agent', '--node-agent-workers', '65']);
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toContain('--node-agent-workers: "65" is not a number of processes (1 to 64)');
   });
 
   it('uninstall names every object install made, webhook first and CRDs last', async () => {

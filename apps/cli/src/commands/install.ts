@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInstallCa, type InstallCa } from '@trellis/control-plane/kubernetes';
 import { DEFAULT_TRUST_DOMAIN, dnsLabel, isTrustDomain } from '@trellis/shared';
-import { parseCommandArgs } from '../args.ts';
+import { parseCommandArgs, parseProcessCount } from '../args.ts';
 import { CliError } from '../errors.ts';
 import { toYaml } from '../kubernetes/deploy-files.ts';
 import { DEFAULT_IMAGE, DEFAULT_INSTALL_NAMESPACE, installManifests } from '../kubernetes/install-manifests.ts';
@@ -64,8 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!isTrustDomain(trustDomain)) throw new CliError(`--trust-domain: "${trustDomain}" is not a trust domain (lowercase letters, digits, "-" and ".")`, 2);
   const ca = await installCa(values['ca-cert'], values['ca-key'], trustDomain);
   const workersFlag = values['node-agent-workers'];
-  const nodeAgentWorkers = workersFlag === undefined ? 1 : Number(workersFlag);
-  if (!Number.isInteger(nodeAgentWorkers) || nodeAgentWorkers < 1 || nodeAgentWorkers > 64) throw new CliError(`--node-agent-workers: "${workersFlag ?? ''}" is not a number of processes (1 to 64)`, 2);
+  const nodeAgentWorkers = parseProcessCount(workersFlag, '--node-agent-workers');
   if (workersFlag !== undefined && !values['node-agent']) throw new CliError('--node-agent-workers goes with --node-agent', 2);
   const manifests = installManifests({ namespace, image: values.image ?? DEFAULT_IMAGE, ca, trustDomain, databaseUrlSecret: secret, nodeAgent: values['node-agent'] ?? false, nodeAgentWorkers });
   process.stdout.write(toYaml(manifests));

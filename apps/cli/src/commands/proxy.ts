@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
-import { parseCommandArgs, parsePort } from '../args.ts';
+import { parseCommandArgs, parsePort, parseProcessCount } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
 
@@ -71,14 +71,6 @@ function positiveMs(value: string | undefined, flag: string, fallback: number): 
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: "${value}" is not a number of milliseconds (1 or more)`, 2);
-  return n;
-}
-
-/** --workers: 1 (this process serves) up to 64 processes. */
-function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return 1;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--workers: "${value}" is not a number of processes (1 to 64)`, 2);
   return n;
 }
 
@@ -270,7 +262,7 @@ export async function run(argv: string[]): Promise<number> {
       idleTimeoutMs: positiveMs(values['client-idle-timeout'], '--client-idle-timeout', DEFAULT_LIMITS.idleTimeoutMs),
     },
     drainTimeoutMs: positiveMs(values['drain-timeout'], '--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS),
-    workers: parseWorkers(values.workers),
+    workers: parseProcessCount(values.workers, '--workers'),
     log: (line) => process.stderr.write(`[proxy] ${line}\n`),
   };
   if (needsControlPlane) options.controlPlane = values['control-plane'] ?? cliEnv.server ?? 'http://127.0.0.1:7400';
