@@ -328,6 +328,13 @@ describe('trellis proxy --workers with a --config file', () => {
     expect(out).toContain('inbound.mtls is STRICT, but this proxy has no mesh identity');
   });
 
+  it('opens no debugger in its workers when the primary runs under --inspect', async () => {
+    const file = await configFile('DISABLE');
+    const { out } = await run(['--inspect=127.0.0.1:0', bin, 'proxy', '--service', 'a', '--config', file, '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0', '--workers', '2'], /trellis proxy ready/);
+    expect(out).toContain('trellis proxy ready');
+    expect(out.match(/Debugger listening on/g)).toHaveLength(1);
+  });
+
   it('serves as a proxy of its own when its parent is some other node:cluster primary (pm2 cluster mode)', async () => {
     const file = await configFile('DISABLE');
     const args = ['proxy', '--service', 'a', '--config', file, '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0'];

@@ -43,6 +43,9 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
   // where it landed for its whole life, so the imbalance would last. An accept through the primary costs
   // once per connection, not per request. (Node 20's listen() has no reusePort to let the kernel spread them.)
   cluster.schedulingPolicy = cluster.SCHED_RR;
+  // Workers get this process's node flags except the inspector: `node --inspect trellis proxy --workers N`
+  // is a debugger on the primary, not N + 1 of them open to anyone who can reach the port.
+  cluster.setupPrimary({ execArgv: process.execArgv.filter((arg) => !/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(arg)) });
   const log = options.log;
   const shared = { ...(options.controlPlane ? { controlPlane: options.controlPlane } : {}), limits: options.limits, log };
   const workloads = options.workloads.map((w) => new Workload(w, shared, 'primary'));
