@@ -80,8 +80,12 @@ describe('trellis proxy --workers 2', () => {
     return fresh(back.inbound, 'back');
   };
 
+  /** When the proxies got their first certificates (8 s ones, --cert-ttl below). */
+  let certified = 0;
+
   beforeAll(async () => {
-    cp = await startControlPlaneProcess();
+    // Short certificates, so every proxy renews during the file and its workers must take the new one.
+    cp = await startControlPlaneProcess(['--cert-ttl', '8s']);
     const backApp = await startApp();
     const frontApp = await startApp();
     const vaultApp = await startApp();
@@ -93,6 +97,7 @@ describe('trellis proxy --workers 2', () => {
       startProxy(cp.url, 'front', frontApp.port, {}, ['--workers', '2']),
       startProxy(cp.url, 'vault', vaultApp.port, {}, ['--workers', '2']),
     ]);
+    certified = Date.now();
     await until('front reaches back', () => fresh(front.outbound, 'back'), (s) => s === 200);
   }, 60_000);
 
@@ -227,6 +232,18 @@ describe('trellis proxy --workers 2', () => {
     process.kill(fresher, 'SIGKILL');
     await until('the primary sees the worker gone', () => config(front), (c) => c.workers.every((w) => w.pid !== fresher));
     expect(await metric(front, FRONT_TO_BACK_200)).toBe(before);
+  });
+
+  it('a renewed certificate reaches every worker', async () => {
+    // Past the first certificates' 8 s: each proxy renewed (at two thirds) and passed the new one on.
+    const wait = certified + 9000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    for (let i = 0; i < 4; i++) expect(await fresh(front.outbound, 'vault')).toBe(200);
+    // The soonest expiry over the primary and its workers: a worker still on the first one reads below 0.
+    for (const [proxy, service] of [[front, 'front'], [vault, 'vault']] as const) {
+      const expiry = new RegExp(`^trellis_certificate_expiry_seconds\\{service="${service}\\.default"\\} (-?\\d+)$`, 'm');
+      expect(await metric(proxy, expiry)).toBeGreaterThan(0);
+    }
   });
 
   it('SIGTERM drains every worker and exits, and what they served just before reaches the control plane', async () => {
