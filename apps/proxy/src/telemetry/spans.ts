@@ -16,20 +16,30 @@ export function epochMs(monotonicMs: number): number {
   return performance.timeOrigin + monotonicMs;
 }
 
-/** A bounded ring of finished spans waiting to be sent; when full, the oldest go first and are counted. */
+/** A node agent holds one buffer per workload: the ring starts this small and doubles as spans wait. */
+const SPAN_BUFFER_INITIAL = 16;
+
+/**
+ * A bounded ring of finished spans waiting to be sent; when full, the oldest go first and are counted.
+ * It grows on demand up to `limit` (a ring of 5,000 slots allocated up front cost each workload of a node
+ * agent 39 KB of heap before its first request).
+ */
 export class SpanBuffer {
-  private readonly ring: Array<Span | undefined> = new Array<Span | undefined>(SPAN_BUFFER_LIMIT);
+  private ring: Array<Span | undefined> = new Array<Span | undefined>(SPAN_BUFFER_INITIAL);
   private head = 0;
   private size = 0;
   /** Spans dropped because the buffer was full. */
   dropped = 0;
 
+  constructor(private readonly limit = SPAN_BUFFER_LIMIT) {}
+
   push(span: Span): void {
-    const tail = (this.head + this.size) % SPAN_BUFFER_LIMIT;
-    this.ring[tail] = span;
-    if (this.size < SPAN_BUFFER_LIMIT) this.size++;
+    if (this.size === this.ring.length && this.size < this.limit) this.grow();
+    const capacity = this.ring.length;
+    this.ring[(this.head + this.size) % capacity] = span;
+    if (this.size < capacity) this.size++;
     else {
-      this.head = (this.head + 1) % SPAN_BUFFER_LIMIT;
+      this.head = (this.head + 1) % capacity;
       this.dropped++;
     }
   }
@@ -41,14 +51,24 @@ export class SpanBuffer {
   /** Removes and returns up to `max` spans, oldest first. */
   take(max: number): Span[] {
     const n = Math.min(max, this.size);
+    const capacity = this.ring.length;
     const out: Span[] = [];
     for (let i = 0; i < n; i++) {
       const span = this.ring[this.head];
       this.ring[this.head] = undefined;
-      this.head = (this.head + 1) % SPAN_BUFFER_LIMIT;
+      this.head = (this.head + 1) % capacity;
       if (span) out.push(span);
     }
     this.size -= n;
     return out;
+  }
+
+  /** Doubles the ring (up to the limit), oldest span first. */
+  private grow(): void {
+    const capacity = this.ring.length;
+    const next = new Array<Span | undefined>(Math.min(this.limit, capacity * 2));
+    for (let i = 0; i < this.size; i++) next[i] = this.ring[(this.head + i) % capacity];
+    this.ring = next;
+    this.head = 0;
   }
 }
