@@ -72,6 +72,12 @@ function options() {
   return { counts, rate, seconds, keep: values.keep, idle: values.idle, heapDir, cpuProf: values['cpu-prof'] && path.resolve(values['cpu-prof']) };
 }
 
+/** Sum of a labelled counter's samples whose labels include `match` (e.g. 'side="outbound",result="ok"'). */
+const metricSum = (text, name, match) => {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) if (m[1].includes(match)) sum += Number(m[2]);
+  return sum;
+};
 const metric = (text, name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
 async function waitReady(adminPort, child, timeoutMs) {
@@ -185,6 +191,9 @@ async function measure(n, opts, dir, upstreamPort) {
         heapUsed: metric(text, 'trellis_proxy_nodejs_heap_size_used_bytes'),
         heapTotal: metric(text, 'trellis_proxy_nodejs_heap_size_total_bytes'),
         external: metric(text, 'trellis_proxy_nodejs_external_memory_bytes'),
+        // New mTLS connections between workloads during the load: with keep-alive pools a handful per
+        // workload; one per request when cancelled requests cost their connections (the spiral).
+        handshakes: metricSum(text, 'trellis_tls_handshakes_total', 'side="outbound",result="ok"') - metricSum(idleText, 'trellis_tls_handshakes_total', 'side="outbound",result="ok"'),
         ok: tally.ok,
         failed: tally.failed,
         firstFailure: tally.firstFailure,
@@ -227,10 +236,10 @@ async function main() {
     }
     if (!opts.idle) {
       console.log(`\nnode agent, mTLS between workloads, ${opts.rate} req/s over all workloads for ${opts.seconds} s; load average ${os.loadavg()[0].toFixed(1)}`);
-      console.log('| workloads | RSS under load (MB) | RSS / workload (MB) | each added workload (MB) | V8 heap used / total (MB) | external (MB) | req/s answered | failed |');
-      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+      console.log('| workloads | RSS under load (MB) | RSS / workload (MB) | each added workload (MB) | V8 heap used / total (MB) | external (MB) | req/s answered | failed | mTLS connections made |');
+      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const [i, r] of results.entries()) {
-        console.log(`| ${r.n} | ${mb(r.rss)} | ${mb(r.rss / r.n)} | ${perAdded(r, i, 'rss')} | ${mb(r.heapUsed)} / ${mb(r.heapTotal)} | ${mb(r.external)} | ${Math.round(r.ok / opts.seconds)} | ${r.failed} |`);
+        console.log(`| ${r.n} | ${mb(r.rss)} | ${mb(r.rss / r.n)} | ${perAdded(r, i, 'rss')} | ${mb(r.heapUsed)} / ${mb(r.heapTotal)} | ${mb(r.external)} | ${Math.round(r.ok / opts.seconds)} | ${r.failed} | ${r.handshakes} |`);
       }
     }
     const snapshots = opts.heapDir ? results.map((r) => path.join(opts.heapDir, `agent-n${r.n}.heapsnapshot`)).filter((f) => existsSync(f)) : [];
