@@ -11,8 +11,8 @@
 //
 // For each N it prints the agent's RSS at the end of the run, RSS / N, what each added workload cost over
 // the previous N, and the V8 heap and external memory (from the agent's /metrics) to say where it went.
-// `--heap-snapshots DIR` also writes a heap snapshot of each agent once idle and ready (before the load),
-// and prints, per added workload between the last two counts, the heap by constructor
+// `--heap-snapshots DIR` also writes a heap snapshot of each agent once idle and ready (before the load)
+// and one right after the load (agent-n<N>-after-load.heapsnapshot), and prints, per added workload between the last two counts, the heap by constructor
 // (heap-by-constructor.mjs): a reading the machine's CPU load does not distort.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +35,8 @@ const USAGE = `usage: node bench/node-agent/run.mjs [options]
   --seconds S     seconds of load per count; RSS is read at the end (default 20)
   --keep          keep the temp dir with the agents' logs
   --cpu-prof DIR  write a V8 CPU profile of each agent into DIR (open it in Chrome DevTools)
-  --heap-snapshots DIR  write a heap snapshot of each idle agent into DIR (agent-n<N>.heapsnapshot)
+  --heap-snapshots DIR  write heap snapshots of each agent, idle and after the load, into DIR
+                  (taking one inflates the RSS read after it: compare RSS from runs without)
   --idle          measure idle agents only (no load)
   -h, --help`;
 const log = (line) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
@@ -167,18 +168,22 @@ async function measure(n, opts, dir, upstreamPort) {
       const idleRss = rssBytes(child.pid);
       const idleText = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text(), () => '');
       log(`N=${n}: ready in ${(readyMs / 1000).toFixed(1)} s (${stream.counts.certificates} certificates issued), RSS idle ${(idleRss / 2 ** 20).toFixed(1)} MB` + (opts.idle ? '' : `; ${opts.rate} req/s for ${opts.seconds} s`));
-      if (heapTmp) {
+      const heapSnapshot = async (name) => {
+        if (!heapTmp) return;
         process.kill(child.pid, 'SIGUSR2');
         // The snapshot is written on the agent's main thread: /ready answers once it is on disk.
         await new Promise((r) => setTimeout(r, 500));
         await waitReady(adminPort, child, 600_000);
         const [file] = readdirSync(heapTmp).filter((f) => f.endsWith('.heapsnapshot'));
-        if (file) renameSync(path.join(heapTmp, file), path.join(opts.heapDir, `agent-n${n}.heapsnapshot`));
-        rmSync(heapTmp, { recursive: true, force: true });
-      }
+        if (file) renameSync(path.join(heapTmp, file), path.join(opts.heapDir, name));
+      };
+      await heapSnapshot(`agent-n${n}.heapsnapshot`);
       const tally = opts.idle ? { ok: 0, failed: 0 } : await load(workloads, opts.rate, opts.seconds);
       const rss = opts.idle ? idleRss : rssBytes(child.pid);
       const text = opts.idle ? idleText : await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text(), () => '');
+      // What is still live right after the load (a snapshot collects garbage first).
+      if (!opts.idle) await heapSnapshot(`agent-n${n}-after-load.heapsnapshot`);
+      if (heapTmp) rmSync(heapTmp, { recursive: true, force: true });
       const result = {
         n,
         readyMs,
