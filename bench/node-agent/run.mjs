@@ -199,6 +199,7 @@ async function measure(n, opts, dir, upstreamPort) {
         // New mTLS connections between workloads during the load: with keep-alive pools a handful per
         // workload; one per request when cancelled requests cost their connections (the spiral).
         handshakes: metricSum(text, 'trellis_tls_handshakes_total', 'side="outbound",result="ok"') - metricSum(idleText, 'trellis_tls_handshakes_total', 'side="outbound",result="ok"'),
+        cpuSeconds: metric(text, 'trellis_proxy_process_cpu_seconds_total') - metric(idleText, 'trellis_proxy_process_cpu_seconds_total'),
         ok: tally.ok,
         failed: tally.failed,
         firstFailure: tally.firstFailure,
@@ -241,10 +242,10 @@ async function main() {
     }
     if (!opts.idle) {
       console.log(`\nnode agent, mTLS between workloads, ${opts.rate} req/s over all workloads for ${opts.seconds} s; load average ${os.loadavg()[0].toFixed(1)}`);
-      console.log('| workloads | RSS under load (MB) | RSS / workload (MB) | each added workload (MB) | V8 heap used / total (MB) | external (MB) | req/s answered | failed | mTLS connections made |');
-      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      console.log('| workloads | RSS under load (MB) | RSS / workload (MB) | each added workload (MB) | V8 heap used / total (MB) | external (MB) | req/s answered | failed | mTLS connections made | agent CPU per request (µs) |');
+      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const [i, r] of results.entries()) {
-        console.log(`| ${r.n} | ${mb(r.rss)} | ${mb(r.rss / r.n)} | ${perAdded(r, i, 'rss')} | ${mb(r.heapUsed)} / ${mb(r.heapTotal)} | ${mb(r.external)} | ${Math.round(r.ok / opts.seconds)} | ${r.failed} | ${r.handshakes} |`);
+        console.log(`| ${r.n} | ${mb(r.rss)} | ${mb(r.rss / r.n)} | ${perAdded(r, i, 'rss')} | ${mb(r.heapUsed)} / ${mb(r.heapTotal)} | ${mb(r.external)} | ${Math.round(r.ok / opts.seconds)} | ${r.failed} | ${r.handshakes} | ${r.ok ? Math.round((r.cpuSeconds * 1e6) / r.ok) : ''} |`);
       }
     }
     const snapshots = opts.heapDir ? results.map((r) => path.join(opts.heapDir, `agent-n${r.n}.heapsnapshot`)).filter((f) => existsSync(f)) : [];
