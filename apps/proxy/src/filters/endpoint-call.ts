@@ -53,11 +53,8 @@ function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<Proxy
   const spanId = newSpanId();
   if (trace) req.headers.traceparent = formatTraceparent(trace.traceId, spanId, trace.sampled);
   endpoint.active++;
-  // HTTP/2 for gRPC, and between proxies (mTLS) whatever the caller spoke, as linkerd2-proxy carries
-  // HTTP/1 between proxies: one multiplexed session per endpoint, where a cancelled request is a stream
-  // reset. Over HTTP/1.1 a cancel closed the pooled connection and the next request paid a new mTLS
-  // handshake; a busy node agent whose callers timed out spiralled on handshakes (docs/BENCHMARKS.md).
-  const http2 = endpoint.mtls || isGrpc(req);
+  // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2: one multiplexed session.
+  const http2 = isGrpc(req) || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
   // A `then` rather than an async function: the attempt's state stays in one small closure instead of
   // a suspended frame per attempt (allocation profile of the bench route).
   return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2).then((response) =>

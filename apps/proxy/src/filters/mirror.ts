@@ -19,9 +19,7 @@ function sendCopy(req: ProxyRequest, targets: EndpointSet, balancer: Balancer): 
   // The copy has its own cancellation: the real request ending must not cut it, nor it the real one.
   const cancellation = new Cancellation();
   const timer = setTimeout(() => cancellation.cancel(), MIRROR_TIMEOUT_MS);
-  // To another proxy over HTTP/2, as the real request goes: a copy cancelled at its timeout resets a stream.
-  const timeouts = { headersTimeoutMs: MIRROR_TIMEOUT_MS, bodyTimeoutMs: MIRROR_TIMEOUT_MS };
-  void sendToEndpoint(endpoint, req, headers, cancellation, timeouts, endpoint.mtls).then((response) => {
+  void sendToEndpoint(endpoint, req, headers, cancellation, { headersTimeoutMs: MIRROR_TIMEOUT_MS, bodyTimeoutMs: MIRROR_TIMEOUT_MS }).then((response) => {
     onResponseEnd(response, () => {
       clearTimeout(timer);
       inFlight--;
