@@ -74,7 +74,13 @@ export class Workload implements MetricsSource {
 
   constructor(
     readonly options: WorkloadOptions,
-    private readonly shared: { controlPlane?: string; limits: ClientLimits; log: (line: string) => void },
+    private readonly shared: {
+      controlPlane?: string;
+      limits: ClientLimits;
+      log: (line: string) => void;
+      /** A node agent's: every request to another proxy over HTTP/2 (EndpointState.meshHttp2). */
+      http2Between?: boolean;
+    },
     readonly role: WorkloadRole = 'single',
   ) {
     this.self = `${options.service}.${options.namespace}`;
@@ -109,6 +115,7 @@ export class Workload implements MetricsSource {
         },
         clientContext: () => identity.clientContext(),
         handshakes: outboundHandshakes,
+        http2Between: shared.http2Between === true,
       },
     );
     this.deps = {

@@ -60,7 +60,9 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
     switch (message.type) {
       case 'init': {
         slot = message.slot;
-        workloads = options.workloads.map((w) => new Workload(w, { limits: options.limits, log }, 'worker'));
+        // As in one process (proxy.ts): a node agent carries every request to another proxy over HTTP/2.
+        const shared = { limits: options.limits, log, http2Between: options.workloads.length > 1 };
+        workloads = options.workloads.map((w) => new Workload(w, shared, 'worker'));
         registry = new MetricsRegistry(() => workloads);
         workloads.forEach((w, i) => {
           // Spans go to the control plane through the primary, when the workload streams from one.
