@@ -5,7 +5,11 @@
 // (/proc utime + stime over requests served). Max throughput moves with whatever else runs; CPU per
 // request moves much less, and alternating the two builds spreads the rest of the noise over both.
 //
-//   node bench/proxy/ab.mjs --before /tmp/before/apps/cli/bin/trellis.mjs [--after apps/cli/bin/trellis.mjs]
+//   node bench/proxy/ab.mjs --before /tmp/before/apps/cli/bin/trellis.mjs [--after apps/cli/bin/trellis.mjs] [--paired]
+//
+// --paired, for a machine others are using: both builds pinned to the same core and loaded at the same
+// time by two wrk on the other core, so whatever else runs disturbs both alike. Taking turns, rounds of
+// the same build (A/A) differed by 0.75-1.66x at load average 6 on 2 cores; paired, by 0.98-1.01x.
 //
 // Build "before" from the parent commit in a worktree of its own (`git worktree add /tmp/before <commit>`,
 // `npm install`, `node apps/cli/bin/build.mjs`); each launcher runs the bundle of its own checkout.
@@ -15,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runWrk } from './lib/load.mjs';
-import { cpuSeconds, installCleanup, stop, stopAll } from './lib/processes.mjs';
+import { cpuSeconds, installCleanup, pinningPlan, stop, stopAll } from './lib/processes.mjs';
 import { startStreamStub } from './lib/stream-stub.mjs';
 import { CALLER_SERVICE, UPSTREAM_SERVICE, benchSnapshot } from './lib/trellis-snapshot.mjs';
 import { counterSum, get, startTrellisProxy } from './lib/trellis-proxy.mjs';
@@ -26,7 +30,8 @@ const USAGE = `usage: node bench/proxy/ab.mjs --before LAUNCHER [options]
   --after F          the build under test (default: this checkout's apps/cli/bin/trellis.mjs)
   --rounds N         rounds; each runs both builds, in alternating order (default 6)
   --seconds S        seconds of wrk load per build per round (default 5)
-  --connections N    wrk connections (default 20)
+  --connections N    wrk connections (default 20; each build's, with --paired)
+  --paired           both builds on one core, loaded at the same time (needs 2 cores and taskset)
   -h, --help`;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,6 +45,7 @@ function options() {
       rounds: { type: 'string', default: '6' },
       seconds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '20' },
+      paired: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +73,7 @@ function options() {
     rounds: number('rounds', 1, 100),
     seconds: number('seconds', 1, 120),
     connections: number('connections', 1, 1000),
+    paired: values.paired,
   };
 }
 
@@ -79,30 +86,39 @@ async function main() {
   const opts = options();
   installCleanup();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-ab-'));
+  const pinning = opts.paired ? pinningPlan() : null;
+  if (opts.paired && !pinning) throw new Error('--paired needs 2 cores and taskset');
   try {
-    const upstream = await startUpstream({ dir });
+    const upstream = await startUpstream({ dir, core: pinning?.load });
     const stream = await startStreamStub();
     stream.snapshots.set(CALLER_SERVICE, benchSnapshot({ upstreamPort: upstream.port }));
     for (const build of opts.builds) {
       log(`${build.name}: starting ${build.bin}`);
-      build.proxy = await startTrellisProxy({ dir, name: build.name, service: CALLER_SERVICE, stream, repoRoot, trellisBin: build.bin });
+      build.proxy = await startTrellisProxy({ dir, name: build.name, service: CALLER_SERVICE, stream, repoRoot, trellisBin: build.bin, core: pinning?.proxy });
       const seen = await get(build.proxy.ports.outbound, '/_bench/headers', UPSTREAM_SERVICE);
       if (seen.status !== 200) throw new Error(`${build.name}: a request through the proxy got ${seen.status}`);
       build.usPerRequest = [];
       build.rps = [];
-      // Warm-up: the JIT settles on this traffic before anything is counted.
-      await runWrk({ url: `http://127.0.0.1:${build.proxy.ports.outbound}/`, host: UPSTREAM_SERVICE, connections: opts.connections, seconds: 3 });
     }
-    for (let round = 1; round <= opts.rounds; round++) {
-      const order = round % 2 ? opts.builds : [...opts.builds].reverse();
-      for (const build of order) {
-        const cpu0 = cpuSeconds(build.proxy.pid);
-        const run = await runWrk({ url: `http://127.0.0.1:${build.proxy.ports.outbound}/`, host: UPSTREAM_SERVICE, connections: opts.connections, seconds: opts.seconds });
-        const cpu = cpuSeconds(build.proxy.pid) - cpu0;
+    const wrk = (build, seconds) =>
+      runWrk({ url: `http://127.0.0.1:${build.proxy.ports.outbound}/`, host: UPSTREAM_SERVICE, connections: opts.connections, seconds, core: pinning?.load });
+    // One measurement: the builds given, loaded at the same time; CPU per request and req/s of each.
+    const measure = async (builds, seconds) => {
+      const cpu0 = builds.map((build) => cpuSeconds(build.proxy.pid));
+      const runs = await Promise.all(builds.map((build) => wrk(build, seconds)));
+      builds.forEach((build, i) => {
+        const run = runs[i];
         if (run.non2xx || run.socketErrors) log(`  ${build.name}: ${run.non2xx} non-2xx, ${run.socketErrors} socket errors`);
-        build.usPerRequest.push((cpu / run.requests) * 1e6);
+        build.usPerRequest.push(((cpuSeconds(build.proxy.pid) - cpu0[i]) / run.requests) * 1e6);
         build.rps.push(run.requestsPerSecond);
-      }
+      });
+    };
+    // Warm-up: the JIT settles on this traffic before anything is counted.
+    if (opts.paired) await Promise.all(opts.builds.map((build) => wrk(build, 3)));
+    else for (const build of opts.builds) await wrk(build, 3);
+    for (let round = 1; round <= opts.rounds; round++) {
+      if (opts.paired) await measure(opts.builds, opts.seconds);
+      else for (const build of round % 2 ? opts.builds : [...opts.builds].reverse()) await measure([build], opts.seconds);
       const [b, a] = opts.builds;
       log(
         `round ${round}/${opts.rounds}: before ${b.usPerRequest.at(-1).toFixed(1)} µs CPU/request (${Math.round(b.rps.at(-1))} req/s), ` +
@@ -115,7 +131,8 @@ async function main() {
       build.counted = counterSum(text, 'trellis_requests_total');
     }
     const ratios = b.usPerRequest.map((x, i) => a.usPerRequest[i] / x);
-    console.log(`\nCPU per request, median of ${opts.rounds} rounds (the proxy process only, /proc utime+stime):`);
+    const how = opts.paired ? 'both builds on one core, loaded at the same time' : 'builds taking turns';
+    console.log(`\nCPU per request, median of ${opts.rounds} rounds, ${how} (the proxy process only, /proc utime+stime):`);
     console.log(`  before ${median(b.usPerRequest).toFixed(1)} µs   after ${median(a.usPerRequest).toFixed(1)} µs`);
     console.log(`  after / before: median ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(3)).join(', ')})`);
     console.log(`max req/s, median: before ${Math.round(median(b.rps))}, after ${Math.round(median(a.rps))} (moves with other load; for reference)`);

@@ -1,7 +1,7 @@
 // Telemetry ingestion benchmark: simulated proxies (real StreamClients) report per-edge metric deltas
 // every second plus spans at increasing rates, against a real control plane in its own process. For
-// each span rate it reports what the control plane kept up with (deltas/s, spans written/s, dropped),
-// its CPU and its RSS.
+// each span rate it reports what the control plane kept up with (deltas/s, late deltas dropped, how late
+// reports were folded in, spans written/s, dropped), its CPU, event-loop delay and RSS.
 //
 //   npm run bench:telemetry -- [--proxies 200] [--edges 5] [--rates 1000,4000,16000,32000] [--seconds 10] [--postgres URL]
 import { spawn } from 'node:child_process';
@@ -42,11 +42,26 @@ async function rssMb(pid: number): Promise<number> {
 /** An admin token the bench's control plane holds in memory, for making join tokens. */
 const BOOTSTRAP_TOKEN = 'trb_bench-telemetry-token-0123456789';
 
+/** Every trellis_cp_ sample of /metrics, by name with its labels (`x_bucket{le="1"}`). */
 async function counters(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^(trellis_cp_(?:metric_deltas|spans_received|spans_written|spans_dropped)_total) (\d+(?:\.\d+)?)/gm)) out[m[1] ?? ''] = Number(m[2]);
+  for (const m of text.matchAll(/^(trellis_cp_\S+) (\S+)$/gm)) out[m[1] ?? ''] = Number(m[2]);
   return out;
+}
+
+const LAG = 'trellis_cp_metric_report_lag_seconds';
+/** The bucket bound (s) under which 99 % of the step's metric reports were folded in, from the lag histogram's deltas. */
+function lagP99(c0: Record<string, number>, c1: Record<string, number>): string {
+  const d = (k: string) => (c1[k] ?? 0) - (c0[k] ?? 0);
+  const total = d(`${LAG}_count`);
+  if (total === 0) return 'n/a';
+  const bounds = Object.keys(c1)
+    .map((k) => /le="([^"]+)"/.exec(k)?.[1])
+    .filter((le): le is string => !!le && le !== '+Inf' && c1[`${LAG}_bucket{le="${le}"}`] !== undefined)
+    .sort((a, b) => Number(a) - Number(b));
+  const le = bounds.find((b) => d(`${LAG}_bucket{le="${b}"}`) >= 0.99 * total);
+  return le ? `<= ${le} s` : `> ${bounds[bounds.length - 1] ?? '?'} s`;
 }
 
 function edges(proxy: number): EdgeDelta[] {
@@ -107,6 +122,9 @@ async function main() {
       const c = new StreamClient({ controlPlane: url, identity: { service, instance: `p-${i}`, proxyVersion: 'bench' }, apply: () => {}, credentials: tokenCredentials(tokens.get(service) ?? '') });
       clients.push(c);
       await c.start();
+      // 200 a second: all at once, TLS handshakes time out and retry on a busy machine.
+      await new Promise((r) => setTimeout(r, 5));
+      if (i % 200 === 199) console.log(`  ${i + 1} started, ${clients.filter((x) => x.state === 'connected').length} connected`);
     }
     while (clients.some((c) => c.state !== 'connected')) await new Promise((r) => setTimeout(r, 100));
     console.log(`${PROXIES} proxies connected; each reports ${EDGES} edges every second`);
@@ -136,14 +154,17 @@ async function main() {
       const c1 = await counters(url);
       const cpu = (await cpuSeconds(pid)) - cpu0;
       const d = (k: string) => (c1[k] ?? 0) - (c0[k] ?? 0);
-      const row = `| ${rate} | ${(d('trellis_cp_metric_deltas_total') / SECONDS).toFixed(0)} | ${(d('trellis_cp_spans_received_total') / SECONDS).toFixed(0)} | ${(d('trellis_cp_spans_written_total') / SECONDS).toFixed(0)} | ${d('trellis_cp_spans_dropped_total')} | ${((cpu / elapsed) * 100).toFixed(0)} % | ${peakRss.toFixed(0)} MB |`;
+      // The event-loop delay gauges cover the time since the previous scrape (prom-client resets them): this step.
+      const loop = (k: string) => `${((c1[`trellis_cp_nodejs_eventloop_lag_${k}_seconds`] ?? NaN) * 1000).toFixed(0)}`;
+      const row = `| ${rate} | ${(d('trellis_cp_metric_deltas_total') / SECONDS).toFixed(0)} | ${d('trellis_cp_metric_deltas_dropped_total')} | ${lagP99(c0, c1)} | ${(d('trellis_cp_spans_received_total') / SECONDS).toFixed(0)} | ${(d('trellis_cp_spans_written_total') / SECONDS).toFixed(0)} | ${d('trellis_cp_spans_dropped_total')} | ${((cpu / elapsed) * 100).toFixed(0)} % | ${loop('p99')} / ${loop('max')} ms | ${peakRss.toFixed(0)} MB |`;
       rows.push(row);
       console.log(`offered ${rate} spans/s: written ${(d('trellis_cp_spans_written_total') / SECONDS).toFixed(0)}/s, CPU ${((cpu / elapsed) * 100).toFixed(0)} %`);
     }
     console.log(`\nTelemetry ingestion: ${PROXIES} proxies x ${EDGES} edge deltas per second, control plane on ${db}, ${SECONDS} s per step`);
-    console.log('CPU is the control plane process (100 % = one core).\n');
-    console.log('| spans/s offered | deltas/s taken | spans/s received | spans/s written | spans dropped | CPU | peak RSS |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('CPU is the control plane process (100 % = one core). Report lag: from a proxy sending a metrics report to the');
+    console.log('control plane folding it in (99 % within); event loop: the control plane\'s event-loop delay p99 / max over the step.\n');
+    console.log('| spans/s offered | deltas/s taken | deltas dropped (late) | report lag p99 | spans/s received | spans/s written | spans dropped | CPU | event loop p99 / max | peak RSS |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
   } finally {
     await Promise.all(clients.map((c) => c.close()));

@@ -46,6 +46,13 @@ export interface ControlPlaneOptions {
   otlpEndpoint?: string | undefined;
   /** Largest API request body (and tRPC WebSocket message) accepted, in bytes; larger gets 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** TLS handshakes in progress at most (default 64); connections beyond are closed at once and retried by their proxies. */
+  maxHandshakes?: number;
+  /**
+   * Time a TLS handshake may take (default 5 s, when a proxy's own connect gives up): one that has not
+   * finished by then is closed, so a client that starts handshakes and stalls cannot hold maxHandshakes.
+   */
+  handshakeTimeoutMs?: number;
   /** Discover endpoints from Kubernetes EndpointSlices too (kubeconfig file, or the default places). */
   kubernetes?: { kubeconfig?: string | undefined; statusIntervalMs?: number | undefined } | undefined;
   /**
@@ -186,6 +193,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     throw err;
   });
   const stream = new StreamServer(distributor, registry, identity, metrics, { endpointGraceMs: options.endpointGraceMs ?? 10_000 }, journal);
+  identity.on('warning', log);
   const rotation = new TrustRotation(identity.ca, stream, log);
   // In Kubernetes mode the custom resources are the source of truth: watched into the store, written back with status.
   const customResources = options.kubernetes
@@ -216,7 +224,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   telemetry.on('warning', log);
   metrics.observeTelemetry(telemetry);
-  stream.on('metrics', (_session, report: MetricsReport) => telemetry.ingestMetrics(report));
+  stream.on('metrics', (session: ProxySession, report: MetricsReport) => telemetry.ingestMetrics(report, session.clockSkewMs));
   const scaler = await startScaler(options, distributor, log);
   if (scaler) stream.on('metrics', (_session, report: MetricsReport) => scaler.observe(report));
   stream.on('scale-up', (session: ProxySession, service: string) => {
@@ -234,7 +242,21 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector, scaledToZero: (service) => scaler?.isAtZero(service) ?? false };
   let ready = false;
-  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  let shedNoticeAt = 0;
+  let shedSinceNotice = 0;
+  const { server, listen, close: closeServer, closeWebSockets } = createServer(services, () => ready, {
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxHandshakes: options.maxHandshakes ?? 64,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5_000,
+    shed: () => {
+      metrics.connectionsShed.inc();
+      shedSinceNotice++;
+      if (Date.now() - shedNoticeAt < 10_000) return;
+      log(`too many proxies connecting at once: closed ${shedSinceNotice} TLS connections beyond ${options.maxHandshakes ?? 64} handshakes in progress; they retry with backoff (trellis_cp_connections_shed_total counts them all)`);
+      shedNoticeAt = Date.now();
+      shedSinceNotice = 0;
+    },
+  });
   server.keepAliveTimeout = 65_000;
 
   const port = await listen(options.port, options.host ?? '127.0.0.1').catch(async (err: NodeJS.ErrnoException) => {
@@ -271,6 +293,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await telemetry.close();
         await closeServer();
         await journal.flushed();
+        await identity.tokens.flushed();
         replication?.stop();
         await closeDatabase();
       })()),

@@ -10,7 +10,8 @@ export function createMetrics() {
     /** Exposes what telemetry has taken in, read at scrape time. */
     observeTelemetry(telemetry: Telemetry) {
       const counters: [string, string, () => number][] = [
-        ['trellis_cp_metric_deltas_total', 'Edge deltas received from proxies', () => telemetry.deltasReceived],
+        ['trellis_cp_metric_deltas_total', 'Edge deltas received from proxies and folded into the windows', () => telemetry.deltasReceived],
+        ['trellis_cp_metric_deltas_dropped_total', 'Edge deltas dropped because their report came more than 10 s after it was sent (the control plane is behind)', () => telemetry.deltasDropped],
         ['trellis_cp_spans_received_total', 'Spans received from proxies', () => telemetry.spansReceived],
         ['trellis_cp_spans_written_total', 'Spans written to the database', () => telemetry.spans.written],
         ['trellis_cp_spans_dropped_total', 'Spans dropped (write queue full or write failed)', () => telemetry.spans.dropped],
@@ -26,6 +27,15 @@ export function createMetrics() {
           },
         });
       }
+      new Histogram({
+        name: 'trellis_cp_metric_report_lag_seconds',
+        help: 'Time from a proxy sending a metrics report to the control plane folding it in (clock skew removed)',
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers: [registry],
+        collect() {
+          for (const ms of telemetry.reportLags.splice(0)) this.observe(ms / 1000);
+        },
+      });
       new Gauge({ name: 'trellis_cp_metric_series', help: 'Metric series held in memory', registers: [registry], collect() { this.set(telemetry.windows.size); } });
     },
     connected: new Gauge({ name: 'trellis_cp_connected_proxies', help: 'Proxies connected to the stream', registers: [registry] }),
@@ -37,6 +47,11 @@ export function createMetrics() {
       name: 'trellis_cp_push_to_ack_seconds',
       help: 'Time from sending a snapshot to its ACK',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    connectionsShed: new Counter({
+      name: 'trellis_cp_connections_shed_total',
+      help: 'TLS connections closed unserved because too many handshakes were in progress (a hello storm); their proxies retry',
       registers: [registry],
     }),
     streamRefusals: new Counter({

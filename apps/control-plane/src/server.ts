@@ -37,7 +37,19 @@ function resolveAliases(url: string): string {
  * served on both. Who may call the API is decided in auth/ (credentials, CORS, CSRF, WebSocket origins)
  * and in the one tRPC middleware (permissions).
  */
-export function createServer(services: ControlPlaneServices, isReady: () => boolean, limits: { maxBodyBytes: number }) {
+export function createServer(
+  services: ControlPlaneServices,
+  isReady: () => boolean,
+  limits: {
+    maxBodyBytes: number;
+    /** TLS handshakes in progress at most; a connection beyond them is closed at once (see `shed`). */
+    maxHandshakes: number;
+    /** A TLS handshake not finished by then is closed (and its slot among maxHandshakes freed). */
+    handshakeTimeoutMs: number;
+    /** Called for each connection closed because `maxHandshakes` were in progress. */
+    shed: () => void;
+  },
+) {
   const authHttp = createAuthHttp(services.auth);
   const trpcHttp = createHTTPHandler({
     router: appRouter,
@@ -110,13 +122,41 @@ export function createServer(services: ControlPlaneServices, isReady: () => bool
 
   // Client certificates are requested but not required at the TLS layer: a proxy joining for the first
   // time has only its token. The stream decides who may stay (stream/server.ts).
-  const tlsServer = tls.createServer({ ...services.identity.servingOptions(), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
-  tlsServer.on('secureConnection', (socket) => server.emit('connection', socket));
-  tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
+  const tlsServer = tls.createServer({ ...services.identity.servingOptions(), requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], handshakeTimeout: limits.handshakeTimeoutMs });
+  // Admission control for hello storms: thousands of proxies starting (or reconnecting to a restarted
+  // control plane) at once each began a TLS handshake, the CPU was shared by all of them, and they timed
+  // out together at the clients' 5 s and were retried (bench:config-push: 219 of 10,000 connected after
+  // 99 s). Beyond `maxHandshakes` in progress a new TLS connection is closed before any work; its proxy
+  // backs off (jittered) and comes back, while the handshakes under way finish in time. Node's default
+  // handshake timeout (120 s) would let a client that sends a ClientHello and stalls hold a slot for two
+  // minutes; handshakeTimeoutMs bounds that to how long a real proxy waits.
+  let handshaking = 0;
+  tlsServer.on('secureConnection', (socket) => {
+    handshaking = Math.max(0, handshaking - 1);
+    server.emit('connection', socket);
+  });
+  tlsServer.on('tlsClientError', (_err, socket) => {
+    // Every handshake that does not complete ends here (a reset, garbage, the handshake timeout).
+    handshaking = Math.max(0, handshaking - 1);
+    socket.destroy();
+  });
   // A renewed certificate or a new trust bundle applies to new connections; open ones keep theirs.
   services.identity.on('serving', (options: tls.SecureContextOptions) => tlsServer.setSecureContext(options));
   const front = net.createServer({ pauseOnConnect: true }, (socket) => {
-    sniffTls(socket, (s) => tlsServer.emit('connection', s), (s) => server.emit('connection', s), 30_000);
+    sniffTls(
+      socket,
+      (s) => {
+        if (handshaking >= limits.maxHandshakes) {
+          limits.shed();
+          s.destroy();
+          return;
+        }
+        handshaking++;
+        tlsServer.emit('connection', s);
+      },
+      (s) => server.emit('connection', s),
+      30_000,
+    );
   });
 
   return {

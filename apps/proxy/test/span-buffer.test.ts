@@ -1,26 +1,54 @@
-import { describe, expect, it } from 'vitest';
 import type { Span } from '@trellis/shared';
-import { SpanBuffer } from '../src/telemetry/spans.ts';
+import { describe, expect, it } from 'vitest';
+import { SPAN_BUFFER_LIMIT, SpanBuffer } from '../src/telemetry/spans.ts';
 
-const span = (n: number) => ({ name: `s${n}` }) as unknown as Span;
-const names = (spans: Span[]) => spans.map((s) => s.name);
+const span = (n: number): Span => ({
+  traceId: '0af7651916cd43dd8448eb211c80319c',
+  spanId: n.toString(16).padStart(16, '0'),
+  kind: 'client',
+  service: 'cart.default',
+  name: `GET payments.default /pay/${n}`,
+  startMs: 1_764_547_200_000 + n,
+  durationMs: 1,
+  status: 200,
+  error: false,
+  attributes: {},
+});
 
-describe('the span buffer (grows on demand, bounded)', () => {
+describe('the span buffer while the control plane is slow or away', () => {
+  it('keeps the spans it has when full and drops new ones, counting them', () => {
+    const buffer = new SpanBuffer();
+    for (let i = 0; i < SPAN_BUFFER_LIMIT; i++) buffer.push(span(i));
+    // A tracer asks before building a span: a full buffer says no and counts the span as dropped.
+    expect(buffer.admit()).toBe(false);
+    buffer.push(span(SPAN_BUFFER_LIMIT));
+    expect(buffer.dropped).toBe(2);
+    expect(buffer.length).toBe(SPAN_BUFFER_LIMIT);
+    expect(buffer.take(2).map((s) => s.name)).toEqual(['GET payments.default /pay/0', 'GET payments.default /pay/1']);
+    // Room again once some were sent.
+    expect(buffer.admit()).toBe(true);
+    buffer.push(span(SPAN_BUFFER_LIMIT + 1));
+    expect(buffer.length).toBe(SPAN_BUFFER_LIMIT - 1);
+    expect(buffer.dropped).toBe(2);
+  });
+});
+
+describe('the span buffer grows on demand (a node agent holds one per workload)', () => {
   it('gives spans back oldest first across growth and partial takes', () => {
     const buffer = new SpanBuffer(100);
     for (let i = 0; i < 10; i++) buffer.push(span(i));
-    expect(names(buffer.take(4))).toEqual(['s0', 's1', 's2', 's3']);
+    expect(buffer.take(4).map((s) => s.startMs % 1000)).toEqual([0, 1, 2, 3]);
     for (let i = 10; i < 50; i++) buffer.push(span(i)); // wraps the small ring, then grows it
     expect(buffer.length).toBe(46);
-    expect(names(buffer.take(1000))).toEqual(Array.from({ length: 46 }, (_, i) => `s${i + 4}`));
+    expect(buffer.take(1000).map((s) => s.startMs % 1000)).toEqual(Array.from({ length: 46 }, (_, i) => i + 4));
     expect(buffer.dropped).toBe(0);
   });
 
-  it('drops the oldest spans beyond its limit and counts them', () => {
+  it('stops at its limit: new spans beyond it are dropped and counted', () => {
     const buffer = new SpanBuffer(40);
     for (let i = 0; i < 100; i++) buffer.push(span(i));
     expect(buffer.length).toBe(40);
     expect(buffer.dropped).toBe(60);
-    expect(names(buffer.take(3))).toEqual(['s60', 's61', 's62']);
+    expect(buffer.take(3).map((s) => s.startMs % 1000)).toEqual([0, 1, 2]);
   });
 });

@@ -52,9 +52,10 @@ function ensureBuilt(repoRoot, trellisBin) {
 /**
  * Starts `trellis proxy --service <service>` on `core`, joined to `stream` with a token for its service;
  * `appPort` (optional) gives it an inbound listener in front of that app; `workers` (optional) is --workers. Resolves once /ready is 200,
- * with the child, its ports and a tally of the failure lines it logs afterwards.
+ * with the child, its ports and a tally of the failure lines it logs afterwards. `nodeArgs` go to node
+ * itself, before the launcher (e.g. --cpu-prof, which NODE_OPTIONS does not take).
  */
-export async function startTrellisProxy({ dir, name, service, stream, appPort, core, repoRoot, trellisBin, workers }) {
+export async function startTrellisProxy({ dir, name, service, stream, appPort, core, repoRoot, trellisBin, workers, nodeArgs = [] }) {
   await ensureBuilt(repoRoot, trellisBin);
   const own = path.join(dir, name);
   mkdirSync(own, { recursive: true });
@@ -66,6 +67,7 @@ export async function startTrellisProxy({ dir, name, service, stream, appPort, c
   const failures = { count: 0, first: undefined };
   const ready = new Promise((r) => (resolveReady = r));
   const args = [
+    ...nodeArgs,
     trellisBin,
     'proxy',
     '--control-plane', stream.url,

@@ -1,11 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '../db/open.ts';
+import { WriteBatches } from '../db/write-batches.ts';
 import type { DiscoveredEndpoint, EndpointRegistry } from './registry.ts';
 
 /** Endpoints older than this are not brought back at start: their proxies are long gone. */
 const STALE_MS = 10 * 60_000;
 
 export type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
+
+const COLUMNS = '"instance", "service", "namespace", "address", "port", "zone", "labels", "identity", "last_seen_at"';
+/** Every endpoint of a batch in one statement. */
+const UPSERT = `INSERT INTO "proxy_endpoints" (${COLUMNS}) SELECT ${COLUMNS} FROM jsonb_populate_recordset(NULL::"proxy_endpoints", $1::jsonb)
+  ON CONFLICT ("instance") DO UPDATE SET ${COLUMNS.split(', ')
+    .slice(1)
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`;
+const DELETE = 'DELETE FROM "proxy_endpoints" WHERE "instance" = ANY($1::text[])';
 
 /**
  * The endpoints proxies announced, kept in the database so a restarted control plane starts from them
@@ -15,7 +25,8 @@ export type ProxyEndpoint = DiscoveredEndpoint & { instance: string };
  * Events 'saved' (endpoint) and 'forgotten' (instance), which other replicas are told about.
  */
 export class EndpointJournal extends EventEmitter {
-  private writes: Promise<void> = Promise.resolve();
+  /** Rows to write by instance (null: delete it); only the last word about an instance counts. */
+  private readonly writes: WriteBatches<Row | null>;
   private warmup: NodeJS.Timeout | undefined;
 
   constructor(
@@ -23,6 +34,7 @@ export class EndpointJournal extends EventEmitter {
     private readonly log: (line: string) => void,
   ) {
     super();
+    this.writes = new WriteBatches((batch) => this.write(batch), (err) => this.log(`could not record proxy endpoints: ${err.message}`));
   }
 
   /** Puts the endpoints of the last run back into the registry; returns their instances. */
@@ -62,40 +74,47 @@ export class EndpointJournal extends EventEmitter {
     this.warmup.unref();
   }
 
-  /** Records an announced endpoint (written in the background, in order). */
+  /** Records an announced endpoint (written in the background, in order, in batches). */
   save(e: ProxyEndpoint): void {
-    const data = {
-      service: e.service,
-      namespace: e.namespace,
-      address: e.address,
-      port: e.port,
-      zone: e.zone ?? null,
-      labels: e.labels,
-      identity: e.identity ?? null,
-      lastSeenAt: new Date(),
-    };
-    this.enqueue(() => this.prisma.proxyEndpoint.upsert({ where: { instance: e.instance }, create: { instance: e.instance, ...data }, update: data }));
+    this.writes.update(e.instance, () => toRow(e));
     this.emit('saved', e);
   }
 
   forget(instance: string): void {
-    this.enqueue(() => this.prisma.proxyEndpoint.deleteMany({ where: { instance } }));
+    this.writes.update(instance, () => null);
     this.emit('forgotten', instance);
   }
 
   /** Waits for the writes queued so far (tests, shutdown). */
   async flushed(): Promise<void> {
-    await this.writes;
+    await this.writes.flushed();
   }
 
   stop(): void {
     clearTimeout(this.warmup);
   }
 
-  private enqueue(write: () => Promise<unknown>): void {
-    this.writes = this.writes.then(write).then(
-      () => undefined,
-      (err: Error) => this.log(`could not record a proxy endpoint: ${err.message}`),
-    );
+  private async write(batch: Map<string, Row | null>): Promise<void> {
+    const rows = [...batch.values()].filter((r) => r !== null);
+    const gone = [...batch].filter(([, r]) => r === null).map(([instance]) => instance);
+    if (rows.length) await this.prisma.$executeRawUnsafe(UPSERT, JSON.stringify(rows));
+    if (gone.length) await this.prisma.$executeRawUnsafe(DELETE, gone);
   }
+}
+
+type Row = ReturnType<typeof toRow>;
+
+/** An endpoint as a row of proxy_endpoints, keyed by column name (jsonb_populate_recordset reads it so). */
+function toRow(e: ProxyEndpoint) {
+  return {
+    instance: e.instance,
+    service: e.service,
+    namespace: e.namespace,
+    address: e.address,
+    port: e.port,
+    zone: e.zone ?? null,
+    labels: e.labels,
+    identity: e.identity ?? null,
+    last_seen_at: new Date().toISOString(),
+  };
 }

@@ -1,6 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseJoinToken } from '@trellis/shared';
 import type { Database } from '../db/open.ts';
+import { WriteBatches } from '../db/write-batches.ts';
+
+/** How long a token's row, once read, answers hellos (see JoinTokens.read). */
+const TOKEN_READ_MS = 1000;
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
@@ -17,6 +21,8 @@ export interface JoinTokenInfo {
   state: 'valid' | 'expired' | 'revoked';
 }
 
+type JoinTokenRow = NonNullable<Awaited<ReturnType<Database['joinToken']['findUnique']>>>;
+
 export type JoinTokenCheck =
   | { ok: true; tokenId: string; service: string; namespace: string }
   | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked'; message: string };
@@ -26,7 +32,26 @@ export type JoinTokenCheck =
  * checked in constant time, revocable.
  */
 export class JoinTokens {
-  constructor(private readonly prisma: Database) {}
+  /** Uses counted since the last write, by token id: written in one statement per batch, not one per hello. */
+  private readonly uses: WriteBatches<number>;
+  /** Rows read lately, by id (see read()). */
+  private readonly rows = new Map<string, { row: Promise<JoinTokenRow | null>; at: number }>();
+
+  constructor(
+    private readonly prisma: Database,
+    log: (line: string) => void = () => {},
+  ) {
+    this.uses = new WriteBatches(
+      (batch) =>
+        this.prisma.$executeRawUnsafe(
+          'UPDATE "join_tokens" AS t SET "uses" = t."uses" + u.n, "last_used_at" = $3::timestamp FROM unnest($1::text[], $2::int[]) AS u(id, n) WHERE t."id" = u.id',
+          [...batch.keys()],
+          [...batch.values()],
+          new Date().toISOString(),
+        ),
+      (err) => log(`could not count join-token uses: ${err.message}`),
+    );
+  }
 
   async create(input: { service: string; namespace: string; ttlMs: number; createdBy: string; pin: string }): Promise<{ token: string; info: JoinTokenInfo }> {
     const id = randomBytes(6).toString('hex');
@@ -45,29 +70,56 @@ export class JoinTokens {
   }
 
   async list(): Promise<JoinTokenInfo[]> {
+    await this.uses.flushed();
     return (await this.prisma.joinToken.findMany({ orderBy: { createdAt: 'desc' } })).map(describe);
   }
 
   /** Revokes a token; returns false when there is no such token. */
   async revoke(id: string): Promise<JoinTokenInfo | undefined> {
+    await this.uses.flushed();
     const row = await this.prisma.joinToken.findUnique({ where: { id } });
     if (!row) return undefined;
     if (row.revokedAt) return describe(row);
-    return describe(await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } }));
+    const revoked = await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    this.rows.delete(id);
+    return describe(revoked);
   }
 
   /** Whether a token may let a proxy in; counts the use when it may. */
   async check(token: string): Promise<JoinTokenCheck> {
     const parts = parseJoinToken(token);
     if (!parts) return { ok: false, reason: 'malformed', message: 'the join token is malformed (expected <id>.<secret>.<pin>, as `trellis token create` prints it)' };
-    const row = await this.prisma.joinToken.findUnique({ where: { id: parts.id } });
+    const row = await this.read(parts.id);
     const expected = Buffer.from(row?.secretHash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, Buffer.from(hash(parts.secret), 'hex'));
     if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };
     if (row.revokedAt) return { ok: false, reason: 'revoked', message: `join token ${parts.id} was revoked at ${row.revokedAt.toISOString()}` };
     if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', message: `join token ${parts.id} expired at ${row.expiresAt.toISOString()}; create a new one` };
-    await this.prisma.joinToken.update({ where: { id: row.id }, data: { uses: { increment: 1 }, lastUsedAt: new Date() } });
+    this.uses.update(row.id, (n = 0) => n + 1);
     return { ok: true, tokenId: row.id, service: row.service, namespace: row.namespace };
+  }
+
+  /** Resolves once every use counted so far is written. */
+  async flushed(): Promise<void> {
+    await this.uses.flushed();
+  }
+
+  /**
+   * The token's row, read at most once a second: a hello storm is thousands of proxies with a handful of
+   * tokens. A revocation here is seen at once; one through another replica within the second.
+   */
+  private read(id: string): Promise<JoinTokenRow | null> {
+    const now = performance.now();
+    const cached = this.rows.get(id);
+    if (cached && now - cached.at < TOKEN_READ_MS) return cached.row;
+    const row = Promise.resolve(this.prisma.joinToken.findUnique({ where: { id } }));
+    this.rows.set(id, { row, at: now });
+    // A failed read is not kept; nor are rows past their time, so the map holds only the tokens in use.
+    row.catch(() => this.rows.delete(id));
+    setTimeout(() => {
+      if (this.rows.get(id)?.row === row) this.rows.delete(id);
+    }, TOKEN_READ_MS).unref();
+    return row;
   }
 
   /** True when the token a certificate descends from was revoked (or no longer exists). */

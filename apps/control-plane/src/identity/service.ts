@@ -37,7 +37,7 @@ const SERVING_TTL = 30 * 86_400_000;
  * Workload identity for the control plane: the mesh CA, join tokens, who a proxy is (from its client
  * certificate or the credential in its hello), certificates issued to proxies, and the TLS context the
  * control plane's own port serves the proxy stream with. Events: 'bundle' (TrustBundle), 'issuer' (a new
- * intermediate signs), 'serving' (a new serving context).
+ * intermediate signs), 'serving' (a new serving context), 'warning' (a line to log).
  */
 export class IdentityService extends EventEmitter {
   readonly tokens: JoinTokens;
@@ -51,7 +51,7 @@ export class IdentityService extends EventEmitter {
     private readonly options: IdentityOptions,
   ) {
     super();
-    this.tokens = new JoinTokens(prisma);
+    this.tokens = new JoinTokens(prisma, (line) => this.emit('warning', line));
     // A certificate's row is of no use a day after it expired.
     this.pruneTimer = setInterval(() => {
       void prisma.issuedCertificate.deleteMany({ where: { notAfter: { lt: new Date(Date.now() - 86_400_000) } } }).catch(() => undefined);

@@ -232,12 +232,14 @@ export class StreamServer extends EventEmitter {
         const elapsed = session.ack(msg.version);
         if (elapsed !== undefined) this.metrics.pushToAck.observe(elapsed / 1000);
         this.metrics.acks.inc();
+        this.distributor.answered(session.who.service, session.who.namespace, session);
         this.emit('ack', session, msg.version);
         break;
       }
       case 'nack':
         session.nack(msg.version, msg.reason);
         this.metrics.nacks.inc();
+        this.distributor.answered(session.who.service, session.who.namespace, session);
         this.emit('nack', session, msg.version, msg.reason);
         break;
       case 'metrics': {

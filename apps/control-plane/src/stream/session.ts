@@ -4,6 +4,9 @@ import type { ControlMessage, ProxyIdentity, Snapshot } from '@trellis/shared';
 import type { GroupMember } from '../compiler/distributor.ts';
 import type { Authenticated } from '../identity/service.ts';
 
+/** How long a pushed snapshot holds newer ones back while its proxy does not answer. */
+const ACK_WAIT_MS = 30_000;
+
 /** One connected proxy: who it proved to be, what it was sent, what it applied or refused. */
 export class ProxySession implements GroupMember {
   readonly id = randomUUID();
@@ -46,10 +49,20 @@ export class ProxySession implements GroupMember {
     if (current) this.applied = { ...current, at: new Date() };
   }
 
-  push(message: string, snapshot: Snapshot): void {
+  push(message: Buffer, snapshot: Snapshot): void {
     this.inFlight = { version: snapshot.version, digest: snapshot.digest, at: performance.now() };
-    this.ws.send(message);
+    // The group's bytes as they are, in a text frame: nothing is copied or encoded per proxy.
+    this.ws.send(message, { binary: false });
     this.onPush();
+  }
+
+  /**
+   * A snapshot is in flight (pushed, not yet ACKed or NACKed): the distributor holds newer ones back
+   * until it is answered. A proxy that has not answered within ACK_WAIT_MS is no longer waited for, so
+   * one that lost a snapshot is not left behind for good (the next change reaches it).
+   */
+  get awaitingAck(): boolean {
+    return this.inFlight !== undefined && performance.now() - this.inFlight.at < ACK_WAIT_MS;
   }
 
   send(message: ControlMessage): void {

@@ -7,6 +7,9 @@ import { OtlpExporter } from './otlp.ts';
 import { tapEvent, type TapEvent } from './tap.ts';
 import { LiveGraphFeeds } from './live-graph.ts';
 
+/** A metric report folded in later than this after its proxy sent it is dropped instead. */
+export const MAX_REPORT_LAG_MS = 10_000;
+
 export interface TelemetryOptions {
   spanMaxAgeMs: number;
   maxSpans: number;
@@ -30,6 +33,12 @@ export class Telemetry extends EventEmitter {
   private readonly retention: NodeJS.Timeout;
   deltasReceived = 0;
   spansReceived = 0;
+  /** Edge deltas dropped because their report came later than MAX_REPORT_LAG_MS after it was sent. */
+  deltasDropped = 0;
+  /** Reports' lag (ms from the proxy sending one to it being folded in), for the metrics histogram. */
+  readonly reportLags: number[] = [];
+  private lastLagNotice = 0;
+  private droppedAtLagNotice = 0;
 
   constructor(prisma: PrismaClient, options: TelemetryOptions) {
     super();
@@ -47,7 +56,29 @@ export class Telemetry extends EventEmitter {
     this.retention.unref();
   }
 
-  ingestMetrics(report: MetricsReport): void {
+  /**
+   * Folds a report's edge deltas into the windows. `clockSkewMs` is how far the proxy's clock is ahead of
+   * ours. Deltas are folded in as they arrive (in the stream's message handler), so a control plane that
+   * cannot keep up falls behind in its sockets, not in a queue of ours: that shows as the reports' lag.
+   * A report later than MAX_REPORT_LAG_MS is dropped, counted and said (at most every 10 s): folded into
+   * the current second it would be counted at the wrong time, and skipping it helps catching up.
+   */
+  ingestMetrics(report: MetricsReport, clockSkewMs = 0): void {
+    const lag = Math.max(0, Date.now() - (report.at - clockSkewMs));
+    if (this.reportLags.length < 10_000) this.reportLags.push(lag);
+    if (lag > MAX_REPORT_LAG_MS) {
+      this.deltasDropped += report.edges.length;
+      const now = Date.now();
+      if (now - this.lastLagNotice >= 10_000) {
+        this.emit(
+          'warning',
+          `telemetry: metric reports arrive ${(lag / 1000).toFixed(1)} s after they were sent; dropped ${this.deltasDropped - this.droppedAtLagNotice} edge deltas older than ${MAX_REPORT_LAG_MS / 1000} s (trellis_cp_metric_deltas_dropped_total counts them all)`,
+        );
+        this.lastLagNotice = now;
+        this.droppedAtLagNotice = this.deltasDropped;
+      }
+      return;
+    }
     this.deltasReceived += report.edges.length;
     this.windows.add(report.edges);
   }

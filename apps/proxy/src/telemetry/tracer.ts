@@ -9,7 +9,7 @@ import { epochMs, keepSpan, SpanBuffer } from './spans.ts';
 
 /**
  * Turns finished requests and attempts into spans for the control plane. The keep decision comes first,
- * so requests that are not traced cost one comparison and no allocation.
+ * so requests that are not traced, and spans the full buffer would drop, cost a comparison and no allocation.
  */
 export class Tracer {
   readonly buffer = new SpanBuffer();
@@ -29,7 +29,7 @@ export class Tracer {
     const trace = req.trace;
     const outcome = req.outcome;
     const error = status >= 500 || status === 0 || isGrpcServerError(outcome.grpcStatus);
-    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
+    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs) || !this.buffer.admit()) return;
     const attributes: Span['attributes'] = { route: req.route.name, 'http.method': req.method, 'http.path': req.path, source: req.source };
     if (req.identity !== undefined) attributes['peer.identity'] = req.identity;
     if (outcome.rateLimited) attributes.rate_limited = true;
@@ -64,7 +64,7 @@ export class Tracer {
     const status = response.status;
     const grpcStatus = grpcStatusIn(response.headers) ?? (response.body instanceof UpstreamBody ? grpcStatusIn(response.body.trailers) : undefined);
     const error = response.failure !== undefined || status >= 500 || isGrpcServerError(grpcStatus);
-    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs)) return;
+    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs) || !this.buffer.admit()) return;
     const span: Span = {
       traceId: trace.traceId,
       spanId,
