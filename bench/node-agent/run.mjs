@@ -11,7 +11,11 @@
 //
 // For each N it prints the agent's RSS at the end of the run, RSS / N, what each added workload cost over
 // the previous N, and the V8 heap and external memory (from the agent's /metrics) to say where it went.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `--heap-snapshots DIR` also writes a heap snapshot of each agent once idle and ready (before the load)
+// and one right after the load (agent-n<N>-after-load.heapsnapshot), and prints, per added workload between the last two counts, the heap by constructor
+// (heap-by-constructor.mjs): a reading the machine's CPU load does not distort.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +35,9 @@ const USAGE = `usage: node bench/node-agent/run.mjs [options]
   --seconds S     seconds of load per count; RSS is read at the end (default 20)
   --keep          keep the temp dir with the agents' logs
   --cpu-prof DIR  write a V8 CPU profile of each agent into DIR (open it in Chrome DevTools)
+  --heap-snapshots DIR  write heap snapshots of each agent, idle and after the load, into DIR
+                  (taking one inflates the RSS read after it: compare RSS from runs without)
+  --idle          measure idle agents only (no load)
   -h, --help`;
 const log = (line) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 const t0 = Date.now();
@@ -43,6 +50,8 @@ function options() {
       seconds: { type: 'string', default: '20' },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'heap-snapshots': { type: 'string' },
+      idle: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,9 +69,16 @@ function options() {
   if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) bad('--counts must be whole numbers from 1 to 1000');
   if (!Number.isInteger(rate) || rate < 1 || rate > 20_000) bad('--rate must be a whole number from 1 to 20000');
   if (!Number.isInteger(seconds) || seconds < 5 || seconds > 600) bad('--seconds must be a whole number from 5 to 600');
-  return { counts, rate, seconds, keep: values.keep, cpuProf: values['cpu-prof'] && path.resolve(values['cpu-prof']) };
+  const heapDir = values['heap-snapshots'] && path.resolve(values['heap-snapshots']);
+  return { counts, rate, seconds, keep: values.keep, idle: values.idle, heapDir, cpuProf: values['cpu-prof'] && path.resolve(values['cpu-prof']) };
 }
 
+/** Sum of a labelled counter's samples whose labels include `match` (e.g. 'side="outbound",result="ok"'). */
+const metricSum = (text, name, match) => {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) if (m[1].includes(match)) sum += Number(m[2]);
+  return sum;
+};
 const metric = (text, name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
 async function waitReady(adminPort, child, timeoutMs) {
@@ -126,6 +142,11 @@ async function measure(n, opts, dir, upstreamPort) {
     const workloads = [];
     for (let i = 0; i < n; i++) workloads.push({ service: `w${i}`, inboundPort: await freePort(), outboundPort: await freePort() });
     const nodeFlags = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `agent-n${n}.cpuprofile`] : [];
+    const heapTmp = opts.heapDir && path.join(opts.heapDir, `.n${n}`);
+    if (heapTmp) {
+      mkdirSync(heapTmp, { recursive: true });
+      nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapTmp}`);
+    }
     const args = [...nodeFlags, path.join(repoRoot, 'apps/cli/bin/trellis.mjs'), 'proxy', '--control-plane', stream.url, '--data-dir', path.join(own, 'data')];
     const adminPort = await freePort();
     args.push('--admin-port', String(adminPort));
@@ -142,24 +163,48 @@ async function measure(n, opts, dir, upstreamPort) {
     try {
       await waitReady(adminPort, child, 60_000 + n * 500);
       const readyMs = Date.now() - startedAt;
+      // Idle: let start-up garbage settle (the first reports, renewals timers armed) before reading.
+      await new Promise((r) => setTimeout(r, 3000));
       const idleRss = rssBytes(child.pid);
-      log(`N=${n}: ready in ${(readyMs / 1000).toFixed(1)} s (${stream.counts.certificates} certificates issued), RSS idle ${(idleRss / 2 ** 20).toFixed(1)} MB; ${opts.rate} req/s for ${opts.seconds} s`);
-      const tally = await load(workloads, opts.rate, opts.seconds);
-      const rss = rssBytes(child.pid);
-      const text = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text(), () => '');
+      const idleText = await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text(), () => '');
+      log(`N=${n}: ready in ${(readyMs / 1000).toFixed(1)} s (${stream.counts.certificates} certificates issued), RSS idle ${(idleRss / 2 ** 20).toFixed(1)} MB` + (opts.idle ? '' : `; ${opts.rate} req/s for ${opts.seconds} s`));
+      const heapSnapshot = async (name) => {
+        if (!heapTmp) return;
+        process.kill(child.pid, 'SIGUSR2');
+        // The snapshot is written on the agent's main thread: /ready answers once it is on disk.
+        await new Promise((r) => setTimeout(r, 500));
+        await waitReady(adminPort, child, 600_000);
+        const [file] = readdirSync(heapTmp).filter((f) => f.endsWith('.heapsnapshot'));
+        if (file) renameSync(path.join(heapTmp, file), path.join(opts.heapDir, name));
+      };
+      await heapSnapshot(`agent-n${n}.heapsnapshot`);
+      const tally = opts.idle ? { ok: 0, failed: 0 } : await load(workloads, opts.rate, opts.seconds);
+      const rss = opts.idle ? idleRss : rssBytes(child.pid);
+      const text = opts.idle ? idleText : await fetch(`http://127.0.0.1:${adminPort}/metrics`).then((r) => r.text(), () => '');
+      // What is still live right after the load (a snapshot collects garbage first).
+      if (!opts.idle) await heapSnapshot(`agent-n${n}-after-load.heapsnapshot`);
+      if (heapTmp) rmSync(heapTmp, { recursive: true, force: true });
       const result = {
         n,
         readyMs,
         idleRss,
         rss,
+        idleHeapUsed: metric(idleText, 'trellis_proxy_nodejs_heap_size_used_bytes'),
+        idleExternal: metric(idleText, 'trellis_proxy_nodejs_external_memory_bytes'),
+        idleArrayBuffers: metric(idleText, 'trellis_proxy_nodejs_array_buffers_bytes'),
+        idleResources: metric(idleText, 'trellis_proxy_nodejs_active_resources'),
         heapUsed: metric(text, 'trellis_proxy_nodejs_heap_size_used_bytes'),
         heapTotal: metric(text, 'trellis_proxy_nodejs_heap_size_total_bytes'),
         external: metric(text, 'trellis_proxy_nodejs_external_memory_bytes'),
+        // New mTLS connections between workloads during the load: with keep-alive pools a handful per
+        // workload; one per request when cancelled requests cost their connections (the spiral).
+        handshakes: metricSum(text, 'trellis_tls_handshakes_total', 'side="outbound",result="ok"') - metricSum(idleText, 'trellis_tls_handshakes_total', 'side="outbound",result="ok"'),
+        cpuSeconds: metric(text, 'trellis_proxy_process_cpu_seconds_total') - metric(idleText, 'trellis_proxy_process_cpu_seconds_total'),
         ok: tally.ok,
         failed: tally.failed,
         firstFailure: tally.firstFailure,
       };
-      log(
+      if (!opts.idle) log(
         `N=${n}: RSS ${(rss / 2 ** 20).toFixed(1)} MB under load, ${tally.ok} ok, ${tally.failed} failed${tally.firstFailure ? ` (first: ${tally.firstFailure})` : ''}; ` +
           `stand-in: ${stream.counts.hellos} hellos (${n} without reconnections), ${stream.counts.metricReports} metric reports, ${stream.counts.spans} spans`,
       );
@@ -183,13 +228,30 @@ async function main() {
     const results = [];
     for (const n of opts.counts) results.push(await measure(n, opts, dir, upstream.port));
     const mb = (b) => (b / 2 ** 20).toFixed(1);
-    console.log(`\nnode agent, mTLS between workloads, ${opts.rate} req/s over all workloads for ${opts.seconds} s; load average ${os.loadavg()[0].toFixed(1)}`);
-    console.log('| workloads | RSS under load (MB) | RSS / workload (MB) | each added workload (MB) | idle RSS (MB) | V8 heap used / total (MB) | external (MB) | req/s answered | failed |');
-    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const [i, r] of results.entries()) {
+    const perAdded = (r, i, field, unit = 2 ** 20, digits = 2) => {
       const prev = results[i - 1];
-      const added = prev ? mb((r.rss - prev.rss) / (r.n - prev.n)) : '';
-      console.log(`| ${r.n} | ${mb(r.rss)} | ${mb(r.rss / r.n)} | ${added} | ${mb(r.idleRss)} | ${mb(r.heapUsed)} / ${mb(r.heapTotal)} | ${mb(r.external)} | ${Math.round(r.ok / opts.seconds)} | ${r.failed} |`);
+      return prev ? ((r[field] - prev[field]) / (r.n - prev.n) / unit).toFixed(digits) : '';
+    };
+    console.log(`\nnode agent idle (ready, no traffic); load average ${os.loadavg()[0].toFixed(1)}`);
+    console.log('| workloads | idle RSS (MB) | RSS / workload (MB) | each added workload: RSS (MB) | heap used (KB) | external (KB) | of which array buffers (KB) | active handles |');
+    console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [i, r] of results.entries()) {
+      console.log(
+        `| ${r.n} | ${mb(r.idleRss)} | ${mb(r.idleRss / r.n)} | ${perAdded(r, i, 'idleRss')} | ${perAdded(r, i, 'idleHeapUsed', 1024, 0)} | ${perAdded(r, i, 'idleExternal', 1024, 0)} | ${perAdded(r, i, 'idleArrayBuffers', 1024, 0)} | ${perAdded(r, i, 'idleResources', 1, 1)} |`,
+      );
+    }
+    if (!opts.idle) {
+      console.log(`\nnode agent, mTLS between workloads, ${opts.rate} req/s over all workloads for ${opts.seconds} s; load average ${os.loadavg()[0].toFixed(1)}`);
+      console.log('| workloads | RSS under load (MB) | RSS / workload (MB) | each added workload (MB) | V8 heap used / total (MB) | external (MB) | req/s answered | failed | mTLS connections made | agent CPU per request (µs) |');
+      console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      for (const [i, r] of results.entries()) {
+        console.log(`| ${r.n} | ${mb(r.rss)} | ${mb(r.rss / r.n)} | ${perAdded(r, i, 'rss')} | ${mb(r.heapUsed)} / ${mb(r.heapTotal)} | ${mb(r.external)} | ${Math.round(r.ok / opts.seconds)} | ${r.failed} | ${r.handshakes} | ${r.ok ? Math.round((r.cpuSeconds * 1e6) / r.ok) : ''} |`);
+      }
+    }
+    const snapshots = opts.heapDir ? results.map((r) => path.join(opts.heapDir, `agent-n${r.n}.heapsnapshot`)).filter((f) => existsSync(f)) : [];
+    if (snapshots.length >= 2) {
+      console.log('\nwhere an added workload goes in the V8 heap (idle agents, self size by constructor):');
+      console.log(execFileSync(process.execPath, [path.join(repoRoot, 'bench/node-agent/heap-by-constructor.mjs'), ...snapshots.slice(-2)], { encoding: 'utf8', maxBuffer: 2 ** 26 }));
     }
   } finally {
     await stopAll();

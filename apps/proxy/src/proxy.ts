@@ -26,7 +26,9 @@ export interface RunningProxy {
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   if (options.workers !== undefined && options.workers > 1) return startProxyWorkers(options, options.workers);
-  const shared = { ...(options.controlPlane ? { controlPlane: options.controlPlane } : {}), limits: options.limits, log: options.log };
+  // A node agent (more than one workload) carries every request to another proxy over HTTP/2.
+  const http2Between = options.workloads.length > 1;
+  const shared = { ...(options.controlPlane ? { controlPlane: options.controlPlane } : {}), limits: options.limits, log: options.log, http2Between };
   const workloads = options.workloads.map((w) => new Workload(w, shared));
   const registry = new MetricsRegistry(() => workloads);
   const admin = new AdminServer(workloads, registry);

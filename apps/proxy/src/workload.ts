@@ -78,6 +78,8 @@ export class Workload implements MetricsSource {
       controlPlane?: string;
       limits: ClientLimits;
       log: (line: string) => void;
+      /** A node agent's: every request to another proxy over HTTP/2 (EndpointState.meshHttp2). */
+      http2Between?: boolean;
       /** The most finished spans held for the control plane (a worker: about a second of its share). */
       spanBufferLimit?: number;
     },
@@ -115,6 +117,7 @@ export class Workload implements MetricsSource {
         },
         clientContext: () => identity.clientContext(),
         handshakes: outboundHandshakes,
+        http2Between: shared.http2Between === true,
       },
     );
     this.deps = {

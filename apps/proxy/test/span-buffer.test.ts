@@ -48,3 +48,23 @@ describe('the span buffer while the control plane is slow or away', () => {
     expect(buffer.take(10).map((s) => s.name)).toEqual(['GET payments.default /pay/1', 'GET payments.default /pay/2', 'GET payments.default /pay/5']);
   });
 });
+
+describe('the span buffer grows on demand (a node agent holds one per workload)', () => {
+  it('gives spans back oldest first across growth and partial takes', () => {
+    const buffer = new SpanBuffer(100);
+    for (let i = 0; i < 10; i++) buffer.push(span(i));
+    expect(buffer.take(4).map((s) => s.startMs % 1000)).toEqual([0, 1, 2, 3]);
+    for (let i = 10; i < 50; i++) buffer.push(span(i)); // wraps the small ring, then grows it
+    expect(buffer.length).toBe(46);
+    expect(buffer.take(1000).map((s) => s.startMs % 1000)).toEqual(Array.from({ length: 46 }, (_, i) => i + 4));
+    expect(buffer.dropped).toBe(0);
+  });
+
+  it('stops at its limit: new spans beyond it are dropped and counted', () => {
+    const buffer = new SpanBuffer(40);
+    for (let i = 0; i < 100; i++) buffer.push(span(i));
+    expect(buffer.length).toBe(40);
+    expect(buffer.dropped).toBe(60);
+    expect(buffer.take(3).map((s) => s.startMs % 1000)).toEqual([0, 1, 2]);
+  });
+});

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RequestOptions } from 'node:https';
-import type { PeerCertificate } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import WebSocket, { type ClientOptions } from 'ws';
 import {
   CONTROL_PLANE_NAMESPACE,
@@ -213,7 +213,10 @@ export class StreamClient extends EventEmitter {
     url.protocol = 'wss:';
     const client = credentials.clientCertificate();
     // ws hands these to tls.connect; its own typing of checkServerIdentity is older than Node's.
-    const tlsOptions: RequestOptions = { ca: [...roots], checkServerIdentity: checkControlPlane, ...(client ? { cert: client.cert, key: client.key } : {}) };
+    const context = client ? credentials.tlsContext?.() : undefined;
+    const tlsOptions: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = context
+      ? { secureContext: context, checkServerIdentity: checkControlPlane }
+      : { ca: [...roots], checkServerIdentity: checkControlPlane, ...(client ? { cert: client.cert, key: client.key } : {}) };
     const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false, ...(tlsOptions as ClientOptions) });
     this.ws = ws;
     ws.on('open', () => {

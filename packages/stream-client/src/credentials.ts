@@ -1,3 +1,4 @@
+import type { SecureContext } from 'node:tls';
 import type { IssuedCertificate, ProxyCredential, TrustBundle } from '@trellis/shared';
 
 /**
@@ -9,6 +10,12 @@ export interface StreamCredentials {
   trustedRoots(): readonly string[] | undefined;
   /** The certificate chain and key to present as a TLS client, when a valid one is held. */
   clientCertificate(): { cert: string; key: string } | undefined;
+  /**
+   * Optional: a TLS context holding exactly trustedRoots() and clientCertificate(), when there is one,
+   * to connect with instead of building one per connection (a node agent's workload then keeps one
+   * OpenSSL context, about 36 KB, for its upstream connections and its stream alike).
+   */
+  tlsContext?(): SecureContext | undefined;
   /** What to prove identity with when there is no valid certificate (a join token). */
   credential(): ProxyCredential | undefined;
   /** A CSR (PEM) when a certificate is needed now: none yet, or due for renewal. */

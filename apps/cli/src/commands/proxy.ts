@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, limitHeapGrowth, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort, parseProcessCount } from '../args.ts';
 import { cliEnv } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -269,6 +269,8 @@ export async function run(argv: string[]): Promise<number> {
 
   // The whole process is this proxy: its heap is sized for forwarding requests (young-generation.ts).
   capYoungGeneration();
+  // A node agent's memory is judged per workload: collect the old generation sooner (heap-growth.ts).
+  if (options.workloads.length > 1) limitHeapGrowth();
   // A worker of --workers N runs this same command line; it serves what its primary sends it.
   // Both: a worker of some other node:cluster parent (pm2 cluster mode) is a proxy of its own.
   if (cluster.isWorker && cliEnv.proxyWorker) {

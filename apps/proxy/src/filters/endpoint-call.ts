@@ -53,8 +53,9 @@ function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<Proxy
   const spanId = newSpanId();
   if (trace) req.headers.traceparent = formatTraceparent(trace.traceId, spanId, trace.sampled);
   endpoint.active++;
-  // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2: one multiplexed session.
-  const http2 = isGrpc(req) || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
+  // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2, or for every caller
+  // in a node agent (EndpointState.meshHttp2): one multiplexed session.
+  const http2 = isGrpc(req) || endpoint.meshHttp2 || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
   // A `then` rather than an async function: the attempt's state stays in one small closure instead of
   // a suspended frame per attempt (allocation profile of the bench route).
   return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2).then((response) =>

@@ -19,7 +19,9 @@ function sendCopy(req: ProxyRequest, targets: EndpointSet, balancer: Balancer): 
   // The copy has its own cancellation: the real request ending must not cut it, nor it the real one.
   const cancellation = new Cancellation();
   const timer = setTimeout(() => cancellation.cancel(), MIRROR_TIMEOUT_MS);
-  void sendToEndpoint(endpoint, req, headers, cancellation, { headersTimeoutMs: MIRROR_TIMEOUT_MS, bodyTimeoutMs: MIRROR_TIMEOUT_MS }).then((response) => {
+  const timeouts = { headersTimeoutMs: MIRROR_TIMEOUT_MS, bodyTimeoutMs: MIRROR_TIMEOUT_MS };
+  // As the real request goes (a node agent's copy cancelled at its timeout then resets a stream).
+  void sendToEndpoint(endpoint, req, headers, cancellation, timeouts, endpoint.meshHttp2).then((response) => {
     onResponseEnd(response, () => {
       clearTimeout(timer);
       inFlight--;

@@ -141,6 +141,11 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
     return c && c.notAfter > Date.now() ? { cert: c.chainPem, key: c.keyPem } : undefined;
   }
 
+  /** The upstream connections' context, for the stream too, while the certificate is valid. */
+  tlsContext(): tls.SecureContext | undefined {
+    return this.clientCertificate() ? this.clientContext() : undefined;
+  }
+
   credential(): ProxyCredential | undefined {
     const file = this.options.serviceAccountTokenFile;
     if (file) {

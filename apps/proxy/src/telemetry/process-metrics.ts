@@ -51,6 +51,7 @@ export function processFamilies(lag: () => number): Family[] {
     gauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'sum', () => process.memoryUsage().heapTotal),
     gauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'sum', () => process.memoryUsage().heapUsed),
     gauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'sum', () => process.memoryUsage().external),
+    gauge('nodejs_array_buffers_bytes', 'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included), part of external, in bytes.', 'sum', () => process.memoryUsage().arrayBuffers),
     gauge('nodejs_active_resources', 'Number of active resources keeping the event loop alive (handles, requests).', 'sum', () => process.getActiveResourcesInfo().length),
     gauge('nodejs_eventloop_lag_seconds', 'Lag of the event loop in seconds, measured when scraped.', 'max', lag),
     counter('nodejs_eventloop_active_seconds_total', 'Time the event loop spent running callbacks rather than waiting; its rate is the utilization.', () => performance.eventLoopUtilization().active / 1000),

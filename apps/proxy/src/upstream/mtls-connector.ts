@@ -15,6 +15,11 @@ export interface UpstreamTls {
   /** The workload's certificate, key and trusted roots; undefined until it has a certificate. */
   clientContext(): SecureContext | undefined;
   readonly handshakes: HandshakeCounters;
+  /**
+   * Every request to another proxy goes over HTTP/2, whatever the caller spoke (a node agent: see
+   * EndpointState.meshHttp2); otherwise only HTTP/2 callers' requests do.
+   */
+  readonly http2Between?: boolean;
 }
 
 /**

@@ -78,7 +78,9 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
         // drop them when the process exits.
         if (draining) return;
         slot = message.slot;
-        workloads = options.workloads.map((w) => new Workload(w, { limits: options.limits, log, spanBufferLimit }, 'worker'));
+        // As in one process (proxy.ts): a node agent carries every request to another proxy over HTTP/2.
+        const shared = { limits: options.limits, log, http2Between: options.workloads.length > 1, spanBufferLimit };
+        workloads = options.workloads.map((w) => new Workload(w, shared, 'worker'));
         registry = new MetricsRegistry(() => workloads);
         workloads.forEach((w, i) => {
           // Spans go to the control plane through the primary, when the workload streams from one.
