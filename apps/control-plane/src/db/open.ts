@@ -176,6 +176,10 @@ async function openPostgres(url: string, migrations: Awaited<ReturnType<typeof r
     ...(schema ? { options: `-c search_path="${schema}"` } : {}),
   });
   const target = `${new URL(connectionString).host}${new URL(connectionString).pathname}${schema ? ` (schema ${schema})` : ''}`;
+  // An idle pooled connection that Postgres ends (restart, failover, pg_terminate_backend) is raised on the
+  // pool, and an unheard pool error is an uncaught exception. Prisma's adapter listens only while connected,
+  // so one ended during close() took the whole process down; this listener lives as long as the pool.
+  pool.on('error', (err) => log?.(`database: a pooled Postgres connection failed while idle (${err.message}); it is dropped and a new one opens when needed`));
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
