@@ -214,8 +214,8 @@ describe('scale hooks outside Kubernetes', () => {
     await withScaleHook((call) => posted.push(call.body), { endpointGraceMs: 30_000 }, async ({ cp, client }) => {
       const fn = await connectTestProxy(cp.url, { service: 'fn', instance: 'fn-1' });
       const other = await connectTestProxy(cp.url, { service: 'other', instance: 'other-1' });
-      await fn.next(() => true);
-      await other.next(() => true);
+      await fn.first();
+      await other.first();
       // Both leave; only fn is scaled down (idle for its policy's 1 s), so only fn's proxy left on purpose.
       await fn.client.close();
       await other.client.close();

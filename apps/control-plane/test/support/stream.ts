@@ -11,6 +11,11 @@ export interface TestProxy {
   applied: { snapshot: Snapshot; at: number }[];
   /** Resolves with the next applied snapshot that satisfies `predicate`. */
   next(predicate?: (s: Snapshot) => boolean, timeoutMs?: number): Promise<{ snapshot: Snapshot; at: number }>;
+  /**
+   * Resolves with the first snapshot, whether it was applied already or comes later: next() waits for one
+   * still to come, and a proxy's first snapshot may arrive while the test was busy with something else.
+   */
+  first(timeoutMs?: number): Promise<{ snapshot: Snapshot; at: number }>;
   /** Makes apply() refuse snapshots (the client NACKs them) while set. */
   refuse: string | undefined;
   cacheFile: string;
@@ -76,6 +81,7 @@ export async function connectTestProxy(
         const timer = setTimeout(() => reject(new Error(`no matching snapshot within ${timeoutMs} ms`)), timeoutMs);
         waiters.push({ predicate, resolve: (v) => (clearTimeout(timer), resolve(v)) });
       }),
+    first: (timeoutMs = 5000) => (applied[0] ? Promise.resolve(applied[0]) : proxy.next(() => true, timeoutMs)),
   };
   await proxy.client.start();
   return proxy;
