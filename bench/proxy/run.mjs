@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFixedRate, runWrk } from './lib/load.mjs';
-import { coreBusy, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
+import { coreBusy, coreLoopMs, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
 import { derive, goalLines, handshakeTable, mtlsGoalLines, NOISE, table, workersGoalLines } from './lib/report.mjs';
 import { HANDSHAKE_CONCURRENCY } from './lib/handshakes.mjs';
 import { get, TARGETS } from './lib/targets.mjs';
@@ -152,6 +152,8 @@ function missingTool(name, versions) {
  * (summed), the peak RSS of each (sampled every 250 ms), and how busy each core was.
  */
 async function observed(pids, pinning, work) {
+  // The proxy core's speed just before and after (proxies idle then), against the run's start.
+  const speedBefore = coreSpeed(pinning);
   const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const peaks = pids.map((pid) => rssBytes(pid));
   const sample = () => pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i], rssBytes(pid))));
@@ -171,18 +173,35 @@ async function observed(pids, pinning, work) {
     // took from our virtual cores (steal): other work, i.e. noise (in cores: 0.5 = half a core on average).
     const allTask = Object.values(busy).reduce((sum, b) => sum + b.task, 0);
     const stolen = Object.values(busy).reduce((sum, b) => sum + b.steal, 0);
-    const otherWork = Math.max(0, allTask - own / elapsed) + stolen;
+    const speed = Math.min(speedBefore, coreSpeed(pinning));
+    // A core running slower than at the start lost that share to something we cannot see (another
+    // guest on its physical core): counted as noise beyond what the loop's own jitter explains.
+    const slowed = speed < SLOW_CORE ? 1 - speed : 0;
+    const otherWork = Math.max(0, allTask - own / elapsed) + stolen + slowed;
     const cores = pinning ? { load: busy[pinning.load].busy, proxy: busy[pinning.proxy].busy, peer: busy[pinning.peer].busy } : undefined;
-    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork, stolen };
+    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork, stolen, speed };
   } finally {
     clearInterval(timer);
   }
 }
 
-/** What disturbed a measurement, in words: other programs' CPU and the host's steal, in % of a core. */
-function disturbance({ otherWork, stolen }) {
+/** Below this share of its speed at the start, the proxy core counts as slowed by something unseen. */
+const SLOW_CORE = 0.87;
+let referenceLoopMs;
+
+/** The proxy core's speed now as a share of the run's first reading (1 = as fast); 1 without pinning. */
+function coreSpeed(pinning) {
+  if (!pinning) return 1;
+  const ms = coreLoopMs(pinning.proxy);
+  referenceLoopMs ??= [ms, coreLoopMs(pinning.proxy), coreLoopMs(pinning.proxy)].sort((a, b) => a - b)[1];
+  return Math.min(1, referenceLoopMs / ms);
+}
+
+/** What disturbed a measurement, in words: other programs' CPU, the host's steal, a slowed core. */
+function disturbance({ otherWork, stolen, speed }) {
   const steal = Math.round(stolen * 100);
-  return `other programs or the host used ${Math.round(otherWork * 100)} % of a core${steal ? ` (host steal ${steal} %)` : ''}`;
+  const slow = speed !== undefined && speed < SLOW_CORE ? `, the proxy core at ${Math.round(speed * 100)} % of its speed at the start` : '';
+  return `other programs or the host used ${Math.round(otherWork * 100)} % of a core${steal ? ` (host steal ${steal} %)` : ''}${slow}`;
 }
 
 const REPEATS = 6;
@@ -252,6 +271,7 @@ async function measure(target, ctx) {
     }
     latency.otherWork = fixed.otherWork;
     latency.stolen = fixed.stolen;
+    latency.coreSpeed = fixed.speed;
     if (fixed.otherWork > NOISE) result.notes.push(`noisy latency run: ${disturbance(fixed)}`);
     progress(
       `${target.label}:   p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms` +
@@ -268,6 +288,7 @@ async function measure(target, ctx) {
     result.throughput = throughput;
     throughput.otherWork = max.otherWork;
     throughput.stolen = max.stolen;
+    throughput.coreSpeed = max.speed;
     if (max.otherWork > NOISE) result.notes.push(`noisy wrk run: ${disturbance(max)}`);
     progress(
       `${target.label}:   ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} req/s` +

@@ -1,6 +1,6 @@
 // Child processes of the bench: started pinned to a core, each in its own process group so a proxy's
 // workers die with it, and all of them killed on every way out (normal end, error, Ctrl-C, SIGTERM).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -261,6 +261,17 @@ export function rssBytes(rootPid) {
  * Per-core jiffies from /proc/stat: `busy` (all but idle and iowait), `task` (user + nice + system:
  * what processes are charged; irq and softirq, where loopback packets are handled, are not), `total`.
  */
+/**
+ * How long a fixed integer loop takes on `core` (ms), in a process of its own pinned there. A virtual core
+ * that shares its physical core with another guest's busy thread (SMT) runs slower without any steal being
+ * counted; comparing this with the same loop at the start of the run shows it.
+ */
+export function coreLoopMs(core) {
+  const loop = 'const t=process.hrtime.bigint();let x=0;for(let i=0;i<1e7;i++)x=(x*31+i)|0;process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6+(x&0)))';
+  const out = spawnSync(resolveBinary('taskset'), ['-c', String(core), process.execPath, '-e', loop], { encoding: 'utf8' });
+  return Number(out.stdout);
+}
+
 export function coreTimes() {
   const times = {};
   for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
