@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_BOOTSTRAP_TOKEN, repoRoot } from './support/run.ts';
+import { TEST_BOOTSTRAP_TOKEN, alive, repoRoot } from './support/run.ts';
 import { api, sleep } from './support/mesh.ts';
 
 const DEMO_EDGES = [
@@ -41,14 +41,6 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // `npm start` is `trellis up`, run here as npm start runs it (dashboard included) on ports of its own,
 // from an empty database. When the dashboard needs building, that happens after the mesh is up, so the

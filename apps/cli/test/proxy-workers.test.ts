@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startControlPlaneProcess } from './support/run.ts';
+import { alive, repoRoot, startControlPlaneProcess } from './support/run.ts';
 import { api, sleep, startApp, startEntryProxy, startProxy, type MeshProxy } from './support/mesh.ts';
 
 // `trellis proxy --workers 2` against a real control plane: two worker processes share the proxy's ports,
@@ -57,14 +57,6 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => 
   }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const FRONT_TO_BACK_200 = /^trellis_requests_total\{source_service="front\.default",destination_service="back\.default",route="default",code="200"\} (\d+)$/m;
 

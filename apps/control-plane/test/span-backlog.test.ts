@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import type { Span } from '@trellis/shared';
 import { openDatabase, type OpenedDatabase } from '../src/db/open.ts';
 import { SpanStore } from '../src/telemetry/span-store.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
+import { testSpan } from './support/spans.ts';
 
 // PGlite (the first database) runs queries on the control plane's own thread.
 const [[, createPGlite]] = DATABASES as [[string, () => Promise<TestDatabase>]];
 
-const span = (): Span => ({
-  traceId: randomBytes(16).toString('hex'),
-  spanId: randomBytes(8).toString('hex'),
-  kind: 'server',
-  service: 'catalog',
-  name: 'GET /products',
-  startMs: Date.now(),
-  durationMs: 5,
-  status: 200,
-  error: false,
-  attributes: { source: 'frontend' },
-});
+const span = () => testSpan({ source: 'frontend' });
 
 // Regression: a backlog of spans was written in one stretch without a turn of the event loop (up to 9 s
 // at 16,000 spans/s), while metric reports, ACKs and heartbeats waited unread in the sockets.

@@ -1,24 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { EdgeDelta, Span } from '@trellis/shared';
+import type { EdgeDelta } from '@trellis/shared';
 import type { PrismaClient } from '../src/generated/prisma/client.ts';
 import { Telemetry } from '../src/telemetry/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
+import { testSpan } from './support/spans.ts';
 import { TEST_BOOTSTRAP_TOKEN, startTestControlPlane } from './support/control-plane.ts';
 import { connectTestProxy, sleep } from './support/stream.ts';
 
-const span = (): Span => ({
-  traceId: randomBytes(16).toString('hex'),
-  spanId: randomBytes(8).toString('hex'),
-  kind: 'server',
-  service: 'catalog',
-  name: 'GET /products',
-  startMs: Date.now(),
-  durationMs: 5,
-  status: 200,
-  error: false,
-  attributes: {},
-});
+const span = () => testSpan();
 
 // When the database falls behind, spans beyond the queue are dropped: counted, and said in the log
 // (at most every 10 s), never queued without bound.

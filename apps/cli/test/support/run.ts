@@ -105,3 +105,13 @@ export function controlPlaneForSuite() {
     server: () => ['--server', started().url],
   };
 }
+
+/** Whether a process with this pid still exists (signal 0 checks without sending anything). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
