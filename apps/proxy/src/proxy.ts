@@ -2,22 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { AdminServer } from './admin/server.ts';
 import type { ProxyOptions } from './options.ts';
 import { readyLine } from './ready-line.ts';
+import type { RunningProxy } from './running-proxy.ts';
 import { closeRedisConnections } from './ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from './telemetry/metrics.ts';
 import { Workload } from './workload.ts';
 import { startProxyWorkers } from './workers/primary.ts';
-
-/** A running proxy process (sidecar: one workload; node agent: several). */
-export interface RunningProxy {
-  workloads: Workload[];
-  adminPort: number;
-  /** What `trellis proxy` prints once listening: every bound port, so scripts and tests can find them. */
-  readyLine(): string;
-  /** Re-reads config files (SIGHUP). */
-  reload(): Promise<void>;
-  /** Stops accepting, finishes requests in flight until the drain deadline, closes everything. */
-  drain(): Promise<void>;
-}
 
 /**
  * Starts every workload's listeners and config source, then the admin listener. With `workers` > 1 this

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { AdminServer } from '../admin/server.ts';
 import type { ProxyOptions } from '../options.ts';
-import type { RunningProxy } from '../proxy.ts';
+import type { RunningProxy } from '../running-proxy.ts';
 import { readyLine } from '../ready-line.ts';
 import { closeRedisConnections } from '../ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from '../telemetry/metrics.ts';
