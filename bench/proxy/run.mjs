@@ -153,8 +153,9 @@ function missingTool(name, versions) {
  */
 async function observed(pids, pinning, work) {
   // The proxy core's speed just before and after (proxies idle then), against the run's start.
-  const speedBefore = coreSpeed(pinning);
   const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  await quiet(cpuOf);
+  const speedBefore = coreSpeed(pinning);
   const peaks = pids.map((pid) => rssBytes(pid));
   const sample = () => pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i], rssBytes(pid))));
   const timer = pids.length ? setInterval(sample, 250) : undefined;
@@ -173,16 +174,34 @@ async function observed(pids, pinning, work) {
     // took from our virtual cores (steal): other work, i.e. noise (in cores: 0.5 = half a core on average).
     const allTask = Object.values(busy).reduce((sum, b) => sum + b.task, 0);
     const stolen = Object.values(busy).reduce((sum, b) => sum + b.steal, 0);
+    const idleAfter = await quiet(cpuOf);
     const speed = Math.min(speedBefore, coreSpeed(pinning));
     // A core running slower than at the start lost that share to something we cannot see (another
     // guest on its physical core): counted as noise beyond what the loop's own jitter explains.
     const slowed = speed < SLOW_CORE ? 1 - speed : 0;
     const otherWork = Math.max(0, allTask - own / elapsed) + stolen + slowed;
     const cores = pinning ? { load: busy[pinning.load].busy, proxy: busy[pinning.proxy].busy, peer: busy[pinning.peer].busy } : undefined;
-    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork, stolen, speed };
+    return { result, cpu, rssPeaks: peaks, elapsed, cores, otherWork, stolen, speed, idleAfter };
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Waits (up to 3 s) until the proxies' own CPU time stops moving, so the core-speed probe measures the
+ * core and not the proxies' leftover work (after full load they still send the spans they buffered).
+ * Returns the seconds it waited.
+ */
+async function quiet(cpuOf) {
+  const started = performance.now();
+  let last = cpuOf();
+  while (performance.now() - started < 3000) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = cpuOf();
+    if (now - last < 0.003) break; // under 3 % of a core over 100 ms
+    last = now;
+  }
+  return (performance.now() - started) / 1000;
 }
 
 /** Below this share of its speed at the start, the proxy core counts as slowed by something unseen. */
@@ -272,6 +291,7 @@ async function measure(target, ctx) {
     latency.otherWork = fixed.otherWork;
     latency.stolen = fixed.stolen;
     latency.coreSpeed = fixed.speed;
+    latency.idleAfter = fixed.idleAfter;
     if (fixed.otherWork > NOISE) result.notes.push(`noisy latency run: ${disturbance(fixed)}`);
     progress(
       `${target.label}:   p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms` +
@@ -289,6 +309,7 @@ async function measure(target, ctx) {
     throughput.otherWork = max.otherWork;
     throughput.stolen = max.stolen;
     throughput.coreSpeed = max.speed;
+    throughput.idleAfter = max.idleAfter;
     if (max.otherWork > NOISE) result.notes.push(`noisy wrk run: ${disturbance(max)}`);
     progress(
       `${target.label}:   ${Math.round(throughput.requestsPerSecond).toLocaleString('en-US')} req/s` +
