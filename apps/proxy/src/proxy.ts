@@ -2,8 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AdminServer } from './admin/server.ts';
 import type { ProxyOptions } from './options.ts';
 import { readyLine } from './ready-line.ts';
-import type { RunningProxy } from './running-proxy.ts';
-import { closeRedisConnections } from './ratelimit/redis-limiter.ts';
+import { runningProxy, type RunningProxy } from './running-proxy.ts';
 import { MetricsRegistry } from './telemetry/metrics.ts';
 import { Workload } from './workload.ts';
 import { startProxyWorkers } from './workers/primary.ts';
@@ -31,23 +30,5 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     throw err;
   }
 
-  let draining: Promise<void> | undefined;
-  return {
-    workloads,
-    adminPort,
-    readyLine: () => readyLine(workloads, adminPort),
-    async reload() {
-      for (const w of workloads) await w.reloadConfigFile();
-    },
-    drain() {
-      draining ??= (async () => {
-        admin.draining = true;
-        const deadline = performance.now() + options.drainTimeoutMs;
-        await Promise.all(workloads.map((w) => w.drain(deadline)));
-        await closeRedisConnections();
-        admin.close();
-      })();
-      return draining;
-    },
-  };
+  return runningProxy(workloads, admin, adminPort, options.drainTimeoutMs, { readyLine: () => readyLine(workloads, adminPort) });
 }

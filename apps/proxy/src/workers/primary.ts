@@ -2,9 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { AdminServer } from '../admin/server.ts';
 import type { ProxyOptions } from '../options.ts';
-import type { RunningProxy } from '../running-proxy.ts';
+import { runningProxy, type RunningProxy } from '../running-proxy.ts';
 import { readyLine } from '../ready-line.ts';
-import { closeRedisConnections } from '../ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from '../telemetry/metrics.ts';
 import { Workload } from '../workload.ts';
 import { ClusterMetrics, type WorkerMetrics } from './cluster-metrics.ts';
@@ -217,25 +216,9 @@ export async function startProxyWorkers(options: ProxyOptions, count: number): P
   }
   log(`${count} workers serve the listeners (pids ${slots.map((s) => s.worker?.process.pid ?? '?').join(', ')})`);
 
-  let drainDone: Promise<void> | undefined;
-  return {
-    workloads,
-    adminPort,
+  return runningProxy(workloads, admin, adminPort, options.drainTimeoutMs, {
     readyLine: () => readyLine(workloads, adminPort, { workers: count }),
-    async reload() {
-      for (const w of workloads) await w.reloadConfigFile();
-    },
-    drain() {
-      drainDone ??= (async () => {
-        admin.draining = true;
-        const deadline = performance.now() + options.drainTimeoutMs;
-        // Workers first: their last telemetry reaches this process before its own last report goes out.
-        await stopWorkers(options.drainTimeoutMs);
-        await Promise.all(workloads.map((w) => w.drain(deadline)));
-        await closeRedisConnections();
-        admin.close();
-      })();
-      return drainDone;
-    },
-  };
+    // Workers first: their last telemetry reaches this process before its own last report goes out.
+    drainFirst: stopWorkers,
+  });
 }
