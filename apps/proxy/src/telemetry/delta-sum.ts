@@ -7,6 +7,9 @@ function addCounts(into: Counts, from: Readonly<Counts>): void {
   for (const key in from) into[key] = (into[key] ?? 0) + (from[key] ?? 0);
 }
 
+/** Counts a delta carries only when it has any: absent on both sides stays absent in the sum. */
+const OPTIONAL_COUNTS = ['mtls', 'plain', 'attempts', 'failedAttempts'] as const;
+
 const optional = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
 
 /**
@@ -29,14 +32,10 @@ export class DeltaSum implements DeltaSource {
       into.retries += d.retries;
       into.rateLimited += d.rateLimited;
       into.ejections += d.ejections;
-      const mtls = optional(into.mtls, d.mtls);
-      if (mtls !== undefined) into.mtls = mtls;
-      const plain = optional(into.plain, d.plain);
-      if (plain !== undefined) into.plain = plain;
-      const attempts = optional(into.attempts, d.attempts);
-      if (attempts !== undefined) into.attempts = attempts;
-      const failed = optional(into.failedAttempts, d.failedAttempts);
-      if (failed !== undefined) into.failedAttempts = failed;
+      for (const field of OPTIONAL_COUNTS) {
+        const sum = optional(into[field], d[field]);
+        if (sum !== undefined) into[field] = sum;
+      }
       if (d.grpc) addCounts((into.grpc ??= {}), d.grpc);
     }
   }
