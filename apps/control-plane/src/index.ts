@@ -239,6 +239,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   if (replication) {
     identity.ca.on('saved', () => replication.caChanged());
     replication.onCaChanged = () => void identity.ca.reload().catch((err: Error) => log(`mesh CA: could not load what another replica changed: ${err.message}`));
+    identity.tokens.on('revoked', (id: string) => replication.tokenRevoked(id));
+    replication.onTokenRevoked = (id) => {
+      identity.tokens.forget(id);
+      const dropped = stream.disconnectToken(id);
+      if (dropped > 0) log(`join token ${id} was revoked on another replica: disconnected ${dropped} proxies that joined with it`);
+    };
   }
   const services: ControlPlaneServices = { prisma: db.prisma, store, registry, distributor, stream, metrics, telemetry, identity, rotation, log, auth, injector: options.injector, scaledToZero: (service) => scaler?.isAtZero(service) ?? false };
   let ready = false;

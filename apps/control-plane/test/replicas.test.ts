@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '@trellis/shared';
 import { apiClient, startTestControlPlane } from './support/control-plane.ts';
 import { freshPostgresDatabase } from './support/fresh-postgres.ts';
-import { connectTestProxy, retryOf, sleep, type TestProxy } from './support/stream.ts';
+import { connectTestProxy, joinToken, retryOf, sleep, type TestProxy } from './support/stream.ts';
 
 const CA_SECRET = 'test-ca-secret-0123456789-abcdefghijklmnop';
 
@@ -98,6 +98,35 @@ describe('control-plane replicas on one Postgres', () => {
     await b.client.tokens.revoke.mutate({ id: made.id });
     await expect(apiClient(c.cp.url, made.token).resources.list.query({})).rejects.toThrow();
   });
+
+  it('a join token revoked through one replica is refused by the others at once, and their proxies that joined with it are cut off', async () => {
+    const [a, b, c] = [replica(0), replica(1), replica(2)];
+    const orders = await connectTestProxy(c.cp.url, { service: 'orders', instance: 'orders-c' });
+    proxies.push(orders);
+    const joinedWith = (await a.client.identity.joinTokens.list.query()).find((t) => t.service === 'orders');
+    if (!joinedWith) throw new Error('no join token for orders');
+    const token = await joinToken(b.cp.url, 'orders');
+    const id = token.split('.')[0] ?? '';
+    // B reads the token's row (a hello would) and would answer from that copy for the next second.
+    const readAt = performance.now();
+    expect(await b.cp.services.identity.tokens.check(token)).toMatchObject({ ok: true, tokenId: id });
+
+    await a.client.identity.joinTokens.revoke.mutate({ id });
+    await a.client.identity.joinTokens.revoke.mutate({ id: joinedWith.id });
+    // Refused on B before its copy would have run out: A told it.
+    const onB = await eventually(
+      () => b.cp.services.identity.tokens.check(token),
+      (r) => !r.ok || performance.now() - readAt > 900,
+      900,
+    );
+    expect(onB).toMatchObject({ ok: false, reason: 'revoked' });
+    const stillOnC = await eventually(
+      () => Promise.resolve(c.cp.services.stream.connected().some((s) => s.identity.instance === 'orders-c')),
+      (connected) => !connected,
+      3000,
+    );
+    expect(stillOnC).toBe(false);
+  }, 30_000);
 
   it('the graph and traces are the whole mesh\'s on every replica', async () => {
     const web = proxies.find((p) => p.client.controlPlane === replica(1).cp.url);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { parseJoinToken } from '@trellis/shared';
 import type { Database } from '../db/open.ts';
 import { WriteBatches } from '../db/write-batches.ts';
@@ -30,8 +31,9 @@ export type JoinTokenCheck =
 /**
  * Join tokens in the database (the format is in @trellis/shared's identity.ts): created and shown once,
  * checked in constant time, revocable.
+ * Events: 'revoked' (id), after a revocation made here is written (the other replicas are told of it).
  */
-export class JoinTokens {
+export class JoinTokens extends EventEmitter {
   /** Uses counted since the last write, by token id: written in one statement per batch, not one per hello. */
   private readonly uses: WriteBatches<number>;
   /** Rows read lately, by id (see read()). */
@@ -41,6 +43,7 @@ export class JoinTokens {
     private readonly prisma: Database,
     log: (line: string) => void = () => {},
   ) {
+    super();
     this.uses = new WriteBatches(
       (batch) =>
         this.prisma.$executeRawUnsafe(
@@ -82,7 +85,13 @@ export class JoinTokens {
     if (row.revokedAt) return describe(row);
     const revoked = await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } });
     this.rows.delete(id);
+    this.emit('revoked', id);
     return describe(revoked);
+  }
+
+  /** Forgets a row read lately: another replica revoked the token, and the next hello must read it again. */
+  forget(id: string): void {
+    this.rows.delete(id);
   }
 
   /** Whether a token may let a proxy in; counts the use when it may. */
@@ -106,7 +115,7 @@ export class JoinTokens {
 
   /**
    * The token's row, read at most once a second: a hello storm is thousands of proxies with a handful of
-   * tokens. A revocation here is seen at once; one through another replica within the second.
+   * tokens. A revocation here, or on another replica (which tells this one: forget()), is seen at once.
    */
   private read(id: string): Promise<JoinTokenRow | null> {
     const now = performance.now();

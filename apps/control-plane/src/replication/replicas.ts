@@ -31,6 +31,7 @@ const ENDPOINT_UP = 'endpoint-up';
 const ENDPOINT_DOWN = 'endpoint-down';
 const METRICS = 'metrics';
 const CA = 'ca';
+const TOKEN_REVOKED = 'token-revoked';
 /** A replica that just started asks the others for the endpoints they hold; they answer with ENDPOINTS. */
 const SYNC_REQUEST = 'sync-request';
 const ENDPOINTS = 'endpoints';
@@ -43,7 +44,9 @@ const ENDPOINTS = 'endpoints';
  * - a proxy's endpoint, announced or withdrawn where the proxy is connected: the others add or remove it;
  * - metric deltas from this replica's proxies, every second: the others add them to their windows, so the
  *   graph and charts are the whole mesh's whichever replica the dashboard reaches;
- * - the CA changed (a rotation step): the others load it again.
+ * - the CA changed (a rotation step): the others load it again;
+ * - a join token was revoked: the others stop trusting their copy of its row and cut off the proxies that
+ *   joined through them with it.
  * A replica that disappears from pg_stat_activity (its process died) has its proxies' endpoints removed
  * after the grace period, unless those proxies came back through another replica first.
  */
@@ -101,6 +104,14 @@ export class Replication {
   /** Called when another replica says the CA changed. */
   onCaChanged: () => void = () => {};
 
+  /** Tells the other replicas a join token was revoked here. */
+  tokenRevoked(id: string): void {
+    void this.bus.publish(TOKEN_REVOKED, { id }).catch((err: Error) => this.parts.log(`could not tell the other replicas join token ${id} was revoked: ${err.message}`));
+  }
+
+  /** Called when another replica says it revoked a join token. */
+  onTokenRevoked: (id: string) => void = () => {};
+
   stop(): void {
     for (const t of this.timers) clearInterval(t);
   }
@@ -141,6 +152,9 @@ export class Replication {
         break;
       case CA:
         this.onCaChanged();
+        break;
+      case TOKEN_REVOKED:
+        this.onTokenRevoked((body as { id: string }).id);
         break;
     }
   }

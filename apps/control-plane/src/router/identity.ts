@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dnsLabel, parseLifetime, STREAM_CLOSE } from '@trellis/shared';
+import { dnsLabel, parseLifetime } from '@trellis/shared';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { securityOverview } from '../identity/overview.ts';
 import { RotationError } from '../identity/rotation.ts';
@@ -39,12 +39,8 @@ export const identityRouter = router({
       .mutation(async ({ ctx, input }) => {
         const info = await ctx.identity.tokens.revoke(input.id);
         if (!info) throw new NotFoundError(`join token ${input.id} not found`);
-        const dropped = ctx.stream.connected().filter((s) => s.who.tokenId === input.id);
-        for (const s of dropped) {
-          s.send({ type: 'error', code: 'unauthenticated', message: `join token ${input.id} was revoked` });
-          s.close(STREAM_CLOSE.unauthenticated, 'join token revoked');
-        }
-        return { ...info, disconnected: dropped.length };
+        // Proxies on other replicas are cut off there (JoinTokens' 'revoked' goes over the replica bus).
+        return { ...info, disconnected: ctx.stream.disconnectToken(input.id) };
       }),
   }),
 

@@ -115,6 +115,19 @@ export class StreamServer extends EventEmitter {
     return this.sessions.size;
   }
 
+  /**
+   * Cuts off the proxies that joined with a join token (or hold a certificate descending from it), which
+   * was just revoked here or on another replica; returns how many.
+   */
+  disconnectToken(tokenId: string): number {
+    const dropped = [...this.sessions.values()].filter((s) => s.who.tokenId === tokenId);
+    for (const s of dropped) {
+      s.send({ type: 'error', code: 'unauthenticated', message: `join token ${tokenId} was revoked` });
+      s.close(STREAM_CLOSE.unauthenticated, 'join token revoked');
+    }
+    return dropped.length;
+  }
+
   /** Asks every connected proxy for a new certificate now (a rotation switched the issuing root). */
   requestRenewal(reason: string, only?: (s: ProxySession) => boolean): void {
     for (const s of this.sessions.values()) if (!only || only(s)) s.send({ type: 'renew', reason });
