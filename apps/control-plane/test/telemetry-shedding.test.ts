@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EdgeDelta } from '@trellis/shared';
-import type { PrismaClient } from '../src/generated/prisma/client.ts';
+import pg from 'pg';
+import { openDatabase, parseDatabaseUrl } from '../src/db/open.ts';
 import { Telemetry } from '../src/telemetry/index.ts';
 import { DATABASES, type TestDatabase } from './support/databases.ts';
 import { testSpan } from './support/spans.ts';
@@ -10,21 +11,47 @@ import { connectTestProxy, sleep } from './support/stream.ts';
 const span = () => testSpan();
 
 // When the database falls behind, spans beyond the queue are dropped: counted, and said in the log
-// (at most every 10 s), never queued without bound.
+// (at most every 10 s), never queued without bound. The ones kept are written once it catches up.
 describe('telemetry sheds spans visibly', () => {
-  it('counts dropped spans and warns once per 10 s while dropping', async () => {
-    // A database that never answers: nothing leaves the queue.
-    const stuck = { $executeRawUnsafe: () => new Promise(() => {}) } as unknown as PrismaClient;
-    const telemetry = new Telemetry(stuck, { spanMaxAgeMs: 60_000, maxSpans: 1000, maxPendingSpans: 10, retentionEveryMs: 3_600_000 });
-    const warnings: string[] = [];
-    telemetry.on('warning', (line: string) => warnings.push(line));
-    telemetry.ingestSpans(Array.from({ length: 15 }, span));
-    telemetry.ingestSpans(Array.from({ length: 5 }, span));
-    expect(telemetry.spansReceived).toBe(20);
-    expect(telemetry.spans.dropped).toBe(10);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/dropped 5 spans \(10 wait at most/);
-    expect(warnings[0]).toContain('trellis_cp_spans_dropped_total');
+  it('counts dropped spans and warns once per 10 s while dropping, and writes the kept ones once the database answers again', async () => {
+    const postgres = DATABASES.find(([name]) => name === 'Postgres')?.[1];
+    if (!postgres) throw new Error('no Postgres test database');
+    const target = await postgres();
+    const db = await openDatabase(target.options);
+    // Another session holds the spans table: every insert waits, as behind a slow or overloaded database.
+    const { connectionString, schema } = parseDatabaseUrl(target.options.databaseUrl ?? '');
+    const blocker = new pg.Client({ connectionString });
+    await blocker.connect();
+    const telemetry = new Telemetry(db.prisma, { spanMaxAgeMs: 60_000, maxSpans: 1000, maxPendingSpans: 10, retentionEveryMs: 3_600_000 });
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`LOCK TABLE "${schema}"."spans" IN ACCESS EXCLUSIVE MODE`);
+      const warnings: string[] = [];
+      telemetry.on('warning', (line: string) => warnings.push(line));
+      const sent = Array.from({ length: 20 }, span);
+      telemetry.ingestSpans(sent.slice(0, 15));
+      telemetry.ingestSpans(sent.slice(15));
+      expect(telemetry.spansReceived).toBe(20);
+      expect(telemetry.spans.dropped).toBe(10);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/dropped 5 spans \(10 wait at most/);
+      expect(warnings[0]).toContain('trellis_cp_spans_dropped_total');
+      // The write is under way and waiting on the lock: nothing is in the table yet.
+      const flushed = telemetry.spans.flush();
+      await sleep(300);
+      expect(telemetry.spans.written).toBe(0);
+
+      await blocker.query('COMMIT');
+      await flushed;
+      const stored = await db.prisma.span.findMany({ select: { spanId: true } });
+      expect(stored.map((r) => r.spanId).sort()).toEqual(sent.slice(0, 10).map((s) => s.spanId).sort());
+      expect(telemetry.spans.dropped).toBe(10);
+    } finally {
+      await blocker.end();
+      await telemetry.close();
+      await db.close();
+      await target.cleanup();
+    }
   });
 });
 
