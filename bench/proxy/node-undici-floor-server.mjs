@@ -3,22 +3,37 @@
 // stripped; the response is held until it is complete and written with one end(), the cheapest way
 // for the bench's 64-byte body, and what Trellis does for small bodies). No real proxy can be this
 // bare; it shows how much of Trellis's cost is the platform's.
-// Usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT
+// Usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON]
+// TLS_JSON (the two-hop floor rows, lib/floor-targets.mjs) names PEM files: { serve: {key, cert, ca} }
+// makes the listener mutual TLS (client certificate required, from `ca`); { upstream: {key, cert, ca} }
+// makes the Pool call https with that client certificate. Node's TLS checks the chain both ways; the
+// SPIFFE ID in the peer's certificate is not checked (Trellis checks it: a few µs per handshake).
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 
-const [port, upstreamPort] = process.argv.slice(2).map(Number);
+const [port, upstreamPort] = process.argv.slice(2, 4).map(Number);
 if (!port || !upstreamPort) {
-  process.stderr.write('usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT\n');
+  process.stderr.write('usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON]\n');
   process.exit(2);
 }
+const tls = process.argv[4] ? JSON.parse(readFileSync(process.argv[4], 'utf8')) : {};
+const pem = (files) => files && { key: readFileSync(files.key), cert: readFileSync(files.cert), ca: readFileSync(files.ca) };
+const serve = pem(tls.serve);
+const upstream = pem(tls.upstream);
 
 // undici's Pool alone, as the Trellis proxy loads it (apps/proxy/src/upstream/endpoint.ts).
 const require = createRequire(new URL('../../apps/proxy/package.json', import.meta.url));
 const Pool = require('undici/lib/dispatcher/pool.js');
-const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 128, pipelining: 1, keepAliveTimeout: 120_000 });
+const pool = new Pool(`${upstream ? 'https' : 'http'}://127.0.0.1:${upstreamPort}`, {
+  connections: 128,
+  pipelining: 1,
+  keepAliveTimeout: 120_000,
+  ...(upstream ? { connect: { ...upstream, minVersion: 'TLSv1.3', checkServerIdentity: () => undefined } } : {}),
+});
 
-const server = http.createServer((req, res) => {
+const handle = (req, res) => {
   pool.dispatch(
     { path: req.url, method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req },
     {
@@ -44,7 +59,8 @@ const server = http.createServer((req, res) => {
       },
     },
   );
-});
+};
+const server = serve ? https.createServer({ ...serve, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true }, handle) : http.createServer(handle);
 server.keepAliveTimeout = 120_000;
-server.listen(port, '127.0.0.1', () => process.stdout.write(`node + undici floor ready on ${port}\n`));
+server.listen(port, '127.0.0.1', () => process.stdout.write(`node + undici floor${serve ? ' (mTLS)' : ''} ready on ${port}\n`));
 process.on('SIGTERM', () => process.exit(0));

@@ -28,10 +28,12 @@ const USAGE = `usage: node bench/proxy/run.mjs [options]
   --settle S         seconds at the fixed rate before its measured part, dropped from the percentiles
                      (default 5): the JIT of the Node proxies settles on the traffic that is measured
   --only LIST        comma-separated targets: direct,nginx,haproxy,node-http-proxy,node-floor,trellis,
-                     trellis-2w,trellis-2hop,trellis-2hop-mtls (direct always runs: it is the baseline for
-                     added latency); trellis-2w is trellis with --workers 2 on two cores (on a 2-core
-                     machine they are both cores: the load generator shares one); trellis-2hop-mtls also
-                     measures TLS handshakes per second
+                     trellis-2w,floor-2hop,trellis-2hop,floor-2hop-mtls,trellis-2hop-mtls (direct always
+                     runs: it is the baseline for added latency); trellis-2w is trellis with --workers 2 on
+                     two cores (on a 2-core machine they are both cores: the load generator shares one);
+                     floor-2hop[-mtls] chain two node+undici floors as the Trellis two-hop rows chain two
+                     proxies (what Node alone costs for those hops); trellis-2hop-mtls also measures TLS
+                     handshakes per second
   --trellis-bin F    the trellis launcher to run (default apps/cli/bin/trellis.mjs)
   --callee-core N    the core of the two-hop rows' callee sidecar (default: a third core if there is
                      one, else the caller's core). On 2 cores, --callee-core 0 gives each proxy a core

@@ -180,6 +180,7 @@ export function mtlsGoalLines(results, rate = 1000) {
     'Goals (issue 9, mTLS between proxies):',
     ...lines,
     `  Same run: one hop ${row(one)}; two hops plain ${row(plain)}; two hops mTLS ${row(mtls)}.`,
+    ...floorLines(by['floor-2hop'], by['floor-2hop-mtls'], row),
     ...(cpuRatio
       ? [
           `  CPU per request of the two proxies at the fixed rate, mTLS / plain: ${fmt(cpuRatio)}x (${cpuRatio >= 1 ? '+' : ''}${fmt((cpuRatio - 1) * 100, 1)} %), ` +
@@ -187,6 +188,24 @@ export function mtlsGoalLines(results, rate = 1000) {
         ]
       : []),
   ];
+}
+
+/**
+ * The same goals read off two node+undici floors chained (lib/floor-targets.mjs): what Node's HTTP and
+ * TLS alone cost for those hops on this machine, before any proxy feature.
+ */
+function floorLines(plain, mtls, row) {
+  if (!plain?.available && !mtls?.available) return [];
+  const lines = [`  Node floor, same hops (no proxy features): two hops plain ${row(plain)}; two hops mTLS ${row(mtls)}.`];
+  if (plain?.available && mtls?.available) {
+    const hop = mtls.latency && plain.latency ? mtls.latency.p99Ms - plain.latency.p99Ms : undefined;
+    const share = ratio(mtls.throughput?.requestsPerSecond, plain.throughput?.requestsPerSecond);
+    lines.push(
+      `  Node floor against the same goals: mTLS over plain per hop ${fmt(hop, 3)} ms; two hops mTLS +p99 over direct ${mtls.added ? fmt(mtls.added.p99Ms, 3) : '—'} ms; ` +
+        `mTLS / plain max throughput ${share ? `${pct(share)} %` : '—'}.`,
+    );
+  }
+  return lines;
 }
 
 /** The handshake measurements (full and resumed) as a Markdown table, or undefined when none ran. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { freePort, start, waitForPort } from './processes.mjs';
 import { proxyConfig } from './nginx-configs.mjs';
 import { haproxyConfig } from './haproxy-config.mjs';
+import { floor2hop, floor2hopMtls, nodeFloor } from './floor-targets.mjs';
 import { trellis, trellis2hop, trellis2hopMtls, trellis2w } from './trellis-targets.mjs';
 
 export { get } from './trellis-proxy.mjs';
@@ -66,20 +67,5 @@ const nodeHttpProxy = {
   },
 };
 
-/** node:http + an undici Pool and nothing else: the floor under any proxy built like Trellis. */
-const nodeFloor = {
-  name: 'node-floor',
-  label: 'node+undici floor',
-  async start({ dir, upstreamPort, core, benchDir }) {
-    const port = await freePort();
-    const child = start(process.execPath, [path.join(benchDir, 'node-undici-floor-server.mjs'), String(port), String(upstreamPort)], {
-      core,
-      logFile: path.join(dir, 'node-floor.log'),
-    });
-    await waitForPort(port, READY_TIMEOUT_MS, child);
-    return { child, port, pid: child.pid, notes: ['node:http + undici Pool, no features'] };
-  },
-};
-
 /** Every target, in the order they run; `direct` is the baseline for "added" latency. */
-export const TARGETS = [direct, nginx, haproxy, nodeHttpProxy, nodeFloor, trellis, trellis2w, trellis2hop, trellis2hopMtls];
+export const TARGETS = [direct, nginx, haproxy, nodeHttpProxy, nodeFloor, trellis, trellis2w, floor2hop, trellis2hop, floor2hopMtls, trellis2hopMtls];
