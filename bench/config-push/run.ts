@@ -1,7 +1,7 @@
 // Config push benchmark: N simulated proxies on the real stream of a real control plane (its own
 // process, embedded PGlite), one change that touches all of them, and how long until each has it.
 //
-//   npm run bench:config-push -- [--proxies 1000] [--services 100] [--rounds 3] [--shards N] [--connect-rate 250] [--cp-prof DIR]
+//   npm run bench:config-push -- [--proxies 1000] [--services 100] [--rounds 3] [--shards N] [--connect-rate 250] [--cp-prof DIR] [--clients-prof DIR]
 //
 // Every proxy is a real StreamClient (the module the proxy uses), so each validates the snapshot with
 // the shared zod schema and ACKs it. The clients live in `--shards` child processes (clients.ts; default
@@ -10,7 +10,7 @@
 // machine the clients' parsing still competes with the control plane for CPU: the figures are an upper
 // bound for the control plane. Proxies start at `--connect-rate` a second in all (unpaced, 10,000 at once
 // were a thundering herd: TLS handshakes timed out and retried). `--cp-prof DIR`: the control plane
-// runs with --cpu-prof into DIR.
+// runs with --cpu-prof into DIR; `--clients-prof DIR`: so do the client shards.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     shards: { type: 'string' },
     'connect-rate': { type: 'string', default: '250' },
     'cp-prof': { type: 'string' },
+    'clients-prof': { type: 'string' },
   },
 });
 const PROXIES = Number(values.proxies);
@@ -57,7 +58,11 @@ class Shard {
   progress = { connected: 0, initial: 0 };
   private waiting: { type: ShardOut['type']; resolve: (m: ShardOut) => void }[] = [];
   constructor() {
-    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'clients.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const prof = values['clients-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['clients-prof'])] : [];
+    this.child = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'clients.ts'), {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [...process.execArgv, ...prof],
+    });
     this.child.on('message', (m: ShardOut) => {
       if (m.type === 'progress') this.progress = m;
       const i = this.waiting.findIndex((w) => w.type === m.type);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RequestOptions } from 'node:https';
-import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext } from 'node:tls';
 import WebSocket, { type ClientOptions } from 'ws';
 import {
   CONTROL_PLANE_NAMESPACE,
@@ -33,6 +33,23 @@ function checkControlPlane(_host: string, cert: PeerCertificate): Error | undefi
   if (parts?.namespace === CONTROL_PLANE_NAMESPACE && parts.serviceAccount === CONTROL_PLANE_SERVICE_ACCOUNT) return undefined;
   return new Error(`the server's certificate is not the Trellis control plane's (${cert.subjectaltname ?? 'no subjectAltName'})`);
 }
+
+/**
+ * A TLS context trusting exactly `roots`, shared by every client of the process that trusts the same ones
+ * (a client without a certificate of its own: tools, simulations). Building one per connection parsed the
+ * roots again each time, most of a simulated proxy's CPU in a hello storm.
+ */
+function rootsContext(roots: readonly string[]): SecureContext {
+  const key = roots.join('\n');
+  let context = rootContexts.get(key);
+  if (!context) {
+    if (rootContexts.size >= 8) rootContexts.clear();
+    context = createSecureContext({ ca: [...roots] });
+    rootContexts.set(key, context);
+  }
+  return context;
+}
+const rootContexts = new Map<string, SecureContext>();
 
 export interface StreamClientOptions {
   /**
@@ -213,7 +230,7 @@ export class StreamClient extends EventEmitter {
     url.protocol = 'wss:';
     const client = credentials.clientCertificate();
     // ws hands these to tls.connect; its own typing of checkServerIdentity is older than Node's.
-    const context = client ? credentials.tlsContext?.() : undefined;
+    const context = client ? credentials.tlsContext?.() : rootsContext(roots);
     const tlsOptions: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = context
       ? { secureContext: context, checkServerIdentity: checkControlPlane }
       : { ca: [...roots], checkServerIdentity: checkControlPlane, ...(client ? { cert: client.cert, key: client.key } : {}) };

@@ -48,6 +48,17 @@ export function spiffeIdOf(cert: { subjectaltname?: string } | undefined): strin
  * join token carries.
  */
 export function rootPin(certPem: string): string {
-  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-  return `sha256-${createHash('sha256').update(spki).digest('base64url')}`;
+  let pin = pins.get(certPem);
+  if (pin === undefined) {
+    const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+    pin = `sha256-${createHash('sha256').update(spki).digest('base64url')}`;
+    // A mesh has a root or two: parsing them again at every reconnect of every stream client (thousands
+    // in a simulation, or a node agent's workloads) cost more CPU than the TLS handshake itself.
+    if (pins.size >= MAX_PINS) pins.clear();
+    pins.set(certPem, pin);
+  }
+  return pin;
 }
+
+const MAX_PINS = 64;
+const pins = new Map<string, string>();
