@@ -58,3 +58,18 @@ test('/metrics has every metric the issue names, with edge labels', async () => 
   expect(text).toMatch(/trellis_config_version\{service="shop.default"\} 42/);
   expect(text).toMatch(/trellis_proxy_process_resident_memory_bytes \d+/);
 });
+
+test('/metrics counts garbage-collection pauses by kind, so a proxy that got slower shows whether it collects more', async () => {
+  const count = async () => {
+    const text = await (await fetch(`${proxy.admin}/metrics`)).text();
+    return Number(/^trellis_proxy_nodejs_gc_duration_seconds_count\{kind="minor"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
+  const before = await count();
+  // A few thousand requests allocate well past the young generation (8 MB): scavenges happen.
+  await sendMany(proxy.inbound, 1000, 50, { path: '/page' });
+  const after = await count();
+  expect(after).toBeGreaterThan(before);
+  const text = await (await fetch(`${proxy.admin}/metrics`)).text();
+  expect(text).toMatch(/^trellis_proxy_nodejs_gc_duration_seconds_sum\{kind="minor"\} \d/m);
+  expect(text).toMatch(/^trellis_proxy_nodejs_gc_duration_seconds_bucket\{kind="minor",le="\+Inf"\} \d+$/m);
+});

@@ -24,6 +24,21 @@ function failures(metricsText, side) {
   return out.length ? `failed: ${out.join(', ')}` : '';
 }
 
+const GC = 'trellis_proxy_nodejs_gc_duration_seconds';
+
+/**
+ * The proxy's garbage-collection pauses over the whole row (warm-up, max throughput and the fixed rate):
+ * a row that spends more CPU per request than its twin may be collecting more.
+ */
+function gcPauses(metricsText) {
+  const kinds = ['minor', 'major', 'incremental'].map((kind) => {
+    const n = counterSum(metricsText, `${GC}_count`, { kind });
+    const seconds = counterSum(metricsText, `${GC}_sum`, { kind });
+    return `${kind} ${n} (${(seconds * 1000).toFixed(0)} ms)`;
+  });
+  return `GC pauses: ${kinds.join(', ')}`;
+}
+
 /** Starts the proxies of one row (callee first: the caller's snapshot names its port). */
 async function startChain(ctx, { name, hops, mtls, workers }) {
   const stream = await startStreamStub();
@@ -108,6 +123,7 @@ async function afterRun({ stream, caller, callee }) {
       // once, by the caller.
       if (counted > 0) notes.push(`${p.name} metrics counted ${counted} requests`);
       else if (p !== callee) notes.push(`${p.name} metrics: trellis_requests_total missing`);
+      notes.push(`${p.name} ${gcPauses(text)}`);
       const side = p === callee ? 'inbound' : 'outbound';
       const ok = counterSum(text, HANDSHAKES, { side, result: 'ok' });
       const failed = failures(text, side);
