@@ -29,6 +29,7 @@ import { ColdStarts } from './upstream/cold-start.ts';
 import type { EndpointState } from './upstream/endpoint.ts';
 import { localApp, UpstreamRegistry, type UpstreamService } from './upstream/service.ts';
 import { tunnel } from './upstream/tunnel.ts';
+import { ticks } from './ticks.ts';
 import { writeRawResponse } from './http/raw-response.ts';
 
 /**
@@ -115,7 +116,7 @@ export class Workload implements MetricsSource {
         get generation() {
           return identity.generation;
         },
-        clientContext: () => identity.clientContext(),
+        clientContext: () => identity.secureContext(),
         handshakes: outboundHandshakes,
         http2Between: shared.http2Between === true,
       },
@@ -230,6 +231,7 @@ export class Workload implements MetricsSource {
       cacheFile: path.join(dataDir, 'snapshot.json'),
       log: (line) => this.shared.log(`${this.self}: ${line}`),
       credentials: identity,
+      ticker: ticks,
     });
     identity.requestRenewal = () => stream.renewCertificate();
     this.deps.coldStarts.askScaleUp = (service, first) => this.askScaleUp(service, first);

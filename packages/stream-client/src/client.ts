@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RequestOptions } from 'node:https';
-import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext } from 'node:tls';
 import WebSocket, { type ClientOptions } from 'ws';
 import {
   CONTROL_PLANE_NAMESPACE,
@@ -34,6 +34,26 @@ function checkControlPlane(_host: string, cert: PeerCertificate): Error | undefi
   return new Error(`the server's certificate is not the Trellis control plane's (${cert.subjectaltname ?? 'no subjectAltName'})`);
 }
 
+/** Contexts that only trust roots (a proxy's first connection, before it has a certificate), by their PEMs. */
+const rootsContexts = new Map<string, SecureContext>();
+const MAX_ROOTS_CONTEXTS = 4;
+
+/**
+ * A context trusting `roots` and presenting nothing, shared by every client that trusts the same roots:
+ * each workload of a node agent first connects with a join token and keeps that connection, whose own
+ * context would cost ~25 KB of native memory per workload (2.5 MB at N = 100) for identical content.
+ */
+function rootsContext(roots: readonly string[]): SecureContext {
+  const key = roots.join('\n');
+  let context = rootsContexts.get(key);
+  if (!context) {
+    if (rootsContexts.size >= MAX_ROOTS_CONTEXTS) rootsContexts.delete(rootsContexts.keys().next().value ?? '');
+    context = createSecureContext({ ca: [...roots] });
+    rootsContexts.set(key, context);
+  }
+  return context;
+}
+
 export interface StreamClientOptions {
   /**
    * The control plane's base URL, e.g. http://127.0.0.1:7400 (the stream itself always uses TLS on that
@@ -51,6 +71,11 @@ export interface StreamClientOptions {
   cacheFile?: string;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /**
+   * Runs the heartbeat on a timer shared with other clients in the process (a node agent's workloads
+   * each have a stream: one wake-up per period for all of them); without it, a timer of its own.
+   */
+  ticker?: { every(ms: number, task: () => void): () => void };
   /** How the proxy proves who it is and keeps its certificate. */
   credentials: StreamCredentials;
 }
@@ -67,7 +92,7 @@ export class StreamClient extends EventEmitter {
   private current: Snapshot | undefined;
   private attempt = 0;
   private closed = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: (() => void) | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   /** The control-plane URLs, and which one the next connection goes to. */
@@ -151,7 +176,7 @@ export class StreamClient extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat?.();
     this.setState('closed');
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
@@ -216,7 +241,9 @@ export class StreamClient extends EventEmitter {
     const context = client ? credentials.tlsContext?.() : undefined;
     const tlsOptions: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = context
       ? { secureContext: context, checkServerIdentity: checkControlPlane }
-      : { ca: [...roots], checkServerIdentity: checkControlPlane, ...(client ? { cert: client.cert, key: client.key } : {}) };
+      : client
+        ? { ca: [...roots], cert: client.cert, key: client.key, checkServerIdentity: checkControlPlane }
+        : { secureContext: rootsContext(roots), checkServerIdentity: checkControlPlane };
     const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false, ...(tlsOptions as ClientOptions) });
     this.ws = ws;
     ws.on('open', () => {
@@ -224,12 +251,12 @@ export class StreamClient extends EventEmitter {
       this.setState('connected');
       void this.hello(ws, client !== undefined);
       const every = this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
-      this.heartbeat = setInterval(() => {
+      this.stopHeartbeat?.();
+      this.stopHeartbeat = everyMs(this.options.ticker, every, () => {
         // Three missed heartbeats: the connection is dead even if TCP has not noticed.
         if (Date.now() - this.lastHeard > every * 3) ws.terminate();
         else this.send({ type: 'ping', at: Date.now() });
-      }, every);
-      this.heartbeat.unref();
+      });
     });
     ws.on('message', (data: Buffer) => {
       this.lastHeard = Date.now();
@@ -239,7 +266,7 @@ export class StreamClient extends EventEmitter {
       if (this.state === 'connecting' && this.attempt === 0) this.options.log?.(`control plane unreachable at ${url.host}: ${err.message}`);
     });
     ws.on('close', () => {
-      clearInterval(this.heartbeat);
+      this.stopHeartbeat?.();
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.retry();
@@ -328,6 +355,14 @@ export class StreamClient extends EventEmitter {
     this.send({ type: 'nack', version, reason });
     this.emit('rejected', { version, reason });
   }
+}
+
+/** Runs `task` every `ms` on `ticker`, or on a timer of its own that does not keep the process alive. */
+function everyMs(ticker: StreamClientOptions['ticker'], ms: number, task: () => void): () => void {
+  if (ticker) return ticker.every(ms, task);
+  const timer = setInterval(task, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Splits "url1,url2" into its URLs (one URL is a list of one). */
