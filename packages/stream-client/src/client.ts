@@ -93,6 +93,8 @@ export class StreamClient extends EventEmitter {
   private attempt = 0;
   private closed = false;
   private stopHeartbeat: (() => void) | undefined;
+  /** The connection whose hello has been sent: only on it may other messages follow. */
+  private greeted: WebSocket | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   /** The control-plane URLs, and which one the next connection goes to. */
@@ -142,8 +144,10 @@ export class StreamClient extends EventEmitter {
 
   /** Sends a telemetry message if connected; telemetry is best effort and is dropped otherwise. */
   send(message: ProxyMessage): boolean {
-    if (this.ws?.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(message));
+    const ws = this.ws;
+    // Nothing goes before the hello: the control plane closes a stream whose first message is another.
+    if (ws?.readyState !== WebSocket.OPEN || this.greeted !== ws) return false;
+    ws.send(JSON.stringify(message));
     return true;
   }
 
@@ -248,7 +252,7 @@ export class StreamClient extends EventEmitter {
     this.ws = ws;
     ws.on('open', () => {
       this.lastHeard = Date.now();
-      this.setState('connected');
+      // 'connected' once the hello is out: until then telemetry, readiness and pings would go first.
       void this.hello(ws, client !== undefined);
       const every = this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
       this.stopHeartbeat?.();
@@ -279,6 +283,7 @@ export class StreamClient extends EventEmitter {
     const credential = presentedCertificate ? undefined : credentials.credential();
     const csr = await credentials.certificateRequest();
     if (ws !== this.ws || ws.readyState !== WebSocket.OPEN) return;
+    this.greeted = ws;
     this.send({
       type: 'hello',
       protocol: STREAM_PROTOCOL_VERSION,
@@ -288,6 +293,7 @@ export class StreamClient extends EventEmitter {
       ...(csr ? { csr } : {}),
       ready: this.ready,
     });
+    this.setState('connected');
   }
 
   private onMessage(text: string): void {
