@@ -71,6 +71,21 @@ export class TelemetryReporter {
     this.sendSpans();
   }
 
+  /**
+   * The last report, at drain: the deltas, then every waiting span, in batches, for as long as the stream
+   * takes them (connected, less than MAX_BUFFERED_BYTES unsent). What does not fit is counted as dropped
+   * (trellis_proxy_spans_dropped_total), not lost unseen with the process. Returns how many were dropped.
+   */
+  finish(): number {
+    this.stop();
+    this.report();
+    const buffer = this.tracer.buffer;
+    while (buffer.length > 0 && this.sink.state === 'connected' && this.sink.bufferedAmount < MAX_BUFFERED_BYTES) {
+      this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
+    }
+    return buffer.drop();
+  }
+
   /** Sends the next batch of finished spans, if the stream is up and not backed up. */
   sendSpans(): void {
     const buffer = this.tracer.buffer;

@@ -74,6 +74,16 @@ export class SpanBuffer {
     return out;
   }
 
+  /** Empties the buffer, counting what it held as dropped; returns how many. */
+  drop(): number {
+    const n = this.size;
+    this.dropped += n;
+    this.ring = new Array<Span | undefined>(SPAN_BUFFER_INITIAL);
+    this.head = 0;
+    this.size = 0;
+    return n;
+  }
+
   /** Doubles the ring (up to the limit), oldest span first. */
   private grow(): void {
     const capacity = this.ring.length;
