@@ -39,3 +39,12 @@ export const cliEnv = {
 export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
 }
+
+/**
+ * `trellis proxy` has taken its join token: it leaves the environment, so the processes the proxy starts
+ * (--workers, whose identity comes from the primary) do not inherit it.
+ */
+export function forgetJoinToken(): void {
+  delete process.env.TRELLIS_TOKEN;
+  cliEnv.token = undefined;
+}

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, request } from 'undici';
@@ -119,6 +120,15 @@ describe('trellis proxy --workers 2', () => {
     const proxies = await api(cp.url).proxies.list.query();
     expect(proxies.filter((p) => p.service === 'back').length).toBe(1);
     expect(proxies.filter((p) => p.service === 'front').length).toBe(1);
+  });
+
+  it('leaves the join token with the primary: its workers do not inherit TRELLIS_TOKEN', async () => {
+    const { workers } = await config(front);
+    expect(workers).toHaveLength(2);
+    const environ = async (pid: number) => (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    // The primary was started with it (test/support/mesh.ts), so a worker forked with its environment would show it.
+    expect((await environ(front.child.pid ?? 0)).some((e) => e.startsWith('TRELLIS_TOKEN='))).toBe(true);
+    for (const w of workers) expect((await environ(w.pid ?? 0)).some((e) => e.startsWith('TRELLIS_TOKEN='))).toBe(false);
   });
 
   it('a STRICT service with two workers refuses plain connections, and both workers take mutual TLS from the mesh', async () => {
@@ -282,18 +292,54 @@ describe('trellis proxy --workers 2', () => {
 
 const bin = path.join(repoRoot, 'apps/cli/bin/trellis.mjs');
 
-/** A --config file: service "a", inbound mutual TLS `mtls`. */
-async function configFile(mtls: 'STRICT' | 'DISABLE'): Promise<string> {
+/** A redis-server of this test's own, on a free port; proxyClients() counts the connections other than its own. */
+async function startRedis() {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const { Redis } = await import('ioredis');
+  const admin = new Redis(port, '127.0.0.1', { retryStrategy: (times) => (times > 50 ? null : 100) });
+  await admin.ping();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async proxyClients(): Promise<number> {
+      const list = String(await admin.client('LIST'));
+      return list.split('\n').filter((line) => line.includes(' addr=') && !line.includes(' cmd=client')).length;
+    },
+    async stop() {
+      admin.disconnect();
+      server.kill('SIGKILL');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
+}
+
+/** A --config file: service "a", inbound mutual TLS `mtls`, and a global rate limit through `redisUrl` if given. */
+async function configFile(mtls: 'STRICT' | 'DISABLE', redisUrl?: string): Promise<string> {
   const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'trellis-workers-')), 'snapshot.json');
   const snapshot = {
     version: 1,
     digest: 'test-1',
     createdAt: new Date().toISOString(),
     service: { name: 'a', namespace: 'default' },
-    inbound: { mtls, routes: [{ name: 'default', match: {}, policies: {} }], authorization: [] },
+    inbound: {
+      mtls,
+      routes: [
+        {
+          name: 'default',
+          match: {},
+          policies: redisUrl ? { rateLimit: { id: 'a-global', requestsPerSecond: 100, burst: 20, key: { type: 'None' }, mode: 'Global', failureMode: 'Open' } } : {},
+        },
+      ],
+      authorization: [],
+    },
     outbound: { services: [] },
     tracing: { sampling: 0 },
-    mesh: {},
+    mesh: redisUrl ? { redisUrl } : {},
   };
   await writeFile(file, JSON.stringify(snapshot));
   return file;
@@ -339,6 +385,30 @@ describe('trellis proxy --workers with a --config file', () => {
     expect(out).not.toContain('trellis proxy ready');
     expect(code).toBe(1);
     expect(out).toContain('inbound.mtls is STRICT, but this proxy has no mesh identity');
+  });
+
+  it('opens no Redis connection in the primary for a global rate limit: only the two workers, which serve it, connect', async () => {
+    const redis = await startRedis();
+    const file = await configFile('DISABLE', redis.url);
+    const child = spawn(process.execPath, [bin, 'proxy', '--service', 'a', '--config', file, '--app-port', '1', '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0', '--workers', '2'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => ((out += d.toString()), out.includes('trellis proxy ready') && resolve()));
+        child.once('exit', () => reject(new Error(`the proxy exited: ${out}`)));
+      });
+      // Each worker connects when it builds its chain; a primary that built one too (it serves nothing) made a third.
+      await until('both workers connect to Redis', () => redis.proxyClients(), (n) => n >= 2);
+      await sleep(1000);
+      expect(await redis.proxyClients()).toBe(2);
+    } finally {
+      child.kill('SIGKILL');
+      await redis.stop();
+    }
   });
 
   it('opens no debugger in its workers when the primary runs under --inspect', async () => {

@@ -3,9 +3,15 @@ import { buildInboundChain, buildInboundUpgradeCheck, buildOutboundChain, type C
 import type { Handler } from './http/types.ts';
 import { validateSnapshot } from './config/validate.ts';
 
-/** A snapshot made ready to serve: both chains built. Immutable; a new snapshot makes a new one. */
-export interface ActiveConfig {
+/** A snapshot this proxy took (validated), and when and from where. */
+export interface AppliedConfig {
   readonly snapshot: Snapshot;
+  readonly appliedAt: string;
+  readonly source: 'control-plane' | 'disk' | 'file';
+}
+
+/** A snapshot made ready to serve: both chains built. Immutable; a new snapshot makes a new one. */
+export interface ActiveConfig extends AppliedConfig {
   readonly inbound: Handler;
   readonly outbound: Handler;
   /** The outbound chain after request context: where a request held for a service scaled to zero resumes. */
@@ -13,8 +19,6 @@ export interface ActiveConfig {
   /** Checks an upgrade (WebSocket) request; UPGRADE_ALLOWED means tunnel it to req.outcome.upstream. */
   readonly inboundUpgrade: Handler;
   readonly outboundUpgrade: Handler;
-  readonly appliedAt: string;
-  readonly source: 'control-plane' | 'disk' | 'file';
 }
 
 /**
@@ -25,7 +29,7 @@ export function buildActiveConfig(
   snapshot: Snapshot,
   deps: ChainDeps,
   self: { name: string; namespace: string },
-  source: ActiveConfig['source'],
+  source: AppliedConfig['source'],
 ): ActiveConfig {
   validateSnapshot(snapshot, self);
   deps.limiters.begin();
@@ -36,4 +40,13 @@ export function buildActiveConfig(
   deps.limiters.end();
   deps.caches.end();
   return { snapshot, inbound, outbound, outboundRouter, inboundUpgrade, outboundUpgrade, appliedAt: new Date().toISOString(), source };
+}
+
+/**
+ * Validates a snapshot without building anything to serve it: the primary of --workers N, which serves
+ * no request, checks what its workers will build (a snapshot they would refuse is NACKed) and passes it on.
+ */
+export function acceptSnapshot(snapshot: Snapshot, self: { name: string; namespace: string }, source: AppliedConfig['source']): AppliedConfig {
+  validateSnapshot(snapshot, self);
+  return { snapshot, appliedAt: new Date().toISOString(), source };
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { EdgeDelta, Snapshot, Span } from '@trellis/shared';
 import type { StreamClient } from '@trellis/stream-client';
 import { UPGRADE_ALLOWED, type ChainDeps } from './chain.ts';
-import { buildActiveConfig, type ActiveConfig } from './active-config.ts';
+import { acceptSnapshot, buildActiveConfig, type ActiveConfig, type AppliedConfig } from './active-config.ts';
 import { readConfigFile } from './config/config-file.ts';
 import { CacheRegistry } from './cache/registry.ts';
 import { withoutHopByHop } from './http/hop-by-hop.ts';
@@ -29,6 +29,7 @@ import { ColdStarts } from './upstream/cold-start.ts';
 import type { EndpointState } from './upstream/endpoint.ts';
 import { localApp, UpstreamRegistry, type UpstreamService } from './upstream/service.ts';
 import { tunnel } from './upstream/tunnel.ts';
+import { ticks } from './ticks.ts';
 import { writeRawResponse } from './http/raw-response.ts';
 
 /**
@@ -51,10 +52,16 @@ export class Workload implements MetricsSource {
   readonly tracer: Tracer;
   instance = '';
   ports: { inbound?: number; outbound: number } = { outbound: 0 };
+  /** The snapshot in force, with its chains (every role but the primary, which serves no request). */
   private active: ActiveConfig | undefined;
+  /** The snapshot in force (the primary keeps only this). */
+  private applied: AppliedConfig | undefined;
   private readonly app: UpstreamService | undefined;
-  private readonly upstreamRegistry: UpstreamRegistry;
-  private readonly deps: ChainDeps;
+  /**
+   * What chains are built from (pools, rate limiters, caches, held requests); none in the primary of
+   * --workers N: it builds no chain, so it opens no pool and no Redis connection for a global rate limit.
+   */
+  private readonly deps: ChainDeps | undefined;
   private readonly inbound: Listener | undefined;
   private readonly outbound: Listener | undefined;
   private stream: StreamClient | undefined;
@@ -64,13 +71,13 @@ export class Workload implements MetricsSource {
   /** Whether the local app answers (a sidecar's readiness probe); undefined without an app. */
   readonly appProbe: AppProbe | undefined;
   readonly inboundHandshakes = new HandshakeCounters();
-  /** Requests held for services scaled to zero (ScaleToZeroPolicy). */
-  readonly coldStarts = new ColdStarts();
+  /** Requests held for services scaled to zero (ScaleToZeroPolicy); none in the primary. */
+  readonly coldStarts: ColdStarts | undefined;
   readonly outboundHandshakes = new HandshakeCounters();
   /** Primary only: the edge deltas its workers sent, summed until the next report. */
   private readonly fromWorkers: DeltaSum | undefined;
   /** Called after each snapshot is swapped in (the primary passes it on to its workers). */
-  onApplied: ((snapshot: Snapshot, source: ActiveConfig['source']) => void) | undefined;
+  onApplied: ((snapshot: Snapshot, source: AppliedConfig['source']) => void) | undefined;
 
   constructor(
     readonly options: WorkloadOptions,
@@ -88,8 +95,6 @@ export class Workload implements MetricsSource {
     this.self = `${options.service}.${options.namespace}`;
     this.edges = new EdgeTable(this.self, options.labels.version);
     this.tracer = new Tracer(this.self, shared.spanBufferLimit);
-    this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
-    const appEndpoint: EndpointState | undefined = this.app?.list[0];
     const log = (line: string) => shared.log(`${this.self}: ${line}`);
     this.fromWorkers = role === 'primary' ? new DeltaSum() : undefined;
     this.appProbe =
@@ -109,32 +114,37 @@ export class Workload implements MetricsSource {
         ? new WorkloadIdentity({ token: options.token, serviceAccountTokenFile: options.serviceAccountTokenFile, initialRoots: options.initialRoots, log })
         : undefined;
     this.identity = identity;
+    // The primary of --workers N serves no request: no listener, chain, pool, rate limiter or cache.
+    if (role === 'primary') return;
+    this.app = options.appPort === undefined ? undefined : localApp(options.appPort);
+    const appEndpoint: EndpointState | undefined = this.app?.list[0];
     const outboundHandshakes = this.outboundHandshakes;
-    this.upstreamRegistry = new UpstreamRegistry(
-      identity && {
-        get generation() {
-          return identity.generation;
-        },
-        clientContext: () => identity.clientContext(),
-        handshakes: outboundHandshakes,
-        http2Between: shared.http2Between === true,
-      },
-    );
+    const coldStarts = new ColdStarts();
+    this.coldStarts = coldStarts;
     this.deps = {
       self: this.self,
       namespace: options.namespace,
       zone: options.zone,
       app: appEndpoint,
       appProtocol: options.appProtocol ?? 'http1',
-      upstreams: this.upstreamRegistry,
+      upstreams: new UpstreamRegistry(
+        identity && {
+          get generation() {
+            return identity.generation;
+          },
+          clientContext: () => identity.secureContext(),
+          handshakes: outboundHandshakes,
+          http2Between: shared.http2Between === true,
+        },
+      ),
       limiters: new LimiterRegistry(),
       caches: new CacheRegistry(),
       tracer: this.tracer,
-      coldStarts: this.coldStarts,
+      coldStarts,
     };
     // A request held for a service scaled to zero goes on through the chain in force when it is released.
-    this.deps.coldStarts.resume = (req) => (this.active ? this.active.outboundRouter(req) : NOT_READY());
-    if (options.appPort !== undefined && role !== 'primary') {
+    coldStarts.resume = (req) => (this.active ? this.active.outboundRouter(req) : NOT_READY());
+    if (options.appPort !== undefined) {
       this.inbound = new Listener({
         name: `${this.self} inbound`,
         host: options.address,
@@ -162,7 +172,7 @@ export class Workload implements MetricsSource {
         ...(identity ? { tls: { identity, acceptsPlain: () => (this.active?.snapshot.inbound.mtls ?? 'STRICT') !== 'STRICT', handshakes: this.inboundHandshakes } } : {}),
       });
     }
-    this.outbound = role === 'primary' ? undefined : new Listener({
+    this.outbound = new Listener({
       name: `${this.self} outbound`,
       host: options.outboundAddress ?? '127.0.0.1',
       port: options.outboundPort,
@@ -230,9 +240,10 @@ export class Workload implements MetricsSource {
       cacheFile: path.join(dataDir, 'snapshot.json'),
       log: (line) => this.shared.log(`${this.self}: ${line}`),
       credentials: identity,
+      ticker: ticks,
     });
     identity.requestRenewal = () => stream.renewCertificate();
-    this.deps.coldStarts.askScaleUp = (service, first) => this.askScaleUp(service, first);
+    if (this.coldStarts) this.coldStarts.askScaleUp = (service, first) => this.askScaleUp(service, first);
     const probe = this.appProbe;
     if (probe) {
       stream.setReady(probe.ready, probe.reason);
@@ -262,16 +273,22 @@ export class Workload implements MetricsSource {
   }
 
   /** Compiles and swaps in a snapshot; throws, keeping the current one, when it cannot be served. */
-  apply(snapshot: Snapshot, source: ActiveConfig['source']): void {
+  apply(snapshot: Snapshot, source: AppliedConfig['source']): void {
     // appPort, not this.inbound: the primary of --workers N has no listener but must refuse what its workers would.
     if (snapshot.inbound.mtls !== 'DISABLE' && !this.identity && this.options.appPort !== undefined) {
       throw new Error(`inbound.mtls is ${snapshot.inbound.mtls}, but this proxy has no mesh identity (it serves a --config file): use DISABLE, or stream config from a control plane`);
     }
-    const next = buildActiveConfig(snapshot, this.deps, { name: this.options.service, namespace: this.options.namespace }, source);
-    // One assignment: requests already running keep the chain they started with.
-    this.active = next;
-    // Requests held for a service scaled to zero go on once it has an endpoint.
-    this.deps.coldStarts.release();
+    const self = { name: this.options.service, namespace: this.options.namespace };
+    if (this.deps) {
+      const next = buildActiveConfig(snapshot, this.deps, self, source);
+      // One assignment: requests already running keep the chain they started with.
+      this.active = next;
+      this.applied = next;
+      // Requests held for a service scaled to zero go on once it has an endpoint.
+      this.deps.coldStarts.release();
+    } else {
+      this.applied = acceptSnapshot(snapshot, self, source);
+    }
     this.shared.log(`${this.self}: applied snapshot version ${snapshot.version} (${source})`);
     this.onApplied?.(snapshot, source);
   }
@@ -282,29 +299,29 @@ export class Workload implements MetricsSource {
     try {
       this.apply(await readConfigFile(this.options.configFile), 'file');
     } catch (err) {
-      this.shared.log(`${this.self}: kept snapshot version ${this.active?.snapshot.version ?? 'none'}; ${(err as Error).message}`);
+      this.shared.log(`${this.self}: kept snapshot version ${this.applied?.snapshot.version ?? 'none'}; ${(err as Error).message}`);
     }
   }
 
   get ready(): boolean {
-    return this.active !== undefined;
+    return this.applied !== undefined;
   }
 
   configVersion(): number | undefined {
-    return this.active?.snapshot.version;
+    return this.applied?.snapshot.version;
   }
 
   upstreams(): Iterable<UpstreamService> {
-    return this.upstreamRegistry.all();
+    return this.deps?.upstreams.all() ?? [];
   }
 
   rateLimiters(): Iterable<Limiter> {
-    return this.deps.limiters.all();
+    return this.deps?.limiters.all() ?? [];
   }
 
   /** What /config shows for this workload. */
   describe(): Record<string, unknown> {
-    const a = this.active;
+    const a = this.applied;
     return {
       service: this.options.service,
       namespace: this.options.namespace,
@@ -314,7 +331,7 @@ export class Workload implements MetricsSource {
       identity: this.identity?.identity ?? null,
       certificateExpiresAt: this.identity?.notAfter ? new Date(this.identity.notAfter).toISOString() : null,
       trustBundleVersion: this.identity?.trustBundleVersion ?? null,
-      mtls: this.active?.snapshot.inbound.mtls ?? null,
+      mtls: a?.snapshot.inbound.mtls ?? null,
       app: this.appProbe ? { ready: this.appProbe.ready, reason: this.appProbe.reason ?? null } : null,
       version: a?.snapshot.version ?? null,
       digest: a?.snapshot.digest ?? null,
@@ -327,12 +344,12 @@ export class Workload implements MetricsSource {
   /** SIGTERM: stop accepting, let requests in flight finish until `deadline`, send the last telemetry. */
   async drain(deadline: number): Promise<void> {
     await Promise.all([this.inbound?.drain(deadline), this.outbound?.drain(deadline)]);
-    this.reporter?.report();
-    this.reporter?.stop();
+    const dropped = this.reporter?.finish() ?? 0;
+    if (dropped > 0) this.shared.log(`${this.self}: ${dropped} spans could not be sent before exit: dropped (trellis_proxy_spans_dropped_total)`);
     await this.stream?.close();
     this.identity?.stop();
     this.appProbe?.stop();
-    await Promise.all([this.upstreamRegistry.destroy(), this.app?.destroy()]);
+    await Promise.all([this.deps?.upstreams.destroy(), this.app?.destroy()]);
   }
 
   spansDropped(): number {

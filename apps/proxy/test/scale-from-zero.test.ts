@@ -27,6 +27,13 @@ const config = (fnEndpoints: number[], scaleFromZero: typeof HOLD | undefined = 
     ],
   });
 
+/** The workload's held requests (a single-process workload always has them; the primary of --workers has none). */
+function coldStarts() {
+  const held = workload.coldStarts;
+  if (!held) throw new Error('the workload holds no requests for services scaled to zero');
+  return held;
+}
+
 beforeAll(async () => {
   fn = await startUpstream('fn answered');
   const file = writeSnapshot(tempDir(), config([]));
@@ -36,7 +43,7 @@ beforeAll(async () => {
   );
   await workload.start(0);
   outbound = `http://127.0.0.1:${workload.ports.outbound}`;
-  workload.coldStarts.askScaleUp = (svc) => {
+  coldStarts().askScaleUp = (svc) => {
     asked.push(svc);
     return true;
   };
@@ -62,7 +69,7 @@ const waitFor = async (ok: () => boolean) => {
 
 test('a request to a service scaled to zero waits, asks for a scale-up once, and succeeds when the first endpoint comes', async () => {
   const pending = [send(outbound, { host: 'fn' }), send(outbound, { host: 'fn', path: '/second' })];
-  await waitFor(() => workload.coldStarts.heldFor('fn.default') === 2);
+  await waitFor(() => coldStarts().heldFor('fn.default') === 2);
   expect(asked).toEqual(['fn.default']);
   await new Promise((r) => setTimeout(r, 150));
   workload.apply(config([fn.port]), 'file');
@@ -72,7 +79,7 @@ test('a request to a service scaled to zero waits, asks for a scale-up once, and
     [200, 'fn answered'],
   ]);
   expect(answers.every((a) => a.ms >= 150)).toBe(true);
-  expect(workload.coldStarts.heldFor('fn.default')).toBe(0);
+  expect(coldStarts().heldFor('fn.default')).toBe(0);
   // With an endpoint, nothing waits.
   const direct = await send(outbound, { host: 'fn' });
   expect(direct.status).toBe(200);
@@ -86,12 +93,12 @@ test('with no endpoint after the hold time, the caller gets 503 with the reason'
   expect(answer.body).toMatch(/fn\.default is scaled to zero and had no ready endpoint within 600 ms/);
   expect(answer.ms).toBeGreaterThanOrEqual(590);
   expect(answer.ms).toBeLessThan(2000);
-  expect(workload.coldStarts.heldFor('fn.default')).toBe(0);
+  expect(coldStarts().heldFor('fn.default')).toBe(0);
 });
 
 test('more requests than the hold queue takes get 503 at once; those held still go on', async () => {
   const held = Array.from({ length: HOLD.maxHeld }, () => send(outbound, { host: 'fn' }));
-  await waitFor(() => workload.coldStarts.heldFor('fn.default') === HOLD.maxHeld);
+  await waitFor(() => coldStarts().heldFor('fn.default') === HOLD.maxHeld);
   const over = await send(outbound, { host: 'fn' });
   expect(over.status).toBe(503);
   expect(over.headers['x-trellis-reason']).toBe('scale-up-queue-full');
@@ -104,11 +111,11 @@ test('a client that goes away stops waiting; a service without the policy is not
   const req = http.request(`${outbound}/`, { headers: { host: 'fn' } });
   const gone = new Promise((resolve) => req.on('error', () => resolve('aborted')));
   req.end();
-  await waitFor(() => workload.coldStarts.heldFor('fn.default') === 1);
+  await waitFor(() => coldStarts().heldFor('fn.default') === 1);
   const abortedAt = performance.now();
   req.destroy();
   expect(await gone).toBe('aborted');
-  await waitFor(() => workload.coldStarts.heldFor('fn.default') === 0);
+  await waitFor(() => coldStarts().heldFor('fn.default') === 0);
   // Well before the hold time: the client's going away ended the wait.
   expect(performance.now() - abortedAt).toBeLessThan(HOLD.holdMs / 2);
 

@@ -34,22 +34,27 @@ function checkControlPlane(_host: string, cert: PeerCertificate): Error | undefi
   return new Error(`the server's certificate is not the Trellis control plane's (${cert.subjectaltname ?? 'no subjectAltName'})`);
 }
 
+/** Contexts that only trust roots (a proxy's first connection, before it has a certificate), by their PEMs. */
+const rootsContexts = new Map<string, SecureContext>();
+const MAX_ROOTS_CONTEXTS = 4;
+
 /**
- * A TLS context trusting exactly `roots`, shared by every client of the process that trusts the same ones
- * (a client without a certificate of its own: tools, simulations). Building one per connection parsed the
- * roots again each time, most of a simulated proxy's CPU in a hello storm.
+ * A context trusting `roots` and presenting nothing, shared by every client that trusts the same roots:
+ * each workload of a node agent first connects with a join token and keeps that connection, whose own
+ * context would cost ~25 KB of native memory per workload (2.5 MB at N = 100) for identical content. It
+ * saves CPU too: building one per connection parsed the roots again each time, most of a simulated
+ * proxy's CPU in a hello storm (bench:config-push).
  */
 function rootsContext(roots: readonly string[]): SecureContext {
   const key = roots.join('\n');
-  let context = rootContexts.get(key);
+  let context = rootsContexts.get(key);
   if (!context) {
-    if (rootContexts.size >= 8) rootContexts.clear();
+    if (rootsContexts.size >= MAX_ROOTS_CONTEXTS) rootsContexts.delete(rootsContexts.keys().next().value ?? '');
     context = createSecureContext({ ca: [...roots] });
-    rootContexts.set(key, context);
+    rootsContexts.set(key, context);
   }
   return context;
 }
-const rootContexts = new Map<string, SecureContext>();
 
 export interface StreamClientOptions {
   /**
@@ -68,6 +73,11 @@ export interface StreamClientOptions {
   cacheFile?: string;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /**
+   * Runs the heartbeat on a timer shared with other clients in the process (a node agent's workloads
+   * each have a stream: one wake-up per period for all of them); without it, a timer of its own.
+   */
+  ticker?: { every(ms: number, task: () => void): () => void };
   /** How the proxy proves who it is and keeps its certificate. */
   credentials: StreamCredentials;
 }
@@ -84,7 +94,9 @@ export class StreamClient extends EventEmitter {
   private current: Snapshot | undefined;
   private attempt = 0;
   private closed = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: (() => void) | undefined;
+  /** The connection whose hello has been sent: only on it may other messages follow. */
+  private greeted: WebSocket | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   /** The control-plane URLs, and which one the next connection goes to. */
@@ -134,8 +146,10 @@ export class StreamClient extends EventEmitter {
 
   /** Sends a telemetry message if connected; telemetry is best effort and is dropped otherwise. */
   send(message: ProxyMessage): boolean {
-    if (this.ws?.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(message));
+    const ws = this.ws;
+    // Nothing goes before the hello: the control plane closes a stream whose first message is another.
+    if (ws?.readyState !== WebSocket.OPEN || this.greeted !== ws) return false;
+    ws.send(JSON.stringify(message));
     return true;
   }
 
@@ -168,7 +182,7 @@ export class StreamClient extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat?.();
     this.setState('closed');
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
@@ -230,23 +244,25 @@ export class StreamClient extends EventEmitter {
     url.protocol = 'wss:';
     const client = credentials.clientCertificate();
     // ws hands these to tls.connect; its own typing of checkServerIdentity is older than Node's.
-    const context = client ? credentials.tlsContext?.() : rootsContext(roots);
+    const context = client ? credentials.tlsContext?.() : undefined;
     const tlsOptions: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = context
       ? { secureContext: context, checkServerIdentity: checkControlPlane }
-      : { ca: [...roots], checkServerIdentity: checkControlPlane, ...(client ? { cert: client.cert, key: client.key } : {}) };
+      : client
+        ? { ca: [...roots], cert: client.cert, key: client.key, checkServerIdentity: checkControlPlane }
+        : { secureContext: rootsContext(roots), checkServerIdentity: checkControlPlane };
     const ws = new WebSocket(url, { handshakeTimeout: 5000, perMessageDeflate: false, ...(tlsOptions as ClientOptions) });
     this.ws = ws;
     ws.on('open', () => {
       this.lastHeard = Date.now();
-      this.setState('connected');
+      // 'connected' once the hello is out: until then telemetry, readiness and pings would go first.
       void this.hello(ws, client !== undefined);
       const every = this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
-      this.heartbeat = setInterval(() => {
+      this.stopHeartbeat?.();
+      this.stopHeartbeat = everyMs(this.options.ticker, every, () => {
         // Three missed heartbeats: the connection is dead even if TCP has not noticed.
         if (Date.now() - this.lastHeard > every * 3) ws.terminate();
         else this.send({ type: 'ping', at: Date.now() });
-      }, every);
-      this.heartbeat.unref();
+      });
     });
     ws.on('message', (data: Buffer) => {
       this.lastHeard = Date.now();
@@ -256,7 +272,7 @@ export class StreamClient extends EventEmitter {
       if (this.state === 'connecting' && this.attempt === 0) this.options.log?.(`control plane unreachable at ${url.host}: ${err.message}`);
     });
     ws.on('close', () => {
-      clearInterval(this.heartbeat);
+      this.stopHeartbeat?.();
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.retry();
@@ -269,6 +285,7 @@ export class StreamClient extends EventEmitter {
     const credential = presentedCertificate ? undefined : credentials.credential();
     const csr = await credentials.certificateRequest();
     if (ws !== this.ws || ws.readyState !== WebSocket.OPEN) return;
+    this.greeted = ws;
     this.send({
       type: 'hello',
       protocol: STREAM_PROTOCOL_VERSION,
@@ -278,6 +295,7 @@ export class StreamClient extends EventEmitter {
       ...(csr ? { csr } : {}),
       ready: this.ready,
     });
+    this.setState('connected');
   }
 
   private onMessage(text: string): void {
@@ -345,6 +363,14 @@ export class StreamClient extends EventEmitter {
     this.send({ type: 'nack', version, reason });
     this.emit('rejected', { version, reason });
   }
+}
+
+/** Runs `task` every `ms` on `ticker`, or on a timer of its own that does not keep the process alive. */
+function everyMs(ticker: StreamClientOptions['ticker'], ms: number, task: () => void): () => void {
+  if (ticker) return ticker.every(ms, task);
+  const timer = setInterval(task, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Splits "url1,url2" into its URLs (one URL is a list of one). */

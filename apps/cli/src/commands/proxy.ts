@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, limitHeapGrowth, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort, parseProcessCount } from '../args.ts';
-import { cliEnv } from '../env.ts';
+import { cliEnv, forgetJoinToken } from '../env.ts';
 import { CliError } from '../errors.ts';
 
 const USAGE = `trellis proxy --service NAME [--namespace default] [--zone ZONE] [--label key=value ...]
@@ -235,13 +235,18 @@ export async function run(argv: string[]): Promise<number> {
     workloads.push(w);
   }
   const needsControlPlane = workloads.some((w) => w.configFile === undefined);
+  // A worker of --workers N runs this same command line; it serves what its primary sends it (identity
+  // included), so it reads no join token. Both: a worker of some other node:cluster parent (pm2 cluster
+  // mode) is a proxy of its own.
+  const isProxyWorker = cluster.isWorker && cliEnv.proxyWorker;
   // One token for a sidecar (--token-file or TRELLIS_TOKEN); a node agent's workloads may each have their own.
-  const token = await readToken(values['token-file']);
+  const token = isProxyWorker ? undefined : await readToken(values['token-file']);
+  forgetJoinToken();
   const initialRoots = values['ca-file'] !== undefined ? await readRoots(values['ca-file']) : cliEnv.caRoots !== undefined ? rootsFromEnv(cliEnv.caRoots) : undefined;
   const appProbe = values['app-probe'] === undefined ? undefined : parseAppProbe(values['app-probe']);
   if (values['app-probe'] !== undefined && !appProbe) throw new CliError(`--app-probe: "${values['app-probe']}" is not tcp, none or http:/PATH`, 2);
   for (const w of workloads) {
-    const own = w.tokenFile !== undefined ? await readToken(w.tokenFile) : token;
+    const own = isProxyWorker ? undefined : w.tokenFile !== undefined ? await readToken(w.tokenFile) : token;
     delete w.tokenFile;
     if (own !== undefined) w.token = own;
     if (values['service-account-token-file'] !== undefined) w.serviceAccountTokenFile = path.resolve(values['service-account-token-file']);
@@ -271,9 +276,7 @@ export async function run(argv: string[]): Promise<number> {
   capYoungGeneration();
   // A node agent's memory is judged per workload: collect the old generation sooner (heap-growth.ts).
   if (options.workloads.length > 1) limitHeapGrowth();
-  // A worker of --workers N runs this same command line; it serves what its primary sends it.
-  // Both: a worker of some other node:cluster parent (pm2 cluster mode) is a proxy of its own.
-  if (cluster.isWorker && cliEnv.proxyWorker) {
+  if (isProxyWorker) {
     await runProxyWorker(options);
     setTimeout(() => process.exit(0), 500).unref();
     return 0;

@@ -31,7 +31,22 @@ export function validateSnapshot(snapshot: Snapshot, self: { name: string; names
     const limit = route.policies.rateLimit;
     if (limit?.mode !== 'Global') continue;
     if (!snapshot.mesh.redisUrl) problems.push(`route ${route.name}: rate limit ${limit.id} is Global but mesh.redisUrl is not set`);
-    else if (!/^rediss?:\/\/[^\s]+$/.test(snapshot.mesh.redisUrl)) problems.push(`mesh.redisUrl "${snapshot.mesh.redisUrl}" is not a redis:// URL`);
+    else {
+      const problem = redisUrlProblem(snapshot.mesh.redisUrl);
+      if (problem) problems.push(problem);
+    }
   }
   if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
+/** Why `url` cannot name a Redis (undefined when it can): the primary of --workers N refuses what its workers would. */
+export function redisUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `mesh.redisUrl "${url}" is not a URL`;
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return `mesh.redisUrl "${url}" must start with redis:// or rediss://`;
+  return undefined;
 }

@@ -50,7 +50,6 @@ export class InboundTls {
   ) {
     const { identity, handshakes } = options;
     this.tlsServer = tls.createServer({
-      ...(identity.serverOptions() ?? {}),
       requestCert: true,
       // Checked below instead, so each refusal is counted with its reason (no certificate, another CA,
       // expired); a refused caller's connection is closed before a byte of HTTP is read.
@@ -59,6 +58,7 @@ export class InboundTls {
       handshakeTimeout: options.handshakeTimeoutMs,
       ALPNProtocols: ALPN_PROTOCOLS,
     });
+    serveWith(this.tlsServer, identity);
     this.tlsServer.on('secureConnection', (socket: TLSSocket) => {
       const peer = socket.getPeerCertificate();
       if (!socket.authorized) {
@@ -77,10 +77,7 @@ export class InboundTls {
       socket.destroy();
     });
     // A renewed certificate or a new bundle applies to new connections; open ones keep theirs.
-    identity.on('changed', () => {
-      const options = identity.serverOptions();
-      if (options) this.tlsServer.setSecureContext(options);
-    });
+    identity.on('changed', () => serveWith(this.tlsServer, identity));
     this.front = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
       sniffTls(socket, (s) => this.onTls(s), (s) => this.onPlain(s), options.handshakeTimeoutMs);
     });
@@ -124,6 +121,24 @@ export class InboundTls {
       proxyError('mtls-required', 'this workload takes only mutual TLS from mesh proxies (MutualTLSPolicy mode STRICT); call it through your own Trellis proxy'),
     );
     setTimeout(() => socket.destroy(), 1000).unref();
+  }
+}
+
+/**
+ * Makes `server` handshake with the workload's one secure context, the one its upstream connections use
+ * (WorkloadIdentity.secureContext: one OpenSSL context per workload, not two). tls.Server has no public
+ * way to take a ready context (setSecureContext builds a new one from PEM options), but every connection
+ * it accepts uses its `_sharedCreds`, as it has since Node's first TLS server; where that is missing, the
+ * server gets its own context from the same PEMs, as before.
+ */
+function serveWith(server: tls.Server, identity: WorkloadIdentity): void {
+  const context = identity.secureContext();
+  if (!context) return;
+  const internal = server as tls.Server & { _sharedCreds?: tls.SecureContext };
+  if ('_sharedCreds' in internal) internal._sharedCreds = context;
+  else {
+    const options = identity.pemOptions();
+    if (options) server.setSecureContext(options);
   }
 }
 

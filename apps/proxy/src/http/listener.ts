@@ -14,6 +14,7 @@ import { proxyError } from './response.ts';
 import { CONNECT_REFUSAL, rawRefusal, readRequestHead, upgradeRefusal, type HeadRefusal } from './request-head.ts';
 import type { HeaderMap } from './headers.ts';
 import type { ProxyResponse } from './response.ts';
+import { ticks } from '../ticks.ts';
 import { ProxyRequest, type Handler } from './types.ts';
 
 /** Limits that protect a listener from clients that are slow, huge or broken. */
@@ -59,7 +60,8 @@ const H2_FORBIDDEN = ['connection', 'keep-alive', 'proxy-connection', 'transfer-
  */
 export class Listener {
   readonly server: http.Server;
-  readonly h2: http2.Http2Server;
+  /** Made for the first HTTP/2 connection: most listeners of a node agent only ever see HTTP/1.1. */
+  private h2: http2.Http2Server | undefined;
   private readonly front: net.Server | undefined;
   /** The HTTP/2 sessions open on this listener (the server keeps no list of its own), closed when draining. */
   private readonly sessions = new Set<http2.ServerHttp2Session>();
@@ -67,15 +69,19 @@ export class Listener {
   private inFlight = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
+  /** How often the headers deadline of each HTTP/1.1 connection is checked. */
+  private readonly checkEveryMs: number;
+  private stopChecks: (() => void) | undefined;
 
   constructor(private readonly options: ListenerOptions) {
     const { limits } = options;
+    this.checkEveryMs = Math.max(100, Math.min(1000, limits.headersTimeoutMs / 2));
     this.server = http.createServer({
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: 0,
       // Node checks the headers deadline on this interval (30 s by default, far too coarse for it).
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headersTimeoutMs / 2)),
+      connectionsCheckingInterval: this.checkEveryMs,
       keepAliveTimeout: 5_000,
       noDelay: true,
       // Host is checked by readRequestHead (RFC 9112 §3.2), which answers with a reason code.
@@ -94,28 +100,18 @@ export class Listener {
         else refuseOnSocket(socket, target);
       });
     }
-    this.h2 = http2.createServer({
-      maxSessionMemory: 64,
-      // Flow control: room for a busy stream's burst before the client waits (64 KiB is HTTP/2's default).
-      settings: { initialWindowSize: 1024 * 1024, maxHeaderListSize: limits.maxHeaderBytes },
-    });
-    this.h2.setTimeout(limits.idleTimeoutMs);
-    const router = new ProtocolRouter(this.server, this.h2, limits.headersTimeoutMs);
-    this.h2.on('request', (incoming: Http2ServerRequest, res: Http2ServerResponse) => this.onH2Request(incoming, res));
-    this.h2.on('session', (session: http2.ServerHttp2Session) => {
-      // The TCP or TLS socket under the session: requests read the caller's address and identity from it.
-      if (router.connecting) SESSION_SOCKET.set(session, router.connecting);
-      this.sessions.add(session);
-      session.once('close', () => this.sessions.delete(session));
-    });
-    // A session that breaks (bad frames, a reset socket) concerns only its own connection.
-    this.h2.on('sessionError', () => undefined);
+    const router = new ProtocolRouter(this.server, () => (this.h2 ??= this.createH2(router)), limits.headersTimeoutMs);
     if (options.tls) this.tls = new InboundTls(router, this.server, { ...options.tls, handshakeTimeoutMs: limits.headersTimeoutMs });
     else this.front = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => router.plain(socket));
   }
 
   async listen(): Promise<number> {
-    if (this.tls) return this.tls.listen(this.options.port, this.options.host);
+    const port = this.tls ? await this.tls.listen(this.options.port, this.options.host) : await this.listenPlain();
+    this.stopChecks = checkOnSharedTicks(this.server, this.checkEveryMs);
+    return port;
+  }
+
+  private async listenPlain(): Promise<number> {
     const front = this.front as net.Server;
     await new Promise<void>((resolve, reject) => {
       front.once('error', reject);
@@ -133,11 +129,12 @@ export class Listener {
   /** Stops accepting, lets in-flight requests finish until `deadline` (performance.now() ms), then closes. */
   async drain(deadline: number): Promise<void> {
     this.draining = true;
+    this.stopChecks?.();
     this.tls?.close();
     this.front?.close();
     this.server.close();
     this.server.closeIdleConnections();
-    this.h2.close();
+    this.h2?.close();
     // HTTP/2 clients are told with GOAWAY to open no more streams; those in flight finish.
     for (const session of this.sessions) session.close();
     if (this.inFlight > 0) {
@@ -151,6 +148,26 @@ export class Listener {
     }
     this.server.closeAllConnections();
     for (const session of this.sessions) session.destroy();
+  }
+
+  private createH2(router: ProtocolRouter): http2.Http2Server {
+    const { limits } = this.options;
+    const h2 = http2.createServer({
+      maxSessionMemory: 64,
+      // Flow control: room for a busy stream's burst before the client waits (64 KiB is HTTP/2's default).
+      settings: { initialWindowSize: 1024 * 1024, maxHeaderListSize: limits.maxHeaderBytes },
+    });
+    h2.setTimeout(limits.idleTimeoutMs);
+    h2.on('request', (incoming: Http2ServerRequest, res: Http2ServerResponse) => this.onH2Request(incoming, res));
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      // The TCP or TLS socket under the session: requests read the caller's address and identity from it.
+      if (router.connecting) SESSION_SOCKET.set(session, router.connecting);
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
+    // A session that breaks (bad frames, a reset socket) concerns only its own connection.
+    h2.on('sessionError', () => undefined);
+    return h2;
   }
 
   /** An HTTP/2 request: its authority becomes the Host header, then it runs like any other. */
@@ -264,6 +281,21 @@ export class Listener {
     // A client that does not read its error response is cut off instead of holding the socket.
     setTimeout(() => socket.destroy(), 1000).unref();
   }
+}
+
+/**
+ * Moves an http.Server's connection check (the headers deadline: slowloris) from the interval Node
+ * starts for each server on 'listening' to the process's shared ticks: a node agent has two such servers
+ * per workload, each waking it every second while idle. Node keeps that interval under an internal
+ * symbol; where it is not found (another Node), the server keeps its own and nothing changes.
+ */
+function checkOnSharedTicks(server: http.Server, everyMs: number): (() => void) | undefined {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
+  const timer = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key];
+  const check = (timer as { _onTimeout?: unknown } | undefined)?._onTimeout;
+  if (typeof check !== 'function') return undefined;
+  clearInterval(timer as NodeJS.Timeout);
+  return ticks.every(everyMs, () => (check as () => void)());
 }
 
 /** Writes the response head; for HTTP/2, without the connection-specific headers it forbids. */

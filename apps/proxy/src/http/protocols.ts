@@ -21,7 +21,8 @@ export class ProtocolRouter {
 
   constructor(
     private readonly h1: http.Server,
-    private readonly h2: Http2Server,
+    /** The HTTP/2 server, made on first use. */
+    private readonly h2: () => Http2Server,
     /** Time a client has for its first bytes; a silent one then goes to HTTP/1.1, whose own timers answer it. */
     private readonly sniffTimeoutMs: number,
   ) {}
@@ -68,7 +69,7 @@ export class ProtocolRouter {
   private toH2(socket: Socket, stream: Duplex): void {
     this.connecting = socket;
     try {
-      this.h2.emit('connection', stream);
+      this.h2().emit('connection', stream);
     } finally {
       this.connecting = undefined;
     }

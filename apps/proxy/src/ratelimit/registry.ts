@@ -1,4 +1,5 @@
 import type { CompiledRateLimit } from '@trellis/shared';
+import { redisUrlProblem } from '../config/validate.ts';
 import { GlobalRateLimiter } from './redis-limiter.ts';
 import { LocalRateLimiter } from './token-bucket.ts';
 
@@ -41,7 +42,8 @@ export class LimiterRegistry {
     const counts = { policy: policy.id, decisions: { allowed: 0, limited: 0, unavailable: 0 } };
     if (policy.mode === 'Global') {
       if (!redisUrl) throw new Error(`rate limit ${policy.id} is Global but the snapshot names no Redis (mesh.redisUrl)`);
-      validateRedisUrl(redisUrl);
+      const problem = redisUrlProblem(redisUrl);
+      if (problem) throw new Error(problem);
       limiter = { kind: 'global', limiter: new GlobalRateLimiter(redisUrl, policy.id, policy.requestsPerSecond, policy.burst), ...counts };
     } else {
       limiter = { kind: 'local', limiter: new LocalRateLimiter(policy.requestsPerSecond, policy.burst), ...counts };
@@ -57,14 +59,4 @@ export class LimiterRegistry {
   end(): void {
     for (const key of this.limiters.keys()) if (!this.seen.has(key)) this.limiters.delete(key);
   }
-}
-
-function validateRedisUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`mesh.redisUrl "${url}" is not a URL`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error(`mesh.redisUrl "${url}" must start with redis:// or rediss://`);
 }

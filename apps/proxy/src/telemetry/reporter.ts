@@ -1,4 +1,5 @@
 import type { EdgeDelta, ProxyMessage } from '@trellis/shared';
+import { ticks, type Ticker } from '../ticks.ts';
 import type { Tracer } from './tracer.ts';
 
 /** The stream client as the reporter needs it (the real one is @trellis/stream-client's StreamClient). */
@@ -30,29 +31,32 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 /**
  * Sends per-edge metric deltas and finished spans to the control plane once a second. While the stream
  * is down nothing is taken: deltas keep adding up (the next report covers the whole gap) and spans wait
- * in their bounded buffer.
+ * in their bounded buffer. Both run on the process's shared ticks (ticks.ts), and the span batches only
+ * while spans wait: an idle workload of a node agent costs no wake-up of its own.
  */
 export class TelemetryReporter {
-  private timer: NodeJS.Timeout | undefined;
-  private spanTimer: NodeJS.Timeout | undefined;
+  private stopReports: (() => void) | undefined;
+  private stopSpans: (() => void) | undefined;
   private lastReport = Date.now();
 
   constructor(
     private readonly sink: TelemetrySink,
     private readonly edges: DeltaSource,
     private readonly tracer: Tracer,
+    private readonly ticker: Ticker = ticks,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.report(), REPORT_INTERVAL_MS);
-    this.timer.unref();
-    this.spanTimer = setInterval(() => this.sendSpans(), SPAN_INTERVAL_MS);
-    this.spanTimer.unref();
+    this.stopReports ??= this.ticker.every(REPORT_INTERVAL_MS, () => this.report());
+    this.tracer.buffer.onWaiting = () => this.armSpans();
+    if (this.tracer.buffer.length > 0) this.armSpans();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    clearInterval(this.spanTimer);
+    this.stopReports?.();
+    this.stopReports = undefined;
+    this.tracer.buffer.onWaiting = undefined;
+    this.disarmSpans();
   }
 
   /** Sends what has accumulated, if the stream is up. */
@@ -67,10 +71,39 @@ export class TelemetryReporter {
     this.sendSpans();
   }
 
+  /**
+   * The last report, at drain: the deltas, then every waiting span, in batches, for as long as the stream
+   * takes them (connected, less than MAX_BUFFERED_BYTES unsent). What does not fit is counted as dropped
+   * (trellis_proxy_spans_dropped_total), not lost unseen with the process. Returns how many were dropped.
+   */
+  finish(): number {
+    this.stop();
+    this.report();
+    const buffer = this.tracer.buffer;
+    while (buffer.length > 0 && this.sink.state === 'connected' && this.sink.bufferedAmount < MAX_BUFFERED_BYTES) {
+      this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
+    }
+    return buffer.drop();
+  }
+
   /** Sends the next batch of finished spans, if the stream is up and not backed up. */
   sendSpans(): void {
     const buffer = this.tracer.buffer;
-    if (buffer.length === 0 || this.sink.state !== 'connected' || this.sink.bufferedAmount >= MAX_BUFFERED_BYTES) return;
+    if (buffer.length === 0) {
+      this.disarmSpans();
+      return;
+    }
+    if (this.sink.state !== 'connected' || this.sink.bufferedAmount >= MAX_BUFFERED_BYTES) return;
     this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
+  }
+
+  /** Spans are waiting: send a batch every SPAN_INTERVAL_MS until the buffer is empty. */
+  private armSpans(): void {
+    this.stopSpans ??= this.ticker.every(SPAN_INTERVAL_MS, () => this.sendSpans());
+  }
+
+  private disarmSpans(): void {
+    this.stopSpans?.();
+    this.stopSpans = undefined;
   }
 }

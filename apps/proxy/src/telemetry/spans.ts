@@ -35,6 +35,8 @@ export class SpanBuffer {
   private size = 0;
   /** Spans dropped because the buffer was full. */
   dropped = 0;
+  /** Called when a span arrives in an empty buffer (the reporter starts sending batches). */
+  onWaiting: (() => void) | undefined;
 
   /** `limit`: the spans it holds at most (a worker of --workers N holds about a second of its share). */
   constructor(private readonly limit = SPAN_BUFFER_LIMIT) {}
@@ -50,7 +52,7 @@ export class SpanBuffer {
     if (!this.admit()) return;
     if (this.size === this.ring.length) this.grow();
     this.ring[(this.head + this.size) % this.ring.length] = span;
-    this.size++;
+    if (this.size++ === 0) this.onWaiting?.();
   }
 
   get length(): number {
@@ -70,6 +72,16 @@ export class SpanBuffer {
     }
     this.size -= n;
     return out;
+  }
+
+  /** Empties the buffer, counting what it held as dropped; returns how many. */
+  drop(): number {
+    const n = this.size;
+    this.dropped += n;
+    this.ring = new Array<Span | undefined>(SPAN_BUFFER_INITIAL);
+    this.head = 0;
+    this.size = 0;
+    return n;
   }
 
   /** Doubles the ring (up to the limit), oldest span first. */

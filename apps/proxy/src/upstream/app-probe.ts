@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
+import { ticks, type Ticker } from '../ticks.ts';
 
 /** How a sidecar checks its app: can it connect (tcp), does an HTTP path answer below 500 (http), or not at all. */
 export type AppProbeSpec = { kind: 'tcp' } | { kind: 'http'; path: string } | { kind: 'none' };
@@ -30,27 +31,38 @@ export class AppProbe extends EventEmitter {
   ready: boolean;
   reason: string | undefined = 'not probed yet';
   private failures = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTicks: (() => void) | undefined;
+  private checking = false;
   private stopped = false;
 
-  constructor(private readonly options: AppProbeOptions) {
+  constructor(
+    private readonly options: AppProbeOptions,
+    /** The process's shared ticks: a node agent's probes wake it once per interval, not once per workload. */
+    private readonly ticker: Ticker = ticks,
+  ) {
     super();
     this.ready = options.spec.kind === 'none';
     if (this.ready) this.reason = undefined;
   }
 
   start(): void {
-    if (this.options.spec.kind === 'none') return;
+    if (this.options.spec.kind === 'none' || this.stopTicks) return;
     void this.tick();
+    // A probe still waiting for its answer is not doubled.
+    this.stopTicks = this.ticker.every(this.options.intervalMs, () => {
+      if (!this.checking) void this.tick();
+    });
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.stopTicks?.();
   }
 
   private async tick(): Promise<void> {
+    this.checking = true;
     const problem = await this.check().catch((err: Error) => err.message);
+    this.checking = false;
     if (this.stopped) return;
     if (problem === undefined) {
       this.failures = 0;
@@ -58,8 +70,6 @@ export class AppProbe extends EventEmitter {
     } else if (++this.failures >= this.options.failureThreshold) {
       this.set(false, problem);
     }
-    this.timer = setTimeout(() => void this.tick(), this.options.intervalMs);
-    this.timer.unref();
   }
 
   private set(ready: boolean, reason: string | undefined): void {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ProxyOptions } from '../options.ts';
+import type { ProxyOptions, WorkloadOptions } from '../options.ts';
 import { closeRedisConnections } from '../ratelimit/redis-limiter.ts';
 import { MetricsRegistry } from '../telemetry/metrics.ts';
 import { MAX_SPANS_PER_MESSAGE, SPAN_INTERVAL_MS } from '../telemetry/reporter.ts';
@@ -28,6 +28,10 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
   // control plane late.
   const spanBufferLimit = spansPerFlush * (1000 / SPAN_INTERVAL_MS);
   const log = (line: string) => options.log(`worker ${slot}: ${line}`);
+  // A worker never joins the control plane itself (its identity comes from the primary): it keeps no join
+  // token, nor the path of a ServiceAccount token, that a heap dump of it could give away.
+  const workloadOptions = options.workloads.map(({ token: _token, serviceAccountTokenFile: _file, ...w }): WorkloadOptions => w);
+  const workloadCount = workloadOptions.length;
   let workloads: Workload[] = [];
   let registry: MetricsRegistry | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -79,16 +83,18 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
         if (draining) return;
         slot = message.slot;
         // As in one process (proxy.ts): a node agent carries every request to another proxy over HTTP/2.
-        const shared = { limits: options.limits, log, http2Between: options.workloads.length > 1, spanBufferLimit };
-        workloads = options.workloads.map((w) => new Workload(w, shared, 'worker'));
+        const shared = { limits: options.limits, log, http2Between: workloadCount > 1, spanBufferLimit };
+        workloads = workloadOptions.map((w) => new Workload(w, shared, 'worker'));
         registry = new MetricsRegistry(() => workloads);
         workloads.forEach((w, i) => {
           // Spans go to the control plane through the primary, when the workload streams from one.
           w.tracer.enabled = w.options.configFile === undefined;
-          w.coldStarts.askScaleUp = (service, first) => {
-            send({ type: 'scale-up', workload: i, service, first });
-            return true;
-          };
+          if (w.coldStarts) {
+            w.coldStarts.askScaleUp = (service, first) => {
+              send({ type: 'scale-up', workload: i, service, first });
+              return true;
+            };
+          }
           w.onApplied = (snapshot) => send({ type: 'applied', workload: i, version: snapshot.version });
           const identity = message.identities[i];
           if (identity) w.identity?.adopt(identity);
