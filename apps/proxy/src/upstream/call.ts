@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Cancellation } from '../http/cancellation.ts';
 import { proxyError } from '../http/response.ts';
@@ -9,11 +10,13 @@ import type { ProxyRequest } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
 import { transportErrorReason, transportErrorResponse } from './errors.ts';
 import { UpstreamBody } from '../http/response-body.ts';
+import { deadlinesOf, type DeadlineQueue, type Timed } from './deadlines.ts';
 
 export interface AttemptTimeouts {
   /**
-   * Time allowed for the response head (the per-try timeout). Kept with a timer of our own: undici's
-   * headersTimeout runs on a coarse 1 s clock, too coarse for per-try timeouts of a few hundred ms.
+   * Time allowed for the response head (the per-try timeout). Kept with a timer of our own (one per
+   * length, upstream/deadlines.ts): undici's headersTimeout runs on a coarse 1 s clock, too coarse for
+   * per-try timeouts of a few hundred ms.
    */
   headersTimeoutMs: number | undefined;
   /** Longest silence allowed inside the response body. */
@@ -25,12 +28,16 @@ export interface AttemptTimeouts {
  * into an UpstreamBody. Cancelling the request (client gone, route timeout) aborts the attempt; so does
  * the attempt's own per-try timeout, which leaves the request itself alone (a retry may follow).
  */
-class Attempt implements Dispatcher.DispatchHandler {
+class Attempt implements Dispatcher.DispatchHandler, Timed {
   private controller: Dispatcher.DispatchController | undefined = undefined;
   private body: UpstreamBody | undefined = undefined;
   private settled = false;
   private over = false;
-  private timer: NodeJS.Timeout | undefined = undefined;
+  /** The per-try timeout's queue while the head is awaited (one timer per route, not one per attempt). */
+  private deadlines: DeadlineQueue | undefined = undefined;
+  deadlineAt = 0;
+  previousTimed: Timed | undefined = undefined;
+  nextTimed: Timed | undefined = undefined;
 
   constructor(
     private readonly target: string,
@@ -41,24 +48,28 @@ class Attempt implements Dispatcher.DispatchHandler {
     /** Drop x-trellis-* from the answer: it did not come from a proxy over mutual TLS. */
     private readonly dropTrellis: boolean,
   ) {
-    if (headersTimeoutMs !== undefined) this.timer = setTimeout(Attempt.timedOut, headersTimeoutMs, this);
+    if (headersTimeoutMs !== undefined) {
+      this.deadlines = deadlinesOf(headersTimeoutMs);
+      this.deadlines.add(this, performance.now());
+    }
     request.onCancel(this.cancelled);
   }
 
-  /** The attempt is over (or its head arrived): stop its timer, and once over its cancellation listener. */
+  /** The attempt is over (or its head arrived): stop its deadline, and once over its cancellation listener. */
   private release(headOnly: boolean): void {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    if (this.deadlines !== undefined) {
+      this.deadlines.remove(this);
+      this.deadlines = undefined;
     }
     if (headOnly || this.over) return;
     this.over = true;
     this.request.offCancel(this.cancelled);
   }
 
-  /** The per-try timer's callback: one function for every attempt rather than a closure each. */
-  private static timedOut(this: void, attempt: Attempt): void {
-    attempt.stop('timeout');
+  /** The per-try timeout ran out before the head came (called by the DeadlineQueue). */
+  expire(): void {
+    this.deadlines = undefined;
+    this.stop('timeout');
   }
 
   private readonly cancelled = (): void => this.stop(this.request.reason ?? 'client-gone');
