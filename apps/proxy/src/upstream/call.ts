@@ -67,6 +67,9 @@ class Attempt implements Timed, BodyController, UndiciCoreHandler {
     /** The request's cancellation (client gone, route timeout). */
     private readonly request: Cancellation,
     private readonly resolve: (response: ProxyResponse) => void,
+    private readonly reject: (err: unknown) => void,
+    /** What the caller does with the answer before the promise settles (see sendToEndpoint). */
+    private readonly answered: ((response: ProxyResponse) => ProxyResponse) | undefined,
     headersTimeoutMs: number | undefined,
     /** Drop x-trellis-* from the answer: it did not come from a proxy over mutual TLS. */
     readonly dropTrellis: boolean,
@@ -138,8 +141,7 @@ class Attempt implements Timed, BodyController, UndiciCoreHandler {
   head(statusCode: number, headers: HeaderMap, controller: BodyController): void {
     this.release(true);
     this.body = new UpstreamBody(controller);
-    this.settled = true;
-    this.resolve({ status: statusCode, headers, body: this.body });
+    this.settle({ status: statusCode, headers, body: this.body });
   }
 
   data(chunk: Buffer): void {
@@ -154,9 +156,20 @@ class Attempt implements Timed, BodyController, UndiciCoreHandler {
   failed(err: Error): void {
     this.release(false);
     if (this.body) this.body.fail(err, transportErrorReason(err));
-    if (this.settled) return;
+    if (!this.settled) this.settle(transportErrorResponse(err, this.target));
+  }
+
+  private settle(response: ProxyResponse): void {
     this.settled = true;
-    this.resolve(transportErrorResponse(err, this.target));
+    if (this.answered === undefined) return this.resolve(response);
+    // Called from inside undici's callbacks: an exception must reach the caller, not abort undici's request.
+    let result: ProxyResponse;
+    try {
+      result = this.answered(response);
+    } catch (err) {
+      return this.reject(err);
+    }
+    this.resolve(result);
   }
 
   // ---- undici's core handler ----
@@ -216,6 +229,8 @@ class H2Handler implements Dispatcher.DispatchHandler {
 /**
  * Sends one attempt of `req` to `endpoint` over its keep-alive pool. Never rejects: transport failures
  * come back as proxy error responses carrying a FailureKind. Bodies stream; nothing is buffered here.
+ * `answered`, when given, sees the answer first and the promise settles with what it returns (or rejects
+ * with what it throws): the same as a `then`, without a second promise and microtask per attempt.
  */
 export function sendToEndpoint(
   endpoint: EndpointState,
@@ -225,18 +240,20 @@ export function sendToEndpoint(
   timeouts: AttemptTimeouts,
   /** Over the endpoint's HTTP/2 session instead of its HTTP/1.1 pool (gRPC, HTTP/2 callers). */
   http2 = false,
+  answered?: (response: ProxyResponse) => ProxyResponse,
 ): Promise<ProxyResponse> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     // What undici's dispatch and the HTTP/2 pool both take.
     const options: H2RequestOptions = { path: req.url, method: req.method, headers, body: req.body };
     if (timeouts.bodyTimeoutMs !== undefined) options.bodyTimeout = timeouts.bodyTimeoutMs;
     const pool = http2 ? endpoint.http2() : endpoint.connections();
     if (!pool) {
-      resolve(proxyError('no-certificate', `${endpoint.key} takes only mutual TLS; waiting for a certificate from the control plane`, { failure: 'connect-failure' }));
+      const refusal = proxyError('no-certificate', `${endpoint.key} takes only mutual TLS; waiting for a certificate from the control plane`, { failure: 'connect-failure' });
+      resolve(answered ? answered(refusal) : refusal);
       return;
     }
     // Only another proxy, over mutual TLS, may answer with x-trellis-* headers; an app's are dropped.
-    const attempt = new Attempt(endpoint.key, cancellation, resolve, timeouts.headersTimeoutMs, !endpoint.mtls);
+    const attempt = new Attempt(endpoint.key, cancellation, resolve, reject, answered, timeouts.headersTimeoutMs, !endpoint.mtls);
     try {
       if (pool instanceof H2Pool) pool.dispatch(options, new H2Handler(attempt));
       else (pool as unknown as { dispatch(options: H2RequestOptions, handler: UndiciCoreHandler): unknown }).dispatch(options, attempt);
