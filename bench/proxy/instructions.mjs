@@ -27,6 +27,8 @@ const USAGE = `usage: node bench/proxy/instructions.mjs --bin LAUNCHER [--bin LA
   --warmup N         requests before counting (default 20000)
   --requests N       requests counted (default 20000)
   --connections N    h2load connections (default 20)
+  --idle-seconds S   after the count, also count S seconds with no load (default 0: not) and show the
+                     count less that rate times the run's duration (see below: not the figure to use)
   -h, --help`;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,6 +41,7 @@ function options() {
       warmup: { type: 'string', default: '20000' },
       requests: { type: 'string', default: '20000' },
       connections: { type: 'string', default: '20' },
+      'idle-seconds': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,7 +49,7 @@ function options() {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
-  return { bins: values.bin.map((b) => path.resolve(b)), warmup: Number(values.warmup), requests: Number(values.requests), connections: Number(values.connections) };
+  return { bins: values.bin.map((b) => path.resolve(b)), warmup: Number(values.warmup), requests: Number(values.requests), connections: Number(values.connections), idleSeconds: Number(values['idle-seconds']) };
 }
 
 /**
@@ -69,13 +72,16 @@ function control(flag, pid) {
   if (result.status !== 0) throw new Error(`callgrind_control ${flag} ${pid}: ${result.stderr || result.stdout}`);
 }
 
-/** The instruction total of the dump callgrind wrote last for `pid` in `dir`. */
-async function dumpedInstructions(dir, pid) {
+/** The instruction total of a dump callgrind wrote for `pid` in `dir` that is not in `seen` (which it joins). */
+async function dumpedInstructions(dir, pid, seen) {
   for (let i = 0; i < 600; i++) {
-    const dumps = readdirSync(dir).filter((f) => f.startsWith(`callgrind.out.${pid}.`));
+    const dumps = readdirSync(dir).filter((f) => f.startsWith(`callgrind.out.${pid}.`) && !seen.has(f));
     for (const file of dumps) {
       const total = /^(?:totals|summary): (\d+)/m.exec(readFileSync(path.join(dir, file), 'utf8'));
-      if (total) return Number(total[1]);
+      if (total) {
+        seen.add(file);
+        return Number(total[1]);
+      }
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -113,16 +119,38 @@ async function main() {
       const failed = await load(proxy.ports.outbound, opts.requests, opts.connections);
       const seconds = (Date.now() - t1) / 1000;
       control('--dump', proxy.pid);
-      const instructions = await dumpedInstructions(dir, proxy.pid);
+      const seen = new Set();
+      const instructions = await dumpedInstructions(dir, proxy.pid, seen);
+      // The proxy's timers (metrics report, span batches, heartbeats) run per second, not per request,
+      // and a run lasts longer when the machine is busier. Taking an idle rate off over-corrects, though:
+      // idle, V8 also does its idle-time GC work, which a loaded proxy does not. Two runs of one build at
+      // 158 s and 203 s counted 327,652 and 326,814 per request (0.3 % apart), 296,200 and 286,337 with
+      // the idle rate taken off (3.4 % apart): the raw count is the figure to compare.
+      let idlePerSecond = 0;
+      if (opts.idleSeconds > 0) {
+        control('--zero', proxy.pid);
+        const i0 = Date.now();
+        await new Promise((r) => setTimeout(r, opts.idleSeconds * 1000));
+        control('--dump', proxy.pid);
+        idlePerSecond = (await dumpedInstructions(dir, proxy.pid, seen)) / ((Date.now() - i0) / 1000);
+      }
       const metrics = await get(proxy.ports.admin, '/metrics').catch(() => ({ body: '' }));
-      results.push({ name, bin, perRequest: instructions / opts.requests, seconds, failed, counted: counterSum(metrics.body, 'trellis_requests_total') });
-      log(`${name}: ${(instructions / opts.requests).toFixed(0)} instructions/request (${opts.requests} requests in ${seconds.toFixed(0)} s, ${failed} not 2xx)`);
+      const perRequest = instructions / opts.requests;
+      const net = (instructions - idlePerSecond * seconds) / opts.requests;
+      results.push({ name, bin, perRequest, net, idlePerSecond, seconds, failed, counted: counterSum(metrics.body, 'trellis_requests_total') });
+      log(
+        `${name}: ${perRequest.toFixed(0)} instructions/request (${opts.requests} requests in ${seconds.toFixed(0)} s, ${failed} not 2xx); ` +
+          `idle ${idlePerSecond.toFixed(0)}/s, so ${net.toFixed(0)} per request without the idle rate`,
+      );
       await stop(proxy.child, 10_000);
     }
     console.log(`\ninstructions per request (callgrind, ${opts.requests} requests after ${opts.warmup} warm-up, ${opts.connections} connections):`);
     const first = results[0];
     for (const r of results) {
-      console.log(`  ${r.name} ${Math.round(r.perRequest)}  (x${(r.perRequest / first.perRequest).toFixed(3)} of build1; ${r.failed} not 2xx; ${r.counted} requests in /metrics)  ${r.bin}`);
+      console.log(
+        `  ${r.name} ${Math.round(r.perRequest)}, ${Math.round(r.net)} without the idle rate (x${(r.net / first.net).toFixed(3)} of build1; ` +
+          `run ${r.seconds.toFixed(0)} s, idle ${Math.round(r.idlePerSecond)}/s; ${r.failed} not 2xx; ${r.counted} requests in /metrics)  ${r.bin}`,
+      );
     }
     stream.close();
   } finally {
