@@ -21,7 +21,7 @@ import { APP_PROBE_FAILURES, DEFAULT_APP_PROBE, DEFAULT_APP_PROBE_INTERVAL_MS, P
 import { AppProbe } from './upstream/app-probe.ts';
 import { LimiterRegistry, type Limiter } from './ratelimit/registry.ts';
 import { DeltaSum } from './telemetry/delta-sum.ts';
-import { EdgeTable, UNKNOWN_DESTINATION } from './telemetry/edges.ts';
+import { EdgeTable, UNKNOWN_DESTINATION, type EdgeOutcome } from './telemetry/edges.ts';
 import type { MetricsSource } from './telemetry/metrics.ts';
 import { TelemetryReporter } from './telemetry/reporter.ts';
 import { Tracer } from './telemetry/tracer.ts';
@@ -39,6 +39,17 @@ import { writeRawResponse } from './http/raw-response.ts';
  */
 export type WorkloadRole = 'single' | 'primary' | 'worker';
 
+const NOTHING_COUNTED: EdgeOutcome = {
+  retries: 0,
+  rateLimited: false,
+  cacheHit: false,
+  ejections: 0,
+  mtls: undefined,
+  attempts: 0,
+  failedAttempts: 0,
+  grpcStatus: undefined,
+  bodyFailure: undefined,
+};
 const NOT_READY = (): Promise<ProxyResponse> => Promise.resolve(proxyError('not-ready', 'waiting for a snapshot from the control plane'));
 
 /**
@@ -76,6 +87,13 @@ export class Workload implements MetricsSource {
   readonly outboundHandshakes = new HandshakeCounters();
   /** Primary only: the edge deltas its workers sent, summed until the next report. */
   private readonly fromWorkers: DeltaSum | undefined;
+  /**
+   * What a finished request adds to its edge, refilled for each request of one side: record() reads it
+   * and keeps nothing, so one object per side does instead of one per request. Inbound requests are
+   * never retried nor eject anything; outbound ones never come from the cache.
+   */
+  private readonly inboundCounted: EdgeOutcome = { ...NOTHING_COUNTED };
+  private readonly outboundCounted: EdgeOutcome = { ...NOTHING_COUNTED };
   /** Called after each snapshot is swapped in (the primary passes it on to its workers). */
   onApplied: ((snapshot: Snapshot, source: AppliedConfig['source']) => void) | undefined;
 
@@ -155,17 +173,15 @@ export class Workload implements MetricsSource {
         onDone: (req, status, ms) => {
           this.tracer.serverSpan(req, status, ms);
           const outcome = req.outcome;
-          this.edges.inboundEdge(req.source, this.edges.routeLabel('', req)).record(status, ms, {
-            retries: 0,
-            rateLimited: outcome.rateLimited,
-            cacheHit: outcome.cache === 'HIT',
-            ejections: 0,
-            mtls: req.identity !== undefined,
-            attempts: outcome.attempts,
-            failedAttempts: outcome.failedAttempts,
-            grpcStatus: outcome.grpcStatus,
-            bodyFailure: outcome.bodyFailure,
-          });
+          const counted = this.inboundCounted;
+          counted.rateLimited = outcome.rateLimited;
+          counted.cacheHit = outcome.cache === 'HIT';
+          counted.mtls = req.identity !== undefined;
+          counted.attempts = outcome.attempts;
+          counted.failedAttempts = outcome.failedAttempts;
+          counted.grpcStatus = outcome.grpcStatus;
+          counted.bodyFailure = outcome.bodyFailure;
+          this.edges.inboundEdge(req.source, this.edges.routeLabel('', req)).record(status, ms, counted);
         },
         onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.inboundUpgrade(r) : NOT_READY())),
         // Plain-HTTP callers are served unless the snapshot says STRICT (and until there is one).
@@ -182,17 +198,16 @@ export class Workload implements MetricsSource {
       onDone: (req, status, ms) => {
         const outcome = req.outcome;
         const destination = req.route.destination || UNKNOWN_DESTINATION;
-        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), outcome.version).record(status, ms, {
-          retries: outcome.retries,
-          rateLimited: status === 429 && outcome.rateLimited,
-          cacheHit: false,
-          ejections: outcome.ejections,
-          mtls: outcome.mtls,
-          attempts: outcome.attempts,
-          failedAttempts: outcome.failedAttempts,
-          grpcStatus: outcome.grpcStatus,
-          bodyFailure: outcome.bodyFailure,
-        });
+        const counted = this.outboundCounted;
+        counted.retries = outcome.retries;
+        counted.rateLimited = status === 429 && outcome.rateLimited;
+        counted.ejections = outcome.ejections;
+        counted.mtls = outcome.mtls;
+        counted.attempts = outcome.attempts;
+        counted.failedAttempts = outcome.failedAttempts;
+        counted.grpcStatus = outcome.grpcStatus;
+        counted.bodyFailure = outcome.bodyFailure;
+        this.edges.outboundEdge(destination, this.edges.routeLabel(destination, req), outcome.version).record(status, ms, counted);
       },
       onUpgrade: (req, socket, head) => this.upgrade(req, socket, head, (r) => (this.active ? this.active.outboundUpgrade(r) : NOT_READY())),
     });

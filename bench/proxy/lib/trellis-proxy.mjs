@@ -53,9 +53,10 @@ function ensureBuilt(repoRoot, trellisBin) {
  * Starts `trellis proxy --service <service>` on `core`, joined to `stream` with a token for its service;
  * `appPort` (optional) gives it an inbound listener in front of that app; `workers` (optional) is --workers. Resolves once /ready is 200,
  * with the child, its ports and a tally of the failure lines it logs afterwards. `nodeArgs` go to node
- * itself, before the launcher (e.g. --cpu-prof, which NODE_OPTIONS does not take).
+ * itself, before the launcher (e.g. --cpu-prof, which NODE_OPTIONS does not take); `wrapper` (optional) is a
+ * command and its arguments that run node (e.g. valgrind).
  */
-export async function startTrellisProxy({ dir, name, service, stream, appPort, core, repoRoot, trellisBin, workers, nodeArgs = [] }) {
+export async function startTrellisProxy({ dir, name, service, stream, appPort, core, repoRoot, trellisBin, workers, nodeArgs = [], wrapper = [] }) {
   await ensureBuilt(repoRoot, trellisBin);
   const own = path.join(dir, name);
   mkdirSync(own, { recursive: true });
@@ -82,7 +83,10 @@ export async function startTrellisProxy({ dir, name, service, stream, appPort, c
     // Its identity and last-good-snapshot copies go with the run's other files, not into the checkout.
     '--data-dir', path.join(own, 'data'),
   ]; // prettier-ignore
-  const child = start(process.execPath, args, {
+  const [command, ...commandArgs] = [...wrapper, process.execPath, ...args];
+  // Under a wrapper such as valgrind everything runs tens of times slower, start-up included.
+  const patience = wrapper.length > 0 ? 10 : 1;
+  const child = start(command, commandArgs, {
     core,
     cwd: repoRoot,
     logFile: path.join(own, 'output.log'),
@@ -102,10 +106,10 @@ export async function startTrellisProxy({ dir, name, service, stream, appPort, c
   const outcome = await Promise.race([
     ready.then(() => 'ready'),
     child.exited.then(({ code, signal }) => `exited (${signal ?? `code ${code}`})`),
-    new Promise((r) => (timer = setTimeout(() => r('timeout'), TRELLIS_READY_TIMEOUT_MS))),
+    new Promise((r) => (timer = setTimeout(() => r('timeout'), TRELLIS_READY_TIMEOUT_MS * patience))),
   ]);
   clearTimeout(timer);
-  if (outcome === 'timeout') throw Object.assign(new Error(`${name}: no "trellis proxy ready" line within ${TRELLIS_READY_TIMEOUT_MS / 1000} s`), { child });
+  if (outcome === 'timeout') throw Object.assign(new Error(`${name}: no "trellis proxy ready" line within ${(TRELLIS_READY_TIMEOUT_MS * patience) / 1000} s`), { child });
   if (outcome !== 'ready') throw Object.assign(new Error(`${name} ${outcome}: ${reasonFrom(child, 'no output')}`), { child });
   try {
     const info = JSON.parse(readyLine);
@@ -114,14 +118,14 @@ export async function startTrellisProxy({ dir, name, service, stream, appPort, c
   } catch {
     /* not JSON: keep the ports we asked for */
   }
-  await waitForPort(ports.outbound, READY_TIMEOUT_MS, child);
+  await waitForPort(ports.outbound, READY_TIMEOUT_MS * patience, child);
   // Listening is not ready: /ready turns 200 once the snapshot from the stream is applied (and the
   // certificate, which the stand-in sends before it, installed).
-  const until = Date.now() + READY_TIMEOUT_MS;
+  const until = Date.now() + READY_TIMEOUT_MS * patience;
   while ((await get(ports.admin, '/ready').catch(() => ({ status: 0 }))).status !== 200) {
     if (Date.now() > until) {
       const refused = stream.counts.refused.at(-1);
-      throw Object.assign(new Error(`${name}: /ready not 200 within ${READY_TIMEOUT_MS / 1000} s (${refused ? `stand-in refused it: ${refused}` : 'snapshot not applied?'})`), { child });
+      throw Object.assign(new Error(`${name}: /ready not 200 within ${(READY_TIMEOUT_MS * patience) / 1000} s (${refused ? `stand-in refused it: ${refused}` : 'snapshot not applied?'})`), { child });
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -56,9 +56,9 @@ function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<Proxy
   // HTTP/2 for gRPC, and between proxies (mTLS) for callers that came over HTTP/2, or for every caller
   // in a node agent (EndpointState.meshHttp2): one multiplexed session.
   const http2 = isGrpc(req) || endpoint.meshHttp2 || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
-  // A `then` rather than an async function: the attempt's state stays in one small closure instead of
-  // a suspended frame per attempt (allocation profile of the bench route).
-  return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2).then((response) =>
+  // attemptOver runs as the attempt's answer comes, before its promise settles: the attempt's state stays
+  // in one small closure, with no suspended frame (an async function) and no second promise (a `then`).
+  return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2, (response) =>
     attemptOver(call, req, endpoint, spanId, startedAt, response),
   );
 }

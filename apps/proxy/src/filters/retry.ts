@@ -36,6 +36,9 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
 function retryDelay(policy: CompiledRetry, on: ReadonlySet<string>, req: ProxyRequest, response: ProxyResponse, retry: number): number {
   const { status, failure } = response;
   if (response.reason !== undefined && failure === undefined) return -1;
+  // Most answers: an HTTP answer below 500, not a 429, without a gRPC status in its head. No condition
+  // retries those, so they are final before any backoff is drawn.
+  if (failure === undefined && status < 500 && status !== 429 && response.headers['grpc-status'] === undefined) return -1;
   const backoff = Math.random() * Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (retry - 1));
   if (status === 429) {
     if (!on.has('retriable-429')) return -1;

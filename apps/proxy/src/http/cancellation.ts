@@ -7,16 +7,26 @@ export class Cancellation {
   cancelled = false;
   /** Why: the client went away, or a timeout (route or per-try) ran out. */
   reason: 'client-gone' | 'timeout' | undefined = undefined;
-  private listeners: Array<() => void> | undefined = undefined;
+  /**
+   * The listeners: the first in a field of its own, any others in a list. A request has one at a time
+   * (its attempt, a retry's wait, or a hold for a cold start), so the list is rarely made.
+   */
+  private first: (() => void) | undefined = undefined;
+  private others: Array<() => void> | undefined = undefined;
 
   /** Runs `listener` once when cancelled (at once if already cancelled). */
   onCancel(listener: () => void): void {
     if (this.cancelled) listener();
-    else (this.listeners ??= []).push(listener);
+    else if (this.first === undefined) this.first = listener;
+    else (this.others ??= []).push(listener);
   }
 
   offCancel(listener: () => void): void {
-    const list = this.listeners;
+    if (this.first === listener) {
+      this.first = undefined;
+      return;
+    }
+    const list = this.others;
     if (!list) return;
     const i = list.indexOf(listener);
     if (i !== -1) list.splice(i, 1);
@@ -26,9 +36,11 @@ export class Cancellation {
     if (this.cancelled) return;
     this.cancelled = true;
     this.reason = reason;
-    const list = this.listeners;
-    this.listeners = undefined;
-    if (list) for (const listener of list) listener();
+    const { first, others } = this;
+    this.first = undefined;
+    this.others = undefined;
+    first?.();
+    if (others) for (const listener of others) listener();
   }
 }
 

@@ -16,8 +16,13 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/** True for a header that describes one connection, not the message (always removed before forwarding, `te: trailers` on requests aside). */
+export function isHopByHop(name: string): boolean {
+  return HOP_BY_HOP.has(name);
+}
+
 /** Names the Connection header lists: they are hop-by-hop for this message too. */
-function listedInConnection(connection: string | string[] | undefined): Set<string> | undefined {
+export function listedInConnection(connection: string | string[] | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
   const text = Array.isArray(connection) ? connection.join(',') : connection;
   // The common values name no extra header; skip the split on the hot path.

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { UpstreamBody } from './response-body.ts';
 import { performance } from 'node:perf_hooks';
 import { hasBody } from './body.ts';
+import { IdleConnections } from './idle-connections.ts';
 import { withoutHopByHop } from './hop-by-hop.ts';
 import { InboundTls, peerIdentityOf, type InboundTlsOptions } from './inbound-tls.ts';
 import { ProtocolRouter } from './protocols.ts';
@@ -66,6 +67,7 @@ export class Listener {
   /** The HTTP/2 sessions open on this listener (the server keeps no list of its own), closed when draining. */
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly tls: InboundTls | undefined;
+  private readonly idle: IdleConnections;
   private inFlight = 0;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
@@ -87,7 +89,9 @@ export class Listener {
       // Host is checked by readRequestHead (RFC 9112 §3.2), which answers with a reason code.
       requireHostHeader: false,
     });
-    this.server.timeout = limits.idleTimeoutMs;
+    // Idle connections are closed by one sweep per listener, not by Node's per-socket timer (server.timeout).
+    this.idle = new IdleConnections(limits.idleTimeoutMs);
+    this.server.on('connection', (socket: Socket) => this.idle.watch(socket));
     this.server.on('request', (incoming: IncomingMessage, res: ServerResponse) => this.onRequest(incoming, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
     // Without a listener Node closes a CONNECT's connection with no answer.

@@ -19,6 +19,9 @@ export interface ResponseSink {
  */
 export type BrokenBodyTrailers = (reason: ReasonCode) => Record<string, string>;
 
+/** How a body slows or stops its upstream: an attempt (HTTP/1.1), or an HTTP/2 stream's controller. */
+export type BodyController = Pick<Dispatcher.DispatchController, 'pause' | 'resume' | 'abort'>;
+
 /** Bytes held for a body nobody reads yet (between its head arriving and the listener writing it). */
 const HIGH_WATER_BYTES = 64 * 1024;
 
@@ -50,7 +53,7 @@ export class UpstreamBody {
   private error: Error | undefined = undefined;
   private endBroken: BrokenBodyTrailers | undefined = undefined;
 
-  constructor(private readonly controller: Dispatcher.DispatchController) {}
+  constructor(private readonly controller: BodyController) {}
 
   // ---- fed by the upstream call ----
 
