@@ -199,6 +199,9 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
   }
 
   async installBundle(bundle: TrustBundle): Promise<void> {
+    // The control plane sends the bundle again on every reconnect: the same one changes nothing (a new TLS
+    // context would cost every pool a new handshake and keep the old context alive on open connections).
+    if (bundle.version === this.bundleVersion && sameRoots(bundle.roots, this.roots)) return;
     this.roots = bundle.roots;
     this.bundleVersion = bundle.version;
     this.changed();
@@ -249,6 +252,10 @@ export class WorkloadIdentity extends EventEmitter implements StreamCredentials 
       .save({ keyPem: this.current.keyPem, chainPem: this.current.chainPem, bundle: { version: this.bundleVersion, roots: this.roots } })
       .catch((err: Error) => this.options.log(`could not save the identity to ${file.file}: ${err.message}`));
   }
+}
+
+function sameRoots(a: readonly string[], b: readonly string[] | undefined): boolean {
+  return b !== undefined && a.length === b.length && a.every((root, i) => root === b[i]);
 }
 
 function spkiOf(key: { export(options: { type: 'spki'; format: 'der' }): Buffer }): string {
