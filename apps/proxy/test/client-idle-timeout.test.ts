@@ -1,5 +1,7 @@
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startProxy, type ProxyProcess } from './support/proxy.ts';
 import { endpoint, service, snapshot } from './support/snapshot.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
@@ -9,6 +11,7 @@ import { startUpstream, type Upstream } from './support/upstream.ts';
 const IDLE_MS = 600;
 
 let app: Upstream;
+let chat: http.Server;
 let proxy: ProxyProcess;
 let outboundPort = 0;
 
@@ -26,9 +29,14 @@ beforeAll(async () => {
       }
     }, 200);
   });
+  // A WebSocket echo app: a tunnel through the proxy, quiet for longer than the idle limit.
+  chat = http.createServer();
+  new WebSocketServer({ server: chat }).on('connection', (ws) => ws.on('message', (m) => ws.send(m)));
+  await new Promise<void>((r) => chat.listen(0, '127.0.0.1', r));
+  const chatPort = (chat.address() as net.AddressInfo).port;
   proxy = await startProxy({
     appPort: app.port,
-    config: snapshot({ service: 'app', outbound: [service({ name: 'app', endpoints: [endpoint(app.port)] })] }),
+    config: snapshot({ service: 'app', outbound: [service({ name: 'app', endpoints: [endpoint(app.port)] }), service({ name: 'chat', endpoints: [endpoint(chatPort)] })] }),
     args: ['--client-idle-timeout', String(IDLE_MS)],
   });
   outboundPort = Number(new URL(proxy.outbound).port);
@@ -37,6 +45,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.stop();
   await app?.close();
+  chat?.closeAllConnections();
+  await new Promise((r) => chat?.close(r));
 });
 
 /** Sends one GET on a new connection; resolves when the proxy closes it, with how long that took and what came. */
@@ -70,4 +80,20 @@ test('a response whose bytes keep coming outlasts the idle limit and arrives who
   expect(answer).toContain('chunk 8');
   expect(closed).toBe(false);
   socket.destroy();
+});
+
+test('a WebSocket quiet for longer than the idle limit stays open (a tunnel has no idle limit)', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${outboundPort}/socket`, { headers: { host: 'chat' } });
+  let closedAt: number | undefined;
+  ws.on('close', () => (closedAt = performance.now()));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  await new Promise((r) => setTimeout(r, IDLE_MS * 3));
+  expect(closedAt).toBeUndefined();
+  const echoed = new Promise<string>((resolve) => ws.once('message', (m: Buffer) => resolve(m.toString())));
+  ws.send('still here');
+  expect(await echoed).toBe('still here');
+  ws.close();
 });

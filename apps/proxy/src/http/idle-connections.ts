@@ -34,6 +34,11 @@ export class IdleConnections {
     this.timer.unref();
   }
 
+  /** Stops watching `socket`: it became a tunnel (an upgrade), which has no idle limit. */
+  forget(socket: Socket): void {
+    this.connections.delete(socket);
+  }
+
   /** Stops watching (the listener is closing). */
   stop(): void {
     clearInterval(this.timer);

@@ -99,6 +99,8 @@ export class Listener {
     const onUpgrade = options.onUpgrade;
     if (onUpgrade) {
       this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        // An upgraded connection is a tunnel, which may stay quiet for long (upstream/tunnel.ts): not idle.
+        this.idle.forget(socket as Socket);
         const target = upgradeRefusal(req) ?? readRequestHead(req, {});
         if (typeof target === 'string') onUpgrade(req, socket, head);
         else refuseOnSocket(socket, target);

@@ -139,6 +139,8 @@ class Attempt implements Timed, BodyController, UndiciCoreHandler {
 
   /** The response head, already without hop-by-hop headers; `controller` pauses, resumes and aborts its body. */
   head(statusCode: number, headers: HeaderMap, controller: BodyController): void {
+    // A head after the attempt already failed (a per-try timeout racing the answer): nobody waits for it.
+    if (this.settled) return controller.abort(new Error('the attempt is already over'));
     this.release(true);
     this.body = new UpstreamBody(controller);
     this.settle({ status: statusCode, headers, body: this.body });
