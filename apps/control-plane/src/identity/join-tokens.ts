@@ -6,6 +6,8 @@ import { WriteBatches } from '../db/write-batches.ts';
 
 /** How long a token's row, once read, answers hellos (see JoinTokens.read). */
 const TOKEN_READ_MS = 1000;
+/** How long a revocation told by another replica makes older reads of the token's row suspect. */
+const FORGOTTEN_MS = 60_000;
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
@@ -38,6 +40,8 @@ export class JoinTokens extends EventEmitter {
   private readonly uses: WriteBatches<number>;
   /** Rows read lately, by id (see read()). */
   private readonly rows = new Map<string, { row: Promise<JoinTokenRow | null>; at: number }>();
+  /** When forget() was last called for a token (for FORGOTTEN_MS). */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(
     private readonly prisma: Database,
@@ -92,13 +96,20 @@ export class JoinTokens extends EventEmitter {
   /** Forgets a row read lately: another replica revoked the token, and the next hello must read it again. */
   forget(id: string): void {
     this.rows.delete(id);
+    // A read already under way may have started before the revocation was written: check() reads again.
+    this.forgotten.set(id, performance.now());
+    // Kept well past a cached row's second: a read that began before it may answer late.
+    setTimeout(() => this.forgotten.delete(id), FORGOTTEN_MS).unref();
   }
 
   /** Whether a token may let a proxy in; counts the use when it may. */
   async check(token: string): Promise<JoinTokenCheck> {
     const parts = parseJoinToken(token);
     if (!parts) return { ok: false, reason: 'malformed', message: 'the join token is malformed (expected <id>.<secret>.<pin>, as `trellis token create` prints it)' };
-    const row = await this.read(parts.id);
+    const read = this.read(parts.id);
+    let row = await read.row;
+    // Another replica revoked it after this read began: the row may predate the revocation.
+    if ((this.forgotten.get(parts.id) ?? -Infinity) >= read.at) row = await this.prisma.joinToken.findUnique({ where: { id: parts.id } });
     const expected = Buffer.from(row?.secretHash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, Buffer.from(hash(parts.secret), 'hex'));
     if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };
@@ -117,18 +128,19 @@ export class JoinTokens extends EventEmitter {
    * The token's row, read at most once a second: a hello storm is thousands of proxies with a handful of
    * tokens. A revocation here, or on another replica (which tells this one: forget()), is seen at once.
    */
-  private read(id: string): Promise<JoinTokenRow | null> {
+  private read(id: string): { row: Promise<JoinTokenRow | null>; at: number } {
     const now = performance.now();
     const cached = this.rows.get(id);
-    if (cached && now - cached.at < TOKEN_READ_MS) return cached.row;
+    if (cached && now - cached.at < TOKEN_READ_MS) return cached;
     const row = Promise.resolve(this.prisma.joinToken.findUnique({ where: { id } }));
-    this.rows.set(id, { row, at: now });
+    const entry = { row, at: now };
+    this.rows.set(id, entry);
     // A failed read is not kept; nor are rows past their time, so the map holds only the tokens in use.
     row.catch(() => this.rows.delete(id));
     setTimeout(() => {
       if (this.rows.get(id)?.row === row) this.rows.delete(id);
     }, TOKEN_READ_MS).unref();
-    return row;
+    return entry;
   }
 
   /** True when the token a certificate descends from was revoked (or no longer exists). */
