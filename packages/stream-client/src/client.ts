@@ -255,7 +255,11 @@ export class StreamClient extends EventEmitter {
     ws.on('open', () => {
       this.lastHeard = Date.now();
       // 'connected' once the hello is out: until then telemetry, readiness and pings would go first.
-      void this.hello(ws, client !== undefined);
+      this.hello(ws, client !== undefined).catch((err: Error) => {
+        // No key or CSR could be made: without a hello the control plane would close the stream anyway.
+        this.options.log?.(`could not say hello to the control plane: ${err.message}; reconnecting`);
+        ws.terminate();
+      });
       const every = this.options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
       this.stopHeartbeat?.();
       this.stopHeartbeat = everyMs(this.options.ticker, every, () => {

@@ -393,10 +393,23 @@ describe('StreamClient against a WebSocket control plane', () => {
     expect(c.state).toBe('connected');
   });
 
-  // FAILS until fixed in src/client.ts (see the report): the backoff resets as soon as the socket opens, so a
-  // control plane that accepts and then refuses the proxy (an invalid hello gets an error and close 4001; a
-  // second proxy with the same instance id terminates the first) is hit every 125-250 ms forever, by every
-  // such proxy. Envoy resets its xDS backoff only when a message arrives; so should this.
+  it('reconnects, saying why, when no hello can be made (the key or CSR failed), instead of an unhandled rejection', async () => {
+    const cp = (server = await FakeControlPlane.start());
+    let tries = 0;
+    const c = newClient(cp.url, {
+      credentials: trusting([pki.root], { certificateRequest: () => (++tries === 1 ? Promise.reject(new Error('no entropy')) : Promise.resolve('csr')) }),
+    });
+    const hello = cp.next('hello');
+    await c.start();
+    expect((await hello).message).toMatchObject({ type: 'hello', csr: 'csr' });
+    expect(tries).toBe(2);
+    expect(logs.join('\n')).toContain('could not say hello to the control plane: no entropy; reconnecting');
+  });
+
+  // The backoff resets only once the control plane has answered: one that accepts and then refuses the
+  // proxy (an invalid hello gets an error and close 4001; a second proxy with the same instance id
+  // terminates the first) must not be hit every 125-250 ms forever, by every such proxy (Envoy resets its
+  // xDS backoff only when a message arrives).
   it('keeps backing off when the control plane refuses it right after every connect', async () => {
     const cp = (server = await FakeControlPlane.start());
     const helloAt: number[] = [];
