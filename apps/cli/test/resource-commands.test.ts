@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StreamClient, tokenCredentials } from '@trellis/stream-client';
@@ -13,15 +13,19 @@ describe('trellis resource commands against a real control plane', () => {
 
   it('applies every example (one per kind) and lists them back', async () => {
     const files = (await readdir(path.join(repoRoot, 'examples'))).filter((f) => f.endsWith('.yaml'));
-    for (const f of files) {
-      const r = await trellis(['apply', '-f', path.join('examples', f), ...server()]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/ created \(revision 1\)/);
-    }
+    // All of them in one apply, as `cat examples/*.yaml | trellis apply -f -` would: every document is
+    // still validated and created on its own line (one process, not one per file; `-f FILE` is covered below).
+    const texts = await Promise.all(files.map(async (f) => ({ f, text: await readFile(path.join(repoRoot, 'examples', f), 'utf8') })));
+    const r = await trellis(['apply', '-f', '-', ...server()], { stdin: texts.map(({ text }) => text).join('---\n') });
+    const documents = texts.map(({ f, text }) => ({ f, count: text.match(/^kind: /gm)?.length ?? 0 }));
+    expect(r.code, `${r.stderr}\n(documents in order: ${documents.map(({ f, count }) => `${f} ${count}`).join(', ')})`).toBe(0);
+    const created = r.stdout.trim().split('\n');
+    expect(created.length).toBe(documents.reduce((n, { count }) => n + count, 0));
+    for (const line of created) expect(line).toMatch(/^[a-z]+\/[\w.-]+ created \(revision 1\)$/);
     for (const kind of RESOURCE_KINDS) {
-      const r = await trellis(['get', kind, '-A', '-o', 'json', ...server()]);
-      expect(r.code, r.stderr).toBe(0);
-      expect((JSON.parse(r.stdout) as unknown[]).length, `an example of ${kind}`).toBeGreaterThan(0);
+      const got = await trellis(['get', kind, '-A', '-o', 'json', ...server()]);
+      expect(got.code, got.stderr).toBe(0);
+      expect((JSON.parse(got.stdout) as unknown[]).length, `an example of ${kind}`).toBeGreaterThan(0);
     }
   });
 

@@ -5,8 +5,9 @@ import { BOOTSTRAP_TOKEN, startControlPlane, type ControlPlaneProcess } from './
 import { startProxy, tempDir, type ProxyProcess } from './support/proxy.ts';
 import { startUpstream, type Upstream } from './support/upstream.ts';
 
-// Certificates live 8 s here (renewed at two thirds: every ~5 s) so that five renewals and a root
-// rotation happen within one test, under steady traffic through two proxies.
+// Certificates live 6 s here (renewed at two thirds: every 4 s, leaving 2 s for the renewal, which takes
+// milliseconds) so that five renewals and a root rotation happen within one test, under steady traffic
+// through two proxies.
 
 let cp: ControlPlaneProcess;
 let app: Upstream;
@@ -22,7 +23,7 @@ interface ConfigView {
 const config = async (p: ProxyProcess) => (await (await fetch(`${p.admin}/config`)).json()) as ConfigView;
 
 beforeAll(async () => {
-  cp = await startControlPlane(['--cert-ttl', '8s']);
+  cp = await startControlPlane(['--cert-ttl', '6s']);
   app = await startUpstream('ok');
   const proxy = async (service: string, appPort?: number) =>
     startProxy({
@@ -55,7 +56,7 @@ test('five certificate renewals and one root rotation under steady traffic throu
     }),
   );
 
-  // Renewals: each proxy's certificate changes every ~5 s.
+  // Renewals: each proxy's certificate changes every ~4 s.
   const seen = { callee: new Set<string>(), caller: new Set<string>() };
   const watch = async () => {
     seen.callee.add((await config(callee)).certificateExpiresAt ?? '');

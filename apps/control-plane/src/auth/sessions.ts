@@ -7,9 +7,11 @@ export interface SessionOptions {
   idleMs: number;
   /** A session ends this long after sign-in, however active. */
   maxAgeMs: number;
+  /** How often a running subscription's session or token is checked again (a read of its row). */
+  recheckMs: number;
 }
 
-export const DEFAULT_SESSIONS: SessionOptions = { idleMs: 12 * 3600_000, maxAgeMs: 7 * 24 * 3600_000 };
+export const DEFAULT_SESSIONS: SessionOptions = { idleMs: 12 * 3600_000, maxAgeMs: 7 * 24 * 3600_000, recheckMs: 5_000 };
 
 /** lastSeenAt is written at most this often (or a quarter of the idle time), so reading a page is not a write per request. */
 const TOUCH_EVERY_MS = 60_000;

@@ -88,21 +88,18 @@ const enforce = t.middleware(async ({ ctx, meta, path, type, getRawInput, next }
   const result = await next({ ctx: { principal, actor: actorOf(principal) } });
   // A subscription is one call that lasts: it ends when its credentials are revoked or expire.
   if (type === 'subscription' && result.ok && isAsyncIterable(result.data)) {
-    return { ...result, data: whileValid(result.data, () => ctx.auth.stillValid(principal)) };
+    return { ...result, data: whileValid(result.data, () => ctx.auth.stillValid(principal), ctx.auth.sessions.options.recheckMs) };
   }
   return result;
 });
 
-/** How often a running subscription's caller is checked again (a read of the session or token row). */
-const RECHECK_MS = 5_000;
-
 const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
 
 /**
- * The subscription's events while its caller still holds: checked every RECHECK_MS (a database read, so
+ * The subscription's events while its caller still holds: checked every `recheckMs` (a database read, so
  * a revocation made through any control plane counts); once revoked, the stream ends with 401.
  */
-async function* whileValid<T>(source: AsyncIterable<T>, stillValid: () => Promise<unknown>): AsyncGenerator<T> {
+async function* whileValid<T>(source: AsyncIterable<T>, stillValid: () => Promise<unknown>, recheckMs: number): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let timer: NodeJS.Timeout | undefined;
   let revoked: (() => void) | undefined;
@@ -113,9 +110,9 @@ async function* whileValid<T>(source: AsyncIterable<T>, stillValid: () => Promis
     } catch {
       // The database is unreachable for a moment: keep the stream, check again later.
     }
-    timer = setTimeout(() => void check(), RECHECK_MS);
+    timer = setTimeout(() => void check(), recheckMs);
   };
-  timer = setTimeout(() => void check(), RECHECK_MS);
+  timer = setTimeout(() => void check(), recheckMs);
   try {
     for (;;) {
       const next = await Promise.race([iterator.next(), revocation]);
