@@ -57,7 +57,14 @@ test('Security page: every demo service STRICT, with its identity and a valid ce
   const dialog = page.getByTestId('rotate-dialog');
   await expect(dialog).toContainText('three steps');
   await expect(dialog).toContainText('The new root joins the trust bundle');
-  await expect(dialog).toContainText(`all ${proxies.length} connected proxies`);
+  // The count is live: thumbnails' proxy comes and goes (scale to zero), so compare with the API now.
+  await expect
+    .poll(async () => {
+      const shown = Number(/all (\d+) connected proxies/.exec((await dialog.textContent()) ?? '')?.[1]);
+      const connected = (await query<ProxyApi[]>('proxies.list')).filter((p) => p.connected).length;
+      return shown === connected ? 'the same' : `dialog ${shown}, API ${connected}`;
+    })
+    .toBe('the same');
   await expect(dialog).toContainText('Requests keep flowing');
   await screenshot(page, 'security-rotate-dialog');
   await dialog.getByTestId('rotate-cancel').click();

@@ -41,6 +41,9 @@ test('an admin invites someone with a one-time link; they set a password and sig
   await page.reload();
   await page.locator(`[data-testid="user-row"][data-name="${name}"]`).getByTestId('revoke-sessions').click();
   await expect(page.getByText(/Signed out everywhere: 2 session\(s\)/)).toBeVisible();
+  // Their open graph page notices on its live stream (the session is checked again every few seconds)
+  // and asks them to sign in; waiting for that first keeps it from racing the next navigation.
+  await expect(again).toHaveURL(/\/sign-in\?next=%2Fgraph&expired=1$/);
   await again.goto('/policies');
   await expect(again).toHaveURL(/\/sign-in\?next=%2Fpolicies/);
   await theirs.close();
