@@ -80,7 +80,7 @@ export class TelemetryReporter {
     this.stop();
     this.report();
     const buffer = this.tracer.buffer;
-    while (buffer.length > 0 && this.sink.state === 'connected' && this.sink.bufferedAmount < MAX_BUFFERED_BYTES) {
+    while (buffer.length > 0 && this.streamTakesMore()) {
       this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
     }
     return buffer.drop();
@@ -93,8 +93,13 @@ export class TelemetryReporter {
       this.disarmSpans();
       return;
     }
-    if (this.sink.state !== 'connected' || this.sink.bufferedAmount >= MAX_BUFFERED_BYTES) return;
+    if (!this.streamTakesMore()) return;
     this.sink.send({ type: 'spans', spans: buffer.take(MAX_SPANS_PER_MESSAGE) });
+  }
+
+  /** Whether the stream is up and not backed up: a slow control plane is not flooded. */
+  private streamTakesMore(): boolean {
+    return this.sink.state === 'connected' && this.sink.bufferedAmount < MAX_BUFFERED_BYTES;
   }
 
   /** Spans are waiting: send a batch every SPAN_INTERVAL_MS until the buffer is empty. */
