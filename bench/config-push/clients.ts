@@ -5,8 +5,8 @@
 //   out: progress {connected, initial}, ready, armed {round} (it now waits for the round's change), result {round, at}, where `at` holds, per proxy of the
 //        shard, the wall-clock time (performance.timeOrigin + performance.now(), comparable across the
 //        machine's processes) at which its client applied the round's snapshot (it ACKs right then).
-import { StreamClient, tokenCredentials } from '@trellis/stream-client';
-import type { Snapshot } from '@trellis/shared';
+import { SnapshotMemo, StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { snapshotSchema, type Snapshot } from '@trellis/shared';
 
 export type ShardIn =
   | { type: 'init'; url: string; first: number; count: number; services: string[]; tokens: Record<string, string>; perSecond: number }
@@ -16,11 +16,14 @@ export type ShardOut =
   | { type: 'progress'; connected: number; initial: number }
   | { type: 'ready' }
   | { type: 'armed'; round: number }
-  | { type: 'result'; round: number; at: (number | null)[] };
+  | { type: 'result'; round: number; at: (number | null)[]; parseMs: number };
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: ShardOut) => process.send?.(m);
 const clients: StreamClient[] = [];
+// The proxies of one service are sent byte-identical messages: the shard validates each once (snapshot-memo.ts).
+// Each real proxy parses its own on its own machine; the bench prints what one parse costs.
+const memo = new SnapshotMemo();
 let target = 0;
 let at: number[] = [];
 
@@ -42,6 +45,7 @@ async function init(m: Extract<ShardIn, { type: 'init' }>): Promise<void> {
       controlPlane: m.url,
       identity: { service, instance: `${service}-${i}`, proxyVersion: 'bench', endpoint: { address: '127.0.0.1', port: 20000 + (i % 40000) } },
       credentials: tokenCredentials(m.tokens[service] ?? ''),
+      memo,
       apply: (snapshot: Snapshot) => {
         if (target > 0 && Number.isNaN(at[k] ?? 0) && attemptsOf(snapshot) === target) at[k] = now();
       },
@@ -59,13 +63,30 @@ async function init(m: Extract<ShardIn, { type: 'init' }>): Promise<void> {
   send({ type: 'ready' });
 }
 
+/**
+ * What one proxy spends parsing and validating the round's snapshot message (the median of 15, ms): the
+ * work the memo saves the shard, which each proxy of a mesh does on its own machine.
+ */
+function parseCostMs(snapshot: Snapshot | undefined): number {
+  if (!snapshot) return NaN;
+  const text = JSON.stringify({ type: 'snapshot', snapshot });
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    snapshotSchema.parse((JSON.parse(text) as { snapshot: unknown }).snapshot);
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[7] ?? NaN;
+}
+
 async function round(m: Extract<ShardIn, { type: 'round' }>): Promise<void> {
   at.fill(NaN);
   target = m.target;
   send({ type: 'armed', round: m.round });
   const deadline = performance.now() + 30_000;
   while (at.some((v) => Number.isNaN(v)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  send({ type: 'result', round: m.round, at: at.map((v) => (Number.isNaN(v) ? null : v)) });
+  const result = at.map((v) => (Number.isNaN(v) ? null : v));
+  send({ type: 'result', round: m.round, at: result, parseMs: parseCostMs(clients[0]?.snapshot) });
 }
 
 process.on('message', (m: ShardIn) => {

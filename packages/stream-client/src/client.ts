@@ -23,6 +23,7 @@ import { backoffDelay } from './backoff.ts';
 import { pinnedRoots } from './bootstrap.ts';
 import type { StreamCredentials } from './credentials.ts';
 import { loadSnapshot, saveSnapshot } from './disk-cache.ts';
+import type { SnapshotMemo } from './snapshot-memo.ts';
 
 /**
  * The control plane's certificate must carry its SPIFFE ID (any trust domain: the root it chains to is
@@ -80,6 +81,8 @@ export interface StreamClientOptions {
   ticker?: { every(ms: number, task: () => void): () => void };
   /** How the proxy proves who it is and keeps its certificate. */
   credentials: StreamCredentials;
+  /** Snapshots other clients of this process validated, taken as they are when the same message comes (snapshot-memo.ts). */
+  memo?: SnapshotMemo;
 }
 
 export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -303,6 +306,12 @@ export class StreamClient extends EventEmitter {
   }
 
   private onMessage(text: string): void {
+    const known = this.options.memo?.get(text);
+    if (known) {
+      this.attempt = 0;
+      this.applying = this.applying.then(() => this.take(known));
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -316,7 +325,7 @@ export class StreamClient extends EventEmitter {
     if (type === 'snapshot' || type === 'pong') this.attempt = 0;
     if (type === 'snapshot') {
       // Snapshots are applied one at a time, in the order they came.
-      this.applying = this.applying.then(() => this.onSnapshot((json as { snapshot?: unknown }).snapshot));
+      this.applying = this.applying.then(() => this.onSnapshot((json as { snapshot?: unknown }).snapshot, text));
       return;
     }
     const parsed = controlMessage.safeParse(json);
@@ -338,18 +347,23 @@ export class StreamClient extends EventEmitter {
     }
   }
 
-  private async onSnapshot(raw: unknown): Promise<void> {
+  /** A snapshot message: validated (and remembered in the memo, by `text`), then taken. */
+  private onSnapshot(raw: unknown, text: string): Promise<void> {
     const version = typeof (raw as { version?: unknown })?.version === 'number' ? (raw as { version: number }).version : -1;
     const parsed = snapshotSchema.safeParse(raw);
     if (!parsed.success) {
       this.reject(version, `invalid snapshot: ${describeErrors(formatIssues(parsed.error.issues))}`);
-      return;
+      return Promise.resolve();
     }
-    const snapshot = parsed.data;
+    return this.take(this.options.memo?.set(text, parsed.data) ?? parsed.data);
+  }
+
+  /** Applies a valid snapshot, then ACKs it (or NACKs what apply() refuses) and keeps it on disk. */
+  private async take(snapshot: Snapshot): Promise<void> {
     try {
       await this.options.apply(snapshot, 'control-plane');
     } catch (err) {
-      this.reject(version, (err as Error).message);
+      this.reject(snapshot.version, (err as Error).message);
       return;
     }
     this.current = snapshot;

@@ -2,3 +2,4 @@ export { StreamClient, type StreamClientOptions, type StreamState } from './clie
 export { tokenCredentials, type StreamCredentials } from './credentials.ts';
 export { backoffDelay } from './backoff.ts';
 export { loadSnapshot, saveSnapshot } from './disk-cache.ts';
+export { SnapshotMemo } from './snapshot-memo.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { STREAM_PATH, STREAM_PROTOCOL_VERSION, TRUST_BUNDLE_PATH, proxyMessage, type ProxyMessage, type Snapshot } from '@trellis/shared';
-import { StreamClient, loadSnapshot, saveSnapshot, type StreamClientOptions, type StreamCredentials, type StreamState } from '../src/index.ts';
+import { SnapshotMemo, StreamClient, loadSnapshot, saveSnapshot, type StreamClientOptions, type StreamCredentials, type StreamState } from '../src/index.ts';
 import { snapshot } from './fixtures.ts';
 import { CONTROL_PLANE_ID, testPki, type TestPki } from './pki.ts';
 
@@ -424,6 +424,52 @@ describe('StreamClient against a WebSocket control plane', () => {
     // Without backoff the gaps stay at 125-250 ms; with it, the third wait is at least 500 ms.
     expect(gaps[2], `gaps between hellos: ${gaps.map(Math.round).join(', ')} ms`).toBeGreaterThanOrEqual(480);
     expect(logs.some((l) => l.includes('invalid hello'))).toBe(true);
+  });
+
+  it('validates a message once for the clients that share a memo: they take one frozen snapshot; other bytes are parsed anew', async () => {
+    const cp = (server = await FakeControlPlane.start());
+    // frontend-3 is sent another version, so other bytes; the rest are sent the same message.
+    cp.onHello = (socket, hello) => cp.send(socket, { type: 'snapshot', snapshot: snapshot(hello.proxy.instance === 'frontend-3' ? 2 : 1) });
+    const memo = new SnapshotMemo();
+    const started: { c: StreamClient; seen: Snapshot[] }[] = [];
+    const join = async (instance: string, change = false) => {
+      const seen: Snapshot[] = [];
+      const c = new StreamClient({
+        controlPlane: cp.url,
+        identity: { service: 'frontend', instance, proxyVersion: 'test' },
+        apply: (s) => {
+          // A proxy that changed what it was given would change it for every client of the memo.
+          if (change) (s as { version: number }).version = 99;
+          seen.push(s);
+        },
+        credentials: trusting([pki.root]),
+        memo,
+      });
+      started.push({ c, seen });
+      const answer = Promise.race([cp.next('ack', () => true, 5000), cp.next('nack', () => true, 5000)]);
+      await c.start();
+      return { seen, answer: (await answer).message };
+    };
+    try {
+      const one = await join('frontend-1');
+      const two = await join('frontend-2');
+      const three = await join('frontend-3');
+      expect([one.answer, two.answer, three.answer]).toEqual([
+        { type: 'ack', version: 1 },
+        { type: 'ack', version: 1 },
+        { type: 'ack', version: 2 },
+      ]);
+      expect(two.seen[0]).toBe(one.seen[0]);
+      expect(Object.isFrozen(one.seen[0]?.outbound.services)).toBe(true);
+      expect(three.seen[0]).not.toBe(one.seen[0]);
+      expect(three.seen[0]).toEqual(snapshot(2));
+
+      const changer = await join('frontend-4', true);
+      expect(changer.answer).toMatchObject({ type: 'nack', version: 1, reason: expect.stringMatching(/read only|read-only/) });
+      expect(one.seen[0]?.version).toBe(1);
+    } finally {
+      await Promise.all(started.map(({ c }) => c.close()));
+    }
   });
 
   it('stops for good when closed: no reconnect, state closed', async () => {
