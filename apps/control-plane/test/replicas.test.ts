@@ -2,10 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import type { Snapshot } from '@trellis/shared';
+import { StreamClient, tokenCredentials, type StreamCredentials } from '@trellis/stream-client';
 import { apiClient, startTestControlPlane } from './support/control-plane.ts';
 import { freshPostgresDatabase } from './support/fresh-postgres.ts';
 import { connectTestProxy, joinToken, retryOf, sleep, type TestProxy } from './support/stream.ts';
+import { generateKeyPair, x509, EC_P256 } from '../src/identity/x509.ts';
+
+/** A join token's credentials that send a CSR with the hello, as a proxy joining for the first time does. */
+async function withCsr(token: string): Promise<StreamCredentials> {
+  const keys = await generateKeyPair();
+  const csr = (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=test', keys, signingAlgorithm: EC_P256 })).toString('pem');
+  return { ...tokenCredentials(token), certificateRequest: () => Promise.resolve(csr) };
+}
 
 const CA_SECRET = 'test-ca-secret-0123456789-abcdefghijklmnop';
 
@@ -126,6 +136,57 @@ describe('control-plane replicas on one Postgres', () => {
       3000,
     );
     expect(stillOnC).toBe(false);
+  }, 30_000);
+
+  it('a join token revoked while a proxy is joining with it keeps that proxy out, here and on another replica', async () => {
+    const [a, b] = [replica(0), replica(1)];
+    // Another session holds the certificates table: each hello below has passed its token check and waits to
+    // record the certificate it is signing, when the token is revoked (through the same replica, and another).
+    const blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    const joining: StreamClient[] = [];
+    try {
+      const tokens = { here: await joinToken(a.cp.url, 'ledger'), there: await joinToken(a.cp.url, 'ledger') };
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE "issued_certificates" IN ACCESS EXCLUSIVE MODE');
+      const logs: string[] = [];
+      for (const [name, token] of Object.entries(tokens)) {
+        const client = new StreamClient({
+          controlPlane: a.cp.url,
+          identity: { service: 'ledger', instance: `ledger-${name}`, endpoint: { address: '127.0.0.1', port: name === 'here' ? 26911 : 26912 }, proxyVersion: 'test' },
+          apply: () => undefined,
+          credentials: await withCsr(token),
+          log: (line) => logs.push(`ledger-${name}: ${line}`),
+        });
+        joining.push(client);
+        await client.start();
+      }
+      await eventually(
+        async () => (await blocker.query("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'issued_certificates'::regclass")).rows[0]?.n as number,
+        (waiting) => waiting === 2,
+      );
+      const id = (token: string) => token.split('.')[0] ?? '';
+      expect(await a.client.identity.joinTokens.revoke.mutate({ id: id(tokens.here) })).toMatchObject({ state: 'revoked', disconnected: 0 });
+      await b.client.identity.joinTokens.revoke.mutate({ id: id(tokens.there) });
+      // A hears of B's revocation over the bus.
+      await eventually(
+        () => Promise.resolve(a.cp.services.identity.tokens.revokedSince(id(tokens.there), 0)),
+        (heard) => heard,
+        3000,
+      );
+      await blocker.query('COMMIT');
+      await eventually(
+        () => Promise.resolve(logs.filter((l) => l.includes('was revoked while this proxy was joining')).length),
+        (n) => n >= 2,
+        5000,
+      );
+      expect(a.cp.services.stream.connected().filter((s) => s.identity.service === 'ledger')).toEqual([]);
+      expect(a.cp.services.registry.endpoints('ledger.default')).toEqual([]);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+      for (const c of joining) await c.close();
+    }
   }, 30_000);
 
   it('the graph and traces are the whole mesh\'s on every replica', async () => {

@@ -7,7 +7,7 @@ import { WriteBatches } from '../db/write-batches.ts';
 /** How long a token's row, once read, answers hellos (see JoinTokens.read). */
 const TOKEN_READ_MS = 1000;
 /** How long a revocation told by another replica makes older reads of the token's row suspect. */
-const FORGOTTEN_MS = 60_000;
+const REVOCATION_KEPT_MS = 60_000;
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
@@ -40,8 +40,11 @@ export class JoinTokens extends EventEmitter {
   private readonly uses: WriteBatches<number>;
   /** Rows read lately, by id (see read()). */
   private readonly rows = new Map<string, { row: Promise<JoinTokenRow | null>; at: number }>();
-  /** When forget() was last called for a token (for FORGOTTEN_MS). */
-  private readonly forgotten = new Map<string, number>();
+  /**
+   * When this replica last learned that a token was revoked, here (revoke) or on another replica (forget),
+   * kept for REVOCATION_KEPT_MS: reads and hellos that began before then are checked again.
+   */
+  private readonly revocations = new Map<string, number>();
 
   constructor(
     private readonly prisma: Database,
@@ -89,6 +92,7 @@ export class JoinTokens extends EventEmitter {
     if (row.revokedAt) return describe(row);
     const revoked = await this.prisma.joinToken.update({ where: { id }, data: { revokedAt: new Date() } });
     this.rows.delete(id);
+    this.noteRevocation(id);
     this.emit('revoked', id);
     return describe(revoked);
   }
@@ -96,10 +100,23 @@ export class JoinTokens extends EventEmitter {
   /** Forgets a row read lately: another replica revoked the token, and the next hello must read it again. */
   forget(id: string): void {
     this.rows.delete(id);
+    this.noteRevocation(id);
+  }
+
+  /**
+   * Whether the token was revoked (as far as this replica knows) at or after `since` (performance.now()):
+   * a hello that passed check() before then must not be let in, since the revocation found no session
+   * of it to cut off.
+   */
+  revokedSince(id: string, since: number): boolean {
+    return (this.revocations.get(id) ?? -Infinity) >= since;
+  }
+
+  private noteRevocation(id: string): void {
     // A read already under way may have started before the revocation was written: check() reads again.
-    this.forgotten.set(id, performance.now());
-    // Kept well past a cached row's second: a read that began before it may answer late.
-    setTimeout(() => this.forgotten.delete(id), FORGOTTEN_MS).unref();
+    this.revocations.set(id, performance.now());
+    // Kept well past a cached row's second and a hello's longest answer: either may have begun before it.
+    setTimeout(() => this.revocations.delete(id), REVOCATION_KEPT_MS).unref();
   }
 
   /** Whether a token may let a proxy in; counts the use when it may. */
@@ -108,8 +125,8 @@ export class JoinTokens extends EventEmitter {
     if (!parts) return { ok: false, reason: 'malformed', message: 'the join token is malformed (expected <id>.<secret>.<pin>, as `trellis token create` prints it)' };
     const read = this.read(parts.id);
     let row = await read.row;
-    // Another replica revoked it after this read began: the row may predate the revocation.
-    if ((this.forgotten.get(parts.id) ?? -Infinity) >= read.at) row = await this.prisma.joinToken.findUnique({ where: { id: parts.id } });
+    // It was revoked after this read began: the row may predate the revocation.
+    if (this.revokedSince(parts.id, read.at)) row = await this.prisma.joinToken.findUnique({ where: { id: parts.id } });
     const expected = Buffer.from(row?.secretHash ?? '0'.repeat(64), 'hex');
     const matches = timingSafeEqual(expected, Buffer.from(hash(parts.secret), 'hex'));
     if (!row || !matches) return { ok: false, reason: 'unknown', message: `join token ${parts.id} is not known to this control plane` };

@@ -291,6 +291,7 @@ export class StreamServer extends EventEmitter {
 
   /** Authenticates the proxy, gives it a certificate (when it asked) or the trust bundle, then registers it. */
   private async hello(ws: WebSocket, socket: TLSSocket | undefined, msg: HelloMessage): Promise<ProxySession | undefined> {
+    const began = performance.now();
     const claimed = msg.proxy;
     const refuse = (code: 'unauthenticated' | 'forbidden', reason: string, message: string) => {
       this.metrics.streamRefusals.inc({ reason });
@@ -323,6 +324,11 @@ export class StreamServer extends EventEmitter {
       session.send({ type: 'trust-bundle', trustBundle: this.identity.ca.bundle() });
     }
     if (ws.readyState !== ws.OPEN) return undefined;
+    // A revocation while this hello was answered (its token read, its certificate signed) had no session
+    // of it to cut off: checked here, in the same turn as the registration, so none slips between.
+    if (who.tokenId !== null && this.identity.tokens.revokedSince(who.tokenId, began)) {
+      return refuse('unauthenticated', 'token-revoked', `join token ${who.tokenId} was revoked while this proxy was joining`);
+    }
     return this.register(session, msg.current);
   }
 
