@@ -13,7 +13,7 @@ test('request ids are random version-4 UUIDs that do not repeat', () => {
 });
 
 test('trace and span ids are random hex of their W3C lengths that do not repeat, across refills of the pool', () => {
-  // 5,000 of each: 240,000 hex digits, many refills of the 16,384-digit pool.
+  // 5,000 of each: 240,000 hex digits, thousands of decoded chunks and several refills of the random pool.
   const traces = Array.from({ length: 5_000 }, newTraceId);
   const spans = Array.from({ length: 5_000 }, newSpanId);
   for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
