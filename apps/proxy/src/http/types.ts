@@ -148,6 +148,7 @@ export interface AnsweringHandler extends Handler {
   answering(req: ProxyRequest, look: AnswerLook): Promise<ProxyResponse>;
 }
 
+/** True for a handler that can show its answer as it comes (see AnsweringHandler). */
 export function isAnswering(handler: Handler): handler is AnsweringHandler {
   return typeof (handler as Partial<AnsweringHandler>).answering === 'function';
 }
