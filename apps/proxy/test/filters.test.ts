@@ -7,10 +7,10 @@ import { createRateLimit } from '../src/filters/rate-limit.ts';
 import { createRetry } from '../src/filters/retry.ts';
 import { createSplit } from '../src/filters/split.ts';
 import { createTimeout } from '../src/filters/timeout.ts';
-import type { Handler } from '../src/http/types.ts';
+import type { AnswerLook, Handler, ProxyRequest } from '../src/http/types.ts';
 import { LimiterRegistry } from '../src/ratelimit/registry.ts';
 import { UpstreamService } from '../src/upstream/service.ts';
-import { chain, request, scriptedUpstream } from './support/filters.ts';
+import { chain, request, scriptedUpstream, type Answer } from './support/filters.ts';
 import { retry } from './support/snapshot.ts';
 
 // Each filter of the request path, in process: a request made here, the filter as the chain builds it,
@@ -65,6 +65,32 @@ describe('retry', () => {
     // Caps 20, 40, 40, 40, 40 ms; a timer may fire late on a busy machine, never early.
     gaps.forEach((gap, i) => expect(gap, `wait before try ${i + 2}`).toBeLessThan(Math.min(40, 20 * 2 ** i) + 60));
     expect(gaps.reduce((a, b) => a + b, 0), 'jittered waits are not all zero').toBeGreaterThan(5);
+  });
+
+  it('takes the first answer as it comes from a next handler that shows it (the endpoint call), and retries as before', async () => {
+    const answering = (script: Answer[]) => {
+      const upstream = scriptedUpstream(script);
+      const handler = Object.assign((req: ProxyRequest) => upstream(req), {
+        looked: 0,
+        answering: (req: ProxyRequest, look: AnswerLook) => {
+          handler.looked++;
+          return upstream(req).then(look);
+        },
+      });
+      return { upstream, handler };
+    };
+    const failing = answering([503, 503, 200]);
+    const req = request();
+    expect((await chain([createRetry(retry({ attempts: 3 }))], failing.handler)(req)).status).toBe(200);
+    expect(failing.upstream.attempts).toHaveLength(3);
+    expect(req.outcome.retries).toBe(2);
+    // The first try through `answering`, the retries through the plain handler.
+    expect(failing.handler.looked).toBe(1);
+
+    const final = answering([404, 200]);
+    expect((await chain([createRetry(retry({ attempts: 3 }))], final.handler)(request())).status).toBe(404);
+    expect(final.upstream.attempts).toHaveLength(1);
+    expect(final.handler.looked).toBe(1);
   });
 
   it('keeps an outage from becoming a retry storm: retries stay within the budget (20 % of requests here)', async () => {

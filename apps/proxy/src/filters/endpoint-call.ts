@@ -6,7 +6,7 @@ import { grpcStatusIn, isGrpc, isGrpcServerError } from '../http/grpc.ts';
 import { appFailureOf, isTrellisRateLimited, proxyError } from '../http/response.ts';
 import { formatTraceparent, newSpanId } from '../http/trace-context.ts';
 import type { ProxyResponse } from '../http/response.ts';
-import type { Handler, ProxyRequest } from '../http/types.ts';
+import type { AnsweringHandler, AnswerLook, ProxyRequest } from '../http/types.ts';
 import type { Tracer } from '../telemetry/tracer.ts';
 import { onResponseEnd, sendToEndpoint, type AttemptTimeouts } from '../upstream/call.ts';
 import type { UpstreamService } from '../upstream/service.ts';
@@ -24,21 +24,26 @@ export interface EndpointCallConfig {
 /**
  * The terminal of the outbound chain: the balancer picks an available endpoint of `targets`, one
  * attempt is sent, and its outcome goes back to the service (outlier detection), the balancer (latency),
- * the tracer, and req.outcome.
+ * the tracer, and req.outcome. It answers the filter in front of it (the retry filter) through
+ * `answering` as well: inside the attempt's callback, without a promise turn of the filter's own.
  */
-export function createEndpointCall(call: EndpointCallConfig): Handler {
-  return (req) => {
-    // A Handler rejects rather than throws (the listener answers 500 internal-error to a rejection).
-    try {
-      return sendAttempt(call, req);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-  };
+export function createEndpointCall(call: EndpointCallConfig): AnsweringHandler {
+  const handler = ((req) => sendOrReject(call, req, undefined)) as AnsweringHandler;
+  handler.answering = (req, look) => sendOrReject(call, req, look);
+  return handler;
 }
 
-/** Picks an endpoint and sends one attempt; the answer goes on to attemptOver. */
-function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<ProxyResponse> {
+function sendOrReject(call: EndpointCallConfig, req: ProxyRequest, look: AnswerLook | undefined): Promise<ProxyResponse> {
+  // A Handler rejects rather than throws (the listener answers 500 internal-error to a rejection).
+  try {
+    return sendAttempt(call, req, look);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/** Picks an endpoint and sends one attempt; the answer goes on to attemptOver, then to `look` when given. */
+function sendAttempt(call: EndpointCallConfig, req: ProxyRequest, look: AnswerLook | undefined): Promise<ProxyResponse> {
   const { service, targets, balancer, timeouts } = call;
   const startedAt = performance.now();
   const failed = req.outcome.failedEndpoints;
@@ -47,7 +52,8 @@ function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<Proxy
     const subset = req.route.subset;
     const what = subset ? `subset ${subset} of ${service.key}` : service.key;
     const why = targets.all.length === 0 ? 'has no endpoints' : 'has every endpoint ejected';
-    return Promise.resolve(proxyError('no-healthy-endpoint', `${what} ${why}`));
+    const refusal = Promise.resolve(proxyError('no-healthy-endpoint', `${what} ${why}`));
+    return look ? refusal.then(look) : refusal;
   }
   const trace = req.trace;
   const spanId = newSpanId();
@@ -58,9 +64,10 @@ function sendAttempt(call: EndpointCallConfig, req: ProxyRequest): Promise<Proxy
   const http2 = isGrpc(req) || endpoint.meshHttp2 || (endpoint.mtls && req.incoming.httpVersionMajor === 2);
   // attemptOver runs as the attempt's answer comes, before its promise settles: the attempt's state stays
   // in one small closure, with no suspended frame (an async function) and no second promise (a `then`).
-  return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2, (response) =>
-    attemptOver(call, req, endpoint, spanId, startedAt, response),
-  );
+  const over = look
+    ? (response: ProxyResponse) => look(attemptOver(call, req, endpoint, spanId, startedAt, response))
+    : (response: ProxyResponse) => attemptOver(call, req, endpoint, spanId, startedAt, response);
+  return sendToEndpoint(endpoint, req, req.headers, req.cancellation, timeouts, http2, over);
 }
 
 /** What one attempt's answer tells the service (outlier detection), the balancer (latency), the tracer and req.outcome. */

@@ -4,7 +4,7 @@ import { GRPC_RETRY_ON, grpcStatusIn, isGrpc } from '../http/grpc.ts';
 import { sleep } from '../http/cancellation.ts';
 import { proxyError } from '../http/response.ts';
 import type { ProxyResponse } from '../http/response.ts';
-import type { Handler, Middleware, ProxyRequest } from '../http/types.ts';
+import { isAnswering, type AnsweringHandler, type Handler, type Middleware, type ProxyRequest } from '../http/types.ts';
 import { discardBody } from '../upstream/call.ts';
 import { RetryBudget } from './retry-budget.ts';
 
@@ -70,7 +70,7 @@ export function createRetry(policy: CompiledRetry | undefined, replayBodies = tr
   // One budget per route and snapshot: a config push starts a fresh one-second window, nothing more.
   const budget = new RetryBudget(policy.budgetRatio, policy.budgetMinPerSecond);
   return (next) => {
-    const route: RouteRetry = { policy, on, budget, next };
+    const route: RouteRetry = { policy, on, budget, next, answering: isAnswering(next) ? next : undefined };
     return (req) => {
       budget.onRequest(performance.now());
       // Most requests have no body: no await before the first try (an async frame, a promise and a
@@ -91,6 +91,8 @@ interface RouteRetry {
   budget: RetryBudget;
   /** The rest of the chain: one try. */
   next: Handler;
+  /** The same, when it shows its answer as it comes (the endpoint call, without a circuit breaker in between). */
+  answering: AnsweringHandler | undefined;
 }
 
 /** A request with a streamed body: read it into memory when small enough to send again, then retry as any other. */
@@ -110,15 +112,18 @@ async function replayThenRetry(route: RouteRetry, req: ProxyRequest): Promise<Pr
 
 /**
  * The first try; the retry loop starts only when its answer may be retried (most answers are final, and
- * then this costs one `then`, no async frame). With `recorded`, retries only while the recorded body can
- * be sent again.
+ * then this costs no async frame, and no `then` when the next handler shows its answer as it comes).
+ * With `recorded`, retries only while the recorded body can be sent again.
  */
 function retrying(route: RouteRetry, req: ProxyRequest, recorded: (() => Buffer | undefined) | undefined): Promise<ProxyResponse> {
-  return route.next(req).then((response) => {
+  const look = (response: ProxyResponse): ProxyResponse | Promise<ProxyResponse> => {
     if (req.cancellation.cancelled) return response;
     const delay = retryDelay(route.policy, route.on, req, response, 1);
-    return delay < 0 ? response : retryLoop(route, req, recorded, response, delay);
-  });
+    if (delay < 0) return response;
+    // The retry starts after the callback that brought this answer, never inside it (as with a `then`).
+    return Promise.resolve().then(() => retryLoop(route, req, recorded, response, delay));
+  };
+  return route.answering ? route.answering.answering(req, look) : route.next(req).then(look);
 }
 
 /** From an answer of try 1 that may be retried after `delay` ms: tries until an answer is final. */

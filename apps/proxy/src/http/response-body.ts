@@ -43,6 +43,8 @@ export class UpstreamBody {
   private sink: ResponseSink | undefined = undefined;
   private state: 'open' | 'complete' | 'failed' = 'open';
   private discarding = false;
+  /** Who waits for the body to be over: the first in a field of its own (most bodies have one, the attempt's), any others in a list. */
+  private closeListener: (() => void) | undefined = undefined;
   private closeListeners: Array<() => void> | undefined = undefined;
   private tap: BodyTap | undefined = undefined;
   private waitingForDrain = false;
@@ -146,6 +148,7 @@ export class UpstreamBody {
   /** Runs `listener` once when the body is over, complete or not. */
   onClose(listener: () => void): void {
     if (this.state !== 'open') listener();
+    else if (this.closeListener === undefined) this.closeListener = listener;
     else (this.closeListeners ??= []).push(listener);
   }
 
@@ -188,8 +191,11 @@ export class UpstreamBody {
   }
 
   private closed(): void {
+    const first = this.closeListener;
     const list = this.closeListeners;
+    this.closeListener = undefined;
     this.closeListeners = undefined;
+    first?.();
     if (list) for (const listener of list) listener();
   }
 }

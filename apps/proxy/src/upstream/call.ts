@@ -6,7 +6,7 @@ import { proxyError } from '../http/response.ts';
 import { withoutHopByHop } from '../http/hop-by-hop.ts';
 import type { HeaderMap } from '../http/headers.ts';
 import type { ProxyResponse } from '../http/response.ts';
-import type { ProxyRequest } from '../http/types.ts';
+import type { AnswerLook, ProxyRequest } from '../http/types.ts';
 import type { EndpointState } from './endpoint.ts';
 import { transportErrorReason, transportErrorResponse } from './errors.ts';
 import { UpstreamBody, type BodyController } from '../http/response-body.ts';
@@ -66,10 +66,10 @@ class Attempt implements Timed, BodyController, UndiciCoreHandler {
     private readonly target: string,
     /** The request's cancellation (client gone, route timeout). */
     private readonly request: Cancellation,
-    private readonly resolve: (response: ProxyResponse) => void,
+    private readonly resolve: (response: ProxyResponse | Promise<ProxyResponse>) => void,
     private readonly reject: (err: unknown) => void,
     /** What the caller does with the answer before the promise settles (see sendToEndpoint). */
-    private readonly answered: ((response: ProxyResponse) => ProxyResponse) | undefined,
+    private readonly answered: AnswerLook | undefined,
     headersTimeoutMs: number | undefined,
     /** Drop x-trellis-* from the answer: it did not come from a proxy over mutual TLS. */
     readonly dropTrellis: boolean,
@@ -165,7 +165,7 @@ class Attempt implements Timed, BodyController, UndiciCoreHandler {
     this.settled = true;
     if (this.answered === undefined) return this.resolve(response);
     // Called from inside undici's callbacks: an exception must reach the caller, not abort undici's request.
-    let result: ProxyResponse;
+    let result: ProxyResponse | Promise<ProxyResponse>;
     try {
       result = this.answered(response);
     } catch (err) {
@@ -231,8 +231,9 @@ class H2Handler implements Dispatcher.DispatchHandler {
 /**
  * Sends one attempt of `req` to `endpoint` over its keep-alive pool. Never rejects: transport failures
  * come back as proxy error responses carrying a FailureKind. Bodies stream; nothing is buffered here.
- * `answered`, when given, sees the answer first and the promise settles with what it returns (or rejects
- * with what it throws): the same as a `then`, without a second promise and microtask per attempt.
+ * `answered`, when given, sees the answer first and the promise settles with what it returns (a response,
+ * or a promise of one) or rejects with what it throws: the same as a `then`, without a second promise and
+ * microtask per attempt.
  */
 export function sendToEndpoint(
   endpoint: EndpointState,
@@ -242,7 +243,7 @@ export function sendToEndpoint(
   timeouts: AttemptTimeouts,
   /** Over the endpoint's HTTP/2 session instead of its HTTP/1.1 pool (gRPC, HTTP/2 callers). */
   http2 = false,
-  answered?: (response: ProxyResponse) => ProxyResponse,
+  answered?: AnswerLook,
 ): Promise<ProxyResponse> {
   return new Promise((resolve, reject) => {
     // What undici's dispatch and the HTTP/2 pool both take.
