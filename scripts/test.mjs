@@ -61,7 +61,7 @@ await ensureBuilt({ log: (line) => console.log(line) });
 timings.push(`build: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 if (!args.has('--only-e2e')) {
-  step('lint and typecheck', 'npx', ['turbo', 'run', 'lint', 'typecheck', 'lint:tools', 'typecheck:tools', '--output-logs=errors-only']);
+  step('lint and typecheck', 'npx', ['turbo', 'run', 'lint', 'typecheck', 'lint:tools', 'lint:workspaces', 'typecheck:tools', '--output-logs=errors-only']);
   step('unit and integration tests', 'npx', ['vitest', 'run']);
 }
 if (!args.has('--skip-e2e') && existsSync(path.join(root, 'e2e/playwright.config.ts'))) {

@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './support/run.ts';
+import { StreamClient, tokenCredentials } from '@trellis/stream-client';
+import { repoRoot, startControlPlaneProcess } from './support/run.ts';
+import { joinToken, sleep } from './support/mesh.ts';
 
 // `trellis control-plane` takes its port and data directory from the environment too (PORT,
 // TRELLIS_DATA_DIR), as a container platform sets them; flags win when both are given.
@@ -45,6 +47,33 @@ describe('trellis control-plane', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', r));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('stops on SIGTERM within seconds with proxies connected, whatever its --endpoint-grace', async () => {
+    // The endpoints of the proxies it disconnects on the way out used to get their grace timer, which held
+    // the process for the grace period (10 s by default: `trellis up` killed it after 8 s on every Ctrl-C).
+    const cp = await startControlPlaneProcess(['--endpoint-grace', '30000']);
+    const proxy = new StreamClient({
+      controlPlane: cp.url,
+      identity: { service: 'lingers', instance: 'lingers-1', proxyVersion: 'test', endpoint: { address: '127.0.0.1', port: 9 } },
+      apply: () => undefined,
+      credentials: tokenCredentials(await joinToken(cp.url, 'lingers')),
+    });
+    try {
+      await proxy.start();
+      for (let i = 0; i < 250 && !proxy.snapshot; i++) await sleep(20);
+      expect(proxy.snapshot, 'the proxy joined').toBeDefined();
+      const stopping = performance.now();
+      await cp.stop();
+      // Within `trellis up`'s 8 s, and far from the 30 s grace (a quiet machine: well under a second).
+      const took = performance.now() - stopping;
+      console.log(`stopped ${Math.round(took)} ms after SIGTERM`);
+      expect(took).toBeLessThan(8000);
+      expect(cp.child.exitCode).toBe(0);
+    } finally {
+      await proxy.close();
+      await cp.stop();
+    }
   });
 
   it('is the workspace bin, so `npx trellis` works from the repository root', () => {

@@ -21,16 +21,15 @@ interface Mesh {
 let mesh: Mesh | undefined;
 
 async function startMesh(): Promise<Mesh> {
-  const cp = await startControlPlane();
+  const [cp, apps] = await Promise.all([startControlPlane(), Promise.all([0, 1, 2].map((i) => startUpstream(`backend ${i}`)))]);
   const proxy = async (service: string, appPort?: number) =>
     startProxy({
       rawArgs: ['--service', service, '--inbound-port', '0', '--outbound-port', '0', '--admin-port', '0', '--control-plane', cp.url, '--data-dir', path.join(tempDir(), service),
         ...(appPort ? ['--app-port', String(appPort)] : [])], // prettier-ignore
       env: await cp.tokenEnv(service),
     });
-  const apps = await Promise.all([0, 1, 2].map((i) => startUpstream(`backend ${i}`)));
-  const sidecars = await Promise.all(apps.map((a) => proxy('backend', a.port)));
-  const caller = await proxy('caller');
+  // All four at once; the caller waits below until it has every backend endpoint.
+  const [caller, ...sidecars] = await Promise.all([proxy('caller'), ...apps.map((a) => proxy('backend', a.port))]);
   mesh = { cp, apps, sidecars, caller };
   await until(async () => (await endpointsSeen(caller)) === 3, 15_000);
   return mesh;

@@ -72,6 +72,8 @@ export class StreamServer extends EventEmitter {
   /** Disconnected proxies, shown for the grace period. */
   private readonly departed = new Map<string, ProxySession>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Set by close(): the proxies it disconnects then get no grace timer (one would hold the process for the grace period). */
+  private closing = false;
   private readonly sweeper: NodeJS.Timeout;
   /**
    * Whether another control-plane replica holds this proxy now (it moved there): its endpoint then stays
@@ -134,6 +136,7 @@ export class StreamServer extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.sweeper);
     for (const t of this.timers) clearTimeout(t);
     for (const s of this.sessions.values()) s.close(1001, 'control plane stopping');
@@ -408,6 +411,10 @@ export class StreamServer extends EventEmitter {
       this.registry.remove({ service: who.service, namespace: who.namespace, source: 'proxy', ...identity.endpoint });
       this.journal?.forget(identity.instance);
     }
+    // Stopping: the sessions close() ends leave the endpoints as they are (the journal keeps them for
+    // the next start), and a timer would keep this process alive for the grace period (10 s by default,
+    // past `trellis up`'s 8 s before it kills what has not stopped).
+    if (this.closing) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.departed.get(identity.instance) !== session) return;
