@@ -1,7 +1,7 @@
 // Config push benchmark: N simulated proxies on the real stream of a real control plane (its own
 // process, embedded PGlite), one change that touches all of them, and how long until each has it.
 //
-//   npm run bench:config-push -- [--proxies 1000] [--services 100] [--rounds 3] [--shards N] [--connect-rate 250] [--cp-prof DIR] [--clients-prof DIR]
+//   npm run bench:config-push -- [--proxies 1000] [--services 100] [--rounds 3] [--shards N] [--connect-rate 250] [--cp-prof DIR] [--clients-prof DIR] [--cp-memory]
 //
 // Every proxy is a real StreamClient (the module the proxy uses) on its own TLS stream, and ACKs the
 // snapshot once it holds it. The clients live in `--shards` child processes (clients.ts; default one per
@@ -13,13 +13,14 @@
 // WebSocket framing and JSON still compete with the control plane for CPU: the figures are an upper
 // bound for the control plane. Proxies start at `--connect-rate` a second in all (unpaced, 10,000 at once
 // were a thundering herd: TLS handshakes timed out and retried). `--cp-prof DIR`: the control plane
-// runs with --cpu-prof into DIR; `--clients-prof DIR`: so do the client shards.
+// runs with --cpu-prof into DIR; `--clients-prof DIR`: so do the client shards. `--cp-memory`: what holds
+// the control plane's RSS after the storm and after the last round (memory-probe.mjs, preloaded into it).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '@trellis/control-plane/router';
 import { joinTokens } from '../lib/join-tokens.ts';
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'connect-rate': { type: 'string', default: '250' },
     'cp-prof': { type: 'string' },
     'clients-prof': { type: 'string' },
+    'cp-memory': { type: 'boolean' },
   },
 });
 const PROXIES = Number(values.proxies);
@@ -86,6 +88,33 @@ async function rssOf(pid: number): Promise<{ rss: number; hwm: number }> {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+interface MemoryReport {
+  rss: number;
+  mappings: Record<string, number>;
+  v8: { total: number; used: number; young: number; old: number; largeObjects: number; code: number };
+  arrayBuffers: number;
+}
+
+/** Asks the control plane's memory probe (--cp-memory) what holds its RSS now, and prints it. */
+async function printMemory(pid: number, file: string, when: string): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 5000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (!text) continue;
+    await unlink(file);
+    const m = JSON.parse(text) as MemoryReport;
+    const mb = (n: number) => `${n.toFixed(1)}`;
+    console.log(`control plane RSS ${when}: ${mb(m.rss)} MB, resident by mapping (MB):`);
+    for (const [kind, size] of Object.entries(m.mappings).sort((a, b) => b[1] - a[1])) console.log(`  ${mb(size).padStart(6)}  ${kind}`);
+    console.log(
+      `  V8 heap ${mb(m.v8.total)} MB resident, ${mb(m.v8.used)} used (young generation ${mb(m.v8.young)}, old ${mb(m.v8.old)}, large objects ${mb(m.v8.largeObjects)}, code ${mb(m.v8.code)}); array buffers ${mb(m.arrayBuffers)} MB\n`,
+    );
+    return;
+  }
+  console.log(`control plane RSS ${when}: the memory probe did not answer`);
+}
+
 /** An admin token the bench's control plane holds in memory, for applying its resources. */
 const BOOTSTRAP_TOKEN = 'trb_bench-config-push-token-0123456789';
 
@@ -93,8 +122,10 @@ async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'trellis-bench-'));
   console.log(`starting a control plane (PGlite in ${dataDir}) ...`);
   const prof = values['cp-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cp-prof'])] : [];
-  const cpProcess = spawn(process.execPath, [...prof, path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN },
+  const probe = values['cp-memory'] ? ['--import', pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'memory-probe.mjs')).href] : [];
+  const memoryFile = path.join(dataDir, 'memory-report.json');
+  const cpProcess = spawn(process.execPath, [...prof, ...probe, path.join(root, 'apps/cli/bin/trellis.mjs'), 'control-plane', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, DATABASE_URL: '', TRELLIS_BOOTSTRAP_TOKEN: BOOTSTRAP_TOKEN, TRELLIS_BENCH_MEMORY_FILE: memoryFile },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -148,6 +179,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, Math.max(1500, PROXIES / 2)));
     const idle = await rssOf(pid);
     console.log(`control plane RSS ${idle.rss.toFixed(0)} MB (peak ${idle.hwm.toFixed(0)} MB)\n`);
+    if (values['cp-memory']) await printMemory(pid, memoryFile, 'after the storm');
 
     const rows: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -176,6 +208,7 @@ async function main() {
       console.log(`round ${round}: ${got.length} proxies applied the change; p99 ${fmt(quantile(got, 0.99))}`);
       await new Promise((r) => setTimeout(r, 500));
     }
+    if (values['cp-memory']) await printMemory(pid, memoryFile, 'after the last round');
     console.log(`\nConfig push: ${PROXIES} proxies of ${SERVICES} services (${SHARDS} client processes), one RetryPolicy change on a service all of them call`);
     console.log(`Hello storm: ${PROXIES} proxies started at ${CONNECT_RATE}/s, all connected and holding a snapshot after ${connectS.toFixed(1)} s, control plane CPU ${connectCpu.toFixed(1)} s.`);
     console.log('Time from the API call to each proxy holding the change (it ACKs right after); CPU: the control plane from the call to the last result.\n');

@@ -3,7 +3,8 @@
 // newer than it. Fast enough (~1 s) to run from the launcher; the result is plain JavaScript, so proxies
 // start quickly and carry no TypeScript loader in memory.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +39,38 @@ export function ensurePrismaClient(log = (line) => process.stderr.write(`${line}
   });
 }
 
+// How the generated Prisma client loads its query compiler (WebAssembly): from a module of base64 text.
+const PRISMA_WASM_IMPORT = /const \{ wasm \} = await import\("(@prisma\/client\/runtime\/(query_compiler_\w+_bg\.\w+)\.wasm-base64\.mjs)"\)\s*return await decodeBase64AsWasm\(wasm\)/;
+
+/**
+ * An esbuild plugin that has the bundled Prisma client compile its query compiler from a .wasm file
+ * in dist/ (decoded here from @prisma/client's base64 module), instead of importing that 4.6 MB module:
+ * imported, its source text and its string stay in the V8 heap for the life of the process, 8.7 MB of
+ * the control plane's (issue 15). Should a Prisma upgrade change that code, the bundle keeps Prisma's
+ * own loading and the build says so. `wasmFiles` collects the files to write beside the bundle.
+ */
+function prismaWasmFile(wasmFiles) {
+  return {
+    name: 'prisma-query-compiler-wasm-file',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]generated[\\/]prisma[\\/]internal[\\/]class\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const found = PRISMA_WASM_IMPORT.exec(source);
+        if (!found) {
+          process.stderr.write('trellis: the Prisma client no longer loads its query compiler as build.mjs expects; it stays as Prisma loads it (8.7 MB more heap)\n');
+          return undefined;
+        }
+        const [, specifier, name] = found;
+        const base64 = /"([A-Za-z0-9+/=]+)"/.exec(readFileSync(createRequire(args.path).resolve(specifier), 'utf8'))?.[1];
+        if (!base64) throw new Error(`build: no base64 text in ${specifier}`);
+        wasmFiles.set(`${name}.wasm`, Buffer.from(base64, 'base64'));
+        const load = `return new WebAssembly.Module(await (await import('node:fs/promises')).readFile(new URL('./${name}.wasm', import.meta.url)))`;
+        return { contents: source.replace(found[0], load), loader: 'ts', resolveDir: path.dirname(args.path) };
+      });
+    },
+  };
+}
+
 /** True when dist/trellis.js is missing or older than any source file. */
 export function isStale() {
   if (!existsSync(entryOut)) return true;
@@ -57,6 +90,7 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
   }
   const esbuild = await import('esbuild');
   const staging = `${distDir}.${process.pid}.${Date.now()}`;
+  const wasmFiles = new Map();
   await esbuild.build({
     entryPoints: { trellis: path.join(repoRoot, 'apps/cli/src/main.ts') },
     outdir: staging,
@@ -77,9 +111,12 @@ export async function ensureBuilt({ force = false, log = (line) => process.stder
           );
         },
       },
+      prismaWasmFile(wasmFiles),
     ],
     banner: { js: "import { createRequire as __trellisRequire } from 'node:module'; const require = __trellisRequire(import.meta.url);" },
   });
+  // Beside the chunks (no chunk is in a subfolder), where `new URL(name, import.meta.url)` finds them.
+  for (const [name, bytes] of wasmFiles) writeFileSync(path.join(staging, name), bytes);
   rmSync(distDir, { recursive: true, force: true });
   try {
     renameSync(staging, distDir);

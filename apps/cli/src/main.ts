@@ -28,6 +28,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   check: { summary: 'checks the mesh: control plane, CA, proxies in sync, certificates, clock skew', load: () => import('./commands/check.ts') },
 };
 
+/**
+ * Commands that are the whole process while they run: V8's young generation is capped before their
+ * modules load (@trellis/shared/node, young-generation.ts); loading the control plane's modules alone
+ * grew it to 2 x 8 MB, and a cap set later does not shrink it.
+ */
+const SERVERS = new Set(['control-plane', 'proxy']);
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [
@@ -51,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`trellis: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
+  if (SERVERS.has(name)) (await import('@trellis/shared/node')).capYoungGeneration();
   const code = await (await command.load()).run(rest);
   return code ?? 0;
 }

@@ -320,5 +320,6 @@ async function startScaler(options: ControlPlaneOptions, distributor: ConfigDist
 
 export type { AppRouter } from './router/root.ts';
 export { openDatabase } from './db/open.ts';
+export { keepWasmOnLiftoff } from './db/wasm-tiering.ts';
 export { parseRoleMappings, type OidcOptions, type RoleMapping } from './auth/oidc-config.ts';
 export { DEFAULT_MAX_BODY_BYTES } from './http/body-limit.ts';

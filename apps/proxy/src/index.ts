@@ -5,7 +5,6 @@ export type { RunningProxy } from './running-proxy.ts';
 export { runProxyWorker } from './workers/worker.ts';
 export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, PROXY_VERSION, type ProxyOptions, type WorkloadOptions } from './options.ts';
 export { readConfigFile } from './config/config-file.ts';
-export { capYoungGeneration } from './young-generation.ts';
 export { limitHeapGrowth } from './heap-growth.ts';
 export { REASONS, type ReasonCode } from './http/reasons.ts';
 export { parseAppProbe, type AppProbeSpec } from './upstream/app-probe.ts';

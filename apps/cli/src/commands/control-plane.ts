@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_DASHBOARD_URL, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, parseRoleMappings, startControlPlane, type OidcOptions } from '@trellis/control-plane';
+import { DEFAULT_DASHBOARD_URL, DEFAULT_DATA_DIR, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, keepWasmOnLiftoff, parseRoleMappings, startControlPlane, type OidcOptions } from '@trellis/control-plane';
 import { isTrustDomain, parseDuration, parseLifetime } from '@trellis/shared';
 import { lifetimeFlag, parseCommandArgs, parsePort } from '../args.ts';
 import { cliEnv } from '../env.ts';
@@ -137,6 +137,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (scaleHookUrl !== undefined && values['scale-command'] !== undefined) throw new CliError('--scale-hook-url and --scale-command: give one of them', 2);
   const log = (line: string) => process.stdout.write(`[control-plane] ${line}\n`);
+  // The whole process is this control plane: no TurboFan for its WebAssembly (db/wasm-tiering.ts), set
+  // before the database opens. (Its young generation is capped by main.ts.)
+  keepWasmOnLiftoff();
   let cp;
   try {
     cp = await startControlPlane({

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseJoinToken } from '@trellis/shared';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, capYoungGeneration, limitHeapGrowth, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LIMITS, limitHeapGrowth, parseAppProbe, runProxyWorker, startProxy, type ProxyOptions, type WorkloadOptions } from '@trellis/proxy';
 import { parseCommandArgs, parsePort, parseProcessCount } from '../args.ts';
 import { cliEnv, forgetJoinToken } from '../env.ts';
 import { CliError } from '../errors.ts';
@@ -272,8 +272,6 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (needsControlPlane) options.controlPlane = values['control-plane'] ?? cliEnv.server ?? 'http://127.0.0.1:7400';
 
-  // The whole process is this proxy: its heap is sized for forwarding requests (young-generation.ts).
-  capYoungGeneration();
   // A node agent's memory is judged per workload: collect the old generation sooner (heap-growth.ts).
   if (options.workloads.length > 1) limitHeapGrowth();
   if (isProxyWorker) {

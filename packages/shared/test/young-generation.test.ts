@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import { expect, test } from 'vitest';
-import { capYoungGeneration } from '../src/young-generation.ts';
+import { capYoungGeneration } from '../src/node/young-generation.ts';
 
 // The cap is set from inside the process (the growth factor is read at each scavenge); this checks it
 // holds under a proxy-like load: many short tasks that each allocate and drop a little.

@@ -1,7 +1,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
-/** The young generation the proxy lets V8 grow to: two 4 MB semi-spaces. */
+/** The young generation the proxy and the control plane let V8 grow to: two 4 MB semi-spaces. */
 export const MAX_NEW_SPACE_BYTES = 8 * 1024 * 1024;
 
 function newSpaceBytes(): number {
@@ -11,17 +11,19 @@ function newSpaceBytes(): number {
 /**
  * Caps V8's young generation at `maxBytes` for the life of the process.
  *
- * By default V8 grows the semi-spaces to 16 MB each under load and shrinks them when the allocation
+ * By default V8 grows the semi-spaces to 16 MB each under load and shrinks them only when the allocation
  * rate drops. For a proxy that is ~25 MB of RSS it has no use for: what a request allocates is dead
  * long before the next scavenge. At a steady 1,000 req/s the grow/shrink cycle also unmapped and
  * re-faulted young-generation pages all the time (~650 page faults per 1,000 requests instead of ~50,
  * each one expensive on a virtual machine). Smaller is not better either: 1 MB semi-spaces took ~7 %
  * of the CPU in scavenges at full load, 4 MB ones ~3 % (default 16 MB: ~1.6 %). Figures in
- * docs/PROXY.md (Performance).
+ * docs/PROXY.md (Performance). The control plane's is the same story: after its start and a hello storm
+ * of 1,000 proxies its young generation held 32 MB with 2-6 MB in use (docs/BENCHMARKS.md, issue 15).
  *
- * --max-semi-space-size only works on the command line, which `node trellis.mjs proxy` does not
- * control. The growth factor, though, is read at every scavenge: after each GC this turns growth off
- * at the cap and back on below it (V8 shrinks the young generation when the proxy goes idle).
+ * --max-semi-space-size only works on the command line, which `node trellis.mjs proxy` (or
+ * `control-plane`) does not control. The growth factor, though, is read at every scavenge: after each
+ * GC this turns growth off at the cap and back on below it (V8 shrinks the young generation when the
+ * process goes idle).
  */
 export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES): () => void {
   let growing = true;
