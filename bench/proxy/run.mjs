@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runFixedRate, runWrk } from './lib/load.mjs';
 import { coreBusy, coreLoopMs, coreTimes, cpuSeconds, installCleanup, isShuttingDown, ownCpuSeconds, pinningPlan, resolveBinary, rssBytes, setNiceness, stop, stopAll } from './lib/processes.mjs';
-import { derive, goalLines, handshakeTable, mtlsGoalLines, NOISE, table, workersGoalLines } from './lib/report.mjs';
+import { derive, floorGoalLines, goalLines, handshakeTable, mtlsGoalLines, NOISE, table, workersGoalLines } from './lib/report.mjs';
 import { HANDSHAKE_CONCURRENCY } from './lib/handshakes.mjs';
 import { get, TARGETS } from './lib/targets.mjs';
 import { UPSTREAM_BODY } from './lib/nginx-configs.mjs';
@@ -437,7 +437,7 @@ async function main() {
   const noiseLine = disturbed
     ? `\n${disturbed} of ${measured.length} measurements were disturbed by other programs or host steal (see notes); re-run on a quiet machine before trusting them.\n`
     : '';
-  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n\n${mtlsGoalLines(results, opts.rate).join('\n')}\n\n${workersGoalLines(results, cores).join('\n')}\n`);
+  out.write(`${header.join('\n')}\n${table(results)}\n${noiseLine}\n${goalLines(results).join('\n')}\n\n${floorGoalLines(results).join('\n')}\n\n${mtlsGoalLines(results, opts.rate).join('\n')}\n\n${workersGoalLines(results, cores).join('\n')}\n`);
   const handshakes = handshakeTable(results, HANDSHAKE_CONCURRENCY, opts.duration);
   if (handshakes) out.write(`\n${handshakes}\n`);
   out.write(`\nTools: ${Object.entries(versions).map(([k, v]) => `${k} ${v ?? 'missing'}`).join(', ')}\n`);

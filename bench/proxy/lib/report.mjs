@@ -1,5 +1,6 @@
 // Turns the measured results into the tables (Markdown, so they paste into docs/BENCHMARKS.md as is) and
-// the goal lines for Trellis: issue 3's for one hop, issue 9's for mutual TLS between two proxies.
+// the goal lines for Trellis: issue 3's for one hop, issue 9's for mutual TLS between two proxies, issue 15's
+// against the node+undici floor and for --workers.
 
 /** The issue's goals for Trellis one hop (issue 3, "Benchmark"). */
 export const GOALS = {
@@ -252,6 +253,55 @@ export function handshakeTable(results, concurrency, seconds) {
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...rows.map(line),
   ].join('\n');
+}
+
+/** Issue 15's data-plane goals: Trellis one hop against the bare node+undici floor, in the same run. */
+export const FLOOR_GOALS = {
+  throughputShare: 0.9, // max req/s >= 90 % of the floor's
+  p99OverFloorMs: 0.2, // p99 added over direct at the fixed rate <= the floor's + 0.2 ms
+  rssOverFloor: 0.1, // peak RSS at the fixed rate <= the floor's + 10 %
+};
+
+/** The three figures issue 15 judges, from one run (a figure is undefined when a row was not measured). */
+export function floorFigures(results) {
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const t = by.trellis;
+  const floor = by['node-floor'];
+  if (!t?.available || !floor?.available) return undefined;
+  return {
+    throughputShare: ratio(t.throughput?.requestsPerSecond, floor.throughput?.requestsPerSecond),
+    p99OverFloorMs: t.added && floor.added ? t.added.p99Ms - floor.added.p99Ms : undefined,
+    rssOverFloor: Number.isFinite(t.rssMB) && Number.isFinite(floor.rssMB) ? t.rssMB / floor.rssMB - 1 : undefined,
+  };
+}
+
+/** Whether each of issue 15's data-plane figures holds (undefined where it was not measured). */
+export function floorVerdicts(f) {
+  return {
+    throughputShare: f.throughputShare === undefined ? undefined : f.throughputShare >= FLOOR_GOALS.throughputShare,
+    p99OverFloorMs: f.p99OverFloorMs === undefined ? undefined : f.p99OverFloorMs <= FLOOR_GOALS.p99OverFloorMs,
+    rssOverFloor: f.rssOverFloor === undefined ? undefined : f.rssOverFloor <= FLOOR_GOALS.rssOverFloor,
+  };
+}
+
+/** The figures as the goal lines print them. */
+export const floorText = {
+  throughputShare: (v) => `max req/s ${pct(v)} % of the floor's (goal >= ${FLOOR_GOALS.throughputShare * 100} %)`,
+  p99OverFloorMs: (v) => `p99 added ${v === undefined ? '—' : `${v >= 0 ? '+' : ''}${fmt(v, 3)}`} ms over the floor's (goal <= +${FLOOR_GOALS.p99OverFloorMs} ms)`,
+  rssOverFloor: (v) => `RSS ${v === undefined ? '—' : `${v >= 0 ? '+' : ''}${fmt(v * 100, 1)}`} % over the floor's (goal <= +${FLOOR_GOALS.rssOverFloor * 100} %)`,
+};
+
+/** Issue 15's data-plane goals for one run; `node bench/proxy/floor-runs.mjs` judges the median of several. */
+export function floorGoalLines(results) {
+  const figures = floorFigures(results);
+  if (!figures) return ['Goals (issue 15, data plane): need both node-floor and trellis (--only node-floor,trellis).'];
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const { lines, add, noisy } = judge(by);
+  const ok = floorVerdicts(figures);
+  add(floorText.throughputShare(figures.throughputShare), ok.throughputShare, noisy(['trellis', 'throughput'], ['node-floor', 'throughput']));
+  add(floorText.p99OverFloorMs(figures.p99OverFloorMs), ok.p99OverFloorMs, noisy(['trellis', 'latency'], ['node-floor', 'latency']));
+  add(floorText.rssOverFloor(figures.rssOverFloor), ok.rssOverFloor);
+  return ['Goals (issue 15, data plane against the node+undici floor, this run):', ...lines];
 }
 
 /** Issue 15's "more than one core": --workers 2 against one worker, max throughput in the same run. */
