@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './lib/report.mjs';
 import { runWrk } from './lib/load.mjs';
 import { cpuSeconds, installCleanup, pinningPlan, stop, stopAll } from './lib/processes.mjs';
 import { startStreamStub } from './lib/stream-stub.mjs';
@@ -76,11 +77,6 @@ function options() {
     paired: values.paired,
   };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   const opts = options();

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { derive, floorFigures, floorText, floorVerdicts, NOISE } from './lib/report.mjs';
+import { derive, floorFigures, floorText, floorVerdicts, median, NOISE } from './lib/report.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const USAGE = `usage: node bench/proxy/floor-runs.mjs [--runs N] [--trellis-bin F] [-- run.mjs options]
@@ -18,12 +18,6 @@ const USAGE = `usage: node bench/proxy/floor-runs.mjs [--runs N] [--trellis-bin 
   options after -- go to run.mjs as they are (e.g. -- --duration 15)`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const median = (xs) => {
-  const s = xs.filter((x) => x !== undefined).sort((a, b) => a - b);
-  if (!s.length) return undefined;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const f = (v, digits) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 
 function options() {
@@ -100,9 +94,9 @@ async function main() {
   });
   const all = rows.map((r) => r.figures).filter(Boolean);
   const med = {
-    throughputShare: median(all.map((g) => g.throughputShare)),
-    p99OverFloorMs: median(all.map((g) => g.p99OverFloorMs)),
-    rssOverFloor: median(all.map((g) => g.rssOverFloor)),
+    throughputShare: median(all.map((g) => g.throughputShare).filter((v) => v !== undefined)),
+    p99OverFloorMs: median(all.map((g) => g.p99OverFloorMs).filter((v) => v !== undefined)),
+    rssOverFloor: median(all.map((g) => g.rssOverFloor).filter((v) => v !== undefined)),
   };
   const verdicts = floorVerdicts(med);
   const held = (key) => all.filter((g) => floorVerdicts(g)[key]).length;

@@ -25,6 +25,13 @@ const fmt = (v, digits = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.
 const int = (v) => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—');
 const pct = (v) => (typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}` : '—');
 
+/** The middle value (the mean of the two middle ones for an even count); undefined for none. */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return undefined;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 function ratio(a, b) {
   return a && b ? a / b : undefined;
 }
