@@ -107,12 +107,14 @@ export class Workload implements MetricsSource {
       http2Between?: boolean;
       /** The most finished spans held for the control plane (a worker: about a second of its share). */
       spanBufferLimit?: number;
+      /** The most spans kept per second (a worker: its share of what the primary sends). */
+      spansPerSecond?: number;
     },
     readonly role: WorkloadRole = 'single',
   ) {
     this.self = `${options.service}.${options.namespace}`;
     this.edges = new EdgeTable(this.self, options.labels.version);
-    this.tracer = new Tracer(this.self, shared.spanBufferLimit);
+    this.tracer = new Tracer(this.self, shared.spanBufferLimit, shared.spansPerSecond);
     const log = (line: string) => shared.log(`${this.self}: ${line}`);
     this.fromWorkers = role === 'primary' ? new DeltaSum() : undefined;
     this.appProbe =

@@ -1,6 +1,7 @@
 import type { ProxyMessage, Span } from '@trellis/shared';
 import { expect, test } from 'vitest';
 import { MAX_SPANS_PER_MESSAGE, TelemetryReporter, type TelemetrySink } from '../src/telemetry/reporter.ts';
+import { SPAN_BATCH } from '../src/telemetry/spans.ts';
 import { Tracer } from '../src/telemetry/tracer.ts';
 
 // The last report at drain used to send one batch of MAX_SPANS_PER_MESSAGE (200) spans and let the rest
@@ -76,4 +77,23 @@ test('at drain with the stream down every waiting span is counted as dropped', (
   expect(new TelemetryReporter(down, { takeDeltas: () => [] }, tracer).finish()).toBe(50);
   expect(sent).toHaveLength(0);
   expect(tracer.buffer.dropped).toBe(50);
+});
+
+test('a batch of SPAN_BATCH spans leaves on the next turn of the event loop, not at the next tick', async () => {
+  const tracer = new Tracer('cart.default');
+  tracer.enabled = true;
+  const { sink, spans } = stream(Infinity);
+  // A ticker that never fires: only the batch path can send.
+  const never = { every: () => () => undefined };
+  const reporter = new TelemetryReporter(sink, { takeDeltas: () => [] }, tracer, never);
+  reporter.start();
+  for (let i = 0; i < SPAN_BATCH - 1; i++) tracer.buffer.push(span(i));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(spans()).toHaveLength(0);
+  tracer.buffer.push(span(SPAN_BATCH));
+  expect(spans()).toHaveLength(0); // not inside the request that finished the batch
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(spans()).toHaveLength(SPAN_BATCH);
+  expect(tracer.buffer.length).toBe(0);
+  reporter.stop();
 });

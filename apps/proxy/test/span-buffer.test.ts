@@ -1,6 +1,6 @@
 import type { Span } from '@trellis/shared';
 import { describe, expect, it } from 'vitest';
-import { SPAN_BUFFER_LIMIT, SpanBuffer } from '../src/telemetry/spans.ts';
+import { SPAN_BATCH, SPAN_BUFFER_LIMIT, SpanBuffer } from '../src/telemetry/spans.ts';
 
 const span = (n: number): Span => ({
   traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -66,5 +66,45 @@ describe('the span buffer grows on demand (a node agent holds one per workload)'
     expect(buffer.length).toBe(40);
     expect(buffer.dropped).toBe(60);
     expect(buffer.take(3).map((s) => s.startMs % 1000)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('the span buffer keeps to the rate spans leave at (a proxy at full load)', () => {
+  it('admits a second of spans at once, then as many per second as it may send; the rest are dropped and counted', () => {
+    const buffer = new SpanBuffer(5000, 100);
+    const t = 10_000;
+    let admitted = 0;
+    for (let i = 0; i < 150; i++) if (buffer.admit(t)) admitted++;
+    expect(admitted).toBe(100);
+    expect(buffer.dropped).toBe(50);
+    // 50 ms later: five more, whatever is asked.
+    admitted = 0;
+    for (let i = 0; i < 20; i++) if (buffer.admit(t + 50)) admitted++;
+    expect(admitted).toBe(5);
+    // A quiet second fills it again, to a second's worth, not more.
+    admitted = 0;
+    for (let i = 0; i < 300; i++) if (buffer.admit(t + 5_000)) admitted++;
+    expect(admitted).toBe(100);
+  });
+
+  it("a clock reading older than the last one gives nothing back (the tracer passes each request's end)", () => {
+    const buffer = new SpanBuffer(5000, 10);
+    for (let i = 0; i < 10; i++) expect(buffer.admit(1_000)).toBe(true);
+    expect(buffer.admit(900)).toBe(false);
+    expect(buffer.admit(1_100)).toBe(true); // 100 ms at 10 a second: one
+    expect(buffer.admit(1_100)).toBe(false);
+  });
+
+  it('asks for a batch to be sent once SPAN_BATCH spans wait, and on each span after that', () => {
+    const buffer = new SpanBuffer();
+    let waiting = 0;
+    let batches = 0;
+    buffer.onWaiting = () => waiting++;
+    buffer.onBatch = () => batches++;
+    for (let i = 0; i < SPAN_BATCH - 1; i++) buffer.push(span(i));
+    expect([waiting, batches]).toEqual([1, 0]);
+    buffer.push(span(SPAN_BATCH));
+    buffer.push(span(SPAN_BATCH + 1));
+    expect([waiting, batches]).toEqual([1, 2]);
   });
 });

@@ -21,22 +21,25 @@ export const REPORT_INTERVAL_MS = 1000;
  */
 export const SPAN_INTERVAL_MS = 100;
 /**
- * Spans per message (the stream schema allows 10,000): up to 2,000 spans/s per proxy, the same volume
- * as when they left in one batch a second; serialising more costs the proxy CPU at full load.
+ * Spans per message (the stream schema allows 10,000): a tick's worth at SPANS_PER_SECOND (spans.ts),
+ * the 2,000 spans/s a proxy keeps at most. A backlog (the stream was down) leaves in messages this size.
  */
 export const MAX_SPANS_PER_MESSAGE = 200;
 /** Hold spans back while this much is still unsent on the socket: a slow control plane is not flooded. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
 /**
- * Sends per-edge metric deltas and finished spans to the control plane once a second. While the stream
- * is down nothing is taken: deltas keep adding up (the next report covers the whole gap) and spans wait
- * in their bounded buffer. Both run on the process's shared ticks (ticks.ts), and the span batches only
- * while spans wait: an idle workload of a node agent costs no wake-up of its own.
+ * Sends per-edge metric deltas to the control plane once a second, and finished spans as soon as
+ * SPAN_BATCH of them wait, the rest every SPAN_INTERVAL_MS. While the stream is down nothing is taken:
+ * deltas keep adding up (the next report covers the whole gap) and spans wait in their bounded buffer.
+ * Both run on the process's shared ticks (ticks.ts), and the span batches only while spans wait: an idle
+ * workload of a node agent costs no wake-up of its own.
  */
 export class TelemetryReporter {
   private stopReports: (() => void) | undefined;
   private stopSpans: (() => void) | undefined;
+  /** A batch send is due on the next turn of the event loop (SPAN_BATCH spans wait). */
+  private batchDue = false;
   private lastReport = Date.now();
 
   constructor(
@@ -49,6 +52,7 @@ export class TelemetryReporter {
   start(): void {
     this.stopReports ??= this.ticker.every(REPORT_INTERVAL_MS, () => this.report());
     this.tracer.buffer.onWaiting = () => this.armSpans();
+    this.tracer.buffer.onBatch = () => this.sendBatchSoon();
     if (this.tracer.buffer.length > 0) this.armSpans();
   }
 
@@ -56,6 +60,7 @@ export class TelemetryReporter {
     this.stopReports?.();
     this.stopReports = undefined;
     this.tracer.buffer.onWaiting = undefined;
+    this.tracer.buffer.onBatch = undefined;
     this.disarmSpans();
   }
 
@@ -100,6 +105,20 @@ export class TelemetryReporter {
   /** Whether the stream is up and not backed up: a slow control plane is not flooded. */
   private streamTakesMore(): boolean {
     return this.sink.state === 'connected' && this.sink.bufferedAmount < MAX_BUFFERED_BYTES;
+  }
+
+  /**
+   * A batch is waiting: send it once this turn of the event loop is over, not inside the request that
+   * finished it (serialising it would add to that request's time), nor at the next tick (spans that wait
+   * get promoted to V8's old generation at full load; spans.ts).
+   */
+  private sendBatchSoon(): void {
+    if (this.batchDue) return;
+    this.batchDue = true;
+    setImmediate(() => {
+      this.batchDue = false;
+      if (this.stopReports) this.sendSpans();
+    });
   }
 
   /** Spans are waiting: send a batch every SPAN_INTERVAL_MS until the buffer is empty. */

@@ -22,9 +22,11 @@ export class Tracer {
   constructor(
     /** This workload, "name.namespace", as spans name it (the same form edges use). */
     private readonly service: string,
+    /** The spans held at most, and admitted per second at most (spans.ts's defaults when absent). */
     bufferLimit?: number,
+    spansPerSecond?: number,
   ) {
-    this.buffer = new SpanBuffer(bufferLimit);
+    this.buffer = new SpanBuffer(bufferLimit, spansPerSecond);
   }
 
   /** One server span per request the inbound listener received. */
@@ -32,7 +34,7 @@ export class Tracer {
     const trace = req.trace;
     const outcome = req.outcome;
     const error = status >= 500 || status === 0 || isGrpcServerError(outcome.grpcStatus);
-    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs) || !this.buffer.admit()) return;
+    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs) || !this.buffer.admit(req.startedAt + durationMs)) return;
     const attributes: Span['attributes'] = { route: req.route.name, 'http.method': req.method, 'http.path': req.path, source: req.source };
     if (req.identity !== undefined) attributes['peer.identity'] = req.identity;
     if (outcome.rateLimited) attributes.rate_limited = true;
@@ -67,7 +69,7 @@ export class Tracer {
     const status = response.status;
     const grpcStatus = grpcStatusIn(response.headers) ?? (response.body instanceof UpstreamBody ? grpcStatusIn(response.body.trailers) : undefined);
     const error = response.failure !== undefined || status >= 500 || isGrpcServerError(grpcStatus);
-    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs) || !this.buffer.admit()) return;
+    if (!this.enabled || !trace || !keepSpan(trace.sampled, error, durationMs) || !this.buffer.admit(startedAt + durationMs)) return;
     const span: Span = {
       traceId: trace.traceId,
       spanId,

@@ -26,7 +26,8 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
   // About a second of its share: with the single process's 5,000 a kept span would wait 5000 / (10 *
   // spansPerFlush) s (5 s at N = 2), long enough to be promoted to the old generation and reach the
   // control plane late.
-  const spanBufferLimit = spansPerFlush * (1000 / SPAN_INTERVAL_MS);
+  const spansPerSecond = spansPerFlush * (1000 / SPAN_INTERVAL_MS);
+  const spanBufferLimit = spansPerSecond;
   const log = (line: string) => options.log(`worker ${slot}: ${line}`);
   // A worker never joins the control plane itself (its identity comes from the primary): it keeps no join
   // token, nor the path of a ServiceAccount token, that a heap dump of it could give away.
@@ -83,7 +84,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
         if (draining) return;
         slot = message.slot;
         // As in one process (proxy.ts): a node agent carries every request to another proxy over HTTP/2.
-        const shared = { limits: options.limits, log, http2Between: workloadCount > 1, spanBufferLimit };
+        const shared = { limits: options.limits, log, http2Between: workloadCount > 1, spanBufferLimit, spansPerSecond };
         workloads = workloadOptions.map((w) => new Workload(w, shared, 'worker'));
         registry = new MetricsRegistry(() => workloads);
         workloads.forEach((w, i) => {
