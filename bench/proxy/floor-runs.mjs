@@ -76,15 +76,25 @@ async function main() {
   const rows = [];
   for (let i = 1; i <= runs; i++) {
     log(`floor-runs: run ${i}/${runs} (${Math.round((Date.now() - began) / 1000)} s so far)`);
-    rows.push(summarize(await oneRun(extra)));
-    const { figures } = rows.at(-1);
+    let row;
+    try {
+      row = summarize(await oneRun(extra));
+    } catch (err) {
+      // One run that fails (a proxy that did not start, a tool that timed out) costs that run, not the others.
+      log(`floor-runs: run ${i} failed: ${err.message}; going on with the others`);
+      rows.push({ failed: err.message });
+      continue;
+    }
+    rows.push(row);
+    const { figures } = row;
     log(`floor-runs: run ${i}: ${floorText.throughputShare(figures?.throughputShare)}; ${floorText.p99OverFloorMs(figures?.p99OverFloorMs)}; ${floorText.rssOverFloor(figures?.rssOverFloor)}`);
   }
   const rps = (r) => Math.round(r?.throughput?.requestsPerSecond ?? NaN).toLocaleString('en-US');
   console.log(`\nTrellis one hop against the node+undici floor, ${runs} runs of run.mjs --only node-floor,trellis (${new Date().toISOString()})\n`);
   console.log('| run | direct req/s | floor req/s | Trellis req/s | share | floor +p99 ms | Trellis +p99 ms | difference | floor RSS MB | Trellis RSS MB | RSS over | disturbed |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  rows.forEach(({ by, figures: g, disturbed }, i) => {
+  rows.forEach(({ by, figures: g, disturbed, failed }, i) => {
+    if (failed) return console.log(`| ${i + 1} | failed: ${failed} | | | | | | | | | | |`);
     const floor = by['node-floor'];
     const t = by.trellis;
     console.log(
@@ -93,6 +103,7 @@ async function main() {
     );
   });
   const all = rows.map((r) => r.figures).filter(Boolean);
+  if (all.length === 0) throw new Error(`none of the ${runs} runs gave figures (see above)`);
   const med = {
     throughputShare: median(all.map((g) => g.throughputShare).filter((v) => v !== undefined)),
     p99OverFloorMs: median(all.map((g) => g.p99OverFloorMs).filter((v) => v !== undefined)),
