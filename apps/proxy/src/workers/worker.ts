@@ -23,11 +23,10 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
   // its workers together hand it no more, so spans beyond that are dropped (and counted) before they
   // cost a serialisation over IPC, as a single process drops them in its buffer.
   const spansPerFlush = Math.max(1, Math.ceil(MAX_SPANS_PER_MESSAGE / (options.workers ?? 1)));
-  // About a second of its share: with the single process's 5,000 a kept span would wait 5000 / (10 *
-  // spansPerFlush) s (5 s at N = 2), long enough to be promoted to the old generation and reach the
-  // control plane late.
+  // Its share per second is what its buffer admits per second and holds at most: with the single
+  // process's 5,000 a kept span would wait 5000 / (10 * spansPerFlush) s (5 s at N = 2), long enough to
+  // be promoted to the old generation and reach the control plane late.
   const spansPerSecond = spansPerFlush * (1000 / SPAN_INTERVAL_MS);
-  const spanBufferLimit = spansPerSecond;
   const log = (line: string) => options.log(`worker ${slot}: ${line}`);
   // A worker never joins the control plane itself (its identity comes from the primary): it keeps no join
   // token, nor the path of a ServiceAccount token, that a heap dump of it could give away.
@@ -84,7 +83,7 @@ export function runProxyWorker(options: ProxyOptions): Promise<void> {
         if (draining) return;
         slot = message.slot;
         // As in one process (proxy.ts): a node agent carries every request to another proxy over HTTP/2.
-        const shared = { limits: options.limits, log, http2Between: workloadCount > 1, spanBufferLimit, spansPerSecond };
+        const shared = { limits: options.limits, log, http2Between: workloadCount > 1, spanBufferLimit: spansPerSecond, spansPerSecond };
         workloads = workloadOptions.map((w) => new Workload(w, shared, 'worker'));
         registry = new MetricsRegistry(() => workloads);
         workloads.forEach((w, i) => {
