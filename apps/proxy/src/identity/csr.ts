@@ -51,6 +51,7 @@ function certificateRequest(publicKey: KeyObject, privateKey: KeyObject): Buffer
 function der(tag: number, ...contents: Buffer[]): Buffer {
   const body = Buffer.concat(contents);
   const n = body.length;
+  if (n > 0xffff) throw new Error(`a DER element of ${n} bytes: longer than a certificate request holds`);
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   return Buffer.concat([Buffer.from([tag, ...length]), body]);
 }

@@ -113,7 +113,8 @@ export class TelemetryReporter {
    * get promoted to V8's old generation at full load; spans.ts).
    */
   private sendBatchSoon(): void {
-    if (this.batchDue) return;
+    // While the stream cannot take them, spans wait for the tick: no wake-up per span pushed.
+    if (this.batchDue || !this.streamTakesMore()) return;
     this.batchDue = true;
     setImmediate(() => {
       this.batchDue = false;
