@@ -11,13 +11,19 @@
 // time by two wrk on the other core, so whatever else runs disturbs both alike. Taking turns, rounds of
 // the same build (A/A) differed by 0.75-1.66x at load average 6 on 2 cores; paired, by 0.98-1.01x.
 //
+// --before floor (or floor+headers) puts the node+undici floor in the place of the "before" build. Paired,
+// this is issue 15's throughput goal read without the host's drift: both proxies share one core through
+// the same seconds, so their req/s ratio is their CPU-per-request ratio, whereas run.mjs measures the
+// floor and Trellis one after the other, and a core here changes speed by up to 1.7x from minute to minute.
+//
 // Build "before" from the parent commit in a worktree of its own (`git worktree add /tmp/before <commit>`,
 // `npm install`, `node apps/cli/bin/build.mjs`); each launcher runs the bundle of its own checkout.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nodeFloor } from './lib/floor-targets.mjs';
 import { median } from './lib/report.mjs';
 import { runWrk } from './lib/load.mjs';
 import { cpuSeconds, installCleanup, pinningPlan, stop, stopAll } from './lib/processes.mjs';
@@ -27,7 +33,9 @@ import { counterSum, get, startTrellisProxy } from './lib/trellis-proxy.mjs';
 import { startUpstream } from './lib/upstream.mjs';
 
 const USAGE = `usage: node bench/proxy/ab.mjs --before LAUNCHER [options]
-  --before F         the trellis launcher (apps/cli/bin/trellis.mjs) of the build to compare against
+  --before F         the trellis launcher (apps/cli/bin/trellis.mjs) of the build to compare against, or
+                     \`floor\`: the node+undici floor (what issue 15's throughput goal is measured against), or
+                     \`floor+headers\`: the floor doing a correct proxy's header work (its --proxy-headers)
   --after F          the build under test (default: this checkout's apps/cli/bin/trellis.mjs)
   --rounds N         rounds; each runs both builds, in alternating order (default 6)
   --seconds S        seconds of wrk load per build per round (default 5)
@@ -68,14 +76,26 @@ function options() {
   };
   return {
     builds: [
-      { name: 'before', bin: path.resolve(values.before) },
-      { name: 'after', bin: path.resolve(values.after) },
+      { name: 'before', bin: FLOORS.has(values.before) ? values.before : path.resolve(values.before) },
+      { name: 'after', bin: FLOORS.has(values.after) ? values.after : path.resolve(values.after) },
     ],
     rounds: number('rounds', 1, 100),
     seconds: number('seconds', 1, 120),
     connections: number('connections', 1, 1000),
     paired: values.paired,
   };
+}
+
+/** What --before/--after take instead of a launcher: the floor, bare or with a proxy's header work. */
+const FLOORS = new Set(['floor', 'floor+headers']);
+
+/** The node+undici floor, shaped like a started Trellis proxy for the rounds below (no admin port). */
+async function startFloorAsProxy(dir, build, upstreamPort, core) {
+  const own = path.join(dir, build.name);
+  mkdirSync(own, { recursive: true });
+  const benchDir = path.dirname(fileURLToPath(import.meta.url));
+  const { child, port, pid } = await nodeFloor.start({ dir: own, benchDir, upstreamPort, core, proxyHeaders: build.bin === 'floor+headers' });
+  return { child, pid, ports: { outbound: port } };
 }
 
 async function main() {
@@ -90,7 +110,10 @@ async function main() {
     stream.snapshots.set(CALLER_SERVICE, benchSnapshot({ upstreamPort: upstream.port }));
     for (const build of opts.builds) {
       log(`${build.name}: starting ${build.bin}`);
-      build.proxy = await startTrellisProxy({ dir, name: build.name, service: CALLER_SERVICE, stream, repoRoot, trellisBin: build.bin, core: pinning?.proxy });
+      build.proxy =
+        FLOORS.has(build.bin)
+          ? await startFloorAsProxy(dir, build, upstream.port, pinning?.proxy)
+          : await startTrellisProxy({ dir, name: build.name, service: CALLER_SERVICE, stream, repoRoot, trellisBin: build.bin, core: pinning?.proxy });
       const seen = await get(build.proxy.ports.outbound, '/_bench/headers', UPSTREAM_SERVICE);
       if (seen.status !== 200) throw new Error(`${build.name}: a request through the proxy got ${seen.status}`);
       build.usPerRequest = [];
@@ -123,6 +146,7 @@ async function main() {
     }
     const [b, a] = opts.builds;
     for (const build of opts.builds) {
+      if (FLOORS.has(build.bin)) continue;
       const text = await fetch(`http://127.0.0.1:${build.proxy.ports.admin}/metrics`).then((r) => r.text()).catch(() => '');
       build.counted = counterSum(text, 'trellis_requests_total');
     }

@@ -3,7 +3,11 @@
 // stripped; the response is held until it is complete and written with one end(), the cheapest way
 // for the bench's 64-byte body, and what Trellis does for small bodies). No real proxy can be this
 // bare; it shows how much of Trellis's cost is the platform's.
-// Usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON]
+// Usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON] [--proxy-headers]
+// --proxy-headers: the header work any correct forwarding proxy with tracing does, and nothing else:
+// hop-by-hop headers removed both ways (RFC 9110 §7.6.1), x-request-id, a traceparent with new ids (from
+// a pool of random hex, as Trellis makes them), x-forwarded-for and -proto. It shows what of Trellis's
+// cost is the headers every proxy must touch (bench/proxy/ab.mjs --before floor+headers).
 // TLS_JSON (the two-hop floor rows, lib/floor-targets.mjs) names PEM files: { serve: {key, cert, ca} }
 // makes the listener mutual TLS (client certificate required, from `ca`); { upstream: {key, cert, ca} }
 // makes the Pool call https with that client certificate. Node's TLS checks the chain both ways; the
@@ -11,14 +15,18 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 
-const [port, upstreamPort] = process.argv.slice(2, 4).map(Number);
+const args = process.argv.slice(2);
+const proxyHeaders = args.includes('--proxy-headers');
+const [portArg, upstreamArg, tlsArg] = args.filter((a) => !a.startsWith('--'));
+const [port, upstreamPort] = [portArg, upstreamArg].map(Number);
 if (!port || !upstreamPort) {
-  process.stderr.write('usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON]\n');
+  process.stderr.write('usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON] [--proxy-headers]\n');
   process.exit(2);
 }
-const tls = process.argv[4] ? JSON.parse(readFileSync(process.argv[4], 'utf8')) : {};
+const tls = tlsArg ? JSON.parse(readFileSync(tlsArg, 'utf8')) : {};
 const pem = (files) => files && { key: readFileSync(files.key), cert: readFileSync(files.cert), ca: readFileSync(files.ca) };
 const serve = pem(tls.serve);
 const upstream = pem(tls.upstream);
@@ -33,9 +41,40 @@ const pool = new Pool(`${upstream ? 'https' : 'http'}://127.0.0.1:${upstreamPort
   ...(upstream ? { connect: { ...upstream, minVersion: 'TLSv1.3', checkServerIdentity: () => undefined } } : {}),
 });
 
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+
+/** A copy of `headers` without hop-by-hop ones, including those the Connection header names. */
+function endToEnd(headers) {
+  const named = headers.connection ? String(headers.connection).toLowerCase().split(',').map((t) => t.trim()) : [];
+  const out = {};
+  for (const name in headers) if (!HOP_BY_HOP.has(name) && !named.includes(name)) out[name] = headers[name];
+  return out;
+}
+
+let randomHexPool = '';
+let randomHexAt = 0;
+function randomHex(digits) {
+  if (randomHexAt + digits > randomHexPool.length) {
+    randomHexPool = randomBytes(4096).toString('hex');
+    randomHexAt = 0;
+  }
+  randomHexAt += digits;
+  return randomHexPool.slice(randomHexAt - digits, randomHexAt);
+}
+
+function forwardedHeaders(req) {
+  if (!proxyHeaders) return req.headers;
+  const headers = endToEnd(req.headers);
+  headers['x-request-id'] ??= randomHex(32);
+  headers.traceparent = `00-${randomHex(32)}-${randomHex(16)}-01`;
+  headers['x-forwarded-for'] = req.socket.remoteAddress;
+  headers['x-forwarded-proto'] = serve ? 'https' : 'http';
+  return headers;
+}
+
 const handle = (req, res) => {
   pool.dispatch(
-    { path: req.url, method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req },
+    { path: req.url, method: req.method, headers: forwardedHeaders(req), body: req.method === 'GET' || req.method === 'HEAD' ? null : req },
     {
       status: 0,
       headers: undefined,
@@ -43,7 +82,7 @@ const handle = (req, res) => {
       onRequestStart() {},
       onResponseStart(_controller, status, headers) {
         this.status = status;
-        this.headers = headers;
+        this.headers = proxyHeaders ? endToEnd(headers) : headers;
       },
       onResponseData(_controller, chunk) {
         this.chunks.push(chunk);

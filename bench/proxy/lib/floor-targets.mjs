@@ -11,8 +11,9 @@ import { freePort, start, stop, waitForPort } from './processes.mjs';
 const READY_TIMEOUT_MS = 15_000;
 const SERVER = 'node-undici-floor-server.mjs';
 
-async function startFloor({ dir, benchDir, name, port, upstreamPort, core, tlsFile }) {
-  const child = start(process.execPath, [path.join(benchDir, SERVER), String(port), String(upstreamPort), ...(tlsFile ? [tlsFile] : [])], {
+async function startFloor({ dir, benchDir, name, port, upstreamPort, core, tlsFile, proxyHeaders }) {
+  const args = [String(port), String(upstreamPort), ...(tlsFile ? [tlsFile] : []), ...(proxyHeaders ? ['--proxy-headers'] : [])];
+  const child = start(process.execPath, [path.join(benchDir, SERVER), ...args], {
     core,
     logFile: path.join(dir, `${name}.log`),
   });
@@ -30,7 +31,10 @@ async function writeLeaf(dir, ca, name) {
   return files;
 }
 
-/** node:http + an undici Pool and nothing else: the floor under any proxy built like Trellis. */
+/**
+ * node:http + an undici Pool and nothing else: the floor under any proxy built like Trellis. With
+ * `ctx.proxyHeaders`, plus the header work of a correct proxy with tracing (the server's --proxy-headers).
+ */
 export const nodeFloor = {
   name: 'node-floor',
   label: 'node+undici floor',
