@@ -83,7 +83,10 @@ test('adversarial paths and headers do not delay requests running beside them', 
   expect(others.length).toBeGreaterThan(20);
   expect(others.every((o) => o.status === 200)).toBe(true);
   const latencies = others.map((o) => o.ms);
-  // Every bystander answered while the attack ran; the slowest within what a busy 2-core machine adds.
-  expect(median(latencies), `bystander latencies (ms): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`).toBeLessThan(20);
-  expect(Math.max(...latencies), `bystander latencies (ms): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`).toBeLessThan(50);
+  // Every bystander answered while the attack ran, typically in a few ms. The slowest may meet a pause of
+  // the machine (52 ms once, on a slow host while another program ran); a backtracking match stalled
+  // bystanders for seconds (3 s for one 28-character path), which this bound still tells apart.
+  const shown = `bystander latencies (ms): ${latencies.map((ms) => ms.toFixed(1)).join(', ')}`;
+  expect(median(latencies), shown).toBeLessThan(20);
+  expect(Math.max(...latencies), shown).toBeLessThan(500);
 });
