@@ -156,7 +156,7 @@ async function main() {
     console.log(`  before ${median(b.usPerRequest).toFixed(1)} µs   after ${median(a.usPerRequest).toFixed(1)} µs`);
     console.log(`  after / before: median ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(3)).join(', ')})`);
     console.log(`max req/s, median: before ${Math.round(median(b.rps))}, after ${Math.round(median(a.rps))} (moves with other load; for reference)`);
-    console.log(`requests each proxy counted in /metrics: before ${b.counted}, after ${a.counted}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(`requests each proxy counted in /metrics: before ${b.counted ?? '— (the floor has none)'}, after ${a.counted ?? '— (the floor has none)'}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     for (const build of opts.builds) await stop(build.proxy.child);
     stream.close();
   } finally {

@@ -67,7 +67,8 @@ function forwardedHeaders(req) {
   const headers = endToEnd(req.headers);
   headers['x-request-id'] ??= randomHex(32);
   headers.traceparent = `00-${randomHex(32)}-${randomHex(16)}-01`;
-  headers['x-forwarded-for'] = req.socket.remoteAddress;
+  const forwardedFor = headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${req.socket.remoteAddress}` : req.socket.remoteAddress;
   headers['x-forwarded-proto'] = serve ? 'https' : 'http';
   return headers;
 }

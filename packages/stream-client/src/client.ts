@@ -256,9 +256,10 @@ export class StreamClient extends EventEmitter {
     const ws = new WebSocket(url, {
       handshakeTimeout: 5000,
       perMessageDeflate: false,
-      // Frames go unmasked (a zero key): masking (RFC 6455 §10.3) keeps a browser's script from writing
-      // bytes a caching proxy on the path might misread, and no proxy reads inside this TLS connection.
-      // It saved a random key and an XOR pass over every span batch (bench/proxy/ab.mjs).
+      // Frames go with a zero mask key, which ws sends without the XOR pass over each span batch: masking
+      // (RFC 6455 §10.3) keeps a browser's script from writing bytes a caching proxy on the path might
+      // misread, and no proxy reads inside this TLS connection. (About a tenth of what sending spans cost
+      // in a profile; too little to show in a paired A/B, docs/BENCHMARKS.md.)
       generateMask: leaveUnmasked,
       ...(tlsOptions as ClientOptions),
     });
