@@ -11,14 +11,14 @@
 // time by two wrk on the other core, so whatever else runs disturbs both alike. Taking turns, rounds of
 // the same build (A/A) differed by 0.75-1.66x at load average 6 on 2 cores; paired, by 0.98-1.01x.
 //
-// --before floor (or floor+headers) puts the node+undici floor in the place of the "before" build. Paired,
+// --before floor (or floor+headers, floor+mesh, floor+cap) puts the node+undici floor in the place of the "before" build. Paired,
 // this is issue 15's throughput goal read without the host's drift: both proxies share one core through
 // the same seconds, so their req/s ratio is their CPU-per-request ratio, whereas run.mjs measures the
 // floor and Trellis one after the other, and a core here changes speed by up to 1.7x from minute to minute.
 //
 // Build "before" from the parent commit in a worktree of its own (`git worktree add /tmp/before <commit>`,
 // `npm install`, `node apps/cli/bin/build.mjs`); each launcher runs the bundle of its own checkout.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import { nodeFloor } from './lib/floor-targets.mjs';
 import { median } from './lib/report.mjs';
 import { runWrk } from './lib/load.mjs';
 import { cpuSeconds, installCleanup, pinningPlan, stop, stopAll } from './lib/processes.mjs';
+import { startSpanSink } from './lib/span-sink.mjs';
 import { startStreamStub } from './lib/stream-stub.mjs';
 import { CALLER_SERVICE, UPSTREAM_SERVICE, benchSnapshot } from './lib/trellis-snapshot.mjs';
 import { counterSum, get, startTrellisProxy } from './lib/trellis-proxy.mjs';
@@ -35,7 +36,10 @@ import { startUpstream } from './lib/upstream.mjs';
 const USAGE = `usage: node bench/proxy/ab.mjs --before LAUNCHER [options]
   --before F         the trellis launcher (apps/cli/bin/trellis.mjs) of the build to compare against, or
                      \`floor\`: the node+undici floor (what issue 15's throughput goal is measured against), or
-                     \`floor+headers\`: the floor doing a correct proxy's header work (its --proxy-headers)
+                     \`floor+headers\`: the floor doing a correct proxy's header work (its --proxy-headers),
+                     \`floor+mesh\`: that, plus what a mesh proxy must do per request under issue 15's conditions
+                     (its --mesh: routing, cancellation, per-route counts, spans sent over TLS), or
+                     \`floor+cap\`: the bare floor with Trellis's young generation (2 x 4 MB semi-spaces)
   --after F          the build under test (default: this checkout's apps/cli/bin/trellis.mjs)
   --rounds N         rounds; each runs both builds, in alternating order (default 6)
   --seconds S        seconds of wrk load per build per round (default 5)
@@ -87,14 +91,26 @@ function options() {
 }
 
 /** What --before/--after take instead of a launcher: the floor, bare or with a proxy's header work. */
-const FLOORS = new Set(['floor', 'floor+headers']);
+const FLOORS = new Set(['floor', 'floor+headers', 'floor+mesh', 'floor+cap']);
 
-/** The node+undici floor, shaped like a started Trellis proxy for the rounds below (no admin port). */
-async function startFloorAsProxy(dir, build, upstreamPort, core) {
+/**
+ * The node+undici floor, shaped like a started Trellis proxy for the rounds below (no admin port).
+ * floor+mesh sends its spans to a sink served next to the stand-in, with the stand-in's certificate.
+ */
+async function startFloorAsProxy(dir, build, upstreamPort, core, stream) {
   const own = path.join(dir, build.name);
   mkdirSync(own, { recursive: true });
   const benchDir = path.dirname(fileURLToPath(import.meta.url));
-  const { child, port, pid } = await nodeFloor.start({ dir: own, benchDir, upstreamPort, core, proxyHeaders: build.bin === 'floor+headers' });
+  let mesh;
+  if (build.bin === 'floor+mesh') {
+    build.sink = await startSpanSink(stream.ca.serving);
+    mesh = path.join(own, 'mesh.json');
+    const hosts = [UPSTREAM_SERVICE, `${UPSTREAM_SERVICE}.default`];
+    writeFileSync(mesh, JSON.stringify({ sink: { url: build.sink.url, ca: stream.ca.rootPem }, service: `${UPSTREAM_SERVICE}.default`, hosts }));
+  }
+  // floor+cap: the young generation Trellis keeps (two 4 MB semi-spaces: @trellis/shared's capYoungGeneration).
+  const nodeFlags = build.bin === 'floor+cap' ? ['--max-semi-space-size=4'] : [];
+  const { child, port, pid } = await nodeFloor.start({ dir: own, benchDir, upstreamPort, core, proxyHeaders: build.bin === 'floor+headers', mesh, nodeFlags });
   return { child, pid, ports: { outbound: port } };
 }
 
@@ -112,7 +128,7 @@ async function main() {
       log(`${build.name}: starting ${build.bin}`);
       build.proxy =
         FLOORS.has(build.bin)
-          ? await startFloorAsProxy(dir, build, upstream.port, pinning?.proxy)
+          ? await startFloorAsProxy(dir, build, upstream.port, pinning?.proxy, stream)
           : await startTrellisProxy({ dir, name: build.name, service: CALLER_SERVICE, stream, repoRoot, trellisBin: build.bin, core: pinning?.proxy });
       const seen = await get(build.proxy.ports.outbound, '/_bench/headers', UPSTREAM_SERVICE);
       if (seen.status !== 200) throw new Error(`${build.name}: a request through the proxy got ${seen.status}`);
@@ -157,6 +173,11 @@ async function main() {
     console.log(`  after / before: median ${median(ratios).toFixed(3)} (rounds: ${ratios.map((r) => r.toFixed(3)).join(', ')})`);
     console.log(`max req/s, median: before ${Math.round(median(b.rps))}, after ${Math.round(median(a.rps))} (moves with other load; for reference)`);
     console.log(`requests each proxy counted in /metrics: before ${b.counted ?? '— (the floor has none)'}, after ${a.counted ?? '— (the floor has none)'}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    // Spans each side sent, to show both at the rate admitted (2,000 a second each).
+    const received = [`by the stand-in (Trellis builds together) ${stream.counts.spans} in ${stream.counts.spanMessages} messages`];
+    for (const x of opts.builds) if (x.sink) received.push(`by ${x.name}'s sink (floor+mesh) ${x.sink.counts.spans} in ${x.sink.counts.spanMessages}, and ${x.sink.counts.metricReports} metric reports`);
+    console.log(`spans received ${received.join('; ')}`);
+    for (const build of opts.builds) build.sink?.close();
     for (const build of opts.builds) await stop(build.proxy.child);
     stream.close();
   } finally {

@@ -3,11 +3,14 @@
 // stripped; the response is held until it is complete and written with one end(), the cheapest way
 // for the bench's 64-byte body, and what Trellis does for small bodies). No real proxy can be this
 // bare; it shows how much of Trellis's cost is the platform's.
-// Usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON] [--proxy-headers]
+// Usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON] [--proxy-headers] [--mesh MESH_JSON]
 // --proxy-headers: the header work any correct forwarding proxy with tracing does, and nothing else:
 // hop-by-hop headers removed both ways (RFC 9110 §7.6.1), x-request-id, a traceparent with new ids (from
 // a pool of random hex, as Trellis makes them), x-forwarded-for and -proto. It shows what of Trellis's
 // cost is the headers every proxy must touch (bench/proxy/ab.mjs --before floor+headers).
+// --mesh (implies --proxy-headers): also the least a mesh proxy must do per request under issue 15's
+// conditions: route by Host, cancel upstream when the client leaves, count per route, and send a client
+// span per request over a TLS WebSocket (lib/floor-mesh.mjs). MESH_JSON: { sink: {url, ca}, service, hosts }.
 // TLS_JSON (the two-hop floor rows, lib/floor-targets.mjs) names PEM files: { serve: {key, cert, ca} }
 // makes the listener mutual TLS (client certificate required, from `ca`); { upstream: {key, cert, ca} }
 // makes the Pool call https with that client certificate. Node's TLS checks the chain both ways; the
@@ -17,13 +20,20 @@ import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { createMesh } from './lib/floor-mesh.mjs';
 
-const args = process.argv.slice(2);
-const proxyHeaders = args.includes('--proxy-headers');
-const [portArg, upstreamArg, tlsArg] = args.filter((a) => !a.startsWith('--'));
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'proxy-headers': { type: 'boolean', default: false }, mesh: { type: 'string' } },
+});
+const meshConfig = flags.mesh ? JSON.parse(readFileSync(flags.mesh, 'utf8')) : undefined;
+const proxyHeaders = flags['proxy-headers'] || meshConfig !== undefined;
+const [portArg, upstreamArg, tlsArg] = positionals;
 const [port, upstreamPort] = [portArg, upstreamArg].map(Number);
 if (!port || !upstreamPort) {
-  process.stderr.write('usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON] [--proxy-headers]\n');
+  process.stderr.write('usage: node node-undici-floor-server.mjs PORT UPSTREAM_PORT [TLS_JSON] [--proxy-headers] [--mesh MESH_JSON]\n');
   process.exit(2);
 }
 const tls = tlsArg ? JSON.parse(readFileSync(tlsArg, 'utf8')) : {};
@@ -62,25 +72,37 @@ function randomHex(digits) {
   return randomHexPool.slice(randomHexAt - digits, randomHexAt);
 }
 
-function forwardedHeaders(req) {
+/** `trace`, when given, receives the ids the traceparent carries (--mesh: its client span's). */
+function forwardedHeaders(req, trace) {
   if (!proxyHeaders) return req.headers;
   const headers = endToEnd(req.headers);
   headers['x-request-id'] ??= randomHex(32);
-  headers.traceparent = `00-${randomHex(32)}-${randomHex(16)}-01`;
+  const traceId = randomHex(32);
+  const spanId = randomHex(16);
+  if (trace) {
+    trace.traceId = traceId;
+    trace.spanId = spanId;
+  }
+  headers.traceparent = `00-${traceId}-${spanId}-01`;
   const forwardedFor = headers['x-forwarded-for'];
   headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${req.socket.remoteAddress}` : req.socket.remoteAddress;
   headers['x-forwarded-proto'] = serve ? 'https' : 'http';
   return headers;
 }
 
-const handle = (req, res) => {
+const handle = (req, res) => dispatch(req, res, forwardedHeaders(req), undefined);
+
+/** Sends `req` upstream; the answer is held until complete and written with one end(). */
+function dispatch(req, res, headers, onStart) {
   pool.dispatch(
-    { path: req.url, method: req.method, headers: forwardedHeaders(req), body: req.method === 'GET' || req.method === 'HEAD' ? null : req },
+    { path: req.url, method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req },
     {
       status: 0,
       headers: undefined,
       chunks: [],
-      onRequestStart() {},
+      onRequestStart(controller) {
+        onStart?.(controller);
+      },
       onResponseStart(_controller, status, headers) {
         this.status = status;
         this.headers = proxyHeaders ? endToEnd(headers) : headers;
@@ -99,8 +121,32 @@ const handle = (req, res) => {
       },
     },
   );
+}
+
+const mesh = meshConfig && createMesh({ ...meshConfig, endpoint: `127.0.0.1:${upstreamPort}` });
+
+/** --mesh: the same, plus what lib/floor-mesh.mjs lists. */
+const handleInMesh = (req, res) => {
+  const startedAt = performance.now();
+  const host = req.headers.host ?? '';
+  const colon = host.lastIndexOf(':');
+  const route = mesh.route((colon === -1 ? host : host.slice(0, colon)).toLowerCase());
+  if (!route) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(`no service named "${host}"\n`);
+    return;
+  }
+  const trace = { traceId: '', spanId: '' };
+  let upstream;
+  res.on('close', () => {
+    if (!res.writableFinished) upstream?.abort(new Error('the client went away'));
+    mesh.finished(route, req, trace, res.statusCode, startedAt);
+  });
+  dispatch(req, res, forwardedHeaders(req, trace), (controller) => (upstream = controller));
 };
-const server = serve ? https.createServer({ ...serve, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true }, handle) : http.createServer(handle);
+
+const onRequest = mesh ? handleInMesh : handle;
+const server = serve ? https.createServer({ ...serve, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true }, onRequest) : http.createServer(onRequest);
 server.keepAliveTimeout = 120_000;
 server.listen(port, '127.0.0.1', () => process.stdout.write(`node + undici floor${serve ? ' (mTLS)' : ''} ready on ${port}\n`));
 process.on('SIGTERM', () => process.exit(0));

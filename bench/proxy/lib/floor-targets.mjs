@@ -11,9 +11,9 @@ import { freePort, start, stop, waitForPort } from './processes.mjs';
 const READY_TIMEOUT_MS = 15_000;
 const SERVER = 'node-undici-floor-server.mjs';
 
-async function startFloor({ dir, benchDir, name, port, upstreamPort, core, tlsFile, proxyHeaders }) {
-  const args = [String(port), String(upstreamPort), ...(tlsFile ? [tlsFile] : []), ...(proxyHeaders ? ['--proxy-headers'] : [])];
-  const child = start(process.execPath, [path.join(benchDir, SERVER), ...args], {
+async function startFloor({ dir, benchDir, name, port, upstreamPort, core, tlsFile, proxyHeaders, mesh, nodeFlags = [] }) {
+  const args = [String(port), String(upstreamPort), ...(tlsFile ? [tlsFile] : []), ...(proxyHeaders ? ['--proxy-headers'] : []), ...(mesh ? ['--mesh', mesh] : [])];
+  const child = start(process.execPath, [...nodeFlags, path.join(benchDir, SERVER), ...args], {
     core,
     logFile: path.join(dir, `${name}.log`),
   });
