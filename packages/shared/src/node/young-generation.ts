@@ -21,20 +21,35 @@ function newSpaceBytes(): number {
  * of 1,000 proxies its young generation held 32 MB with 2-6 MB in use (docs/BENCHMARKS.md, issue 15).
  *
  * --max-semi-space-size only works on the command line, which `node trellis.mjs proxy` (or
- * `control-plane`) does not control. The growth factor, though, is read at every scavenge: after each
- * GC this turns growth off at the cap and back on below it (V8 shrinks the young generation when the
- * process goes idle).
+ * `control-plane`) does not control. The growth factor, though, is read at every scavenge: this turns
+ * growth off at the cap (seen after a GC) and back on below it (seen by a timer every `recheckEveryMs`:
+ * V8 shrinks the young generation when the process goes idle).
  */
-export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES): () => void {
+export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES, recheckEveryMs = 1000): () => void {
   let growing = true;
+  let recheck: NodeJS.Timeout | undefined;
+  // Scavenges are only watched while the young generation may still grow. At the cap, which is where a
+  // busy proxy stays, a GC observer would run at every scavenge (20 and more a second) to learn nothing:
+  // a slow timer notices instead when V8 has shrunk it (idle) and growth may resume.
+  const observer = new PerformanceObserver(() => check());
   const check = () => {
     const allow = newSpaceBytes() < maxBytes;
     if (allow === growing) return;
     growing = allow;
     v8.setFlagsFromString(`--semi-space-growth-factor=${allow ? 2 : 1}`);
+    if (allow) {
+      clearInterval(recheck);
+      recheck = undefined;
+      observer.observe({ type: 'gc' });
+    } else {
+      observer.disconnect();
+      recheck = setInterval(check, recheckEveryMs).unref();
+    }
   };
-  const observer = new PerformanceObserver(check);
   observer.observe({ type: 'gc' });
   check();
-  return () => observer.disconnect();
+  return () => {
+    observer.disconnect();
+    clearInterval(recheck);
+  };
 }
