@@ -40,18 +40,11 @@ async function expectLegendClearOfNodes(page: Page): Promise<void> {
   }
 }
 
-/**
- * As the graph first opens (issue 12.2): every service's box is inside the canvas, nothing cut off at
- * either side, and no edge's label (with the lock drawn just left of it) covers a service's box. Boxes
- * as cytoscape draws them, in canvas pixels; one reading once the demo's edges are all there.
- */
-async function expectFittedWithLabelsClear(page: Page, size: string): Promise<void> {
-  // The seventh edge is loadgen -> thumbnails, which the demo calls once a minute: call it now rather
-  // than wait up to a minute for it to be in the graph's 10 s window.
-  await callServerless();
-  await expect.poll(async () => (await drawnGraph(page)).edges.filter((e) => e.label !== '').length, { timeout: 60_000, message: 'the demo\'s edges drawn with labels' }).toBeGreaterThanOrEqual(7);
-  await page.waitForTimeout(500); // the first fit and the overlay's locks
-  const drawn = await page.evaluate(() => {
+/** Services and labelled edges as cytoscape draws them, in canvas pixels (one reading). */
+type Measured = Drawn & { labels: { id: string; x1: number; y1: number; x2: number; y2: number }[] };
+
+async function measureDrawn(page: Page): Promise<Measured | null> {
+  return page.evaluate(() => {
     const cy = (window as unknown as { __trellisGraph?: { cy: import('cytoscape').Core | null } }).__trellisGraph?.cy;
     if (!cy) return null;
     const body = { includeLabels: false, includeOverlays: false, includeUnderlays: false } as const;
@@ -65,6 +58,35 @@ async function expectFittedWithLabelsClear(page: Page, size: string): Promise<vo
       labels: cy.edges().filter((e) => String(e.data('label') ?? '') !== '').map((e) => ({ id: e.id(), ...e.renderedBoundingBox(mainLabel) })),
     };
   });
+}
+
+/**
+ * As the graph first opens (issue 12.2): every service's box is inside the canvas, nothing cut off at
+ * either side, and no edge's label (with the lock drawn just left of it) covers a service's box. Boxes
+ * as cytoscape draws them, in canvas pixels; one reading once the demo's edges are all there.
+ */
+async function expectFittedWithLabelsClear(page: Page, size: string): Promise<void> {
+  // The seventh edge is loadgen -> thumbnails, which the demo calls once a minute, and which leaves the
+  // graph's 10 s window ten seconds after a call: it is called now, and again whenever a reading lacks it.
+  // The reading used is one whose labels were all drawn 500 ms before as well (the fit has settled).
+  await callServerless();
+  const last: { reading: Measured | null } = { reading: null };
+  let before = 0;
+  await expect
+    .poll(
+      async () => {
+        await page.waitForTimeout(500);
+        last.reading = await measureDrawn(page);
+        const now = last.reading ? last.reading.labels.filter((l) => l.x2 > l.x1).length : 0;
+        if (now < 7) await callServerless();
+        const settled = Math.min(before, now);
+        before = now;
+        return settled;
+      },
+      { timeout: 90_000, intervals: [0], message: "the demo's seven edges drawn with labels in two readings in a row" },
+    )
+    .toBeGreaterThanOrEqual(7);
+  const drawn = last.reading;
   if (!drawn) throw new Error('graph not drawn');
   expect(drawn.nodes.length, 'services drawn').toBeGreaterThanOrEqual(7);
   expect(drawn.labels.filter((l) => l.x2 > l.x1).length, 'edge labels measured').toBeGreaterThanOrEqual(7);
