@@ -89,7 +89,6 @@ async function expectFittedWithLabelsClear(page: Page, size: string): Promise<vo
   const drawn = last.reading;
   if (!drawn) throw new Error('graph not drawn');
   expect(drawn.nodes.length, 'services drawn').toBeGreaterThanOrEqual(7);
-  expect(drawn.labels.filter((l) => l.x2 > l.x1).length, 'edge labels measured').toBeGreaterThanOrEqual(7);
   await expectServicesInView(page, size, drawn);
   const LOCK = 21; // the lock's width and gap, left of the label (EdgeLocks)
   const covered: string[] = [];

@@ -12,7 +12,8 @@ export async function drawnGraph(page: Page): Promise<{ nodes: string[]; edges: 
     if (!cy) return { nodes: [], edges: [] };
     return {
       nodes: cy.nodes().map((n) => n.id()),
-      edges: cy.edges().map((e) => ({ id: e.id(), label: String(e.data('label')) })),
+      // An edge without a label reads as '' (String(undefined) would read as text).
+      edges: cy.edges().map((e) => ({ id: e.id(), label: String(e.data('label') ?? '') })),
     };
   });
 }

@@ -9,6 +9,7 @@
 import https from 'node:https';
 import { WebSocketServer } from 'ws';
 import { createMeshCa, workloadId } from './mesh-ca.mjs';
+import { countTelemetry } from './span-sink.mjs';
 
 const STREAM_PATH = '/v1/stream';
 const TRUST_BUNDLE_PATH = '/v1/trust-bundle';
@@ -78,15 +79,7 @@ export async function startStreamStub() {
     ws.on('message', (data) => {
       const text = data.toString();
       // Only the small messages are parsed; span batches are counted by their span ids.
-      if (text.startsWith('{"type":"spans"')) {
-        counts.spanMessages++;
-        counts.spans += text.split('"spanId"').length - 1;
-        return;
-      }
-      if (text.startsWith('{"type":"metrics"')) {
-        counts.metricReports++;
-        return;
-      }
+      if (countTelemetry(text, counts)) return;
       let message;
       try {
         message = JSON.parse(text);

@@ -30,3 +30,29 @@ test('the young generation stops growing at the cap, however much short-lived ga
     v8.setFlagsFromString('--semi-space-growth-factor=2');
   }
 });
+
+test('growth resumes once V8 has shrunk the young generation below the cap, and stops again at the cap', async () => {
+  // V8 shrinks the young generation only when it judges the process idle, which a test cannot bring
+  // about: the size is stood in for here, the GCs that report it are real.
+  let size = 8;
+  const growing: boolean[] = [];
+  const stop = capYoungGeneration(8, 20, { size: () => size, setGrowing: (grow) => growing.push(grow) });
+  try {
+    expect(growing).toEqual([false]); // at the cap from the start
+    size = 4; // shrunk while idle
+    await expect.poll(() => growing, { timeout: 2000, interval: 10 }).toEqual([false, true]);
+    size = 8; // grown back under load: seen at the next scavenge
+    const garbage: unknown[] = [];
+    await expect
+      .poll(
+        () => {
+          for (let i = 0; i < 200_000; i++) garbage[i % 1000] = { i, text: `request ${i}` };
+          return growing;
+        },
+        { timeout: 5000, interval: 10 },
+      )
+      .toEqual([false, true, false]);
+  } finally {
+    stop();
+  }
+});

@@ -4,9 +4,18 @@ import v8 from 'node:v8';
 /** The young generation the proxy and the control plane let V8 grow to: two 4 MB semi-spaces. */
 export const MAX_NEW_SPACE_BYTES = 8 * 1024 * 1024;
 
-function newSpaceBytes(): number {
-  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+/** What the cap reads and sets in V8 (a test stands in for V8 deciding to shrink the young generation). */
+export interface YoungGenerationControl {
+  /** The young generation's size now, in bytes. */
+  size(): number;
+  /** Lets it grow (factor 2, V8's default) or not (1) at the next scavenges. */
+  setGrowing(grow: boolean): void;
 }
+
+const V8_YOUNG_GENERATION: YoungGenerationControl = {
+  size: () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
+  setGrowing: (grow) => v8.setFlagsFromString(`--semi-space-growth-factor=${grow ? 2 : 1}`),
+};
 
 /**
  * Caps V8's young generation at `maxBytes` for the life of the process.
@@ -25,7 +34,7 @@ function newSpaceBytes(): number {
  * growth off at the cap (seen after a GC) and back on below it (seen by a timer every `recheckEveryMs`:
  * V8 shrinks the young generation when the process goes idle).
  */
-export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES, recheckEveryMs = 1000): () => void {
+export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES, recheckEveryMs = 1000, young = V8_YOUNG_GENERATION): () => void {
   let growing = true;
   let recheck: NodeJS.Timeout | undefined;
   // Scavenges are only watched while the young generation may still grow. At the cap, which is where a
@@ -33,10 +42,10 @@ export function capYoungGeneration(maxBytes = MAX_NEW_SPACE_BYTES, recheckEveryM
   // a slow timer notices instead when V8 has shrunk it (idle) and growth may resume.
   const observer = new PerformanceObserver(() => check());
   const check = () => {
-    const allow = newSpaceBytes() < maxBytes;
+    const allow = young.size() < maxBytes;
     if (allow === growing) return;
     growing = allow;
-    v8.setFlagsFromString(`--semi-space-growth-factor=${allow ? 2 : 1}`);
+    young.setGrowing(allow);
     if (allow) {
       clearInterval(recheck);
       recheck = undefined;
